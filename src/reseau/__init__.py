@@ -1,0 +1,55 @@
+"""reseau: a deep-learning library on NumPy with its own reverse-mode autodiff engine.
+
+The public API follows PyTorch's names: ``reseau.tensor``, ``reseau.zeros``,
+``x.backward()``, ``reseau.no_grad()``, ``reseau.nn``, ``reseau.optim``...
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from . import autograd, backend
+from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .tensor import Tensor
+from .creation import (
+    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like,
+    rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
+)
+from .ops import OPS
+from .ops.activation import gelu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, tanh
+from .ops.arithmetic import abs, add, clone, div, matmul, mul, neg, pow, sub
+from .ops.compare import eq, ge, gt, le, lt, ne
+from .ops.elementwise import clamp, exp, log, maximum, minimum, sign, sqrt, where
+from .ops.reduce import (
+    amax, amin, argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum, var,
+)
+from .ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
+from .gradcheck import GradcheckError, gradcheck
+
+float32 = _np.dtype("float32")
+float64 = _np.dtype("float64")
+float16 = _np.dtype("float16")
+int32 = _np.dtype("int32")
+int64 = _np.dtype("int64")
+long = int64
+bool = _np.dtype("bool")  # noqa: A001  (PyTorch's name)
+float = float32  # noqa: A001
+double = float64
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
+    "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
+    "full_like", "randn_like", "rand_like", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled", "detect_anomaly", "manual_seed", "get_default_dtype",
+    "set_default_dtype", "gradcheck", "GradcheckError", "OPS", "autograd", "backend",
+    "add", "sub", "mul", "div", "neg", "pow", "matmul", "abs", "clone", "exp", "log", "sqrt",
+    "sign", "clamp", "maximum", "minimum", "where", "relu", "leaky_relu", "sigmoid", "tanh",
+    "softplus", "log_sigmoid", "gelu", "sum", "mean", "var", "std", "max", "min", "amax",
+    "amin", "argmax", "argmin", "logsumexp", "softmax", "log_softmax", "reshape", "permute",
+    "transpose", "squeeze", "unsqueeze", "flatten", "cat", "stack", "eq", "ne", "lt", "le",
+    "gt", "ge", "float32", "float64", "float16", "int32", "int64", "long", "bool", "float",
+    "double",
+]

@@ -1,0 +1,335 @@
+"""The backward engine: graph nodes, gradient mode, reverse-mode differentiation.
+
+A graph is built on the fly: every differentiable operation whose inputs require a
+gradient returns a tensor whose ``grad_fn`` is a :class:`Node`. The node holds the
+operation, its inputs and whatever the forward saved for the backward (the node *is*
+the ``ctx`` the op's forward and VJP share). The output tensor points at its node and
+the node points at the inputs, never back at the output, so a step's graph is freed by
+reference counting as soon as the last tensor of it is dropped.
+
+``backward`` walks the graph once in topological order (Kahn's algorithm with
+dependency counts: iterative, so a chain of 100,000 ops is fine), calls each node's
+vector-Jacobian product, sums each gradient back to its input's shape
+(:func:`unbroadcast`), and accumulates where paths meet.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+import weakref
+
+import numpy as np
+
+__all__ = [
+    "Node",
+    "backward",
+    "unbroadcast",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+]
+
+
+class _Mode:
+    grad_enabled = True
+    anomaly = bool(os.environ.get("RESEAU_DEBUG"))
+
+
+def is_grad_enabled() -> bool:
+    return _Mode.grad_enabled
+
+
+class _GradModeContext:
+    """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator."""
+
+    _enabled: bool
+
+    def __enter__(self):
+        self._prev = _Mode.grad_enabled
+        _Mode.grad_enabled = self._enabled
+        return self
+
+    def __exit__(self, *exc):
+        _Mode.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Build no graph inside the block (or the decorated function): inference and
+    optimizer steps cost only the array work."""
+
+    _enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """Re-enable graph building inside a ``no_grad`` block."""
+
+    _enabled = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``set_grad_enabled(False)`` is ``no_grad()``; ``set_grad_enabled(True)`` is
+    ``enable_grad()``. Takes effect at once, and as a context manager restores the
+    previous mode on exit."""
+
+    def __init__(self, mode: bool):
+        self._enabled = bool(mode)
+        self._prev = _Mode.grad_enabled
+        _Mode.grad_enabled = self._enabled
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        _Mode.grad_enabled = self._prev  # used as a decorator: do not change the mode now
+        mode = self._enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_anomaly_enabled() -> bool:
+    return _Mode.anomaly
+
+
+class detect_anomaly:
+    """Anomaly mode: record where each graph node is created and, during backward,
+    raise at the first operation whose gradient holds a NaN or an inf, naming the
+    operation and the line of user code that created it. Slows things down: use it to
+    debug. Also switched on for a whole run by the environment variable
+    ``RESEAU_DEBUG=1``."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self._prev = _Mode.anomaly
+        _Mode.anomaly = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        _Mode.anomaly = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.enabled):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_site() -> str:
+    """The innermost stack frame outside the reseau package: where the user created
+    the operation."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
+    return "<unknown>"
+
+
+class Node:
+    """One operation in the graph, and the ``ctx`` its forward and VJP share.
+
+    The forward stores what the backward needs as attributes (``ctx.x = x``). The
+    engine sets ``inputs`` (the input tensors) and ``needs_input_grad`` (which of them
+    need a gradient), so that a VJP computes nothing for constants.
+    """
+
+    # class-level defaults, overridden per instance only when used
+    inputs: tuple = ()
+    needs_input_grad: tuple = ()
+    versions: tuple | None = None
+    site: str | None = None
+    retained = None  # weakref to the output tensor when .retain_grad() was called
+    freed = False
+
+    def __init__(self, op):
+        self.op = op
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    def __repr__(self) -> str:
+        return f"<{self.op.name}Backward>"
+
+    def _free(self) -> None:
+        op, retained = self.op, self.retained
+        self.__dict__.clear()
+        self.op, self.retained, self.freed = op, retained, True
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting: first over the leading
+    axes that broadcasting added, then (keeping them) over the axes where ``shape`` has
+    size 1 and the gradient does not. Called by the engine only, never by an op."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise ValueError(f"unbroadcast: gradient of shape {grad.shape} cannot reduce to {shape}")
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def _fit_gradient(g, tensor, node: Node, index: int) -> np.ndarray:
+    """Un-broadcast a VJP output to its input's shape and dtype, and check it."""
+    shape = tensor.data.shape
+    if g.shape != shape:
+        g = unbroadcast(g, shape)
+        if g.shape != shape:
+            raise RuntimeError(
+                f"{node.op.name} backward: the gradient for input {index} has shape "
+                f"{g.shape} but the input has shape {shape} (a bug in the op's VJP)"
+            )
+    if g.dtype != tensor.data.dtype:
+        g = g.astype(tensor.data.dtype)
+    return g
+
+
+def _check_finite(g: np.ndarray, node: Node, index: int) -> None:
+    if not np.all(np.isfinite(g)):
+        what = "NaN" if np.isnan(g).any() else "inf"
+        raise RuntimeError(
+            f"anomaly detected: the backward of '{node.op.name}' returned {what} in the "
+            f"gradient of its input {index} (shape {g.shape}).\n"
+            f"The operation was created at:\n  {node.site or '<unknown: create the graph inside detect_anomaly()>'}"
+        )
+
+
+def _accumulate_leaf(tensor, g: np.ndarray, fresh: bool) -> None:
+    """Add ``g`` into a leaf's ``.grad``. The first gradient is copied unless it was
+    freshly allocated by the engine, so that ``.grad`` never aliases another array."""
+    if tensor.grad is None:
+        from .tensor import Tensor
+
+        tensor.grad = Tensor._make(g if fresh else g.copy())
+    else:
+        tensor.grad.data += g
+
+
+def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Backpropagate ``grad`` (d loss / d root) from ``root`` to every leaf that
+    requires a gradient, accumulating into the leaves' ``.grad``."""
+    root_node = root.grad_fn
+    if root_node is None:
+        if root.requires_grad:
+            _accumulate_leaf(root, grad, fresh=False)
+        return
+
+    # 1. count, for each node, how many edges of this graph lead into it
+    deps = {root_node: 0}
+    stack = [root_node]
+    while stack:
+        node = stack.pop()
+        if node.freed:
+            raise RuntimeError(
+                f"backward: trying to backward through the graph a second time (the buffers "
+                f"of '{node.op.name}' were freed by the first backward). Pass "
+                "retain_graph=True to the first backward() if you need to call it twice, "
+                "or recompute the forward pass."
+            )
+        for t, need in zip(node.inputs, node.needs_input_grad):
+            if need:
+                child = t.grad_fn
+                if child is not None:
+                    if child in deps:
+                        deps[child] += 1
+                    else:
+                        deps[child] = 1
+                        stack.append(child)
+
+    # 2. process nodes once all their consumers have sent their gradient
+    anomaly = _Mode.anomaly
+    grads = {root_node: grad}
+    owned = set()  # nodes whose gradient buffer the engine allocated (safe to add into)
+    ready = [root_node]
+    prev_mode = _Mode.grad_enabled
+    _Mode.grad_enabled = False  # VJPs work on arrays; nothing they do builds a graph
+    try:
+        while ready:
+            node = ready.pop()
+            g = grads.pop(node)
+            owned.discard(node)
+            if node.retained is not None:
+                out = node.retained()
+                if out is not None:
+                    _accumulate_leaf(out, g, fresh=False)
+            if node.versions is not None:
+                _check_versions(node)
+            in_grads = node.op.vjp(node, g)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            for i, (t, need) in enumerate(zip(node.inputs, node.needs_input_grad)):
+                if not need:
+                    continue
+                gi = in_grads[i]
+                fresh = False
+                if gi is None:
+                    gi, fresh = np.zeros_like(t.data), True
+                else:
+                    before = gi
+                    gi = _fit_gradient(gi, t, node, i)
+                    fresh = gi is not before
+                if anomaly:
+                    _check_finite(gi, node, i)
+                child = t.grad_fn
+                if child is None:
+                    _accumulate_leaf(t, gi, fresh)
+                    continue
+                if child in grads:
+                    if child in owned:
+                        grads[child] += gi
+                    else:
+                        grads[child] = grads[child] + gi
+                        owned.add(child)
+                else:
+                    grads[child] = gi
+                deps[child] -= 1
+                if deps[child] == 0:
+                    ready.append(child)
+            if not retain_graph:
+                node._free()
+    finally:
+        _Mode.grad_enabled = prev_mode
+
+
+def _check_versions(node: Node) -> None:
+    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
+        if t._version != v:
+            raise RuntimeError(
+                f"backward of '{node.op.name}': input {i} (shape {t.shape}) was modified "
+                f"in place after it was used (version {t._version}, expected {v}), and "
+                "the gradient needs its old value. Use an out-of-place operation "
+                "(y = y + 1 rather than y += 1) or clone the tensor before changing it."
+            )
+
+
+def retain(node: Node, tensor) -> None:
+    node.retained = weakref.ref(tensor)

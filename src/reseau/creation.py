@@ -1,0 +1,145 @@
+"""Creating tensors: from data, filled with a constant, ranges, identity, random draws.
+
+Random draws come from the generator in ``reseau.backend``, which
+``reseau.manual_seed`` reseeds: the same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import default_generator, get_default_dtype
+from .tensor import Tensor, as_dtype
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
+    "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
+    "full_like", "randn_like", "rand_like",
+]
+
+
+def _shape(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def _dtype(dtype) -> np.dtype:
+    return get_default_dtype() if dtype is None else as_dtype(dtype)
+
+
+def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(data)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, a number, an array).
+    Python floats become float32 (the default dtype), ints int64."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a NumPy array when the dtype allows."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or as_dtype(dtype) == data.dtype):
+        return Tensor._make(data)
+    return Tensor(data, dtype=dtype)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (its dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._make(array)
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.empty(_shape(size), dtype=_dtype(dtype)), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = np.asarray(fill_value).dtype
+        dtype = get_default_dtype() if dtype == np.float64 else (
+            np.int64 if dtype.kind == "i" else dtype)
+    return _new(np.full(_shape((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` (0 if only one argument) up to ``end`` excluded. Integer
+    arguments give int64, as in PyTorch."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else get_default_dtype()
+    return _new(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Standard normal draws, from the generator ``manual_seed`` reseeds."""
+    rng = generator or default_generator()
+    return _new(rng.standard_normal(_shape(size)).astype(_dtype(dtype)), requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Uniform draws in [0, 1)."""
+    rng = generator or default_generator()
+    return _new(rng.random(_shape(size)).astype(_dtype(dtype)), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size=(), dtype=None, generator=None) -> Tensor:
+    """Integers in [low, high) (int64)."""
+    if high is None:
+        low, high = 0, low
+    rng = generator or default_generator()
+    return Tensor._make(rng.integers(low, high, size=tuple(size), dtype=np.int64).astype(
+        np.int64 if dtype is None else as_dtype(dtype)))
+
+
+def randperm(n: int, generator=None) -> Tensor:
+    rng = generator or default_generator()
+    return Tensor._make(rng.permutation(n).astype(np.int64))
+
+
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros_like(t.data, dtype=None if dtype is None else as_dtype(dtype)),
+                requires_grad)
+
+
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones_like(t.data, dtype=None if dtype is None else as_dtype(dtype)),
+                requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    return _new(np.full_like(t.data, fill_value, dtype=None if dtype is None else as_dtype(dtype)),
+                requires_grad)
+
+
+def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return randn(t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+    return rand(t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad)

@@ -1,0 +1,77 @@
+"""Turning the arguments of an op into tensors of matching dtype."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import get_default_dtype, is_floating
+from ..tensor import Tensor
+
+_SCALARS = (bool, int, float, np.number, np.bool_)
+
+
+def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
+    """A constant tensor for ``x`` (a Python or NumPy scalar, or an array). A scalar
+    takes the dtype of ``like`` so that ``x32 * 2.0`` stays float32, as in PyTorch."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, _SCALARS):
+        dtype = None
+        if like is not None:
+            ld = like.data.dtype
+            if is_floating(ld):
+                dtype = ld
+            elif isinstance(x, (float, np.floating)):
+                dtype = get_default_dtype()
+            elif isinstance(x, (bool, np.bool_)) and ld == np.bool_:
+                dtype = np.bool_
+            else:
+                dtype = ld if ld != np.bool_ else np.int64
+        elif isinstance(x, float):
+            dtype = get_default_dtype()
+        return Tensor._make(np.asarray(x, dtype=dtype))
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x)
+    if isinstance(x, (list, tuple)):
+        return Tensor(x)
+    raise TypeError(
+        f"{op}: expected a Tensor or a number, got {type(x).__name__}"
+    )
+
+
+def binary_operands(a, b, op: str) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of a common kind: an integer or bool operand meeting a
+    floating one is cast to the floating dtype (PyTorch's rule; NumPy would give
+    float64)."""
+    if not isinstance(a, Tensor):
+        a = to_tensor(a, b, op)
+    elif not isinstance(b, Tensor):
+        b = to_tensor(b, a, op)
+    da, db = a.data.dtype, b.data.dtype
+    if da != db:
+        fa, fb = is_floating(da), is_floating(db)
+        if fa and not fb:
+            b = Tensor._make(b.data.astype(da))
+        elif fb and not fa:
+            a = Tensor._make(a.data.astype(db))
+    return a, b
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...] | None:
+    """``dim`` (None, an int or a sequence of ints, negative allowed) as a sorted tuple
+    of non-negative axes; None means every axis."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        n = max(ndim, 1)
+        if not -n <= d < n:
+            raise IndexError(
+                f"{op}: dim {d} is out of range for a tensor with {ndim} dimension(s) "
+                f"(expected a dim in [{-n}, {n - 1}])"
+            )
+        out.append(d % n)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim} repeats an axis")
+    return tuple(sorted(out))

@@ -1,0 +1,281 @@
+"""Arithmetic primitives: add, sub, mul, div, neg, pow, matmul, abs, and the casts.
+
+Every binary op broadcasts like NumPy; the engine sums gradients back to each input's
+shape, so the VJPs below return gradients of the output's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import is_floating
+from ..tensor import Tensor
+from ._convert import binary_operands, to_tensor
+from .registry import apply, register
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "abs", "cast", "clone"]
+
+
+@register("add", saves_inputs=False)
+class Add:
+    """z = x + y; dx = g, dy = g"""
+
+    def forward(ctx, x, y):
+        return x + y
+
+    def vjp(ctx, g):
+        return g, g
+
+
+@register("sub", saves_inputs=False)
+class Sub:
+    """z = x - y; dx = g, dy = -g"""
+
+    def forward(ctx, x, y):
+        return x - y
+
+    def vjp(ctx, g):
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+@register("mul")
+class Mul:
+    """z = x * y; dx = g * y, dy = g * x"""
+
+    def forward(ctx, x, y):
+        ctx.x, ctx.y = x, y
+        return x * y
+
+    def vjp(ctx, g):
+        nx, ny = ctx.needs_input_grad
+        return (g * ctx.y if nx else None), (g * ctx.x if ny else None)
+
+
+@register("div")
+class Div:
+    """z = x / y; dx = g / y, dy = -g * x / y^2 = -g * z / y"""
+
+    def forward(ctx, x, y):
+        z = x / y
+        ctx.y, ctx.z = y, z
+        return z
+
+    def vjp(ctx, g):
+        nx, ny = ctx.needs_input_grad
+        gx = g / ctx.y if nx else None
+        gy = -g * ctx.z / ctx.y if ny else None
+        return gx, gy
+
+
+@register("neg", saves_inputs=False)
+class Neg:
+    """z = -x; dx = -g"""
+
+    def forward(ctx, x):
+        return -x
+
+    def vjp(ctx, g):
+        return -g
+
+
+@register("pow")
+class Pow:
+    """z = x ** y; dx = g * y * x^(y-1), dy = g * z * log(x) (0 where x = 0 and y >= 0)"""
+
+    def forward(ctx, x, y):
+        z = x**y
+        ctx.x, ctx.y, ctx.z = x, y, z
+        return z
+
+    def vjp(ctx, g):
+        x, y, z = ctx.x, ctx.y, ctx.z
+        nx, ny = ctx.needs_input_grad
+        gx = gy = None
+        if nx:
+            gx = g * y * np.where(y == 0, 0, x ** np.where(y == 0, 1, y - 1))
+        if ny:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logx = np.log(x)
+            gy = np.where((x == 0) & (y >= 0), 0, g * z * logx)
+        return gx, gy
+
+
+@register("pow_scalar")
+class PowScalar:
+    """z = x ** c (c a number); dx = g * c * x^(c-1) (0 when c = 0)"""
+
+    def forward(ctx, x, exponent):
+        ctx.x, ctx.c = x, exponent
+        return x**exponent
+
+    def vjp(ctx, g):
+        c = ctx.c
+        if c == 0:
+            return np.zeros_like(g)
+        if c == 2:
+            return g * 2 * ctx.x
+        return g * c * ctx.x ** (c - 1)
+
+
+@register("rpow_scalar")
+class RPowScalar:
+    """z = c ** x (c a number); dx = g * z * log(c)"""
+
+    def forward(ctx, x, base):
+        z = np.power(np.asarray(base, dtype=x.dtype), x)
+        ctx.z, ctx.logc = z, np.log(base) if base > 0 else np.nan
+        return z
+
+    def vjp(ctx, g):
+        return g * ctx.z * ctx.logc
+
+
+@register("matmul")
+class MatMul:
+    """z = x @ y; dx = g @ y^T, dy = x^T @ g (1-D operands are treated as a row / a
+    column, batch dimensions broadcast)"""
+
+    def forward(ctx, x, y):
+        ctx.x, ctx.y = x, y
+        return x @ y
+
+    def vjp(ctx, g):
+        x, y = ctx.x, ctx.y
+        nx, ny = ctx.needs_input_grad
+        if x.ndim == 2 and y.ndim == 2:
+            return (g @ y.T if nx else None), (x.T @ g if ny else None)
+        if x.ndim == 1 and y.ndim == 1:
+            return (g * y if nx else None), (g * x if ny else None)
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        g2 = g
+        if x.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if y.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        gx = gy = None
+        if nx:
+            gx = g2 @ np.swapaxes(y2, -1, -2)
+            if x.ndim == 1:
+                gx = gx[..., 0, :]
+        if ny:
+            gy = np.swapaxes(x2, -1, -2) @ g2
+            if y.ndim == 1:
+                gy = gy[..., 0]
+        return gx, gy
+
+
+@register("abs")
+class Abs:
+    """z = |x|; dx = g * sign(x) (abs'(0) = 0)"""
+
+    def forward(ctx, x):
+        ctx.x = x
+        return np.abs(x)
+
+    def vjp(ctx, g):
+        return g * np.sign(ctx.x)
+
+
+@register("cast", saves_inputs=False)
+class Cast:
+    """z = x as another floating dtype; dx = g (cast back by the engine)"""
+
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    def vjp(ctx, g):
+        return g
+
+
+@register("clone", saves_inputs=False)
+class Clone:
+    """z = copy of x; dx = g"""
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def vjp(ctx, g):
+        return g
+
+
+def add(a, b) -> Tensor:
+    """Elementwise ``a + b`` with broadcasting."""
+    return apply(Add, *binary_operands(a, b, "add"))
+
+
+def sub(a, b) -> Tensor:
+    """Elementwise ``a - b`` with broadcasting."""
+    return apply(Sub, *binary_operands(a, b, "sub"))
+
+
+def mul(a, b) -> Tensor:
+    """Elementwise ``a * b`` with broadcasting."""
+    return apply(Mul, *binary_operands(a, b, "mul"))
+
+
+def div(a, b) -> Tensor:
+    """Elementwise true division ``a / b``; integer inputs give a float result."""
+    a, b = binary_operands(a, b, "div")
+    if not is_floating(a.data.dtype):
+        from ..backend import get_default_dtype
+
+        a = Tensor._make(a.data.astype(get_default_dtype()))
+        b = Tensor._make(b.data.astype(get_default_dtype()))
+    return apply(Div, a, b)
+
+
+def neg(x: Tensor) -> Tensor:
+    return apply(Neg, x)
+
+
+def pow(base, exponent) -> Tensor:
+    """``base ** exponent``: a number as exponent (or base) is an attribute of the op,
+    a tensor exponent gets its own gradient."""
+    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
+        if isinstance(exponent, (int, float, np.number)):
+            return apply(PowScalar, base, exponent=exponent)
+    if isinstance(exponent, Tensor) and not isinstance(base, Tensor):
+        if isinstance(base, (int, float, np.number)) and is_floating(exponent.data.dtype):
+            return apply(RPowScalar, exponent, base=float(base))
+    return apply(Pow, *binary_operands(base, exponent, "pow"))
+
+
+def matmul(a, b) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands are vectors, leading (batch)
+    dimensions broadcast."""
+    a = to_tensor(a, b if isinstance(b, Tensor) else None, "matmul")
+    b = to_tensor(b, a, "matmul")
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
+            f"{b.shape}; use * for multiplication by a scalar"
+        )
+    k1 = a.shape[-1]
+    k2 = b.shape[0] if b.data.ndim == 1 else b.shape[-2]
+    if k1 != k2:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last dimension "
+            f"of the first ({k1}) must equal the "
+            f"{'first' if b.data.ndim == 1 else 'second-to-last'} dimension of the second ({k2})"
+        )
+    a, b = binary_operands(a, b, "matmul")
+    return apply(MatMul, a, b)
+
+
+def abs(x: Tensor) -> Tensor:
+    return apply(Abs, x)
+
+
+def cast(x: Tensor, dtype: np.dtype) -> Tensor:
+    """``x`` converted to ``dtype``: differentiable between floating dtypes; a cast to
+    an integer or bool dtype leaves the graph."""
+    if x.data.dtype == dtype:
+        return x
+    if not is_floating(dtype):
+        return Tensor._make(x.data.astype(dtype))
+    return apply(Cast, x, dtype=dtype)
+
+
+def clone(x: Tensor) -> Tensor:
+    return apply(Clone, x)

@@ -1,0 +1,217 @@
+"""Fused primitives for neural networks: ``linear``, ``cross_entropy`` and
+``binary_cross_entropy_with_logits``. Each is one node with a closed-form VJP, cheaper
+and more stable than the composition of its parts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from .registry import apply, register
+
+__all__ = ["linear", "cross_entropy", "binary_cross_entropy_with_logits"]
+
+
+@register("linear")
+class Linear:
+    """z = x @ W^T + b; dx = g @ W, dW = g^T @ x, db = sum of g over the batch"""
+
+    def forward(ctx, x, w, b=None):
+        ctx.x, ctx.w = x, w
+        z = x @ w.T
+        if b is not None:
+            z += b
+        return z
+
+    def vjp(ctx, g):
+        x, w = ctx.x, ctx.w
+        needs = ctx.needs_input_grad
+        gx = g @ w if needs[0] else None
+        gw = gb = None
+        g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+        if needs[1]:
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gw = g2.T @ x2
+        if len(needs) == 3 and needs[2]:
+            gb = g2.sum(axis=0)
+        return gx, gw, gb
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Affine map ``x @ weight.T + bias``; ``weight`` has shape (out_features,
+    in_features), ``x`` (..., in_features)."""
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got {weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input has {x.shape[-1] if x.ndim else 0} features but the layer expects "
+            f"{weight.shape[1]} (input shape {x.shape}, weight shape {weight.shape})"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(
+            f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}"
+        )
+    if x.dtype != weight.dtype and not x.is_floating_point:
+        x = x.to(weight.dtype)
+    if bias is None:
+        return apply(Linear, x, weight)
+    return apply(Linear, x, weight, bias)
+
+
+@register("cross_entropy", saves_inputs=False)
+class CrossEntropy:
+    """l_i = -(1-e) w_{y_i} log p_{i,y_i} - (e/C) sum_c w_c log p_{i,c}, p = softmax(z_i);
+    dz_i = (1-e) w_{y_i} (p_i - onehot(y_i)) + (e/C)(sum(w) p_i - w)
+    (without weights and smoothing: p_i - onehot(y_i)); mean divides by sum of w_{y_i}"""
+
+    def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
+        n, c = logits.shape
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        keep = target != ignore_index
+        safe_t = np.where(keep, target, 0)
+        w_all = np.ones(c, dtype=logits.dtype) if weight is None else weight
+        wy = w_all[safe_t] * keep  # weight of each sample's class, 0 if ignored
+        rows = np.arange(n)
+        eps = label_smoothing
+        losses = -(1 - eps) * wy * logp[rows, safe_t]
+        if eps:
+            losses -= (eps / c) * (logp @ w_all) * keep
+        if reduction == "mean":
+            denom = wy.sum()
+            out = losses.sum() / denom
+        elif reduction == "sum":
+            denom = None
+            out = losses.sum()
+        else:
+            denom = None
+            out = losses
+        ctx.logp, ctx.safe_t, ctx.wy, ctx.w_all, ctx.keep = logp, safe_t, wy, w_all, keep
+        ctx.eps, ctx.reduction, ctx.denom = eps, reduction, denom
+        return np.asarray(out, dtype=logits.dtype)
+
+    def vjp(ctx, g):
+        p = np.exp(ctx.logp)
+        n, c = p.shape
+        eps, wy = ctx.eps, ctx.wy
+        grad = p * ((1 - eps) * wy)[:, None]
+        grad[np.arange(n), ctx.safe_t] -= (1 - eps) * wy
+        if eps:
+            grad += (eps / c) * (ctx.w_all.sum() * p - ctx.w_all) * ctx.keep[:, None]
+        if ctx.reduction == "mean":
+            grad *= g / ctx.denom
+        elif ctx.reduction == "sum":
+            grad *= g
+        else:
+            grad *= g[:, None]
+        return grad, None
+
+
+def cross_entropy(
+    logits: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy of class-index targets, fused: log-softmax then negative
+    log-likelihood, with gradient ``softmax(logits) - onehot(target)``.
+
+    ``logits``: (N, C) or (C,); ``target``: (N,) or () integer class indices.
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if logits.ndim == 1:
+        out = cross_entropy(logits.reshape(1, -1), Tensor._make(tdata.reshape(1)), weight,
+                            ignore_index, reduction, label_smoothing)
+        return out.reshape(())
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must be (N, C) or (C,), got shape {logits.shape}")
+    n, c = logits.shape
+    if tdata.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: target must have shape ({n},) to match logits {logits.shape}, "
+            f"got {tdata.shape}"
+        )
+    if not np.issubdtype(tdata.dtype, np.integer):
+        raise TypeError(
+            f"cross_entropy: target must hold integer class indices, got dtype {tdata.dtype}"
+        )
+    bad = (tdata != ignore_index) & ((tdata < 0) | (tdata >= c))
+    if bad.any():
+        raise IndexError(
+            f"cross_entropy: target {int(tdata[bad][0])} is out of range for {c} classes "
+            f"(expected 0..{c - 1}, or ignore_index={ignore_index})"
+        )
+    w = None
+    if weight is not None:
+        w = (weight.data if isinstance(weight, Tensor) else np.asarray(weight)).astype(logits.dtype)
+        if w.shape != (c,):
+            raise ValueError(f"cross_entropy: weight must have shape ({c},), got {w.shape}")
+    return apply(CrossEntropy, logits, Tensor._make(tdata), weight=w, ignore_index=ignore_index,
+                 reduction=reduction, label_smoothing=float(label_smoothing))
+
+
+@register("binary_cross_entropy_with_logits", saves_inputs=False)
+class BCEWithLogits:
+    """l = -w [p_w y log s(z) + (1 - y) log(1 - s(z))], s = sigmoid, p_w = pos_weight;
+    dz = w [(p_w y + 1 - y) s(z) - p_w y], dy = -w [p_w log s(z) - log(1 - s(z))]"""
+
+    def forward(ctx, z, y, weight, pos_weight, reduction):
+        log_s = np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))  # log sigmoid(z)
+        log_1ms = log_s - z  # log(1 - sigmoid(z))
+        pw = 1.0 if pos_weight is None else pos_weight
+        losses = -(pw * y * log_s + (1 - y) * log_1ms)
+        if weight is not None:
+            losses = losses * weight
+        ctx.z, ctx.y, ctx.w, ctx.pw, ctx.reduction = z, y, weight, pw, reduction
+        ctx.log_s, ctx.log_1ms, ctx.shape = log_s, log_1ms, losses.shape
+        if reduction == "mean":
+            return np.asarray(losses.mean(), dtype=z.dtype)
+        if reduction == "sum":
+            return np.asarray(losses.sum(), dtype=z.dtype)
+        return losses
+
+    def vjp(ctx, g):
+        if ctx.reduction == "mean":
+            g = g / int(np.prod(ctx.shape))
+        w = 1.0 if ctx.w is None else ctx.w
+        y, pw = ctx.y, ctx.pw
+        gz = gy = None
+        if ctx.needs_input_grad[0]:
+            s = np.exp(ctx.log_s)
+            gz = g * w * ((pw * y + 1 - y) * s - pw * y)
+        if ctx.needs_input_grad[1]:
+            gy = -g * w * (pw * ctx.log_s - ctx.log_1ms)
+        return gz, gy
+
+
+def binary_cross_entropy_with_logits(
+    logits: Tensor, target: Tensor, weight=None, reduction: str = "mean", pos_weight=None
+) -> Tensor:
+    """Binary cross-entropy on logits, stable for any logit (log-sigmoid computed as
+    ``min(z, 0) - log(1 + exp(-|z|))``)."""
+    from ._convert import binary_operands
+
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: reduction must be 'mean', 'sum' or 'none', "
+            f"got {reduction!r}"
+        )
+    logits, target = binary_operands(logits, target, "binary_cross_entropy_with_logits")
+    if logits.shape != target.shape:
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: target shape {target.shape} must equal the "
+            f"input shape {logits.shape}"
+        )
+
+    def arr(v):
+        return None if v is None else np.asarray(v.data if isinstance(v, Tensor) else v,
+                                                 dtype=logits.dtype)
+
+    return apply(BCEWithLogits, logits, target, weight=arr(weight), pos_weight=arr(pos_weight),
+                 reduction=reduction)

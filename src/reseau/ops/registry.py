@@ -1,0 +1,94 @@
+"""The op table: every primitive of the engine, registered once.
+
+An op is a class with two static methods side by side::
+
+    @register("mul")
+    class Mul:
+        "z = x * y; dx = g * y, dy = g * x"
+        def forward(ctx, x, y):
+            ctx.x, ctx.y = x, y
+            return x * y
+        def vjp(ctx, g):
+            return g * ctx.y, g * ctx.x
+
+``forward`` takes arrays (and keyword attributes: Python scalars, axes, flags) and
+returns an array; ``vjp`` takes the gradient of the output and returns one gradient per
+input (``None`` where ``ctx.needs_input_grad`` is False). The engine un-broadcasts and
+casts the VJP outputs: ops never call ``unbroadcast``.
+
+The table (``OPS``) drives the tests (each op must have a test case), the op list in
+the docs and the labels of the graph drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..autograd import Node, _Mode, _user_site
+from ..tensor import Tensor
+
+__all__ = ["OpDef", "OPS", "register", "apply"]
+
+
+@dataclass(frozen=True)
+class OpDef:
+    name: str
+    forward: object
+    vjp: object
+    doc: str
+    differentiable: bool = True
+    saves_inputs: bool = True  # check in-place changes of the inputs before the VJP
+
+    def __repr__(self) -> str:
+        return f"OpDef({self.name!r})"
+
+
+OPS: dict[str, OpDef] = {}
+
+
+def register(name: str, *, differentiable: bool = True, saves_inputs: bool = True):
+    """Class decorator adding an op to ``OPS``. Returns the ``OpDef``."""
+
+    def deco(cls) -> OpDef:
+        if name in OPS:
+            raise ValueError(f"op {name!r} is registered twice")
+        vjp = getattr(cls, "vjp", None)
+        if differentiable and vjp is None:
+            raise TypeError(f"op {name!r} is differentiable but defines no vjp")
+        op = OpDef(
+            name=name,
+            forward=cls.forward,
+            vjp=vjp,
+            doc=(cls.__doc__ or "").strip(),
+            differentiable=differentiable,
+            saves_inputs=saves_inputs,
+        )
+        OPS[name] = op
+        return op
+
+    return deco
+
+
+def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
+    """Run ``op`` forward on the tensors' arrays and, if any input requires a gradient
+    (and grad mode is on), attach a graph node to the result."""
+    node = Node(op)
+    track = _Mode.grad_enabled and op.differentiable
+    if track:
+        needs = tuple(t.requires_grad for t in inputs)
+        track = True in needs
+        if track:
+            node.needs_input_grad = needs
+    try:
+        out = op.forward(node, *[t.data for t in inputs], **attrs)
+    except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
+        shapes = ", ".join(str(t.shape) for t in inputs)
+        raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
+    if not track:
+        return Tensor._make(out)
+    node.inputs = inputs
+    if op.saves_inputs:
+        node.versions = tuple(t._version for t in inputs)
+    if _Mode.anomaly:
+        node.site = _user_site()
+    return Tensor._make(out, node)

@@ -1,0 +1,251 @@
+"""Shape ops: reshape/view, permute/transpose, squeeze/unsqueeze, flatten, expand,
+indexing, cat, stack. They move entries around; their VJPs move the gradient back."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._convert import normalize_dims, to_tensor
+from .registry import apply, register
+
+__all__ = [
+    "reshape", "permute", "transpose", "squeeze", "unsqueeze", "flatten", "expand",
+    "getitem", "cat", "stack",
+]
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+@register("reshape", saves_inputs=False)
+class Reshape:
+    """z = x with a new shape; dx = g reshaped back"""
+
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    def vjp(ctx, g):
+        return g.reshape(ctx.shape)
+
+
+@register("permute", saves_inputs=False)
+class Permute:
+    """z = x with its axes reordered by dims; dx = g with the inverse order"""
+
+    def forward(ctx, x, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return np.transpose(x, dims)
+
+    def vjp(ctx, g):
+        return np.transpose(g, ctx.inverse)
+
+
+@register("expand", saves_inputs=False)
+class Expand:
+    """z = x broadcast to shape (a read-only view); dx = g summed back by the engine"""
+
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def vjp(ctx, g):
+        return g
+
+
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in items
+    )
+
+
+@register("getitem", saves_inputs=False)
+class GetItem:
+    """z = x[index]; dx = zeros with g scattered back to the indexed places, summed
+    where an index repeats (scatter-add)"""
+
+    def forward(ctx, x, index, basic):
+        ctx.shape, ctx.dtype, ctx.index, ctx.basic = x.shape, x.dtype, index, basic
+        return x[index]
+
+    def vjp(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        if ctx.basic:
+            gx[ctx.index] = g
+        else:
+            np.add.at(gx, ctx.index, g)
+        return gx
+
+
+@register("cat", saves_inputs=False)
+class Cat:
+    """z = the inputs joined along dim; dx_i = the slice of g that came from x_i"""
+
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    def vjp(ctx, g):
+        return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
+
+
+@register("stack", saves_inputs=False)
+class Stack:
+    """z = the inputs stacked along a new dim; dx_i = g[..., i, ...]"""
+
+    def forward(ctx, *xs, dim):
+        ctx.dim, ctx.n = dim, len(xs)
+        return np.stack(xs, axis=dim)
+
+    def vjp(ctx, g):
+        return tuple(np.take(g, i, axis=ctx.dim) for i in range(ctx.n))
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    """The same entries in a new shape (one dimension may be -1)."""
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    try:
+        x.data.reshape(shape)  # a view: checks the size without copying
+    except ValueError:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) "
+            f"into {shape}"
+        ) from None
+    return apply(Reshape, x, shape=shape)
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    dims = _shape_arg(dims)
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ValueError(
+            f"permute: dims {dims} are not a permutation of the {x.ndim} axes of a tensor "
+            f"of shape {x.shape}"
+        )
+    return apply(Permute, x, dims=tuple(d % max(x.ndim, 1) for d in dims))
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    d0, d1 = (normalize_dims(d, x.ndim, "transpose")[0] for d in (dim0, dim1))
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return apply(Permute, x, dims=tuple(dims))
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or those in ``dim`` that have size 1)."""
+    if dim is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        axes = normalize_dims(dim, x.ndim, "squeeze")
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i in axes and s == 1))
+    return reshape(x, shape)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim``."""
+    n = x.ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"unsqueeze: dim {dim} is out of range for a result with {n} dimensions")
+    shape = list(x.shape)
+    shape.insert(dim % n, 1)
+    return reshape(x, tuple(shape))
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim`` .. ``end_dim`` into one."""
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = (normalize_dims(d, x.ndim, "flatten")[0] for d in (start_dim, end_dim))
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :]
+    return reshape(x, shape)
+
+
+def expand(x: Tensor, *shape) -> Tensor:
+    """Broadcast to a larger shape without copying; -1 keeps a dimension."""
+    shape = _shape_arg(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dimensions {shape}")
+    full = tuple(x.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape))
+    try:
+        np.broadcast_shapes(x.shape, full)
+    except ValueError:
+        raise ValueError(
+            f"expand: cannot expand shape {x.shape} to {shape}: only dimensions of size 1 "
+            "can grow"
+        ) from None
+    if full == x.shape:
+        return x
+    return apply(Expand, x, shape=full)
+
+
+def _index_part(i):
+    if isinstance(i, Tensor):
+        return i.data
+    if isinstance(i, list):
+        return np.asarray(i)
+    return i
+
+
+def getitem(x: Tensor, index) -> Tensor:
+    """``x[index]`` with NumPy's rules: ints, slices, None, Ellipsis, integer arrays and
+    boolean masks."""
+    if isinstance(index, tuple):
+        index = tuple(_index_part(i) for i in index)
+    else:
+        index = _index_part(index)
+    basic = _is_basic_index(index)
+    try:
+        return apply(GetItem, x, index=index, basic=basic)
+    except IndexError as e:
+        raise IndexError(f"getitem: index {index!r} is invalid for shape {x.shape}: {e}") from None
+
+
+def _join_inputs(tensors, op: str) -> list[Tensor]:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    ref = next((t for t in tensors if isinstance(t, Tensor)), None)
+    tensors = [to_tensor(t, ref, op) for t in tensors]
+    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    return [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    ts = _join_inputs(tensors, "cat")
+    d = normalize_dims(dim, ts[0].ndim, "cat")[0]
+    for t in ts[1:]:
+        if t.ndim != ts[0].ndim or any(
+            a != b for i, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if i != d
+        ):
+            raise ValueError(
+                f"cat: shapes {[tuple(t.shape) for t in ts]} must match except in "
+                f"dimension {dim}"
+            )
+    return apply(Cat, *ts, dim=d)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join tensors of the same shape along a new dimension."""
+    ts = _join_inputs(tensors, "stack")
+    if any(t.shape != ts[0].shape for t in ts):
+        raise ValueError(
+            f"stack: all tensors must have the same shape, got {[tuple(t.shape) for t in ts]}"
+        )
+    n = ts[0].ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"stack: dim {dim} is out of range for a result with {n} dimensions")
+    return apply(Stack, *ts, dim=dim % n)

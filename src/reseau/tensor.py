@@ -1,0 +1,495 @@
+"""``Tensor``: an array (``.data``) plus, when it requires a gradient, a place in the graph.
+
+The arithmetic lives in ``reseau.ops`` (one registered primitive per operation, forward
+and VJP side by side); the methods and operators here are written out one by one and
+call into it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd
+from .backend import get_default_dtype, is_floating
+
+__all__ = ["Tensor", "as_dtype"]
+
+_DTYPE_NAMES = {
+    "float": np.float32, "float32": np.float32, "float64": np.float64, "double": np.float64,
+    "float16": np.float16, "half": np.float16, "int": np.int32, "int32": np.int32,
+    "int64": np.int64, "long": np.int64, "int16": np.int16, "int8": np.int8,
+    "uint8": np.uint8, "bool": np.bool_,
+}
+
+
+def as_dtype(dtype) -> np.dtype:
+    """Normalise a dtype given as a NumPy dtype, a type or a name (``"float32"``)."""
+    if isinstance(dtype, str) and dtype in _DTYPE_NAMES:
+        return np.dtype(_DTYPE_NAMES[dtype])
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}; expected e.g. reseau.float32") from None
+
+
+def _infer_array(data, dtype=None) -> np.ndarray:
+    """Array for ``reseau.tensor(data)``: Python floats give the default float dtype
+    (float32), Python ints int64, bools bool; NumPy arrays keep their dtype."""
+    if isinstance(data, Tensor):
+        arr = data.data.copy()
+    elif isinstance(data, np.ndarray):
+        arr = data.copy()
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        arr = np.array(data)
+        if arr.dtype == np.float64:
+            arr = arr.astype(get_default_dtype())
+        elif arr.dtype.kind == "i":
+            arr = arr.astype(np.int64)
+        elif arr.dtype == object:
+            raise TypeError(
+                f"tensor: could not convert {type(data).__name__} to a numeric array "
+                "(ragged nested lists, or non-numeric values?)"
+            )
+    if dtype is not None:
+        arr = arr.astype(as_dtype(dtype), copy=False)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it, so that
+    ``backward()`` can compute gradients by reverse-mode differentiation.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> u, v, w = (reseau.tensor(x, requires_grad=True) for x in (2.0, 3.0, 4.0))
+    >>> f = (u + v) * w
+    >>> f.backward()
+    >>> f.item(), u.grad.item(), w.grad.item()
+    (20.0, 4.0, 5.0)
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "name", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False):
+        self.data = _infer_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._requires_grad = False
+        self._version = 0
+        self.name = None
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, data: np.ndarray, grad_fn=None) -> "Tensor":
+        """Wrap an array without copying or checking (the engine's fast path)."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._requires_grad = grad_fn is not None
+        t._version = 0
+        t.name = None
+        return t
+
+    # ----------------------------------------------------------------- autograd
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not is_floating(self.data.dtype):
+            raise RuntimeError(
+                f"only floating-point tensors can require gradients, got dtype "
+                f"{self.data.dtype}; convert first, e.g. x.float()"
+            )
+        if not value and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad can only be turned off on leaf tensors; use .detach() "
+                "to get a tensor outside the graph"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to every leaf of its graph
+        that requires one, and add it to their ``.grad``. A non-scalar tensor needs
+        ``gradient`` (d loss / d self, same shape)."""
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require a gradient and has no grad_fn: "
+                "none of the tensors it was computed from has requires_grad=True "
+                "(or it was computed under no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: gradient can be implicitly created only for scalar outputs, "
+                    f"but this tensor has shape {self.shape}; reduce it first (e.g. "
+                    "loss.sum() or loss.mean()) or pass gradient= of the same shape"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if grad.shape != self.data.shape:
+                raise RuntimeError(
+                    f"backward: gradient has shape {grad.shape} but the tensor has shape "
+                    f"{self.shape}; they must match"
+                )
+            grad = grad.astype(self.data.dtype, copy=False)
+        autograd.backward(self, grad, retain_graph=retain_graph)
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require a gradient")
+        if self.grad_fn is not None:
+            autograd.retain(self.grad_fn, self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retained is not None
+
+    def detach(self) -> "Tensor":
+        """The same data outside the graph (shares memory)."""
+        return Tensor._make(self.data)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ------------------------------------------------------------ array facts
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_floating_point(self) -> bool:
+        return is_floating(self.data.dtype)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only a tensor with one element can be converted to a Python "
+                f"number, got shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError(
+                "numpy: cannot convert a tensor that requires grad; use "
+                "tensor.detach().numpy()"
+            )
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (get_default_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype=reseau.{self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.op.name}Backward>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ------------------------------------------------------------ dtype casts
+    def to(self, dtype) -> "Tensor":
+        if isinstance(dtype, str) and dtype == "cpu":
+            return self
+        return _cast(self, as_dtype(dtype))
+
+    def type(self, dtype) -> "Tensor":
+        return self.to(dtype)
+
+    def float(self) -> "Tensor":
+        return _cast(self, np.dtype(np.float32))
+
+    def double(self) -> "Tensor":
+        return _cast(self, np.dtype(np.float64))
+
+    def long(self) -> "Tensor":
+        return _cast(self, np.dtype(np.int64))
+
+    def int(self) -> "Tensor":
+        return _cast(self, np.dtype(np.int32))
+
+    def bool(self) -> "Tensor":
+        return _cast(self, np.dtype(np.bool_))
+
+    def clone(self) -> "Tensor":
+        return _clone(self)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    # ----------------------------------------------------------- in place
+    def _check_inplace(self, what: str) -> None:
+        if self._requires_grad and autograd.is_grad_enabled():
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    f"{what}: a leaf tensor that requires grad cannot be changed in place "
+                    "while gradients are recorded; wrap the update in `with reseau.no_grad():`"
+                )
+            raise RuntimeError(
+                f"{what}: in-place changes to a tensor inside a graph are not supported; "
+                "use the out-of-place operation (y = y + 1) instead"
+            )
+
+    def _bump(self) -> "Tensor":
+        self._version += 1
+        return self
+
+    def zero_(self) -> "Tensor":
+        self._check_inplace("zero_")
+        self.data[...] = 0
+        return self._bump()
+
+    def fill_(self, value) -> "Tensor":
+        self._check_inplace("fill_")
+        self.data[...] = value
+        return self._bump()
+
+    def copy_(self, src) -> "Tensor":
+        self._check_inplace("copy_")
+        self.data[...] = src.data if isinstance(src, Tensor) else src
+        return self._bump()
+
+    def _inplace_binary(self, ufunc, other, what: str) -> "Tensor":
+        self._check_inplace(what)
+        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+              casting="same_kind")
+        return self._bump()
+
+    def add_(self, other, alpha=1) -> "Tensor":
+        if alpha != 1:
+            other = (other.data if isinstance(other, Tensor) else other) * alpha
+        return self._inplace_binary(np.add, other, "add_")
+
+    def sub_(self, other, alpha=1) -> "Tensor":
+        if alpha != 1:
+            other = (other.data if isinstance(other, Tensor) else other) * alpha
+        return self._inplace_binary(np.subtract, other, "sub_")
+
+    def mul_(self, other) -> "Tensor":
+        return self._inplace_binary(np.multiply, other, "mul_")
+
+    def div_(self, other) -> "Tensor":
+        return self._inplace_binary(np.true_divide, other, "div_")
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        self._check_inplace("clamp_")
+        np.clip(self.data, min, max, out=self.data)
+        return self._bump()
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
+        from .backend import default_generator
+
+        self._check_inplace("uniform_")
+        rng = generator or default_generator()
+        self.data[...] = rng.uniform(a, b, size=self.data.shape)
+        return self._bump()
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
+        from .backend import default_generator
+
+        self._check_inplace("normal_")
+        rng = generator or default_generator()
+        self.data[...] = rng.normal(mean, std, size=self.data.shape)
+        return self._bump()
+
+    def _iop(self, other, op, ufunc, what):
+        # Under no_grad (an optimizer step written by hand) this changes the array in
+        # place; when a graph is being recorded it is the out-of-place operation,
+        # rebinding the name, which gives the same gradients.
+        other_rg = isinstance(other, Tensor) and other._requires_grad
+        if autograd.is_grad_enabled() and (self._requires_grad or other_rg):
+            if self._requires_grad and self.grad_fn is None:
+                self._check_inplace(what)
+            return op(self, other)
+        return self._inplace_binary(ufunc, other, what)
+
+    def __iadd__(self, other):
+        return self._iop(other, _add, np.add, "+=")
+
+    def __isub__(self, other):
+        return self._iop(other, _sub, np.subtract, "-=")
+
+    def __imul__(self, other):
+        return self._iop(other, _mul, np.multiply, "*=")
+
+    def __itruediv__(self, other):
+        return self._iop(other, _div, np.true_divide, "/=")
+
+    # ------------------------------------------------------------ operators
+    def __add__(self, other): return _add(self, other)
+    def __radd__(self, other): return _add(other, self)
+    def __sub__(self, other): return _sub(self, other)
+    def __rsub__(self, other): return _sub(other, self)
+    def __mul__(self, other): return _mul(self, other)
+    def __rmul__(self, other): return _mul(other, self)
+    def __truediv__(self, other): return _div(self, other)
+    def __rtruediv__(self, other): return _div(other, self)
+    def __pow__(self, other): return _pow(self, other)
+    def __rpow__(self, other): return _pow(other, self)
+    def __matmul__(self, other): return _matmul(self, other)
+    def __rmatmul__(self, other): return _matmul(other, self)
+    def __neg__(self): return _neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return _abs(self)
+    def __getitem__(self, index): return _getitem(self, index)
+
+    def __eq__(self, other): return _cmp.eq(self, other)  # type: ignore[override]
+    def __ne__(self, other): return _cmp.ne(self, other)  # type: ignore[override]
+    def __lt__(self, other): return _cmp.lt(self, other)
+    def __le__(self, other): return _cmp.le(self, other)
+    def __gt__(self, other): return _cmp.gt(self, other)
+    def __ge__(self, other): return _cmp.ge(self, other)
+
+    def __setitem__(self, index, value) -> None:
+        self._check_inplace("__setitem__")
+        if isinstance(index, Tensor):
+            index = index.data
+        self.data[index] = value.data if isinstance(value, Tensor) else value
+        self._bump()
+
+    # ------------------------------------------------------------ math methods
+    def add(self, other): return _add(self, other)
+    def sub(self, other): return _sub(self, other)
+    def mul(self, other): return _mul(self, other)
+    def div(self, other): return _div(self, other)
+    def pow(self, exponent): return _pow(self, exponent)
+    def matmul(self, other): return _matmul(self, other)
+    def neg(self): return _neg(self)
+    def exp(self): return _ew.exp(self)
+    def log(self): return _ew.log(self)
+    def sqrt(self): return _ew.sqrt(self)
+    def abs(self): return _abs(self)
+    def sign(self): return _ew.sign(self)
+    def clamp(self, min=None, max=None): return _ew.clamp(self, min, max)
+    def clip(self, min=None, max=None): return _ew.clamp(self, min, max)
+    def relu(self): return _act.relu(self)
+    def sigmoid(self): return _act.sigmoid(self)
+    def tanh(self): return _act.tanh(self)
+    def softmax(self, dim): return _red.softmax(self, dim)
+    def log_softmax(self, dim): return _red.log_softmax(self, dim)
+    def logsumexp(self, dim, keepdim=False): return _red.logsumexp(self, dim, keepdim)
+    def maximum(self, other): return _ew.maximum(self, other)
+    def minimum(self, other): return _ew.minimum(self, other)
+
+    def sum(self, dim=None, keepdim=False): return _red.sum(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False): return _red.mean(self, dim, keepdim)
+    def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        return _red.var(self, dim, keepdim, correction=correction, unbiased=unbiased)
+    def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        return _red.std(self, dim, keepdim, correction=correction, unbiased=unbiased)
+    def max(self, dim=None, keepdim=False): return _red.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return _red.min(self, dim, keepdim)
+    def amax(self, dim=None, keepdim=False): return _red.amax(self, dim, keepdim)
+    def amin(self, dim=None, keepdim=False): return _red.amin(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return _red.argmax(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return _red.argmin(self, dim, keepdim)
+    def any(self): return Tensor._make(np.asarray(self.data.any()))
+    def all(self): return Tensor._make(np.asarray(self.data.all()))
+
+    def reshape(self, *shape): return _shp.reshape(self, *shape)
+    def view(self, *shape): return _shp.reshape(self, *shape)
+    def view_as(self, other): return _shp.reshape(self, other.shape)
+    def flatten(self, start_dim=0, end_dim=-1): return _shp.flatten(self, start_dim, end_dim)
+    def transpose(self, dim0, dim1): return _shp.transpose(self, dim0, dim1)
+    def t(self): return _shp.transpose(self, 0, 1) if self.ndim == 2 else self
+    def permute(self, *dims): return _shp.permute(self, *dims)
+    def squeeze(self, dim=None): return _shp.squeeze(self, dim)
+    def unsqueeze(self, dim): return _shp.unsqueeze(self, dim)
+    def expand(self, *shape): return _shp.expand(self, *shape)
+    def expand_as(self, other): return _shp.expand(self, other.shape)
+
+    @property
+    def T(self):
+        return _shp.permute(self, *reversed(range(self.ndim)))
+
+
+# The ops import Tensor, so they are imported after the class is defined.
+from .ops import activation as _act  # noqa: E402
+from .ops import compare as _cmp  # noqa: E402
+from .ops import elementwise as _ew  # noqa: E402
+from .ops import reduce as _red  # noqa: E402
+from .ops import shape as _shp  # noqa: E402
+from .ops.arithmetic import abs as _abs  # noqa: E402
+from .ops.arithmetic import add as _add  # noqa: E402
+from .ops.arithmetic import cast as _cast  # noqa: E402
+from .ops.arithmetic import clone as _clone  # noqa: E402
+from .ops.arithmetic import div as _div  # noqa: E402
+from .ops.arithmetic import matmul as _matmul  # noqa: E402
+from .ops.arithmetic import mul as _mul  # noqa: E402
+from .ops.arithmetic import neg as _neg  # noqa: E402
+from .ops.arithmetic import pow as _pow  # noqa: E402
+from .ops.arithmetic import sub as _sub  # noqa: E402
+from .ops.shape import getitem as _getitem  # noqa: E402

@@ -92,3 +92,26 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     if _Mode.anomaly:
         node.site = _user_site()
     return Tensor._make(out, node)
+
+
+def op_table_markdown() -> str:
+    """The op list of the docs (docs/ops.md), generated from ``OPS``."""
+    lines = [
+        "# Primitives",
+        "",
+        "Generated from `reseau.OPS` by `python -m reseau.ops > docs/ops.md`; a test keeps it",
+        "in step with the code. Each primitive's forward and vector-Jacobian product (VJP)",
+        "are side by side in `src/reseau/ops/`; `g` is the gradient of the output.",
+        "",
+        "| op | module | formula: forward; backward |",
+        "| --- | --- | --- |",
+    ]
+    for name in sorted(OPS):
+        op = OPS[name]
+        module = op.forward.__module__.rsplit(".", 1)[-1]
+        doc = op.doc.splitlines()
+        formula = " ".join(line.strip() for line in doc).replace("|", "\\|") if doc else ""
+        if not op.differentiable:
+            formula += " (no gradient)" if "differentiable" not in formula else ""
+        lines.append(f"| `{name}` | {module} | {formula} |")
+    return "\n".join(lines) + "\n"

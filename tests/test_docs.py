@@ -1,0 +1,43 @@
+"""The generated documentation stays in step with the code."""
+
+from pathlib import Path
+
+from reseau.ops.registry import op_table_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_op_table_in_docs_is_up_to_date():
+    assert (ROOT / "docs" / "ops.md").read_text() == op_table_markdown(), (
+        "docs/ops.md is stale: run `python -m reseau.ops > docs/ops.md`"
+    )
+
+
+def test_no_op_unbroadcasts_by_itself():
+    # the engine sums gradients back to input shapes; an op that does it too hides bugs
+    for path in (ROOT / "src" / "reseau" / "ops").glob("*.py"):
+        assert "unbroadcast(" not in path.read_text(), f"{path.name} calls unbroadcast"
+
+
+def test_core_imports_only_numpy():
+    import ast
+    import sys
+
+    allowed = {"numpy", "reseau"}
+    stdlib_ok = set(sys.stdlib_module_names)
+    core = ["tensor.py", "autograd.py", "backend.py", "creation.py", "gradcheck.py", "ops",
+            "nn", "optim"]
+    for name in core:
+        base = ROOT / "src" / "reseau" / name
+        files = [base] if base.suffix else list(base.rglob("*.py"))
+        for path in files:
+            tree = ast.parse(path.read_text())
+            for node in tree.body:  # module level only
+                mods = []
+                if isinstance(node, ast.Import):
+                    mods = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    mods = [node.module]
+                for m in mods:
+                    top = m.split(".")[0]
+                    assert top in allowed | stdlib_ok, f"{path}: imports {m} at module level"

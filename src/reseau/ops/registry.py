@@ -69,26 +69,42 @@ def register(name: str, *, differentiable: bool = True, saves_inputs: bool = Tru
     return deco
 
 
+_new = object.__new__
+
+
 def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     """Run ``op`` forward on the tensors' arrays and, if any input requires a gradient
-    (and grad mode is on), attach a graph node to the result."""
-    node = Node(op)
-    track = _Mode.grad_enabled and op.differentiable
-    if track:
-        needs = tuple(t.requires_grad for t in inputs)
-        track = True in needs
-        if track:
-            node.needs_input_grad = needs
+    (and grad mode is on), attach a graph node to the result.
+
+    This is the hot path of the library: every operation goes through it, so it avoids
+    generators and keyword unpacking where it can.
+    """
+    node = _new(Node)  # the ctx the forward saves into; kept only if we track
+    node.op = op
+    track = False
+    if _Mode.grad_enabled and op.differentiable:
+        for t in inputs:
+            if t._requires_grad:
+                track = True
+                break
     try:
-        out = op.forward(node, *[t.data for t in inputs], **attrs)
+        if attrs:
+            out = op.forward(node, *[t.data for t in inputs], **attrs)
+        elif len(inputs) == 2:
+            out = op.forward(node, inputs[0].data, inputs[1].data)
+        elif len(inputs) == 1:
+            out = op.forward(node, inputs[0].data)
+        else:
+            out = op.forward(node, *[t.data for t in inputs])
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if not track:
         return Tensor._make(out)
+    node.needs_input_grad = tuple([t._requires_grad for t in inputs])
     node.inputs = inputs
     if op.saves_inputs:
-        node.versions = tuple(t._version for t in inputs)
+        node.versions = tuple([t._version for t in inputs])
     if _Mode.anomaly:
         node.site = _user_site()
     return Tensor._make(out, node)

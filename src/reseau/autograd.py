@@ -227,11 +227,17 @@ def _accumulate_leaf(tensor, g: np.ndarray, fresh: bool) -> None:
     """Add ``g`` into a leaf's ``.grad``. The first gradient is copied unless it was
     freshly allocated by the engine, so that ``.grad`` never aliases another array."""
     if tensor.grad is None:
-        from .tensor import Tensor
-
-        tensor.grad = Tensor._make(g if fresh else g.copy())
+        tensor.grad = _make_tensor(g if fresh else g.copy())
     else:
         tensor.grad.data += g
+
+
+def _make_tensor(data):
+    global _make_tensor
+    from .tensor import Tensor
+
+    _make_tensor = Tensor._make  # resolved once: tensor.py imports this module
+    return _make_tensor(data)
 
 
 def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
@@ -276,27 +282,32 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
         while ready:
             node = ready.pop()
             g = grads.pop(node)
-            owned.discard(node)
             if node.retained is not None:
                 out = node.retained()
                 if out is not None:
                     _accumulate_leaf(out, g, fresh=False)
-            if node.versions is not None:
-                _check_versions(node)
+            inputs = node.inputs
+            versions = node.versions
+            if versions is not None:
+                for t, v in zip(inputs, versions):
+                    if t._version != v:
+                        _raise_modified(node)
             in_grads = node.op.vjp(node, g)
-            if not isinstance(in_grads, tuple):
+            if type(in_grads) is not tuple:
                 in_grads = (in_grads,)
-            for i, (t, need) in enumerate(zip(node.inputs, node.needs_input_grad)):
+            i = -1
+            for t, need in zip(inputs, node.needs_input_grad):
+                i += 1
                 if not need:
                     continue
                 gi = in_grads[i]
-                fresh = False
+                data = t.data
                 if gi is None:
-                    gi, fresh = np.zeros_like(t.data), True
+                    gi, fresh = np.zeros_like(data), True
+                elif gi.shape != data.shape or gi.dtype != data.dtype:
+                    gi, fresh = _fit_gradient(gi, t, node, i), True
                 else:
-                    before = gi
-                    gi = _fit_gradient(gi, t, node, i)
-                    fresh = gi is not before
+                    fresh = False
                 if anomaly:
                     _check_finite(gi, node, i)
                 child = t.grad_fn
@@ -311,8 +322,9 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                         owned.add(child)
                 else:
                     grads[child] = gi
-                deps[child] -= 1
-                if deps[child] == 0:
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
                     ready.append(child)
             if not retain_graph:
                 node._free()
@@ -320,7 +332,7 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
         _Mode.grad_enabled = prev_mode
 
 
-def _check_versions(node: Node) -> None:
+def _raise_modified(node: Node) -> None:
     for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
         if t._version != v:
             raise RuntimeError(

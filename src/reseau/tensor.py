@@ -473,7 +473,8 @@ class Tensor:
 
     @property
     def T(self):
-        return _shp.permute(self, *reversed(range(self.ndim)))
+        n = self.data.ndim
+        return _shp.permute(self, (1, 0) if n == 2 else tuple(range(n - 1, -1, -1)))
 
 
 # The ops import Tensor, so they are imported after the class is defined.

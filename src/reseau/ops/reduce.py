@@ -30,6 +30,14 @@ def _expand_back(g: np.ndarray, axes, keepdim: bool, shape) -> np.ndarray:
     return g
 
 
+def _broadcast_back(g: np.ndarray, shape) -> np.ndarray:
+    """``g`` copied out to ``shape`` (a fresh writable array, cheaper here than a
+    broadcast view for the small gradients of reductions)."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
 def _count(shape, axes) -> int:
     if axes is None:
         return int(np.prod(shape))
@@ -42,10 +50,10 @@ class Sum:
 
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return np.sum(x, axis=axes, keepdims=keepdim)
+        return x.sum(axis=axes, keepdims=keepdim)
 
     def vjp(ctx, g):
-        return np.broadcast_to(_expand_back(g, ctx.axes, ctx.keepdim, ctx.shape), ctx.shape)
+        return _broadcast_back(_expand_back(g, ctx.axes, ctx.keepdim, ctx.shape), ctx.shape)
 
 
 @register("mean", saves_inputs=False)
@@ -54,12 +62,12 @@ class Mean:
 
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return np.mean(x, axis=axes, keepdims=keepdim)
+        return x.mean(axis=axes, keepdims=keepdim)
 
     def vjp(ctx, g):
         n = _count(ctx.shape, ctx.axes)
-        g = _expand_back(g, ctx.axes, ctx.keepdim, ctx.shape) / n
-        return np.broadcast_to(g, ctx.shape)
+        g = _expand_back(g, ctx.axes, ctx.keepdim, ctx.shape) / g.dtype.type(n)
+        return _broadcast_back(g, ctx.shape)
 
 
 @register("var")

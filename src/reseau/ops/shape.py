@@ -38,11 +38,14 @@ class Permute:
     """z = x with its axes reordered by dims; dx = g with the inverse order"""
 
     def forward(ctx, x, dims):
-        ctx.inverse = tuple(np.argsort(dims))
-        return np.transpose(x, dims)
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        ctx.inverse = tuple(inverse)
+        return x.transpose(dims)
 
     def vjp(ctx, g):
-        return np.transpose(g, ctx.inverse)
+        return g.transpose(ctx.inverse)
 
 
 @register("expand", saves_inputs=False)
@@ -123,12 +126,16 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 def permute(x: Tensor, *dims) -> Tensor:
     dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    n = x.data.ndim
+    if dims == (1, 0) and n == 2:  # .T of a matrix: the common case, already valid
+        return apply(Permute, x, dims=dims)
+    dims = tuple(d % n if -n <= d < n else d for d in dims) if n else dims
+    if sorted(dims) != list(range(n)):
         raise ValueError(
-            f"permute: dims {dims} are not a permutation of the {x.ndim} axes of a tensor "
+            f"permute: dims {dims} are not a permutation of the {n} axes of a tensor "
             f"of shape {x.shape}"
         )
-    return apply(Permute, x, dims=tuple(d % max(x.ndim, 1) for d in dims))
+    return apply(Permute, x, dims=dims)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:

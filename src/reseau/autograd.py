@@ -16,9 +16,11 @@ vector-Jacobian product, sums each gradient back to its input's shape
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import traceback
 import weakref
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -164,6 +166,7 @@ class Node:
     site: str | None = None
     retained = None  # weakref to the output tensor when .retain_grad() was called
     freed = False
+    seq = 0  # creation order, set by the op that builds the node (see backward)
 
     def __init__(self, op):
         self.op = op
@@ -176,9 +179,13 @@ class Node:
         return f"<{self.op.name}Backward>"
 
     def _free(self) -> None:
-        op, retained = self.op, self.retained
+        op, retained, seq = self.op, self.retained, self.seq
         self.__dict__.clear()
-        self.op, self.retained, self.freed = op, retained, True
+        self.op, self.retained, self.seq, self.freed = op, retained, seq, True
+
+
+#: creation counter of graph nodes (their topological order)
+next_seq = itertools.count(1).__next__
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -242,45 +249,31 @@ def _make_tensor(data):
 
 def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Backpropagate ``grad`` (d loss / d root) from ``root`` to every leaf that
-    requires a gradient, accumulating into the leaves' ``.grad``."""
+    requires a gradient, accumulating into the leaves' ``.grad``.
+
+    Order: every node carries the sequence number of its creation, and an op's inputs
+    always exist before it, so processing pending nodes from the highest number down
+    (a heap) is a topological order: a node runs only after every consumer that can
+    reach it from ``root`` has sent its gradient. No recursion, and no separate pass to
+    count dependencies.
+    """
     root_node = root.grad_fn
     if root_node is None:
         if root.requires_grad:
             _accumulate_leaf(root, grad, fresh=False)
         return
 
-    # 1. count, for each node, how many edges of this graph lead into it
-    deps = {root_node: 0}
-    stack = [root_node]
-    while stack:
-        node = stack.pop()
-        if node.freed:
-            raise RuntimeError(
-                f"backward: trying to backward through the graph a second time (the buffers "
-                f"of '{node.op.name}' were freed by the first backward). Pass "
-                "retain_graph=True to the first backward() if you need to call it twice, "
-                "or recompute the forward pass."
-            )
-        for t, need in zip(node.inputs, node.needs_input_grad):
-            if need:
-                child = t.grad_fn
-                if child is not None:
-                    if child in deps:
-                        deps[child] += 1
-                    else:
-                        deps[child] = 1
-                        stack.append(child)
-
-    # 2. process nodes once all their consumers have sent their gradient
     anomaly = _Mode.anomaly
     grads = {root_node: grad}
     owned = set()  # nodes whose gradient buffer the engine allocated (safe to add into)
-    ready = [root_node]
+    heap = [(-root_node.seq, root_node)]
     prev_mode = _Mode.grad_enabled
     _Mode.grad_enabled = False  # VJPs work on arrays; nothing they do builds a graph
     try:
-        while ready:
-            node = ready.pop()
+        while heap:
+            node = heappop(heap)[1]
+            if node.freed:
+                _raise_freed(node)
             g = grads.pop(node)
             if node.retained is not None:
                 out = node.retained()
@@ -307,14 +300,16 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                 elif gi.shape != data.shape or gi.dtype != data.dtype:
                     gi, fresh = _fit_gradient(gi, t, node, i), True
                 else:
-                    fresh = False
+                    # A VJP returns g itself, a view of g, or a new array (the rule for
+                    # op authors in ops/registry.py). A new array that no other input
+                    # received is ours to keep and to add into: no copy needed.
+                    fresh = gi is not g and gi.base is None and _alone(gi, in_grads)
                 if anomaly:
                     _check_finite(gi, node, i)
                 child = t.grad_fn
                 if child is None:
                     _accumulate_leaf(t, gi, fresh)
-                    continue
-                if child in grads:
+                elif child in grads:
                     if child in owned:
                         grads[child] += gi
                     else:
@@ -322,14 +317,33 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                         owned.add(child)
                 else:
                     grads[child] = gi
-                left = deps[child] - 1
-                deps[child] = left
-                if left == 0:
-                    ready.append(child)
+                    if fresh:
+                        owned.add(child)
+                    heappush(heap, (-child.seq, child))
             if not retain_graph:
                 node._free()
     finally:
         _Mode.grad_enabled = prev_mode
+
+
+def _alone(gi: np.ndarray, in_grads: tuple) -> bool:
+    """Whether ``gi`` is the gradient of one input only (not shared between inputs)."""
+    if len(in_grads) == 1:
+        return True
+    n = 0
+    for other in in_grads:
+        if other is gi:
+            n += 1
+    return n == 1
+
+
+def _raise_freed(node: Node) -> None:
+    raise RuntimeError(
+        f"backward: trying to backward through the graph a second time (the buffers "
+        f"of '{node.op.name}' were freed by the first backward). Pass "
+        "retain_graph=True to the first backward() if you need to call it twice, "
+        "or recompute the forward pass."
+    )
 
 
 def _raise_modified(node: Node) -> None:

@@ -16,6 +16,11 @@ returns an array; ``vjp`` takes the gradient of the output and returns one gradi
 input (``None`` where ``ctx.needs_input_grad`` is False). The engine un-broadcasts and
 casts the VJP outputs: ops never call ``unbroadcast``.
 
+Rules for a VJP: never modify ``g`` or anything saved in place, and return for each
+input either ``g`` itself, a view of ``g``, or a newly allocated array (never an array
+saved by the forward): the engine then knows which gradients it may keep without a
+copy and add into in place.
+
 The table (``OPS``) drives the tests (each op must have a test case), the op list in
 the docs and the labels of the graph drawing.
 """
@@ -24,7 +29,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..autograd import Node, _Mode, _user_site
+import numpy as np
+
+from ..autograd import Node, _Mode, _user_site, next_seq
 from ..tensor import Tensor
 
 __all__ = ["OpDef", "OPS", "register", "apply"]
@@ -99,10 +106,13 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
+    if isinstance(out, np.generic):  # NumPy gives scalars for 0-d results: keep arrays
+        out = np.asarray(out)
     if not track:
         return Tensor._make(out)
     node.needs_input_grad = tuple([t._requires_grad for t in inputs])
     node.inputs = inputs
+    node.seq = next_seq()
     if op.saves_inputs:
         node.versions = tuple([t._version for t in inputs])
     if _Mode.anomaly:

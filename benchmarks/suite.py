@@ -1,0 +1,383 @@
+"""The speed and memory suite: reseau against PyTorch (CPU) and a plain-NumPy baseline
+with a hand-written backward, on the workloads of the courses.
+
+    python benchmarks/suite.py                      # every workload, 1 and 2 threads
+    python benchmarks/suite.py --quick              # fewer repetitions, smaller MNIST slice
+    python benchmarks/suite.py --only circle --threads 1 --json out.json
+
+Every (library, workload, thread count) runs in its own fresh process, with the BLAS
+thread variables and ``torch.set_num_threads`` set before anything is imported, so that
+peak memory (max RSS) is the workload's own. All three libraries see the same data, the
+same initial weights and the same batch order; the final losses are printed so that one
+can check they agree. Times are medians over the repetitions; ratios are
+reseau / PyTorch (below 1: reseau is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist"
+
+
+# ---------------------------------------------------------------- shared inputs
+def circle(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 2)).astype(np.float32)
+    y = (np.sum(x**2, axis=1) > 2 / np.pi).astype(np.int64)
+    return x, y
+
+
+def read_idx(path: Path) -> np.ndarray:
+    with gzip.open(path, "rb") as f:
+        buf = f.read()
+    ndim = buf[3]
+    dims = [int.from_bytes(buf[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(buf, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def mnist(data_dir: Path, n_train: int | None):
+    xtr = read_idx(data_dir / "train-images-idx3-ubyte.gz").reshape(-1, 784)
+    ytr = read_idx(data_dir / "train-labels-idx1-ubyte.gz").astype(np.int64)
+    xte = read_idx(data_dir / "t10k-images-idx3-ubyte.gz").reshape(-1, 784)
+    if n_train:
+        xtr, ytr = xtr[:n_train], ytr[:n_train]
+    return (xtr / np.float32(255)).astype(np.float32), ytr, (xte / np.float32(255)).astype(np.float32)
+
+
+def init_weights(sizes, seed: int):
+    """PyTorch's default Linear initialisation, drawn once with NumPy for everyone."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1 / np.sqrt(fan_in)
+        out.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
+        out.append(rng.uniform(-bound, bound, fan_out).astype(np.float32))
+    return out
+
+
+def batch_orders(n: int, batch: int, epochs: int, seed: int):
+    rng = np.random.default_rng(seed)
+    return [
+        [perm[i : i + batch] for i in range(0, n, batch)]
+        for perm in (rng.permutation(n) for _ in range(epochs))
+    ]
+
+
+# ---------------------------------------------------------------- per-library models
+class Lib:
+    """The few things a training workload needs, for one library."""
+
+    def __init__(self, name: str, threads: int):
+        self.name = name
+        if name == "torch":
+            import torch
+
+            torch.set_num_threads(threads)
+            self.m = torch
+        elif name == "reseau":
+            import reseau
+
+            self.m = reseau
+        else:
+            self.m = None
+
+    def mlp(self, weights, activation: str):
+        if self.name == "numpy":
+            return NumpyMLP(weights, activation)
+        nn = self.m.nn
+        layers = []
+        n_layers = len(weights) // 2
+        for i in range(n_layers):
+            w, b = weights[2 * i], weights[2 * i + 1]
+            lin = nn.Linear(w.shape[1], w.shape[0])
+            with self.m.no_grad():
+                lin.weight.copy_(self.m.tensor(w))
+                lin.bias.copy_(self.m.tensor(b))
+            layers.append(lin)
+            if i < n_layers - 1:
+                layers.append(nn.Tanh() if activation == "tanh" else nn.ReLU())
+        return nn.Sequential(*layers)
+
+    def trainer(self, model, lr: float, momentum: float):
+        if self.name == "numpy":
+            return model.sgd_step_fn(lr, momentum)
+        opt = self.m.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        ce = self.m.nn.functional.cross_entropy
+        tensor = self.m.tensor if self.name == "reseau" else self.m.from_numpy
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = ce(model(tensor(x)), tensor(y))
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step
+
+    def predict(self, model, x):
+        if self.name == "numpy":
+            return model.forward(x).argmax(1)
+        tensor = self.m.tensor if self.name == "reseau" else self.m.from_numpy
+        with self.m.no_grad():
+            return model(tensor(x)).argmax(1).numpy()
+
+
+class NumpyMLP:
+    """The baseline: the same network with its backward written by hand in NumPy."""
+
+    def __init__(self, weights, activation: str):
+        self.params = [w.copy() for w in weights]
+        self.act = activation
+        self.buf = [np.zeros_like(p) for p in self.params]
+
+    def forward(self, x, keep=None):
+        h = x
+        n = len(self.params) // 2
+        for i in range(n):
+            w, b = self.params[2 * i], self.params[2 * i + 1]
+            if keep is not None:
+                keep.append(h)
+            h = h @ w.T + b
+            if i < n - 1:
+                h = np.tanh(h) if self.act == "tanh" else np.maximum(h, 0)
+        return h
+
+    def sgd_step_fn(self, lr, momentum):
+        def step(x, y):
+            acts = []
+            z = self.forward(x, acts)
+            z = z - z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            loss = -np.log(p[np.arange(len(y)), y]).mean()
+            g = p
+            g[np.arange(len(y)), y] -= 1
+            g /= len(y)
+            n = len(self.params) // 2
+            grads = [None] * len(self.params)
+            for i in reversed(range(n)):
+                w = self.params[2 * i]
+                h_in = acts[i]
+                grads[2 * i] = g.T @ h_in
+                grads[2 * i + 1] = g.sum(0)
+                if i > 0:
+                    g = g @ w
+                    h = acts[i]
+                    g = g * (1 - h * h) if self.act == "tanh" else g * (h > 0)
+            for p_, g_, b_ in zip(self.params, grads, self.buf):
+                if momentum:
+                    b_ *= momentum
+                    b_ += g_
+                    g_ = b_
+                p_ -= lr * g_
+            return loss
+
+        return step
+
+
+# ---------------------------------------------------------------- workloads
+def train(lib: Lib, sizes, activation, x, y, batch, epochs, lr, momentum, seed=0):
+    model = lib.mlp(init_weights(sizes, seed), activation)
+    step = lib.trainer(model, lr, momentum)
+    orders = batch_orders(len(x), batch, epochs, seed + 1)
+    t0 = time.perf_counter()
+    loss = None
+    for order in orders:
+        for idx in order:
+            loss = step(x[idx], y[idx])
+    elapsed = time.perf_counter() - t0
+    return elapsed, float(loss), model
+
+
+def w_add(lib: Lib, args):
+    rng = np.random.default_rng(0)
+    a_np, b_np = rng.standard_normal((2, 32, 32)).astype(np.float32)
+    reps = 20000 if not args.quick else 4000
+    if lib.name == "numpy":
+        a, b = a_np, b_np
+    else:
+        a = lib.m.tensor(a_np, requires_grad=True)
+        b = lib.m.tensor(b_np, requires_grad=True)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a + b
+    return {"value": (time.perf_counter() - t0) / reps * 1e6, "unit": "us/op", "loss": 0.0}
+
+
+def w_small_graph(lib: Lib, args):
+    rng = np.random.default_rng(0)
+    arrs = rng.standard_normal((3, 32, 32)).astype(np.float32)
+    reps = 5000 if not args.quick else 1000
+    if lib.name == "numpy":
+        a, b, c = arrs
+
+        def run():
+            ab = a @ b
+            r = np.maximum(ab, 0)
+            out = (r * c).sum()
+            gr = c * (ab > 0)  # d out / d r, then through relu
+            return out, gr @ b.T, a.T @ gr, r
+    else:
+        a, b, c = (lib.m.tensor(v, requires_grad=True) for v in arrs)
+
+        def run():
+            out = ((a @ b).relu() * c).sum()
+            out.backward()
+            a.grad = b.grad = c.grad = None
+            return out
+
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        run()
+    return {"value": (time.perf_counter() - t0) / reps * 1e6, "unit": "us", "loss": 0.0}
+
+
+def w_circle_full(lib: Lib, args):
+    x, y = circle(500, 0)
+    t, loss, _ = train(lib, [2, 4, 2], "tanh", x, y, batch=500, epochs=150, lr=0.1, momentum=0)
+    return {"value": t * 1e3, "unit": "ms", "loss": loss}
+
+
+def w_circle_minibatch(lib: Lib, args):
+    x, y = circle(1000, 0)
+    t, loss, _ = train(lib, [2, 16, 2], "tanh", x, y, batch=32, epochs=20, lr=0.1, momentum=0)
+    return {"value": t * 1e3, "unit": "ms", "loss": loss}
+
+
+def _mnist_epoch(lib: Lib, args, batch: int):
+    n = 12000 if args.quick else None
+    xtr, ytr, _ = mnist(Path(args.data_dir), n)
+    t, loss, _ = train(lib, [784, 256, 10], "relu", xtr, ytr, batch=batch, epochs=1, lr=0.05,
+                       momentum=0.9)
+    scale = 60000 / len(xtr)  # report seconds per full epoch
+    return {"value": t * scale, "unit": "s/epoch", "loss": loss}
+
+
+def w_mnist_128(lib, args):
+    return _mnist_epoch(lib, args, 128)
+
+
+def w_mnist_32(lib, args):
+    return _mnist_epoch(lib, args, 32)
+
+
+def w_mnist_predict(lib: Lib, args):
+    _, _, xte = mnist(Path(args.data_dir), 1)
+    model = lib.mlp(init_weights([784, 256, 10], 0), "relu")
+    lib.predict(model, xte[:100])
+    t0 = time.perf_counter()
+    for _ in range(5):
+        pred = lib.predict(model, xte)
+    return {"value": (time.perf_counter() - t0) / 5 * 1e3, "unit": "ms", "loss": float(pred.mean())}
+
+
+WORKLOADS = {
+    "add": (w_add, "add 32x32, autograd tracking on"),
+    "small-graph": (w_small_graph, "fwd+bwd ((a @ b).relu() * c).sum(), 32x32"),
+    "circle-full": (w_circle_full, "Circle 2-4-2 tanh, 150 full-batch steps"),
+    "circle-minibatch": (w_circle_minibatch, "Circle 2-16-2, batch 32, 20 epochs"),
+    "mnist-128": (w_mnist_128, "MNIST 784-256-10 ReLU, SGD momentum, batch 128"),
+    "mnist-32": (w_mnist_32, "MNIST 784-256-10 ReLU, SGD momentum, batch 32"),
+    "mnist-predict": (w_mnist_predict, "predict 10,000 MNIST test images (no_grad)"),
+}
+LIBS = ("reseau", "torch", "numpy")
+
+
+def worker(args) -> None:
+    import resource
+
+    lib = Lib(args.lib, args.threads)
+    fn = WORKLOADS[args.workload][0]
+    result = fn(lib, args)
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_one(lib: str, workload: str, threads: int, args) -> dict | None:
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    cmd = [sys.executable, __file__, "--worker", "--lib", lib, "--workload", workload,
+           "--threads", str(threads), "--data-dir", str(args.data_dir)]
+    if args.quick:
+        cmd.append("--quick")
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        print(f"  {lib:7} {workload}: failed ({last})", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="workload names or prefixes")
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--data-dir", default=os.environ.get("RESEAU_MNIST_DIR", DEFAULT_MNIST))
+    parser.add_argument("--json", help="write the results to this JSON file")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--lib", help=argparse.SUPPRESS)
+    parser.add_argument("--workload", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        args.threads = args.threads[0] if isinstance(args.threads, list) else args.threads
+        return worker(args)
+
+    names = [w for w in WORKLOADS if not args.only or any(w.startswith(o) for o in args.only)]
+    if not Path(args.data_dir).exists():
+        print(f"MNIST not found in {args.data_dir}: skipping the MNIST workloads "
+              "(pass --data-dir)", file=sys.stderr)
+        names = [w for w in names if not w.startswith("mnist")]
+    rows = []
+    for threads in args.threads:
+        for name in names:
+            if name in ("add", "small-graph", "circle-full", "circle-minibatch") and threads > 1:
+                continue  # overhead-bound: threads change nothing
+            res = {}
+            for lib in LIBS:
+                runs = [r for r in (run_one(lib, name, threads, args) for _ in range(args.repeat)) if r]
+                if runs:
+                    res[lib] = {
+                        "median": statistics.median(r["value"] for r in runs),
+                        "unit": runs[0]["unit"],
+                        "loss": runs[-1]["loss"],
+                        "max_rss_mb": max(r["max_rss_mb"] for r in runs),
+                    }
+            rows.append({"workload": name, "threads": threads, "results": res})
+            _print_row(name, threads, res)
+    if args.json:
+        tmp = Path(args.json).with_suffix(".tmp")
+        tmp.write_text(json.dumps(rows, indent=2))
+        os.replace(tmp, args.json)
+
+
+def _print_row(name, threads, res) -> None:
+    def get(lib, key="median"):
+        return res.get(lib, {}).get(key, float("nan"))
+
+    unit = next(iter(res.values()))["unit"] if res else ""
+    ratio = get("reseau") / get("torch")
+    ratio_np = get("reseau") / get("numpy")
+    print(f"{WORKLOADS[name][1]:50} thr {threads}  {unit:8} reseau {get('reseau'):9.3f}  "
+          f"torch {get('torch'):9.3f}  numpy {get('numpy'):9.3f}  ratio/torch {ratio:5.2f}  "
+          f"ratio/numpy {ratio_np:5.2f}  | loss r/t/n {get('reseau', 'loss'):.4f}/"
+          f"{get('torch', 'loss'):.4f}/{get('numpy', 'loss'):.4f}  | RSS MB r/t "
+          f"{get('reseau', 'max_rss_mb'):.0f}/{get('torch', 'max_rss_mb'):.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,629 @@
+"""Learning-rate schedules: change ``group["lr"]`` of an optimizer from epoch to epoch.
+
+A scheduler only writes ``group["lr"]`` (it never touches ``optimizer.step``); call
+``scheduler.step()`` once per epoch, after the epoch's ``optimizer.step()`` calls.
+Each keeps ``base_lrs`` (the learning rates when it was created, also stored in the
+groups as ``"initial_lr"``) and ``last_epoch`` (how many times ``step()`` was called).
+
+Every value is computed with the same floating-point operations as
+``torch.optim.lr_scheduler``: from the group's current ``lr`` where PyTorch chains
+(so that two schedulers can act on one optimizer), from the closed form given in each
+docstring where PyTorch uses it (``LambdaLR``, the jumps of ``SequentialLR``).
+The sequences are therefore identical to PyTorch's, not merely close.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import types
+from bisect import bisect_right
+from collections import Counter
+
+from .optimizer import Optimizer
+
+__all__ = [
+    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
+    "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "SequentialLR",
+    "ChainedScheduler", "ReduceLROnPlateau",
+]
+
+
+def _check_optimizer(scheduler: str, optimizer) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"{scheduler}: expected an optimizer (e.g. reseau.optim.SGD(...)), got "
+            f"{type(optimizer).__name__}"
+        )
+
+
+def _check_positive_int(scheduler: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{scheduler}: {name} must be a positive integer, got {value!r}")
+
+
+class LRScheduler:
+    """Base class of the epoch-based schedules.
+
+    Subclasses define ``get_lr()``, the learning rates of epoch ``last_epoch`` (called
+    by ``step()`` after it increments ``last_epoch``), and optionally
+    ``_get_closed_form_lr()``. Creating a scheduler performs its epoch-0 step.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    last_epoch : int, default -1
+        The index of the last epoch, to resume a schedule; -1 starts afresh (the
+        groups then need no ``"initial_lr"``).
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        name = type(self).__name__
+        _check_optimizer(name, optimizer)
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"{name}: param_groups[{i}] has no 'initial_lr' but last_epoch="
+                        f"{last_epoch} asks to resume a schedule; load the optimizer's "
+                        "state_dict first, or use last_epoch=-1 for a fresh run"
+                    )
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self) -> list[float]:
+        raise NotImplementedError(f"{type(self).__name__} must define get_lr()")
+
+    def step(self) -> None:
+        """Advance one epoch and write the new learning rates into the groups."""
+        self._step_count += 1
+        self._update_lr()
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:  # jump to an epoch (SequentialLR's milestones): closed form
+            self.last_epoch = epoch
+            closed = getattr(self, "_get_closed_form_lr", None)
+            values = closed() if closed is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values, strict=True):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step()``, one per parameter group."""
+        return list(self._last_lr)
+
+    def _current_lrs(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        """Every attribute but the optimizer (a copy)."""
+        return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore attributes saved by ``state_dict()``."""
+        self.__dict__.update(copy.deepcopy(state_dict))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(last_epoch={self.last_epoch}, lr={self._last_lr})"
+
+
+class LambdaLR(LRScheduler):
+    """lr_t = base_lr * lr_lambda(t)
+
+    ``lr_lambda`` is a function of the epoch (or one per parameter group). Plain
+    functions are not saved by ``state_dict()``; callable objects save their
+    attributes.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau.optim.lr_scheduler import LambdaLR
+    >>> opt = reseau.optim.SGD([reseau.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+    >>> [sched.step() or sched.get_last_lr()[0] for _ in range(3)]
+    [0.5, 0.25, 0.125]
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1) -> None:
+        _check_optimizer(type(self).__name__, optimizer)
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(
+                    f"{type(self).__name__}: expected {n} lr_lambdas (one per parameter "
+                    f"group), got {len(lr_lambda)}"
+                )
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(
+                    f"{type(self).__name__}: lr_lambda must be callable (epoch -> factor), "
+                    f"got {type(fn).__name__}"
+                )
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self) -> dict:
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType)
+                               else copy.deepcopy(fn.__dict__) for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = copy.deepcopy(state_dict)
+        saved = state.pop("lr_lambdas")
+        self.__dict__.update(state)
+        for fn, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                fn.__dict__.update(attrs)
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr_t = lr_{t-1} * lr_lambda(t)   (t >= 1)"""
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current_lrs()
+        return [g["lr"] * fn(self.last_epoch)
+                for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
+
+    lr_t = base_lr * gamma ** (t // step_size)
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau.optim.lr_scheduler import StepLR
+    >>> opt = reseau.optim.SGD([reseau.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = StepLR(opt, step_size=2, gamma=0.5)
+    >>> [sched.step() or sched.get_last_lr()[0] for _ in range(5)]
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        _check_positive_int("StepLR", "step_size", step_size)
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._current_lrs()
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` at each milestone epoch.
+
+    lr_t = base_lr * gamma ** (number of milestones <= t)
+
+    Seed 004's detection recipe divides the rate by 10 at epochs 60 and 90:
+    ``MultiStepLR(opt, milestones=[60, 90], gamma=0.1)``.
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        milestones = list(milestones)
+        for m in milestones:
+            if isinstance(m, bool) or not isinstance(m, numbers.Integral):
+                raise TypeError(f"MultiStepLR: milestones must be integers, got {m!r}")
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch not in self.milestones:
+            return self._current_lrs()
+        factor = self.gamma ** self.milestones[self.last_epoch]
+        return [g["lr"] * factor for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        milestones = sorted(self.milestones.elements())
+        return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
+                for base in self.base_lrs]
+
+
+def _check_factors(name: str, start_factor: float, end_factor: float) -> None:
+    if not 0 < start_factor <= 1.0:
+        raise ValueError(f"{name}: start_factor must be in (0, 1], got {start_factor!r}")
+    if not 0 <= end_factor <= 1.0:
+        raise ValueError(f"{name}: end_factor must be in [0, 1], got {end_factor!r}")
+
+
+class ConstantLR(LRScheduler):
+    """lr_t = base_lr * factor for t < total_iters, then base_lr."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1.0:
+            raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor!r}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [g["lr"] * self.factor for g in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [g["lr"] * (1.0 / self.factor) for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Linear warm-up (or decay) of the multiplicative factor over ``total_iters`` epochs.
+
+    lr_t = base_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters)
+                      / total_iters)
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        _check_factors("LinearLR", start_factor, end_factor)
+        _check_positive_int("LinearLR", "total_iters", total_iters)
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [g["lr"] * self.start_factor for g in self.optimizer.param_groups]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        # ratio of the factors of epochs t and t-1 (PyTorch's chainable form)
+        delta = self.end_factor - self.start_factor
+        ratio = 1.0 + delta / (self.total_iters * self.start_factor
+                               + (self.last_epoch - 1) * delta)
+        return [g["lr"] * ratio for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        delta = self.end_factor - self.start_factor
+        return [base * (self.start_factor
+                        + delta * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """lr_t = base_lr * gamma ** t"""
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current_lrs()
+        return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Polynomial decay to zero over ``total_iters`` epochs.
+
+    lr_t = base_lr * (1 - min(t, total_iters) / total_iters) ** power
+
+    Seed 004 quotes YOLO9000's recipe: polynomial decay with power 4 (with SGD, lr 0.1,
+    momentum 0.9, weight decay 5e-4): ``PolynomialLR(opt, total_iters=160, power=4)``.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau.optim.lr_scheduler import PolynomialLR
+    >>> opt = reseau.optim.SGD([reseau.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = PolynomialLR(opt, total_iters=4, power=2)
+    >>> [round(sched.step() or sched.get_last_lr()[0], 4) for _ in range(5)]
+    [0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        _check_positive_int("PolynomialLR", "total_iters", total_iters)
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        decay = ((1.0 - self.last_epoch / self.total_iters)
+                 / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [g["lr"] * decay for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
+                ** self.power for base in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Cosine annealing from ``base_lr`` down to ``eta_min`` over ``T_max`` epochs
+    (and back up over the next ``T_max``, as PyTorch does without restarts).
+
+    lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,  # noqa: N803
+                 last_epoch: int = -1) -> None:
+        _check_positive_int("CosineAnnealingLR", "T_max", T_max)
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        t, T, lo = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return self._current_lrs()
+        if self._step_count == 1 and t > 0:  # resumed with last_epoch >= 0
+            return [lo + (base - lo) * (1 + math.cos(t * math.pi / T)) / 2
+                    for base in self.base_lrs]
+        if (t - 1 - T) % (2 * T) == 0:  # leaving the minimum: the ratio below is 0/0
+            return [g["lr"] + (base - lo) * (1 - math.cos(math.pi / T)) / 2
+                    for base, g in zip(self.base_lrs, groups)]
+        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
+                * (g["lr"] - lo) + lo for g in groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
+
+
+def _check_children(name: str, optimizer, schedulers) -> None:
+    if len(schedulers) < 1:
+        raise ValueError(f"{name}: expects at least one scheduler, got none")
+    for i, s in enumerate(schedulers):
+        if isinstance(s, ReduceLROnPlateau):
+            raise ValueError(
+                f"{name}: scheduler {i} is a ReduceLROnPlateau, which needs the metric at "
+                "each step; call its step(metric) yourself instead"
+            )
+        if not isinstance(s, LRScheduler):
+            raise TypeError(f"{name}: scheduler {i} is a {type(s).__name__}, not a scheduler")
+        if s.optimizer is not optimizer:
+            raise ValueError(
+                f"{name}: scheduler {i} ({type(s).__name__}) belongs to another optimizer; "
+                "all schedulers must act on the same optimizer"
+            )
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]``, and so on.
+
+    At each milestone the next scheduler starts from its own epoch 0 (its closed form
+    at t = 0). A warm-up followed by cosine annealing::
+
+        warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+        cosine = CosineAnnealingLR(opt, T_max=115)
+        sched = SequentialLR(opt, [warmup, cosine], milestones=[5])
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers, milestones,
+                 last_epoch: int = -1) -> None:
+        _check_optimizer("SequentialLR", optimizer)
+        schedulers = list(schedulers)
+        _check_children("SequentialLR", optimizer, schedulers)
+        milestones = list(milestones)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                f"SequentialLR: expects one milestone fewer than schedulers, got "
+                f"{len(schedulers)} schedulers and {len(milestones)} milestones"
+            )
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        # Creating the children already stepped them once: undo that, then start the
+        # first one again from the initial learning rates.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self._undo_initial_steps(self)
+        idx = bisect_right(self._milestones, 0)
+        self._schedulers[idx]._initial_step()
+        self._last_lr = schedulers[idx].get_last_lr()
+
+    def _undo_initial_steps(self, scheduler) -> None:
+        children = getattr(scheduler, "_schedulers", None)
+        if children is not None:
+            for child in children:
+                self._undo_initial_steps(child)
+        elif hasattr(scheduler, "last_epoch"):
+            scheduler.last_epoch -= 1
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict:
+        state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        state = copy.deepcopy(state_dict)
+        children = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for s, saved in zip(self._schedulers, children, strict=True):
+            s.load_state_dict(saved)
+
+
+class ChainedScheduler(SequentialLR):
+    """Step several schedulers together each epoch; their factors multiply."""
+
+    def __init__(self, schedulers, optimizer: Optimizer | None = None) -> None:
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler: expects at least one scheduler, got none")
+        optimizer = optimizer or schedulers[0].optimizer
+        _check_children("ChainedScheduler", optimizer, schedulers)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self) -> None:
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply the learning rate by ``factor`` when a metric stops improving.
+
+    After ``patience`` epochs in a row without improvement (in ``mode="min"``, a value
+    below ``best * (1 - threshold)`` for ``threshold_mode="rel"``, below
+    ``best - threshold`` for ``"abs"``; reversed for ``"max"``)::
+
+        lr = max(lr * factor, min_lr)     (unless that changes lr by less than eps)
+
+    then wait ``cooldown`` epochs before counting again. The metric is passed
+    explicitly: ``scheduler.step(val_loss)``.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau.optim.lr_scheduler import ReduceLROnPlateau
+    >>> opt = reseau.optim.SGD([reseau.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = ReduceLROnPlateau(opt, patience=1, factor=0.5)
+    >>> for val_loss in [3.0, 2.0, 2.0, 2.0, 2.0]:
+    ...     sched.step(val_loss)
+    >>> sched.get_last_lr()
+    [0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr=0, eps: float = 1e-8) -> None:
+        name = "ReduceLROnPlateau"
+        _check_optimizer(name, optimizer)
+        if not factor < 1.0:
+            raise ValueError(f"{name}: factor must be < 1.0 (it multiplies lr), got {factor!r}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(
+                f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
+        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) \
+                or patience < 0:
+            raise ValueError(f"{name}: patience must be an integer >= 0, got {patience!r}")
+        self.optimizer = optimizer
+        self.factor = factor
+        n = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != n:
+                raise ValueError(f"{name}: expected {n} min_lrs (one per group), got {len(min_lr)}")
+            self.default_min_lr = None
+            self.min_lrs = list(min_lr)
+        else:
+            self.default_min_lr = min_lr
+            self.min_lrs = [min_lr] * n
+        self.patience = patience
+        self.cooldown = cooldown
+        self.eps = eps
+        self.mode = mode
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.last_epoch = 0
+        self._last_lr = self._current_lrs()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def is_better(self, a: float, best: float) -> bool:
+        if self.mode == "min" and self.threshold_mode == "rel":
+            return a < best * (1.0 - self.threshold)
+        if self.mode == "min":
+            return a < best - self.threshold
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1.0)
+        return a > best + self.threshold
+
+    def step(self, metrics=None) -> None:  # type: ignore[override]
+        """Record this epoch's metric (e.g. the validation loss) and reduce the
+        learning rates if it has not improved for more than ``patience`` epochs."""
+        if metrics is None:
+            raise TypeError(
+                "ReduceLROnPlateau.step: pass the monitored metric, e.g. "
+                "scheduler.step(val_loss)"
+            )
+        current = float(metrics)
+        self.last_epoch += 1
+        if self.is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # bad epochs during the cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = self._current_lrs()
+
+    def _reduce_lr(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise RuntimeError(
+                    f"ReduceLROnPlateau: the optimizer now has {len(groups)} parameter "
+                    f"groups but min_lr gave {len(self.min_lrs)}; set scheduler.min_lrs "
+                    "to one value per group"
+                )
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs):
+            old = float(group["lr"])
+            new = max(old * self.factor, min_lr)
+            if old - new > self.eps:
+                group["lr"] = new

@@ -1,0 +1,82 @@
+"""Stochastic gradient descent, with momentum, Nesterov momentum and weight decay.
+
+Batch, mini-batch and online (one example at a time) gradient descent are the same
+optimizer: what changes is how many examples the loss given to ``backward()`` averages.
+"""
+
+from __future__ import annotations
+
+from ..tensor import Tensor
+from . import functional as F
+from .optimizer import Optimizer, _check_non_negative
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent (optionally with momentum).
+
+    For each parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p
+        b = g                                   (first step)
+        b = momentum * b + (1 - dampening) * g  (later steps)
+        g = g + momentum * b  if nesterov  else  b
+        p = p - lr * g
+
+    The same as ``torch.optim.SGD`` (whose momentum differs from Sutskever et al.'s by
+    where ``lr`` is applied).
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts (parameter groups)
+    lr : float, default 1e-3
+    momentum : float, default 0
+    dampening : float, default 0
+    weight_decay : float, default 0
+        L2 penalty coefficient (adds ``weight_decay * p`` to the gradient).
+    nesterov : bool, default False
+        Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+    maximize : bool, default False
+        Ascend the objective instead of descending it.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> w = reseau.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = reseau.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()        # grad = 2w = [2, -4]
+    >>> opt.step()                      # w - 0.1 * grad
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.8, -1.6]
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 *, maximize: bool = False) -> None:
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group) -> None:
+        _check_non_negative("SGD", group, "lr", "momentum", "dampening", "weight_decay")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"SGD: Nesterov momentum requires a momentum > 0 and zero dampening, got "
+                f"momentum={group['momentum']} and dampening={group['dampening']}; pass "
+                "e.g. momentum=0.9, dampening=0"
+            )
+
+    def _update_group(self, group) -> None:
+        hyper = dict(
+            lr=float(group["lr"]), weight_decay=float(group["weight_decay"]),
+            momentum=float(group["momentum"]), dampening=float(group["dampening"]),
+            nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]),
+        )
+        for p in self._params_with_grad(group):
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            new_buf = F.sgd(p.data, p.grad.data, None if buf is None else buf.data, **hyper)
+            if buf is None and new_buf is not None:
+                state["momentum_buffer"] = Tensor._make(new_buf)
+            p._version += 1  # the array changed in place: a saved graph would be stale

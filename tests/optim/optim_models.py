@@ -1,0 +1,87 @@
+"""A small two-layer MLP written with raw tensors, trained identically in reseau and in
+PyTorch: the oracle for the optimizer trajectories.
+
+The model is ``logits = relu(x W1^T + b1) W2^T + b2`` on 16 examples of 5 features and
+3 classes; the loss is the cross-entropy (or the MSE against one-hot targets). A fifth
+parameter, ``unused``, never gets a gradient: optimizers must skip it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import reseau
+from reseau.ops.nn import cross_entropy, linear
+
+NAMES = ("W1", "b1", "W2", "b2", "unused")
+
+
+def initial_arrays(dtype, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "X": rng.normal(size=(16, 5)),
+        "W1": rng.normal(scale=0.5, size=(8, 5)),
+        "b1": rng.normal(scale=0.1, size=8),
+        "W2": rng.normal(scale=0.5, size=(3, 8)),
+        "b2": rng.normal(scale=0.1, size=3),
+        "unused": rng.normal(size=(2, 2)),
+    }
+    arrays = {k: v.astype(dtype) for k, v in arrays.items()}
+    arrays["y"] = rng.integers(0, 3, size=16)
+    return arrays
+
+
+def loss_reseau(p: dict, X, y, loss: str):
+    logits = linear(linear(X, p["W1"], p["b1"]).relu(), p["W2"], p["b2"])
+    if loss == "ce":
+        return cross_entropy(logits, y)
+    onehot = reseau.tensor(np.eye(3, dtype=X.dtype)[y.data])
+    return ((logits - onehot) ** 2).mean()
+
+
+def loss_torch(torch, p: dict, X, y, loss: str):
+    F = torch.nn.functional
+    logits = F.linear(F.linear(X, p["W1"], p["b1"]).relu(), p["W2"], p["b2"])
+    if loss == "ce":
+        return F.cross_entropy(logits, y)
+    return F.mse_loss(logits, F.one_hot(y, 3).to(X.dtype))
+
+
+def _groups(params: dict, group_options):
+    """All parameters in one list, or two groups (layer 1 + unused, layer 2) with the
+    per-group options ``group_options = (options1, options2)``."""
+    if group_options is None:
+        return [params[n] for n in NAMES]
+    first, second = group_options
+    return [dict(params=[params["W1"], params["b1"], params["unused"]], **first),
+            dict(params=[params["W2"], params["b2"]], **second)]
+
+
+def train_reseau(opt_name: str, options: dict, dtype, steps: int = 50, loss: str = "ce",
+                 group_options=None, seed: int = 0) -> dict[str, np.ndarray]:
+    a = initial_arrays(dtype, seed)
+    params = {n: reseau.tensor(a[n], requires_grad=True) for n in NAMES}
+    X, y = reseau.tensor(a["X"]), reseau.tensor(a["y"])
+    opt = getattr(reseau.optim, opt_name)(_groups(params, group_options), **options)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_reseau(params, X, y, loss).backward()
+        opt.step()
+    return {n: p.data.copy() for n, p in params.items()}
+
+
+def train_torch(torch, opt_name: str, options: dict, dtype, steps: int = 50,
+                loss: str = "ce", group_options=None, seed: int = 0) -> dict[str, np.ndarray]:
+    a = initial_arrays(dtype, seed)
+    params = {n: torch.tensor(a[n], requires_grad=True) for n in NAMES}
+    X, y = torch.tensor(a["X"]), torch.tensor(a["y"])
+    opt = getattr(torch.optim, opt_name)(_groups(params, group_options), **options)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_torch(torch, params, X, y, loss).backward()
+        opt.step()
+    return {n: p.detach().numpy().copy() for n, p in params.items()}
+
+
+def tolerance(dtype) -> float:
+    return 1e-5 if np.dtype(dtype) == np.float32 else 1e-10

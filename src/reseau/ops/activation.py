@@ -117,7 +117,7 @@ class GELU:
             t = np.tanh(u)
             ctx.t = t
             return 0.5 * x * (1 + t)
-        cdf = (0.5 * (1 + _erf(x / _SQRT_2))).astype(x.dtype)
+        cdf = np.asarray(0.5 * (1 + _erf(x / _SQRT_2)), dtype=x.dtype)  # 0-d: a float
         ctx.cdf = cdf
         return x * cdf
 

@@ -3,6 +3,7 @@ argmax/argmin, logsumexp, softmax, log_softmax."""
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -77,14 +78,17 @@ class Var:
     def forward(ctx, x, axes, keepdim, correction):
         mu = np.mean(x, axis=axes, keepdims=True)
         d = x - mu
-        denom = _count(x.shape, axes) - correction
+        # builtins.max: this module's own max() shadows it; a zero denominator gives
+        # inf/nan like PyTorch, not a ZeroDivisionError in the VJP
+        denom = x.dtype.type(builtins.max(_count(x.shape, axes) - correction, 0))
         ctx.d, ctx.denom, ctx.axes, ctx.keepdim = d, denom, axes, keepdim
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(max(denom, 0))
+            return np.sum(d * d, axis=axes, keepdims=keepdim) / denom
 
     def vjp(ctx, g):
         g = _expand_back(g, ctx.axes, ctx.keepdim, ctx.d.shape)
-        return g * (2 / max(ctx.denom, 0)) * ctx.d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * (2 / ctx.denom) * ctx.d
 
 
 @register("amax")
@@ -232,14 +236,14 @@ class LogSoftmax:
 
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Sum over ``dim`` (an int, a tuple of ints, or None for all)."""
-    return apply(Sum, x, axes=normalize_dims(dim, x.ndim, "sum"), keepdim=keepdim)
+    return apply(Sum, x, axes=_axes(dim, x, "sum"), keepdim=keepdim)
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (an int, a tuple of ints, or None for all)."""
     if not x.is_floating_point:
         raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}; use x.float()")
-    return apply(Mean, x, axes=normalize_dims(dim, x.ndim, "mean"), keepdim=keepdim)
+    return apply(Mean, x, axes=_axes(dim, x, "mean"), keepdim=keepdim)
 
 
 def _correction(correction, unbiased):
@@ -248,7 +252,7 @@ def _correction(correction, unbiased):
 
 def var(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, 0: population)."""
-    axes = normalize_dims(dim, x.ndim, "var")
+    axes = _axes(dim, x, "var")
     return apply(Var, x, axes=axes, keepdim=keepdim, correction=_correction(correction, unbiased))
 
 
@@ -257,10 +261,18 @@ def std(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=No
     return sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased))
 
 
+def _axes(dim, x: Tensor, op: str):
+    """The axes to reduce; dim 0 or -1 of a 0-d tensor is no axis (as in PyTorch)."""
+    axes = normalize_dims(dim, x.ndim, op)
+    return () if x.ndim == 0 and axes is not None else axes
+
+
 def _single_dim(dim, ndim, op):
+    """One axis; None for a 0-d tensor (dim 0 or -1), which NumPy treats as 'all'."""
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
-    return normalize_dims(dim, ndim, op)[0]
+    d = normalize_dims(dim, ndim, op)[0]
+    return None if ndim == 0 else d
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False):
@@ -269,6 +281,8 @@ def max(x: Tensor, dim=None, keepdim: bool = False):
     if dim is None:
         return amax(x)
     d = _single_dim(dim, x.ndim, "max")
+    if d is None:  # a 0-d tensor: its only entry, at index 0
+        return ValuesIndices(apply(MaxDim, x.reshape(1), dim=0, keepdim=False), argmax(x))
     values = apply(MaxDim, x, dim=d, keepdim=keepdim)
     return ValuesIndices(values, argmax(x, d, keepdim))
 
@@ -278,16 +292,18 @@ def min(x: Tensor, dim=None, keepdim: bool = False):
     if dim is None:
         return amin(x)
     d = _single_dim(dim, x.ndim, "min")
+    if d is None:  # a 0-d tensor: its only entry, at index 0
+        return ValuesIndices(apply(MinDim, x.reshape(1), dim=0, keepdim=False), argmin(x))
     values = apply(MinDim, x, dim=d, keepdim=keepdim)
     return ValuesIndices(values, argmin(x, d, keepdim))
 
 
 def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return apply(AMax, x, axes=normalize_dims(dim, x.ndim, "amax"), keepdim=keepdim)
+    return apply(AMax, x, axes=_axes(dim, x, "amax"), keepdim=keepdim)
 
 
 def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return apply(AMin, x, axes=normalize_dims(dim, x.ndim, "amin"), keepdim=keepdim)
+    return apply(AMin, x, axes=_axes(dim, x, "amin"), keepdim=keepdim)
 
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -302,7 +318,7 @@ def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x), dim))`` computed as ``m + log(sum(exp(x - m)))``, m the max."""
-    return apply(LogSumExp, x, axes=normalize_dims(dim, x.ndim, "logsumexp"), keepdim=keepdim)
+    return apply(LogSumExp, x, axes=_axes(dim, x, "logsumexp"), keepdim=keepdim)
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:

@@ -26,6 +26,7 @@ from .ops.reduce import (
 )
 from .ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .gradcheck import GradcheckError, gradcheck
+from . import nn  # noqa: E402  (after the core: nn builds on it)
 from . import optim  # noqa: E402  (after Tensor: optimizers update tensors)
 
 float32 = _np.dtype("float32")

@@ -478,3 +478,23 @@ for _op, _fn in [
     ("var", lambda x: x.var(0, correction=0)),
 ]:
     case(_op, "scalar_dim", _fn, _fn, Arg(()))
+
+# binary cross-entropy on probabilities (src/reseau/ops/losses.py), through its
+# nn.functional wrapper; the logs are clamped at -100 only near 0 and 1, avoided here
+_BCE_W = np.array([0.5, 1.0, 2.0])
+for _id, _kw, _ygrad in [
+    ("none", dict(reduction="none"), True), ("mean", {}, False),
+    ("weight_sum", dict(reduction="sum", weight=_BCE_W), True),
+]:
+    def _bce_prob(x, y, _kw=_kw):
+        from reseau.nn.functional import binary_cross_entropy
+        return binary_cross_entropy(x, y, **_kw)
+
+    def _bce_prob_torch(x, y, _kw=_kw):
+        kw = dict(_kw)
+        if "weight" in kw:
+            kw["weight"] = torch.from_numpy(kw["weight"]).to(x.dtype)
+        return F.binary_cross_entropy(x, y, **kw)
+
+    case("binary_cross_entropy", _id, _bce_prob, _bce_prob_torch,
+         Arg((2, 3), low=0.05, high=0.95), Arg((2, 3), low=0, high=1, grad=_ygrad))

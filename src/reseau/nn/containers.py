@@ -1,0 +1,236 @@
+"""Containers that register the modules they hold: ``Sequential`` (a chain),
+``ModuleList`` (a list) and ``ModuleDict`` (a dict). A plain Python list of layers is
+invisible to ``parameters()``; these are not."""
+
+from __future__ import annotations
+
+import operator
+from typing import Iterable, Iterator, Mapping
+
+from .module import Module
+
+__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+
+
+def _index(i, n: int, what: str) -> int:
+    try:
+        i = operator.index(i)
+    except TypeError:
+        raise TypeError(f"{what} indices must be integers or slices, got {type(i).__name__}") \
+            from None
+    if not -n <= i < n:
+        raise IndexError(f"{what}: index {i} is out of range for {n} module(s)")
+    return i % n
+
+
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+
+    Built from modules (named ``"0"``, ``"1"``, ...) or from one dict of named modules.
+
+    Examples
+    --------
+    >>> from reseau import nn
+    >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    >>> sum(p.numel() for p in net.parameters())  # (2*3 + 3) + (3*1 + 1)
+    13
+    """
+
+    def __init__(self, *args) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], Mapping):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for i, module in enumerate(args):
+                if not isinstance(module, Module):
+                    raise TypeError(
+                        f"Sequential: argument {i} is a {type(module).__name__}, not a "
+                        "Module; activations are modules too (nn.ReLU(), not reseau.relu)"
+                    )
+                self.add_module(str(i), module)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return Sequential(dict(list(self._modules.items())[i]))
+        return list(self._modules.values())[_index(i, len(self), "Sequential")]
+
+    def __setitem__(self, i, module: Module) -> None:
+        key = list(self._modules)[_index(i, len(self), "Sequential")]
+        setattr(self, key, module)
+
+    def __delitem__(self, i) -> None:
+        keys = list(self._modules)
+        for key in (keys[i] if isinstance(i, slice) else [keys[_index(i, len(self), "Sequential")]]):
+            del self._modules[key]
+        # renumber so that names stay "0", "1", ... as in PyTorch
+        mods = list(self._modules.values())
+        self._modules.clear()
+        for j, m in enumerate(mods):
+            self._modules[str(j)] = m
+
+    def append(self, module: Module) -> "Sequential":
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> "Sequential":
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> "Sequential":
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: expected a Module, got {type(module).__name__}")
+        mods = list(self._modules.values())
+        mods.insert(index, module)
+        self._modules.clear()
+        for j, m in enumerate(mods):
+            self._modules[str(j)] = m
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules, registered so that their parameters are found.
+
+    Examples
+    --------
+    >>> from reseau import nn
+    >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+    >>> len(list(layers.parameters()))
+    6
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(
+            "ModuleList has no forward(): it is a container; loop over it in your "
+            "module's forward (for layer in self.layers: x = layer(x)), or use nn.Sequential"
+        )
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ModuleList(list(self._modules.values())[i])
+        return self._modules[str(_index(i, len(self), "ModuleList"))]
+
+    def __setitem__(self, i, module: Module) -> None:
+        self.add_module(str(_index(i, len(self), "ModuleList")), module)
+
+    def __delitem__(self, i) -> None:
+        mods = list(self._modules.values())
+        del mods[i if isinstance(i, slice) else _index(i, len(self), "ModuleList")]
+        self._modules.clear()
+        for j, m in enumerate(mods):
+            self._modules[str(j)] = m
+
+    def append(self, module: Module) -> "ModuleList":
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        if isinstance(modules, Module) and not isinstance(modules, (ModuleList, Sequential)):
+            raise TypeError("ModuleList.extend: expected an iterable of Modules, got one Module")
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        mods = list(self._modules.values())
+        mods.insert(index, module)
+        self._modules.clear()
+        for m in mods:
+            self.append(m)
+
+    def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
+        return self.extend(modules)
+
+
+class ModuleDict(Module):
+    """A dict of modules (string keys, insertion order kept), registered so that their
+    parameters are found.
+
+    Examples
+    --------
+    >>> from reseau import nn
+    >>> heads = nn.ModuleDict({"class": nn.Linear(8, 3), "box": nn.Linear(8, 4)})
+    >>> list(heads.keys())
+    ['class', 'box']
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(
+            "ModuleDict has no forward(): it is a container; call its entries, "
+            "e.g. self.heads['class'](x)"
+        )
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict has no key {key!r} (keys: {list(self._modules)})")
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: value for {key!r} must be a Module, got "
+                            f"{type(module).__name__}")
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def pop(self, key: str) -> Module:
+        value = self[key]
+        del self._modules[key]
+        return value
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def update(self, modules) -> None:
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for key, module in pairs:
+            self[key] = module

@@ -1,0 +1,170 @@
+"""``reseau.nn.functional``: the stateless functions behind the layers, with the names
+of ``torch.nn.functional`` (``import reseau.nn.functional as F``).
+
+Activations and ``linear`` are the primitives of ``reseau.ops``; ``dropout`` and
+``batch_norm`` are written here; the losses live in ``loss_functions`` and are
+re-exported.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..backend import default_generator
+from ..ops.activation import gelu, leaky_relu, sigmoid, softplus, tanh
+from ..ops.activation import log_sigmoid as logsigmoid
+from ..ops.activation import relu as _relu
+from ..ops.nn import linear
+from ..ops.reduce import log_softmax as _log_softmax
+from ..ops.reduce import softmax as _softmax
+from ..tensor import Tensor
+from .loss_functions import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
+    cross_entropy, gaussian_nll_loss, gaussian_nll_loss_precision, hinge_embedding_loss,
+    huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, nll_loss,
+    smooth_l1_loss,
+)
+
+__all__ = [
+    "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu", "logsigmoid",
+    "silu", "softmax", "log_softmax", "dropout", "batch_norm", "one_hot",
+    "l1_loss", "mse_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "multi_margin_loss",
+    "hinge_embedding_loss", "cosine_embedding_loss", "margin_ranking_loss",
+    "gaussian_nll_loss", "gaussian_nll_loss_precision", "kl_div",
+]
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(x, 0)``. ``inplace`` is accepted for compatibility; the result is always
+    a new tensor (same values)."""
+    return _relu(input)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """SiLU (swish): ``x sigmoid(x)``."""
+    return input * sigmoid(input)
+
+
+def _softmax_dim(ndim: int, name: str) -> int:
+    # PyTorch's implicit choice when dim is not given (deprecated there too)
+    warnings.warn(
+        f"{name}: implicit dimension choice is deprecated; pass dim explicitly "
+        "(dim=-1 for the last axis, dim=1 for (N, C) scores)",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``, stable (shifted by the max)."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "softmax")
+    return _softmax(input, dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``: stable log-probabilities."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "log_softmax")
+    return _log_softmax(input, dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Inverted dropout: each entry is zeroed with probability ``p`` and the others are
+    scaled by ``1 / (1 - p)``, so the expectation is unchanged and evaluation needs no
+    rescaling. Identity when ``training`` is False or ``p == 0``; all zeros when
+    ``p == 1``. The mask comes from reseau's generator (``reseau.manual_seed``).
+    ``inplace`` is accepted for compatibility; the result is always a new tensor.
+    """
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability p must be between 0 and 1, got {p!r}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * Tensor._make(np.zeros((), dtype=input.dtype))
+    keep = default_generator().random(input.shape) >= p
+    mask = keep.astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return input * Tensor._make(mask)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over the batch (and length) axes of an (N, C) or (N, C, L)
+    input, per channel C:
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias``.
+
+    In training (or without running statistics) mean and var are the batch's, var
+    biased (divided by n); the running statistics, when given, are updated in place:
+    ``running = (1 - momentum) running + momentum * batch``, with the *unbiased* batch
+    variance (divided by n - 1). In evaluation the running statistics are used.
+    """
+    if input.ndim not in (2, 3):
+        raise ValueError(
+            f"batch_norm: expected an (N, C) or (N, C, L) input, got shape {input.shape}"
+        )
+    c = input.shape[1]
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var),
+                   ("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (c,):
+            raise ValueError(
+                f"batch_norm: {arg} has shape {t.shape} but the input has {c} channels "
+                f"(input shape {input.shape}); expected ({c},)"
+            )
+    axes = (0,) if input.ndim == 2 else (0, 2)
+    bshape = (1, c) if input.ndim == 2 else (1, c, 1)
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch:
+        n = input.shape[0] * (input.shape[2] if input.ndim == 3 else 1)
+        if n <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got "
+                f"input shape {input.shape}; use a batch of 2 or more, or call .eval()"
+            )
+        mean = input.mean(axes, keepdim=True)
+        var = input.var(axes, keepdim=True, correction=0)
+        if training and running_mean is not None and running_var is not None:
+            m = momentum
+            with no_grad():
+                batch_mean = mean.data.reshape(c)
+                unbiased = var.data.reshape(c) * (n / (n - 1))
+                running_mean.data[...] = (1 - m) * running_mean.data + m * batch_mean
+                running_var.data[...] = (1 - m) * running_var.data + m * unbiased
+                running_mean._version += 1
+                running_var._version += 1
+        out = (input - mean) / (var + eps).sqrt()
+    else:
+        mean = running_mean.data.reshape(bshape).astype(input.dtype)
+        inv_std = 1.0 / np.sqrt(running_var.data.reshape(bshape).astype(input.dtype) + eps)
+        out = (input - Tensor._make(mean)) * Tensor._make(inv_std.astype(input.dtype))
+    if weight is not None:
+        out = out * weight.reshape(bshape)
+    if bias is not None:
+        out = out + bias.reshape(bshape)
+    return out
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Integer class indices (any shape) to one-hot vectors along a new last axis
+    (int64). ``num_classes=-1`` takes the largest index + 1."""
+    t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if not np.issubdtype(t.dtype, np.integer):
+        raise TypeError(f"one_hot: expected integer class indices, got dtype {t.dtype}")
+    if t.size and t.min() < 0:
+        raise ValueError(f"one_hot: class indices must be non-negative, got {int(t.min())}")
+    n = int(t.max()) + 1 if num_classes == -1 and t.size else num_classes
+    if num_classes != -1 and t.size and t.max() >= num_classes:
+        raise ValueError(
+            f"one_hot: class index {int(t.max())} is out of range for num_classes={num_classes}"
+        )
+    out = np.zeros(t.shape + (max(n, 0),), dtype=np.int64)
+    if t.size:
+        np.put_along_axis(out, t[..., None], 1, axis=-1)
+    return Tensor._make(out)

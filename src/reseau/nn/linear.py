@@ -1,0 +1,94 @@
+"""``Linear``, ``Identity`` and ``Flatten``: the layers that only reshape or map
+affinely."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import get_default_dtype
+from ..ops.nn import linear
+from ..tensor import Tensor, as_dtype
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["Linear", "Identity", "Flatten"]
+
+
+class Linear(Module):
+    """Affine layer: ``y = x @ W.T + b`` with ``W`` of shape (out_features,
+    in_features) and ``b`` of shape (out_features,).
+
+    Initialised as in PyTorch: ``W ~ U(-1/sqrt(in), 1/sqrt(in))`` (``kaiming_uniform_``
+    with ``a = sqrt(5)``) and ``b`` from the same interval, drawn from reseau's
+    generator, so ``reseau.manual_seed`` makes it reproducible. Parameters are float32
+    unless ``dtype`` (or ``reseau.set_default_dtype``) says otherwise.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau import nn
+    >>> layer = nn.Linear(3, 2)
+    >>> layer(reseau.randn(5, 3)).shape
+    (5, 2)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        for arg, v in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 0:
+                raise ValueError(f"Linear: {arg} must be a non-negative int, got {v!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self, generator=None) -> None:
+        """Draw the weights again (PyTorch's default initialisation)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    """Returns its input unchanged (any constructor arguments are ignored): a
+    placeholder, e.g. to remove a layer from a network."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Flatten(Module):
+    """Flattens dimensions ``start_dim`` to ``end_dim`` into one: (N, 28, 28) becomes
+    (N, 784) with the defaults."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

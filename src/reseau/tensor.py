@@ -43,7 +43,7 @@ def _infer_array(data, dtype=None) -> np.ndarray:
         arr = np.asarray(data)
     else:
         arr = np.array(data)
-        if arr.dtype == np.float64:
+        if arr.dtype == np.float64 and dtype is None:  # not through float32 first
             arr = arr.astype(get_default_dtype())
         elif arr.dtype.kind == "i":
             arr = arr.astype(np.int64)

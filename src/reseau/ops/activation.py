@@ -136,7 +136,7 @@ def relu(x: Tensor) -> Tensor:
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return apply(LeakyReLU, x, negative_slope=negative_slope)
+    return apply(LeakyReLU, x, negative_slope=float(negative_slope))  # float32 stays float32
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -150,7 +150,7 @@ def tanh(x: Tensor) -> Tensor:
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     if beta <= 0:
         raise ValueError(f"softplus: beta must be positive, got {beta}")
-    return apply(Softplus, x, beta=beta, threshold=threshold)
+    return apply(Softplus, x, beta=float(beta), threshold=float(threshold))
 
 
 def log_sigmoid(x: Tensor) -> Tensor:

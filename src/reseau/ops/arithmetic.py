@@ -94,9 +94,8 @@ class Pow:
         if nx:
             gx = g * y * np.where(y == 0, 0, x ** np.where(y == 0, 1, y - 1))
         if ny:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                logx = np.log(x)
-            gy = np.where((x == 0) & (y >= 0), 0, g * z * logx)
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log 0, masked below
+                gy = np.where((x == 0) & (y >= 0), 0, g * z * np.log(x))
         return gx, gy
 
 
@@ -234,6 +233,8 @@ def pow(base, exponent) -> Tensor:
     a tensor exponent gets its own gradient."""
     if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
         if isinstance(exponent, (int, float, np.number)):
+            if isinstance(exponent, np.generic):  # a Python number: float32 stays float32
+                exponent = exponent.item()
             return apply(PowScalar, base, exponent=exponent)
     if isinstance(exponent, Tensor) and not isinstance(base, Tensor):
         if isinstance(base, (int, float, np.number)) and is_floating(exponent.data.dtype):

@@ -146,12 +146,15 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # where, not maximum/minimum: at a bound the gradient goes to x, as in PyTorch
         out = x
         if min is not None:
-            out = maximum(out, min)
+            out = where(out < min, min, out)
         if max is not None:
-            out = minimum(out, max)
+            out = where(out > max, max, out)
         return out
+    # NumPy scalars as Python numbers, so that float32 stays float32
+    min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))
     return apply(Clamp, x, lo=min, hi=max)
 
 

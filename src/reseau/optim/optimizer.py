@@ -38,6 +38,12 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def _set_message(name: str) -> str:
+    return (f"{name}: parameters must be in an ordered collection (a list), not a set: "
+            "the order of a set changes between runs, and the state_dict refers to "
+            "parameters by position")
+
+
 def _copy_value(value):
     """A copy of a state value that does not share memory with the original."""
     if isinstance(value, Tensor):
@@ -80,6 +86,8 @@ class Optimizer:
                 "dict (a state_dict?); pass model.parameters(), or a list of groups "
                 "[{'params': ...}]"
             )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(_set_message(name))
         try:
             groups = list(params)
         except TypeError:
@@ -117,11 +125,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, (set, frozenset)):
-            raise TypeError(
-                f"{name}: parameters must be in an ordered collection (a list), not a "
-                "set: the order of a set changes between runs, and the state_dict refers "
-                "to parameters by position"
-            )
+            raise TypeError(_set_message(name))
         else:
             params = list(params)
         names = [p[0] for p in params if isinstance(p, tuple)]
@@ -163,8 +167,8 @@ class Optimizer:
         if len(set(ids)) != len(ids):
             dup = next(i for i, x in enumerate(ids) if ids.index(x) != i)
             raise ValueError(
-                f"{name}: parameter {dup} appears twice in the same parameter group; it "
-                "would be updated twice per step; list each parameter once"
+                f"{name}: parameters {ids.index(ids[dup])} and {dup} of the group are the "
+                "same tensor; it would be updated twice per step; list each parameter once"
             )
         for j, other in enumerate(self.param_groups):
             if any(id(p) in set(ids) for p in other["params"]):

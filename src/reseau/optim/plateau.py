@@ -15,9 +15,10 @@ __all__ = ["ReduceLROnPlateau"]
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the learning rate by ``factor`` when a metric stops improving.
 
-    After ``patience`` epochs in a row without improvement (in ``mode="min"``, a value
-    below ``best * (1 - threshold)`` for ``threshold_mode="rel"``, below
-    ``best - threshold`` for ``"abs"``; reversed for ``"max"``)::
+    Once more than ``patience`` epochs in a row bring no improvement (in
+    ``mode="min"``, an improvement is a value below ``best * (1 - threshold)`` for
+    ``threshold_mode="rel"``, below ``best - threshold`` for ``"abs"``; reversed for
+    ``"max"``)::
 
         lr = max(lr * factor, min_lr)     (unless that changes lr by less than eps)
 

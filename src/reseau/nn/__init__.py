@@ -6,6 +6,7 @@ F``), ``init`` (initialisers), ``utils`` (gradient clipping).
 """
 
 from . import functional, init
+from . import utils
 from .activation import (
     GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh,
 )

@@ -260,7 +260,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     if outside.any():
         raise ValueError(
             f"binary_cross_entropy: input must hold probabilities in [0, 1], got "
-            f"{x[outside].flat[0]!r}; apply sigmoid first, or use "
+            f"{float(x[outside].flat[0]):.6g}; apply sigmoid first, or use "
             "binary_cross_entropy_with_logits on the raw scores"
         )
     w = _const(weight, input, "binary_cross_entropy", "weight")

@@ -7,5 +7,12 @@ reseau[viz]``); every plotting function returns the matplotlib Figure and takes
 """
 
 from .graph import GraphDrawing, draw_graph
+from .plots import (
+    plot_activations, plot_decision_boundary, plot_history, plot_loss_landscape,
+    plot_weight_histograms,
+)
 
-__all__ = ["draw_graph", "GraphDrawing"]
+__all__ = [
+    "draw_graph", "GraphDrawing", "plot_decision_boundary", "plot_history",
+    "plot_activations", "plot_loss_landscape", "plot_weight_histograms",
+]

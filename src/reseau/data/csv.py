@@ -75,7 +75,7 @@ def load_csv(path, target: str | None, *, features=None, delimiter: str = ",",
     if not path.is_file():
         raise FileNotFoundError(f"load_csv: no file at {path}")
     with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f, delimiter=delimiter)
+        reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
         header = next(reader, None)
         if header is None:
             raise ValueError(f"load_csv: {path} is empty; expected a header row of column names")

@@ -133,7 +133,7 @@ class Module:
         params, bufs, mods = d.get("_parameters"), d.get("_buffers"), d.get("_modules")
         if isinstance(value, Parameter):
             self._require_init("parameters")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -144,7 +144,7 @@ class Module:
             params[name] = None
         elif isinstance(value, Module):
             self._require_init("child modules")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             mods[name] = value
         elif mods is not None and name in mods:
             if value is not None:
@@ -155,7 +155,7 @@ class Module:
             mods[name] = None
         elif isinstance(value, Buffer):
             self._require_init("buffers")
-            self._forget(name)
+            self._forget(name, keep="_buffers")
             self.register_buffer(name, Tensor._make(value.data), value.persistent)
         elif bufs is not None and name in bufs:
             if value is not None and not isinstance(value, Tensor):
@@ -168,12 +168,13 @@ class Module:
             _warn_if_unregistered(self, name, value)
             object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Remove ``name`` from wherever it was, before registering it again."""
+    def _forget(self, name: str, keep: str) -> None:
+        """Remove ``name`` from the other registries before registering it in ``keep``
+        (where re-assigning keeps its place in the order)."""
         self.__dict__.pop(name, None)
         for key in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[key].pop(name, None)
-        self._non_persistent.discard(name)
+            if key != keep:
+                self.__dict__[key].pop(name, None)
 
     def __getattr__(self, name: str):
         # Only called when normal lookup fails: look in the registries.

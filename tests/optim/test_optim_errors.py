@@ -119,3 +119,13 @@ def test_wrong_kinds_of_params():
 def test_invalid_value_in_a_later_group():
     with pytest.raises(ValueError, match="invalid lr -1"):
         Adam([{"params": [_w()]}, {"params": [_w()], "lr": -1}])
+
+
+def test_groups_must_all_be_named_or_all_unnamed():
+    with pytest.raises(ValueError, match="all parameters with names"):
+        SGD([("w", _w()), _w()], lr=0.1)
+    opt = SGD([("w", _w())], lr=0.1)
+    with pytest.raises(ValueError, match="all parameter groups should be with names or all"):
+        opt.add_param_group({"params": [_w()]})
+    with pytest.raises(TypeError, match="expected a dict with a 'params' entry, got list"):
+        opt.add_param_group([_w()])

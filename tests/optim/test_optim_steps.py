@@ -263,3 +263,26 @@ def test_named_parameters_are_accepted_and_repr_lists_groups():
     assert opt.param_groups[0]["param_names"] == ["layer.weight"]
     text = repr(opt)
     assert text.startswith("Adam (") and "Parameter Group 0" in text and "lr: 0.01" in text
+
+
+def test_a_custom_optimizer_from_the_base_class():
+    from reseau.optim.optimizer import Optimizer, required
+
+    class SignSGD(Optimizer):
+        """p <- p - lr * sign(g)"""
+
+        def __init__(self, params, lr=required):
+            super().__init__(params, dict(lr=lr))
+
+        def _update_group(self, group):
+            for p in self._params_with_grad(group):
+                np.subtract(p.data, group["lr"] * np.sign(p.grad.data), out=p.data)
+
+    w = reseau.tensor([1.0, -1.0, 0.5], requires_grad=True)
+    with pytest.raises(ValueError, match="does not give 'lr', which has no default"):
+        SignSGD([w])
+    opt = SignSGD([w], lr=0.25)
+    (w * reseau.tensor([3.0, -0.1, 0.0])).sum().backward()
+    opt.step()
+    assert w.tolist() == [0.75, -0.75, 0.5]
+    assert "lr: 0.25" in repr(opt)

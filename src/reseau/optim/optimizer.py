@@ -158,20 +158,21 @@ class Optimizer:
                     "default; pass it to the optimizer or in the group"
                 )
             group.setdefault(key, default)
-        if ("param_names" in group) != any("param_names" in g for g in self.param_groups) \
-                and self.param_groups:
+        if self.param_groups and \
+                ("param_names" in group) != ("param_names" in self.param_groups[0]):
             raise ValueError(
                 f"{name}: all parameter groups should be with names or all without"
             )
         ids = [id(p) for p in params]
-        if len(set(ids)) != len(ids):
+        id_set = set(ids)
+        if len(id_set) != len(ids):
             dup = next(i for i, x in enumerate(ids) if ids.index(x) != i)
             raise ValueError(
                 f"{name}: parameters {ids.index(ids[dup])} and {dup} of the group are the "
                 "same tensor; it would be updated twice per step; list each parameter once"
             )
         for j, other in enumerate(self.param_groups):
-            if any(id(p) in set(ids) for p in other["params"]):
+            if any(id(p) in id_set for p in other["params"]):
                 raise ValueError(
                     f"{name}: some parameters appear in more than one parameter group "
                     f"(the new group shares parameters with group {j}); each parameter "

@@ -22,7 +22,7 @@ def test_digits_are_scaled_copies_of_scikit_learns():
 
 def test_digits_as_images():
     pytest.importorskip("sklearn")
-    X, y = load_digits(flatten=False, as_tensor=False)
+    X, _ = load_digits(flatten=False, as_tensor=False)
     assert isinstance(X, np.ndarray) and X.shape == (1797, 1, 8, 8)
     flat, _ = load_digits(as_tensor=False)
     np.testing.assert_array_equal(X.reshape(1797, 64), flat)

@@ -59,7 +59,7 @@ def test_three_way_split_is_a_partition_that_keeps_rows_aligned():
 
 def test_three_way_split_of_tensors_gives_tensors():
     X, y = reseau.randn(40, 3), reseau.arange(40)
-    (X_tr, y_tr), (X_val, y_val), (X_te, y_te) = train_val_test_split(
+    (X_tr, _), (X_val, y_val), (X_te, y_te) = train_val_test_split(
         X, y, (0.5, 0.25, 0.25), seed=1)
     assert isinstance(X_tr, reseau.Tensor) and isinstance(y_te, reseau.Tensor)
     assert (len(X_tr), len(X_val), len(X_te)) == (20, 10, 10)
@@ -103,6 +103,12 @@ def test_stratify_by_other_labels():
                                  seed=0)
     for Xp, _ in parts:
         assert np.bincount(groups[Xp]).tolist() == [len(Xp) // 2] * 2
+
+
+def test_lists_are_split_as_arrays():
+    parts = train_val_test_split([[0], [1], [2], [3]], [0, 1, 2, 3], (2, 1, 1), seed=0)
+    for Xp, yp in parts:
+        assert isinstance(Xp, np.ndarray) and Xp[:, 0].tolist() == yp.tolist()
 
 
 def test_split_is_reproducible_from_the_seed():

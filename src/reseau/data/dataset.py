@@ -16,7 +16,7 @@ import numpy as np
 from ..creation import as_tensor
 from ..tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset"]
+__all__ = ["Dataset", "Subset", "TensorDataset"]
 
 
 class Dataset:

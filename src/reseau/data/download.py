@@ -37,7 +37,8 @@ def cache_dir() -> Path:
         return Path(env).expanduser()
     home = Path.home()
     if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "reseau" / "Cache"
+        local = os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local"
+        return Path(local) / "reseau" / "Cache"
     if sys.platform == "darwin":
         return home / "Library" / "Caches" / "reseau"
     return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "reseau"

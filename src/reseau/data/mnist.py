@@ -59,7 +59,8 @@ class MNIST(Dataset):
     --------
     >>> from reseau.data import MNIST, DataLoader
     >>> train = MNIST(root="/work/shared/data/mnist", flatten=True)  # doctest: +SKIP
-    >>> images, labels = next(iter(DataLoader(train, batch_size=64, shuffle=True)))  # doctest: +SKIP
+    >>> loader = DataLoader(train, batch_size=64, shuffle=True)  # doctest: +SKIP
+    >>> images, labels = next(iter(loader))  # doctest: +SKIP
     >>> images.shape, labels.dtype  # doctest: +SKIP
     ((64, 784), dtype('int64'))
     """

@@ -144,7 +144,8 @@ def train_val_test_split(X, y, sizes=(0.6, 0.2, 0.2), *, stratify=False, seed=No
     Parameters
     ----------
     X, y : Tensor or numpy.ndarray
-        Samples and targets, one row per sample; each part keeps their type.
+        Samples and targets, one row per sample; each part keeps their type (lists
+        become NumPy arrays).
     sizes : (train, val, test)
         Fractions summing to 1 (the validation and test sizes are rounded to the nearest
         count, the train set takes the rest), or counts summing to ``len(X)``. A part may
@@ -168,6 +169,7 @@ def train_val_test_split(X, y, sizes=(0.6, 0.2, 0.2), *, stratify=False, seed=No
     >>> len(X_tr), len(X_val), len(X_te), int(y_val.sum())
     (60, 20, 20, 10)
     """
+    X, y = (v if isinstance(v, (Tensor, np.ndarray)) else np.asarray(v) for v in (X, y))
     n = len(X)
     if len(y) != n:
         raise ValueError(

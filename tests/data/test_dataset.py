@@ -50,7 +50,8 @@ def test_subset_checks_its_indices():
     ds = TensorDataset(reseau.zeros(3))
     with pytest.raises(IndexError, match=r"must lie in \[0, 3\) .* values from 0 to 5"):
         Subset(ds, [0, 5])
-    with pytest.raises(TypeError, match="integers"):
+    with pytest.raises(TypeError, match=r"1-d sequence of integers .* shape \(2,\) and dtype "
+                                        r"float64"):
         Subset(ds, [0.5, 1.0])
     assert len(Subset(ds, [])) == 0
 

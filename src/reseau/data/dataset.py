@@ -120,8 +120,8 @@ class Subset(Dataset):
             idx = idx.astype(np.int64)
         if idx.ndim != 1 or idx.dtype.kind not in "iu":
             raise TypeError(
-                "Subset: indices must be a 1-d sequence of integers, got "
-                f"{'an array of dtype ' + str(idx.dtype) if idx.ndim == 1 else idx.shape}"
+                "Subset: indices must be a 1-d sequence of integers (positions in the "
+                f"dataset), got values of shape {idx.shape} and dtype {idx.dtype}"
             )
         n = len(dataset)
         if idx.size and (idx.min() < -n or idx.max() >= n):

@@ -50,7 +50,7 @@ def sgd(param: np.ndarray, grad: np.ndarray, momentum_buffer: np.ndarray | None,
     g = _effective_grad(param, grad, weight_decay, maximize)
     if momentum != 0:
         if momentum_buffer is None:
-            momentum_buffer = np.array(g, copy=True)
+            momentum_buffer = g.copy()
         else:
             np.multiply(momentum_buffer, momentum, out=momentum_buffer)
             if dampening != 0:

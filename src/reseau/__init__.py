@@ -26,6 +26,7 @@ from .ops.reduce import (
 )
 from .ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .gradcheck import GradcheckError, gradcheck
+from .gradcheck_module import gradcheck_module
 from . import nn  # noqa: E402  (after the core: nn builds on it)
 from . import optim  # noqa: E402  (after Tensor: optimizers update tensors)
 
@@ -46,7 +47,8 @@ __all__ = [
     "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
     "full_like", "randn_like", "rand_like", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "detect_anomaly", "manual_seed", "get_default_dtype",
-    "set_default_dtype", "gradcheck", "GradcheckError", "OPS", "autograd", "backend",
+    "set_default_dtype", "gradcheck", "gradcheck_module", "GradcheckError", "OPS",
+    "autograd", "backend",
     "add", "sub", "mul", "div", "neg", "pow", "matmul", "abs", "clone", "exp", "log", "sqrt",
     "sign", "clamp", "maximum", "minimum", "where", "relu", "leaky_relu", "sigmoid", "tanh",
     "softplus", "log_sigmoid", "gelu", "sum", "mean", "var", "std", "max", "min", "amax",

@@ -1,0 +1,29 @@
+"""The examples of docs/nn.md run, in order, and print what the page says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.nn
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "nn.md"
+
+
+def test_nn_doc_examples_run(capsys):
+    text = DOC.read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 10
+    ns: dict = {}
+    for i, block in enumerate(blocks):
+        exec(compile(block, f"docs/nn.md block {i}", "exec"), ns)
+    # the repr shown on the page is the one printed by the first example
+    shown = re.search(r"```\n(TwoLayer\(.*?)\n```", text, re.S).group(1)
+    assert shown in capsys.readouterr().out
+    # the seed 004 numbers quoted in the comments
+    np.testing.assert_allclose(ns["per_example"].data, [2.8, 0.0, 7.7], atol=1e-6)
+    assert ns["mean"].item() == pytest.approx(3.5, abs=1e-6)
+    assert ns["objective"].grad_fn is not None

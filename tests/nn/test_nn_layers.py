@@ -267,3 +267,16 @@ def test_mlp_matches_torch_sequential():
     x = RNG.standard_normal((6, 3))
     np.testing.assert_allclose(ours(reseau.tensor(x)).data,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
+
+
+def test_one_hot_matches_torch():
+    labels = np.array([[0, 2], [1, 3]])
+    ours = F.one_hot(reseau.tensor(labels))
+    np.testing.assert_array_equal(ours.data, torch.nn.functional.one_hot(
+        torch.tensor(labels)).numpy())
+    assert ours.dtype == np.int64 and ours.shape == (2, 2, 4)
+    assert F.one_hot(reseau.tensor([1]), num_classes=3).tolist() == [[0, 1, 0]]
+    with pytest.raises(ValueError, match="class index 3 is out of range for num_classes=3"):
+        F.one_hot(reseau.tensor([3]), num_classes=3)
+    with pytest.raises(TypeError, match="expected integer class indices"):
+        F.one_hot(reseau.tensor([1.0]))

@@ -385,3 +385,16 @@ def test_module_dict():
     assert isinstance(heads.pop("extra"), nn.Identity) and len(heads) == 2
     with pytest.raises(KeyError, match="ModuleDict has no key 'nope'"):
         heads["nope"]
+
+
+def test_deepcopy_gives_an_independent_model():
+    import copy
+
+    net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    twin = copy.deepcopy(net)
+    assert twin[0].weight is not net[0].weight
+    np.testing.assert_array_equal(twin[0].weight.data, net[0].weight.data)
+    twin[0].weight.data[...] = 0
+    twin[1].running_mean.data[...] = 5
+    assert net[0].weight.data.any() and not net[1].running_mean.data.any()
+    assert [n for n, _ in twin.named_parameters()] == [n for n, _ in net.named_parameters()]

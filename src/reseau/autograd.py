@@ -234,6 +234,8 @@ def _accumulate_leaf(tensor, g: np.ndarray, fresh: bool) -> None:
     """Add ``g`` into a leaf's ``.grad``. The first gradient is copied unless it was
     freshly allocated by the engine, so that ``.grad`` never aliases another array."""
     if tensor.grad is None:
+        if isinstance(g, np.generic):  # a VJP on 0-d arrays may give a NumPy scalar
+            g, fresh = np.asarray(g), True
         tensor.grad = _make_tensor(g if fresh else g.copy())
     else:
         tensor.grad.data += g

@@ -1,7 +1,19 @@
 """The course models: ridge regression, logistic and softmax regression, the linear SVM
-with seed 004's multiclass hinge, the MLP, and ``ManualMLP``, whose backprop is written
-by hand to check the engine's."""
+with seed 004's multiclass hinge, the MLP classifier, and ``ManualMLP``, whose backprop
+is written by hand to check the engine's.
 
+Each model is an ``nn.Module`` (except ``ManualMLP``, plain NumPy) with ``objective(x,
+y)``, the function its docstring writes out with its gradient, and ``fit(x, y)``,
+full-batch gradient descent on it.
+"""
+
+from .logistic import LogisticRegression, SoftmaxRegression
 from .manual_mlp import ManualMLP
+from .mlp import MLP
+from .ridge import Ridge
+from .svm import LinearSVM, multiclass_hinge_loss
 
-__all__ = ["ManualMLP"]
+__all__ = [
+    "Ridge", "LogisticRegression", "SoftmaxRegression", "LinearSVM", "multiclass_hinge_loss",
+    "MLP", "ManualMLP",
+]

@@ -1,0 +1,95 @@
+"""What the course models share: turning arrays into tensors of the model's dtype, and
+training by full-batch gradient descent on the model's ``objective``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..tensor import Tensor
+
+__all__ = ["CourseModel"]
+
+
+class CourseModel:
+    """Mixin for the course models (used with ``nn.Module``). A subclass defines
+    ``forward(x)`` and ``objective(x, y)``, the scalar function that training
+    minimises, and sets ``in_features``."""
+
+    in_features: int
+
+    def _dtype(self) -> np.dtype:
+        return next(iter(self.parameters())).dtype
+
+    def _input(self, x) -> Tensor:
+        """``x`` as a tensor of the model's dtype, checked to be ``(n, in_features)``."""
+        name = type(self).__name__
+        dtype = self._dtype()
+        if isinstance(x, Tensor):
+            if x.dtype != dtype:
+                x = x.to(dtype)
+        else:
+            x = Tensor._make(np.asarray(x, dtype=dtype))
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"{name}: expected inputs of shape (n, {self.in_features}) (one row per "
+                f"example), got shape {tuple(x.shape)}"
+            )
+        return x
+
+    def _real_targets(self, y, n: int) -> Tensor:
+        name = type(self).__name__
+        arr = np.asarray(y.data if isinstance(y, Tensor) else y)
+        if arr.shape == (n, 1):
+            arr = arr[:, 0]
+        if arr.shape != (n,):
+            raise ValueError(f"{name}: expected {n} targets (shape ({n},)), got shape {arr.shape}")
+        if isinstance(y, Tensor) and y.requires_grad:
+            return y.reshape(n).to(self._dtype())
+        return Tensor._make(arr.astype(self._dtype()))
+
+    def _class_targets(self, y, n: int, n_classes: int) -> np.ndarray:
+        name = type(self).__name__
+        arr = np.asarray(y.data if isinstance(y, Tensor) else y)
+        if arr.shape != (n,):
+            raise ValueError(f"{name}: expected {n} class labels (shape ({n},)), got shape "
+                             f"{arr.shape}")
+        if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)  # labels stored as floats (0.0, 1.0)
+        if arr.dtype.kind not in "iub":
+            raise ValueError(f"{name}: class labels must be integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+        if n and (arr.min() < 0 or arr.max() >= n_classes):
+            raise ValueError(f"{name}: class labels must lie in [0, {n_classes - 1}], got "
+                             f"values from {arr.min()} to {arr.max()}")
+        return arr
+
+    def _weight_penalty(self) -> Tensor | float:
+        """``sum_k ||W_k||^2`` over the weight matrices (biases are not penalised)."""
+        total = 0.0
+        for p in self.parameters():
+            if p.ndim >= 2:
+                total = total + (p * p).sum()
+        return total
+
+    def fit(self, x, y, lr: float = 0.1, epochs: int = 100, optimizer=None) -> list:
+        """Minimise ``objective(x, y)`` by full-batch gradient descent: each epoch,
+        ``theta <- theta - lr * grad objective(theta)`` (``reseau.optim.SGD``, or the
+        ``optimizer`` given). Returns the objective before each step."""
+        from ..optim import SGD
+
+        if epochs < 0:
+            raise ValueError(f"{type(self).__name__}.fit: epochs must be >= 0, got {epochs}")
+        opt = SGD(self.parameters(), lr=lr) if optimizer is None else optimizer
+        history = []
+        for _ in range(epochs):
+            opt.zero_grad()
+            loss = self.objective(x, y)
+            loss.backward()
+            opt.step()
+            history.append(loss.item())
+        return history
+
+    def _no_grad_forward(self, x) -> np.ndarray:
+        with no_grad():
+            return self(self._input(x)).data

@@ -1,0 +1,141 @@
+"""``MLP``: a multilayer-perceptron classifier of any depth, with its own activation
+for each hidden layer, built from ``reseau.nn`` layers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nn
+from ..nn import functional as F
+from ..tensor import Tensor
+from ._base import CourseModel
+
+__all__ = ["MLP"]
+
+_ACTIVATIONS = {
+    "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU,
+    "gelu": nn.GELU, "softplus": nn.Softplus, "silu": nn.SiLU, "identity": nn.Identity,
+}
+
+
+def _activation(spec, layer: int) -> nn.Module:
+    if isinstance(spec, str):
+        if spec.lower() not in _ACTIVATIONS:
+            raise ValueError(f"MLP: unknown activation {spec!r} for hidden layer {layer}; "
+                             f"expected one of {', '.join(_ACTIVATIONS)} or a Module class")
+        return _ACTIVATIONS[spec.lower()]()
+    if isinstance(spec, type) and issubclass(spec, nn.Module):
+        return spec()
+    raise TypeError(f"MLP: the activation of hidden layer {layer} must be a name or a "
+                    f"Module class (e.g. nn.Tanh), got {spec!r}")
+
+
+class MLP(CourseModel, nn.Sequential):
+    r"""A fully connected classifier: ``sizes = [d, h_1, ..., h_L, C]`` gives ``L``
+    hidden layers, each with its own activation ``f_k``, and ``C`` output logits.
+
+    Forward (one example as a column, as in seeds 002-004)::
+
+        h_0 = x
+        a_k = W_k h_{k-1} + b_k,   h_k = f_k(a_k)        k = 1..L
+        a_{L+1} = W_{L+1} h_L + b_{L+1}                  (the logits)
+        yhat = softmax(a_{L+1})
+
+    Objective: the mean cross-entropy plus an L2 penalty on the weight matrices::
+
+        R = 1/n sum_i -log yhat_{i, y_i} + rho/2 sum_k ||W_k||_F^2
+
+    Backward (seed 004, "backprop couche MLP"), for one example, then averaged::
+
+        g = yhat - onehot(y)                     (gradient of the logits)
+        for k = L+1 down to 1:
+            grad_W_k = g h_{k-1}^T + rho W_k,    grad_b_k = g
+            g = W_k^T g                          (gradient of h_{k-1})
+            g = g * f'_{k-1}(a_{k-1})            (gradient of a_{k-1}; skipped at k = 1)
+
+    The engine computes these by autograd; :class:`ManualMLP` writes them by hand
+    for one hidden layer. For a network that is not a classifier, use
+    ``reseau.nn.MLP`` with a loss of your choice.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Input size, hidden sizes, number of classes (at least 2 classes).
+    activation : str, Module class, or a sequence of them
+        One for every hidden layer, or one per hidden layer: ``"relu"``, ``"tanh"``,
+        ``"sigmoid"``, ``"leaky_relu"``, ``"gelu"``, ``"softplus"``, ``"silu"``,
+        ``"identity"``, or a class such as ``nn.Tanh``.
+    weight_decay : float
+        ``rho``.
+    dropout : float
+        Dropout probability after each hidden activation (0: none).
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau.models import MLP
+    >>> net = MLP([2, 16, 8, 3], activation=["tanh", "relu"])
+    >>> [type(m).__name__ for m in net]
+    ['Linear', 'Tanh', 'Linear', 'ReLU', 'Linear']
+    >>> net(reseau.randn(5, 2)).shape
+    (5, 3)
+    """
+
+    def __init__(self, sizes, activation="relu", weight_decay: float = 0.0,
+                 dropout: float = 0.0, dtype=None):
+        sizes = list(sizes)
+        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+            raise ValueError(f"MLP: sizes must list the input size, the hidden sizes and the "
+                             f"number of classes, all positive ints (e.g. [2, 16, 3]); got "
+                             f"{sizes!r}")
+        if sizes[-1] < 2:
+            raise ValueError(f"MLP: the last size is the number of classes and must be at "
+                             f"least 2, got {sizes[-1]}")
+        n_hidden = len(sizes) - 2
+        if isinstance(activation, (str, type)):
+            activations = [activation] * n_hidden
+        else:
+            activations = list(activation)
+            if len(activations) != n_hidden:
+                raise ValueError(f"MLP: got {len(activations)} activations for {n_hidden} "
+                                 f"hidden layers (sizes {sizes}); give one per hidden layer")
+        if weight_decay < 0:
+            raise ValueError(f"MLP: weight_decay (rho) must be >= 0, got {weight_decay}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}")
+        layers = []
+        for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(n_in, n_out, dtype=dtype))
+            if k < n_hidden:
+                layers.append(_activation(activations[k], k + 1))
+                if dropout > 0:
+                    layers.append(nn.Dropout(dropout))
+        super().__init__(*layers)
+        self.sizes = sizes
+        self.in_features = sizes[0]
+        self.num_classes = sizes[-1]
+        self.weight_decay = float(weight_decay)
+
+    def objective(self, x, y) -> Tensor:
+        """``R`` on the data; ``y`` holds class indices in ``[0, C)``."""
+        x = self._input(x)
+        labels = self._class_targets(y, x.shape[0], self.num_classes)
+        loss = F.cross_entropy(self(x), labels)
+        if self.weight_decay:
+            loss = loss + (self.weight_decay / 2) * self._weight_penalty()
+        return loss
+
+    def predict_proba(self, x) -> np.ndarray:
+        """Class probabilities, shape ``(n, C)`` (computed in evaluation mode)."""
+        was_training = self.training
+        self.eval()
+        try:
+            a = self._no_grad_forward(x)
+        finally:
+            self.train(was_training)
+        e = np.exp(a - a.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, x) -> np.ndarray:
+        """The most probable class of each row."""
+        return self.predict_proba(x).argmax(axis=1)

@@ -253,3 +253,24 @@ def test_weight_histograms_errors():
         plot_weight_histograms(42)
     with pytest.raises(ValueError, match="no parameter to plot"):
         plot_weight_histograms({"b": np.zeros(3)}, include_bias=False)
+
+
+class TrainHistoryLike:
+    """The layout of reseau.train.History: a ``history`` dict with 0-based epochs, the
+    learning rate and the epoch time besides the metrics."""
+
+    def __init__(self):
+        self.history = {"epoch": [0, 1, 2], "loss": [0.9, 0.6, 0.4], "accuracy": [0.5, 0.7, 0.8],
+                        "val_loss": [1.0, 0.8, 0.7], "val_accuracy": [0.4, 0.6, 0.7],
+                        "lr": [0.1, 0.1, 0.05], "time": [0.2, 0.2, 0.2]}
+
+
+def test_history_skips_lr_and_time_unless_asked():
+    fig = plot_history(TrainHistoryLike())
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    np.testing.assert_array_equal(lines_by_label(fig.axes[0])["train"][0], [0, 1, 2])
+    fig = plot_history(TrainHistoryLike(), metrics=["lr", "acc"])
+    assert [ax.get_ylabel() for ax in fig.axes] == ["lr", "accuracy"]
+    np.testing.assert_array_equal(lines_by_label(fig.axes[0])["train"][1], [0.1, 0.1, 0.05])
+    with pytest.raises(ValueError, match=r"no series for \['f1'\]"):
+        plot_history(TrainHistoryLike(), metrics="f1")

@@ -189,8 +189,8 @@ def _history_dict(history) -> dict:
     )
 
 
-def plot_history(history, *, title: str | None = None, figsize=(10.0, 4.0), dpi: int = 100,
-                 path=None):
+def plot_history(history, *, metrics=None, title: str | None = None, figsize=(10.0, 4.0),
+                 dpi: int = 100, path=None):
     """Learning curves: one panel per metric (loss, accuracy...), training and
     validation on the same axes, against the epoch.
 
@@ -198,7 +198,9 @@ def plot_history(history, *, title: str | None = None, figsize=(10.0, 4.0), dpi:
     ``history`` dict, a ``to_dict()`` method, or list attributes). Keys name the
     split by a prefix: ``loss`` or ``train_loss`` (training), ``val_loss`` (also
     ``valid_``, ``validation_``), ``test_loss``; accuracy keys work the same way
-    (``accuracy``/``acc``). A key ``epoch`` gives the x values.
+    (``accuracy``/``acc``). A key ``epoch`` gives the x values. ``metrics`` names the
+    panels to draw (default: every metric but ``lr`` and ``time``, which
+    ``reseau.train.History`` also records).
 
     Examples
     --------
@@ -225,12 +227,23 @@ def plot_history(history, *, title: str | None = None, figsize=(10.0, 4.0), dpi:
                 break
         metric = {"acc": "accuracy"}.get(metric, metric)
         panels.setdefault(metric, []).append((split, series))
+    if metrics is not None:
+        wanted = [{"acc": "accuracy"}.get(m, m) for m in ([metrics] if isinstance(metrics, str)
+                                                          else metrics)]
+        missing = [m for m in wanted if m not in panels]
+        if missing:
+            raise ValueError(f"plot_history: no series for {missing}; the history has "
+                             f"{sorted(panels)}")
+        panels = {m: panels[m] for m in wanted}
+    else:
+        panels = {m: v for m, v in panels.items() if m not in ("lr", "time")}
     if not panels:
         raise ValueError(
             f"plot_history: found no per-epoch series of numbers in the history (keys: "
             f"{sorted(map(str, data))}); expected e.g. {{'loss': [...], 'val_loss': [...]}}"
         )
-    order = sorted(panels, key=lambda m: (m != "loss", "loss" not in m, m))
+    order = list(panels) if metrics is not None else sorted(
+        panels, key=lambda m: (m != "loss", "loss" not in m, m))
     fig = _figure(figsize, dpi)
     axes = fig.subplots(1, len(order), squeeze=False)[0]
     styles = {"train": "-", "validation": "--", "test": ":"}

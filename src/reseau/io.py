@@ -1,0 +1,433 @@
+"""Saving and loading models, safely.
+
+A model file is one ``.npz`` archive (NumPy's zip of ``.npy`` arrays): one array per
+entry of the state dict, plus one entry, ``__reseau__``, holding JSON text: the
+architecture (so that an ``nn.MLP`` or a ``Sequential`` of known layers is rebuilt
+without the script that made it), the training configuration and free metadata.
+
+Loading never executes code: arrays are read with ``allow_pickle=False``, the rest is
+JSON, and the architecture can only name layers from a fixed list of reseau classes. A
+truncated, corrupted or foreign file (one holding a pickled object included) raises
+:class:`ModelFileError`, which says what is wrong with which file.
+
+Writes are atomic: the file is written under a temporary name in the same folder, then
+renamed over the target, so a crash or Ctrl-C mid-write leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "save", "load", "save_state_dict", "load_state_dict", "read_info", "architecture",
+    "ModelFileError", "atomic_write_bytes", "atomic_write_text",
+]
+
+FORMAT_VERSION = 1
+_META_KEY = "__reseau__"
+_MODEL, _STATE = "reseau.model", "reseau.state_dict"
+
+# The layers an architecture may name, with the constructor arguments read from each
+# instance. Only these classes are ever built by ``load``.
+_LAYER_ARGS = {
+    "Linear": lambda m: {"in_features": m.in_features, "out_features": m.out_features,
+                         "bias": m.bias is not None},
+    "Identity": (), "Flatten": ("start_dim", "end_dim"), "Dropout": ("p",),
+    "BatchNorm1d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+    "ReLU": (), "LeakyReLU": ("negative_slope",), "Sigmoid": (), "Tanh": (),
+    "Softplus": ("beta", "threshold"), "GELU": ("approximate",), "SiLU": (),
+    "LogSigmoid": (), "Softmax": ("dim",), "LogSoftmax": ("dim",),
+}
+_CONTAINERS = ("Sequential", "ModuleList")
+
+
+class ModelFileError(ValueError):
+    """A file that ``load`` refuses: missing, truncated, corrupted, foreign, or not
+    matching the model it is loaded into."""
+
+
+# ----------------------------------------------------------------- atomic writes
+def atomic_write_bytes(path, write) -> Path:
+    """Call ``write(f)`` on a temporary file in ``path``'s folder, then rename it over
+    ``path``; on any error (Ctrl-C included) the temporary file is removed and ``path``
+    is left as it was."""
+    path = Path(os.fspath(path))
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"cannot write {path}: the folder {folder} does not exist; create it first"
+        )
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_text(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write_bytes(path, lambda f: f.write(text.encode("utf-8")))
+
+
+# ----------------------------------------------------------------- architecture
+def _nn():
+    from . import nn
+    return nn
+
+
+def _exact(module, name: str) -> bool:
+    """``module`` is reseau's own ``nn.<name>``, not a subclass that may differ."""
+    return type(module) is getattr(_nn(), name, None)
+
+
+def architecture(module) -> dict | None:
+    """A JSON-able description of ``module`` from which :func:`load` rebuilds it, or
+    None when it holds a layer reseau does not know (a custom Module class)."""
+    name = type(module).__name__
+    if name == "MLP" and _exact(module, "MLP"):
+        return _mlp_architecture(module)
+    if name in _CONTAINERS and _exact(module, name):
+        children = []
+        for child_name, child in module._modules.items():
+            spec = architecture(child) if child is not None else None
+            if spec is None:
+                return None
+            children.append([child_name, spec])
+        return {"type": name, "children": children}
+    if name in _LAYER_ARGS and _exact(module, name) and not module._modules:
+        args = _LAYER_ARGS[name]
+        kwargs = args(module) if callable(args) else {a: getattr(module, a) for a in args}
+        return {"type": name, **kwargs}
+    return None
+
+
+def _mlp_architecture(mlp) -> dict | None:
+    children = architecture(_nn().Sequential(dict(mlp._modules)))
+    if children is None:
+        return None
+    specs = [spec for _, spec in children["children"]]
+    linear = [s for s in specs if s["type"] == "Linear"]
+    hidden = specs[1] if len(mlp.sizes) > 2 else None
+    dropout = next((s["p"] for s in specs if s["type"] == "Dropout"), 0.0)
+    out_act = specs[-1] if specs[-1]["type"] != "Linear" else None
+    return {"type": "MLP", "sizes": list(mlp.sizes), "activation": hidden,
+            "output_activation": out_act, "dropout": dropout,
+            "bias": bool(linear and linear[0]["bias"]), "children": children["children"]}
+
+
+def _build(spec, where: str):
+    """The module that ``spec`` describes; only known reseau classes are built."""
+    nn = _nn()
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        raise ModelFileError(f"{where}: a layer description is not a dict with a 'type'")
+    kind = spec["type"]
+    if kind == "MLP":
+        return _build_mlp(spec, where)
+    if kind in _CONTAINERS:
+        children = spec.get("children")
+        if not isinstance(children, list):
+            raise ModelFileError(f"{where}: {kind} without a list of children")
+        built = {}
+        for item in children:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                raise ModelFileError(f"{where}: a child of {kind} is not a [name, layer] pair")
+            built[item[0]] = _build(item[1], where)
+        if kind == "Sequential":
+            return nn.Sequential(built)
+        return nn.ModuleList(list(built.values()))
+    if kind not in _LAYER_ARGS:
+        raise ModelFileError(
+            f"{where}: unknown layer type {kind!r}; reseau rebuilds only "
+            f"{', '.join(list(_LAYER_ARGS) + list(_CONTAINERS) + ['MLP'])}"
+        )
+    kwargs = {k: v for k, v in spec.items() if k != "type"}
+    try:
+        return getattr(nn, kind)(**kwargs)
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"{where}: cannot build {kind} from {kwargs}: {err}") from None
+
+
+def _build_mlp(spec, where: str):
+    nn = _nn()
+    children = spec.get("children", [])
+    try:
+        def factory(layer):
+            return None if layer is None else (lambda: _build(layer, where))
+        mlp = nn.MLP(spec["sizes"], activation=factory(spec.get("activation")) or "relu",
+                     output_activation=factory(spec.get("output_activation")),
+                     dropout=spec.get("dropout", 0.0), bias=spec.get("bias", True))
+    except (KeyError, TypeError, ValueError) as err:
+        raise ModelFileError(f"{where}: cannot build the MLP: {err}") from None
+    rebuilt = architecture(mlp)
+    if rebuilt is not None and rebuilt["children"] == children:
+        return mlp
+    # an MLP whose layers were changed after construction: rebuild the layers as they were
+    return _build({"type": "Sequential", "children": children}, where)
+
+
+@contextlib.contextmanager
+def _rng_untouched():
+    """Building layers draws initial weights; put reseau's generator back as it was, so
+    that loading a model does not change the random numbers a seeded run draws next."""
+    from .backend import default_generator
+    gen = default_generator()
+    state = gen.bit_generator.state
+    try:
+        yield
+    finally:
+        gen.bit_generator.state = state
+
+
+# ----------------------------------------------------------------- writing
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(
+        f"save: a {type(value).__name__} cannot be stored as JSON; config and metadata may "
+        "hold numbers, strings, booleans, None, lists and dicts"
+    )
+
+
+def _state_arrays(obj) -> dict[str, np.ndarray]:
+    state = obj.state_dict() if hasattr(obj, "state_dict") else obj
+    if not hasattr(state, "items"):
+        raise TypeError(f"expected a Module or a dict of arrays, got {type(obj).__name__}")
+    arrays = {}
+    for key, value in state.items():
+        if not isinstance(key, str) or not key or key == _META_KEY:
+            raise ValueError(f"state dict keys must be non-empty strings, got {key!r}")
+        arr = np.asarray(getattr(value, "data", value))
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+            raise TypeError(f"state dict entry {key!r} is not numeric (dtype {arr.dtype})")
+        arrays[key] = arr
+    return arrays
+
+
+def _write(path, arrays: dict, meta: dict) -> Path:
+    meta = {**meta, "tensors": list(arrays), "format_version": FORMAT_VERSION}
+    from . import __version__
+    meta.setdefault("reseau_version", __version__)
+    text = json.dumps(meta, default=_json_default, indent=1)
+    payload = {**arrays, _META_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
+    return atomic_write_bytes(path, lambda f: np.savez(f, **payload))
+
+
+def save(model, path, config: dict | None = None, metadata: dict | None = None) -> Path:
+    """Save ``model``'s weights and architecture to ``path`` (an ``.npz`` file), atomically.
+
+    Parameters
+    ----------
+    model : Module
+    path : str or Path
+        Written exactly as given (no suffix is added).
+    config : dict, optional
+        The training configuration (learning rate, data, preprocessing...), stored as
+        JSON; :func:`read_info` gives it back.
+    metadata : dict, optional
+        Anything else worth keeping (epoch, scores), also JSON.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from reseau import io, nn
+    >>> net = nn.MLP([2, 4, 2], activation="tanh")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
+    >>> _ = io.save(net, path, config={"lr": 0.1})
+    >>> io.load(path)
+    MLP(
+      (0): Linear(in_features=2, out_features=4, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=4, out_features=2, bias=True)
+    )
+    Parameters: 22 (trainable: 22)
+    """
+    if not hasattr(model, "state_dict"):
+        raise TypeError(f"save: expected a Module, got {type(model).__name__}; for a dict of "
+                        "arrays use save_state_dict")
+    cls = type(model)
+    meta = {
+        "format": _MODEL,
+        "class": f"{cls.__module__}.{cls.__qualname__}",
+        "architecture": architecture(model),
+        "training": bool(getattr(model, "training", True)),
+        "config": config or {},
+        "metadata": metadata or {},
+        "saved_at": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+    return _write(path, _state_arrays(model), meta)
+
+
+def save_state_dict(state_dict, path, metadata: dict | None = None) -> Path:
+    """Save plain weights (a dict of arrays or tensors, or a Module's state dict) to
+    ``path``, atomically; :func:`load_state_dict` reads them back."""
+    meta = {"format": _STATE, "metadata": metadata or {}}
+    return _write(path, _state_arrays(state_dict), meta)
+
+
+# ----------------------------------------------------------------- reading
+def _read(path, need_meta: bool) -> tuple[dict | None, dict[str, np.ndarray]]:
+    """The metadata and the arrays of a file, or a ModelFileError saying why not."""
+    path = Path(os.fspath(path))
+    if not path.is_file():
+        raise FileNotFoundError(f"load: no file at {path}")
+    bad = f"load: {path} is not a reseau model file"
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        if "pickle" in str(err):
+            raise ModelFileError(
+                f"{bad}: it holds a pickled Python object, which reseau never loads because "
+                "unpickling can run arbitrary code; save models with reseau.io.save"
+            ) from None
+        raise ModelFileError(f"{bad}: {err}") from None
+    except (zipfile.BadZipFile, EOFError, OSError) as err:
+        raise ModelFileError(
+            f"{bad}: it is not a readable .npz archive ({err}); the file is truncated or "
+            "corrupted, e.g. by an interrupted copy: save or copy it again"
+        ) from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ModelFileError(
+            f"{bad}: it holds a single NumPy array, not the .npz archive that reseau.io.save "
+            "writes"
+        )
+    with archive:
+        arrays = {}
+        for key in archive.files:
+            try:
+                arrays[key] = archive[key]
+            except ValueError as err:
+                if "pickle" in str(err) or "Object arrays" in str(err):
+                    raise ModelFileError(
+                        f"{bad}: its entry {key!r} is a pickled Python object, which reseau "
+                        "never loads because unpickling can run arbitrary code"
+                    ) from None
+                raise ModelFileError(f"{bad}: its entry {key!r} is unreadable ({err})") from None
+            except Exception as err:  # zlib, CRC and truncation errors come in many types
+                raise ModelFileError(
+                    f"{bad}: its entry {key!r} is corrupted ({type(err).__name__}: {err}); "
+                    "the file is truncated or damaged: save or copy it again"
+                ) from None
+    raw = arrays.pop(_META_KEY, None)
+    meta = None
+    if raw is not None:
+        try:
+            meta = json.loads(np.asarray(raw, dtype=np.uint8).tobytes().decode("utf-8"))
+        except (ValueError, TypeError) as err:
+            raise ModelFileError(f"{bad}: its description (JSON) is corrupted: {err}") from None
+        if not isinstance(meta, dict) or meta.get("format") not in (_MODEL, _STATE):
+            raise ModelFileError(f"{bad}: its description does not name a reseau format")
+        if meta.get("format_version", 0) > FORMAT_VERSION:
+            raise ModelFileError(
+                f"load: {path} was written by a newer reseau (file format "
+                f"{meta['format_version']}, this version reads {FORMAT_VERSION}); upgrade reseau"
+            )
+        if sorted(meta.get("tensors", [])) != sorted(arrays):
+            raise ModelFileError(f"{bad}: its arrays do not match its description (damaged?)")
+    elif need_meta:
+        found = ", ".join(sorted(arrays)[:5]) or "none"
+        raise ModelFileError(
+            f"{bad}: it is an .npz archive without reseau's description (arrays found: "
+            f"{found}); a file of plain weights loads with reseau.io.load_state_dict"
+        )
+    for key, arr in arrays.items():
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+            raise ModelFileError(f"{bad}: its entry {key!r} is not numeric (dtype {arr.dtype})")
+    return meta, arrays
+
+
+def read_info(path) -> dict:
+    """The description stored in a model file, without building the model: ``format``,
+    ``class``, ``architecture``, ``config`` (the training configuration), ``metadata``,
+    ``tensors`` (the names of the arrays), ``saved_at``, ``reseau_version``."""
+    meta, _ = _read(path, need_meta=True)
+    return meta
+
+
+def _fill(model, arrays: dict, path) -> None:
+    from .nn import StateDictError
+    try:
+        model.load_state_dict(arrays)
+    except StateDictError as err:
+        raise ModelFileError(f"load: the weights in {path} do not fit the model: {err}") from None
+    # load_state_dict casts to the model's dtype; keep the saved one (float64 stays float64)
+    named = list(model.named_parameters(remove_duplicate=False))
+    named += list(model.named_buffers(remove_duplicate=False))
+    for name, tensor in named:
+        if name in arrays and tensor.data.dtype != arrays[name].dtype:
+            tensor.data = arrays[name].copy()
+
+
+def load(path, model=None):
+    """Load a model saved by :func:`save`.
+
+    Parameters
+    ----------
+    path : str or Path
+    model : Module, optional
+        Load the weights into this module (it must have the same architecture) instead
+        of building one from the file; needed for custom Module classes.
+
+    Returns
+    -------
+    Module
+        The model, in the training or evaluation mode it was saved in.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    ModelFileError
+        The file is truncated, corrupted, foreign (not written by reseau, or holding a
+        pickled object), or its weights do not fit ``model``.
+    """
+    meta, arrays = _read(path, need_meta=model is None)
+    if model is None:
+        if meta["format"] != _MODEL:
+            raise ModelFileError(
+                f"load: {path} holds plain weights without an architecture; build the model "
+                "and call load(path, model=net), or read them with load_state_dict(path)"
+            )
+        spec = meta.get("architecture")
+        if spec is None:
+            raise ModelFileError(
+                f"load: {path} holds a custom model class ({meta.get('class')}) that reseau "
+                "cannot rebuild by itself; build it in Python and pass it: "
+                "load(path, model=MyNet(...))"
+            )
+        try:
+            with _rng_untouched():
+                model = _build(spec, f"load: {path}")
+        except MemoryError:
+            raise ModelFileError(f"load: the architecture in {path} is too large to build "
+                                 "(damaged or forged file?)") from None
+    _fill(model, arrays, path)
+    if meta is not None and hasattr(model, "train"):
+        model.train(bool(meta.get("training", True)))
+    return model
+
+
+def load_state_dict(path) -> dict[str, np.ndarray]:
+    """The weights stored in ``path`` as a dict of NumPy arrays: a file written by
+    :func:`save_state_dict` or :func:`save`, or any ``.npz`` of numeric arrays. Pass the
+    result to ``model.load_state_dict``."""
+    _, arrays = _read(path, need_meta=False)
+    return arrays

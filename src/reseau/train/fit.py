@@ -1,0 +1,350 @@
+"""``fit``: the training loop of the courses, once and for all; ``evaluate`` and
+``predict`` for a trained model.
+
+One epoch is one pass over the training data in mini-batches (seed 003's "iteration"):
+forward, loss, backward, optimizer step for each batch; then the loss and the metrics
+on the training and validation data, the callbacks, the scheduler and the log line.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..creation import as_tensor
+from ..tensor import Tensor
+from . import metrics as _m
+from .callbacks import Callback, TrainState
+from .history import History
+from .progress import ProgressBar, format_epoch_line
+
+__all__ = ["fit", "evaluate", "predict", "METRICS"]
+
+# name -> (function of (y_true, y_pred, threshold), classification?)
+METRICS = {
+    "accuracy": (lambda t, p, th: _m.accuracy(t, p, th), True),
+    "precision": (lambda t, p, th: _m.precision(t, p, threshold=th), True),
+    "recall": (lambda t, p, th: _m.recall(t, p, threshold=th), True),
+    "f1": (lambda t, p, th: _m.f1_score(t, p, threshold=th), True),
+    "mse": (lambda t, p, th: _m.mean_squared_error(t, p), False),
+    "mae": (lambda t, p, th: _m.mean_absolute_error(t, p), False),
+    "r2": (lambda t, p, th: _m.r2_score(t, p), False),
+}
+_ALIASES = {"acc": "accuracy", "f1_score": "f1", "mean_squared_error": "mse",
+            "mean_absolute_error": "mae", "r2_score": "r2"}
+
+_EVAL_BATCH = 1024  # evaluation needs no gradient, so it can take bigger batches
+
+
+def _resolve_metrics(metrics) -> dict:
+    """``{name: fn(y_true, y_pred, threshold)}`` from names and callables."""
+    if isinstance(metrics, str) or callable(metrics):
+        metrics = (metrics,)
+    resolved = {}
+    for m in metrics or ():
+        if callable(m):
+            name = getattr(m, "__name__", type(m).__name__)
+            resolved[name] = (lambda fn: lambda t, p, th: float(fn(t, p)))(m)
+            continue
+        name = _ALIASES.get(m, m)
+        if name not in METRICS:
+            raise ValueError(
+                f"fit: unknown metric {m!r}; the known metrics are {', '.join(METRICS)} (or "
+                "pass a function of (y_true, y_pred))"
+            )
+        resolved[name] = METRICS[name][0]
+    return resolved
+
+
+def _threshold(loss_fn) -> float:
+    """The decision threshold of a single-output classifier: its output is a logit
+    (threshold 0) under a loss "with logits", else a probability (threshold 0.5)."""
+    return 0.0 if "WithLogits" in type(loss_fn).__name__ else 0.5
+
+
+def _as_loader(data, batch_size, shuffle: bool, what: str):
+    """A DataLoader from a DataLoader, a Dataset or an ``(X, y)`` pair."""
+    from ..data.dataloader import DataLoader
+    from ..data.dataset import TensorDataset
+
+    if isinstance(data, DataLoader):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        X, y = (as_tensor(np.asarray(v)) if not isinstance(v, Tensor) else v for v in data)
+        if len(X) != len(y):
+            raise ValueError(
+                f"fit: {what} has {len(X)} inputs but {len(y)} targets; X and y need one "
+                "row per sample"
+            )
+        return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=shuffle)
+    if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle)
+    raise TypeError(
+        f"fit: {what} must be a DataLoader, a Dataset or a pair (X, y), got "
+        f"{type(data).__name__}"
+    )
+
+
+def _eval_loader(loader):
+    """An unshuffled loader over the same samples, in big batches."""
+    from ..data.dataloader import DataLoader
+
+    return DataLoader(loader.dataset, batch_size=_EVAL_BATCH, shuffle=False,
+                      collate_fn=loader.collate_fn)
+
+
+def _split_batch(batch, what: str):
+    if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+        got = f"{len(batch)} items" if isinstance(batch, (tuple, list)) else type(batch).__name__
+        raise ValueError(
+            f"fit: each batch of {what} must be a pair (inputs, targets), got {got}; use "
+            "TensorDataset(X, y)"
+        )
+    return batch
+
+
+def _outputs(model, loader, what: str):
+    """Every output of ``model`` on ``loader`` and every target, concatenated."""
+    outs, targets = [], []
+    with no_grad():
+        for batch in loader:
+            x, y = _split_batch(batch, what)
+            outs.append(np.asarray(model(x).data))
+            targets.append(np.asarray(y.data if isinstance(y, Tensor) else y))
+    if not outs:
+        raise ValueError(f"{what} is empty: there is nothing to evaluate")
+    return np.concatenate(outs), np.concatenate(targets)
+
+
+def _scores(loss_fn, out: np.ndarray, y: np.ndarray, metric_fns: dict, threshold: float,
+            prefix: str = "") -> dict:
+    with no_grad():
+        loss = float(loss_fn(as_tensor(out), as_tensor(y)).item())
+    logs = {prefix + "loss": loss}
+    for name, fn in metric_fns.items():
+        logs[prefix + name] = fn(y, out, threshold) if math.isfinite(loss) else math.nan
+    return logs
+
+
+def _set_mode(model, training: bool) -> None:
+    if hasattr(model, "train"):
+        model.train(training)
+
+
+def evaluate(model, loss_fn, data, metrics=("accuracy",), batch_size: int = _EVAL_BATCH) -> dict:
+    """The loss and the metrics of ``model`` on ``data`` (a DataLoader, a Dataset or an
+    ``(X, y)`` pair), in evaluation mode and without building a graph.
+
+    Returns a dict such as ``{"loss": 0.12, "accuracy": 0.96}``.
+    """
+    loader = _as_loader(data, batch_size, False, "data")
+    was_training = getattr(model, "training", True)
+    _set_mode(model, False)
+    try:
+        out, y = _outputs(model, loader, "evaluate: data")
+    finally:
+        _set_mode(model, was_training)
+    return _scores(loss_fn, out, y, _resolve_metrics(metrics), _threshold(loss_fn))
+
+
+def predict(model, X, batch_size: int = _EVAL_BATCH) -> np.ndarray:
+    """The outputs of ``model`` on the inputs ``X`` (tensor or array), as a NumPy
+    array, in evaluation mode and in batches."""
+    X = X if isinstance(X, Tensor) else as_tensor(np.asarray(X))
+    was_training = getattr(model, "training", True)
+    _set_mode(model, False)
+    try:
+        with no_grad():
+            parts = [np.asarray(model(X[i:i + batch_size]).data)
+                     for i in range(0, len(X), batch_size)]
+    finally:
+        _set_mode(model, was_training)
+    return np.concatenate(parts) if parts else np.zeros((0,))
+
+
+def _finite_weights(model) -> bool:
+    return all(np.all(np.isfinite(p.data)) for p in model.parameters())
+
+
+def _advice(optimizer) -> str:
+    lr = optimizer.param_groups[0]["lr"] if getattr(optimizer, "param_groups", None) else None
+    lower = f" (it is {lr:g}; try {lr / 10:g})" if lr else ""
+    return ("Try a lower learning rate" + lower + ", standardized inputs, or gradient "
+            "clipping (reseau.nn.utils.clip_grad_norm_).")
+
+
+def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
+        scheduler=None, callbacks=(), metrics=("accuracy",), *, batch_size=32,
+        shuffle: bool = True, eval_train: bool = True, log_every: int | None = 1,
+        val_name: str = "val", progress: bool | None = None, divergence_threshold=100.0,
+        out=None) -> History:
+    """Train ``model`` for ``epochs`` passes over ``train_data``.
+
+    Parameters
+    ----------
+    model : Module
+    loss_fn : callable
+        ``loss_fn(outputs, targets)`` gives a scalar tensor (e.g. ``nn.CrossEntropyLoss()``).
+    optimizer : Optimizer
+    train_data, val_data : DataLoader, Dataset or (X, y)
+        A Dataset or a pair is batched with ``batch_size`` (``"full"``: one batch) and
+        shuffled at each epoch when ``shuffle``.
+    epochs : int
+    scheduler : LRScheduler, optional
+        Stepped once per epoch; ``ReduceLROnPlateau`` is given the validation loss (the
+        training loss without validation data).
+    callbacks : sequence of Callback
+        E.g. ``EarlyStopping``, ``ModelCheckpoint``.
+    metrics : sequence of str or callable
+        ``"accuracy"``, ``"precision"``, ``"recall"``, ``"f1"`` (macro), ``"mse"``,
+        ``"mae"``, ``"r2"``, or functions of ``(y_true, y_pred)``.
+    eval_train : bool
+        True: the training loss and metrics are measured on the whole training set at
+        the end of each epoch (the weights the validation numbers describe, as the
+        seed's log does). False: running means over the epoch's batches (cheaper).
+    log_every : int or None
+        Print the log line every ``log_every`` epochs and after the last one; None or 0
+        prints none.
+    val_name : str
+        How the log line names the validation data (``"acc val"``, ``"acc test"``).
+    progress : bool or None
+        Show a tqdm bar; None shows it only when standard error is a terminal.
+    divergence_threshold : float or None
+        Besides a NaN or infinite loss, training is stopped as diverged when an epoch's
+        mean training loss exceeds this many times ``max(initial loss, 1)``. None turns
+        that check off.
+    out : file, optional
+        Where log lines go (standard output by default); messages go to standard error.
+
+    Returns
+    -------
+    History
+        Per-epoch values; ``history.stop_reason`` is ``"completed"``,
+        ``"early_stopping"``, ``"diverged"`` or ``"interrupted"``. When the loss
+        diverges, or on Ctrl-C, the weights of the last completed good epoch are put
+        back (the initial weights if there is none) and the message says what happened.
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"fit: callbacks must be Callback objects, got {type(cb).__name__}")
+    train_loader = _as_loader(train_data, batch_size, shuffle, "train_data")
+    val_loader = None if val_data is None else _as_loader(val_data, _EVAL_BATCH, False,
+                                                          "val_data")
+    train_eval_loader = _eval_loader(train_loader) if eval_train else None
+    metric_fns = _resolve_metrics(metrics)
+    threshold = _threshold(loss_fn)
+    history = History()
+    state = TrainState(model=model, optimizer=optimizer, history=history)
+    bar = ProgressBar(len(train_loader) * epochs, epochs, progress, out)
+    plateau = type(scheduler).__name__ == "ReduceLROnPlateau"
+    good_weights, good_epoch = model.state_dict(), None
+    initial_loss = None
+
+    for cb in callbacks:
+        cb.on_train_begin(state)
+    try:
+        for epoch in range(epochs):
+            state.epoch = epoch
+            bar.start_epoch(epoch)
+            lr = optimizer.param_groups[0]["lr"]
+            start = time.perf_counter()
+            _set_mode(model, True)
+            total, count, seen_out, seen_y = 0.0, 0, [], []
+            diverged = None
+            for b, batch in enumerate(train_loader):
+                x, y = _split_batch(batch, "train_data")
+                output = model(x)
+                loss = loss_fn(output, y)
+                value = float(loss.item())
+                if not math.isfinite(value):
+                    diverged = f"the loss became {value} at batch {b} of epoch {epoch}"
+                    break
+                if initial_loss is None:
+                    initial_loss = value
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                n = len(x)
+                total, count = total + value * n, count + n
+                if not eval_train and metric_fns:
+                    seen_out.append(np.asarray(output.data))
+                    seen_y.append(np.asarray(y.data if isinstance(y, Tensor) else y))
+                bar.update(value)
+            mean_loss = total / max(count, 1)
+            if diverged is None and divergence_threshold and initial_loss is not None \
+                    and mean_loss > divergence_threshold * max(initial_loss, 1.0):
+                diverged = (f"the mean training loss of epoch {epoch} reached {mean_loss:.4g}, "
+                            f"over {divergence_threshold:g} times the initial loss "
+                            f"({initial_loss:.4g})")
+            if diverged is None:
+                logs = _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader,
+                                   val_loader, mean_loss, seen_out, seen_y)
+                if not math.isfinite(logs["loss"]) or not _finite_weights(model):
+                    diverged = f"the weights or the training loss became non-finite in epoch {epoch}"
+            if diverged is not None:
+                kept = (f"the weights of the last good epoch ({good_epoch}) are kept"
+                        if good_epoch is not None else
+                        "no epoch completed, so the initial weights are kept")
+                model.load_state_dict(good_weights)
+                state.stop("diverged", f"Training diverged: {diverged}; {kept}. "
+                           + _advice(optimizer))
+                break
+            logs["lr"] = lr
+            logs["time"] = time.perf_counter() - start
+            history.append({"epoch": epoch, **logs})
+            good_weights, good_epoch = model.state_dict(), epoch
+            if scheduler is not None:
+                if plateau:
+                    scheduler.step(logs.get("val_loss", logs["loss"]))
+                else:
+                    scheduler.step()
+            for cb in callbacks:
+                cb.on_epoch_end(state, logs)
+            last = epoch == epochs - 1 or state.stop_training
+            if log_every and (epoch % log_every == 0 or last):
+                bar.write(format_epoch_line(epoch, logs, val_name))
+            if state.stop_training:
+                break
+    except KeyboardInterrupt:
+        # Ctrl-C: put back the weights that the last logged epoch describes, so that what
+        # is saved next matches the history.
+        model.load_state_dict(good_weights)
+        where = (f"the weights of the last completed epoch ({good_epoch}) are kept"
+                 if good_epoch is not None else "no epoch completed; the initial weights are kept")
+        state.stop("interrupted", f"Interrupted (Ctrl-C) during epoch {state.epoch}: {where}.")
+    finally:
+        bar.close()
+        _set_mode(model, True)
+    for cb in callbacks:
+        cb.on_train_end(state)
+    history.stop_reason, history.message = state.stop_reason, state.message
+    if state.message and log_every:
+        print(state.message, file=sys.stderr, flush=True)
+    return history
+
+
+def _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader, val_loader,
+                mean_loss, seen_out, seen_y) -> dict:
+    """The end-of-epoch loss and metrics on the training and validation data."""
+    _set_mode(model, False)
+    try:
+        if train_eval_loader is not None:
+            out, y = _outputs(model, train_eval_loader, "train_data")
+            logs = _scores(loss_fn, out, y, metric_fns, threshold)
+        else:
+            logs = {"loss": mean_loss}
+            if metric_fns and seen_out:
+                out, y = np.concatenate(seen_out), np.concatenate(seen_y)
+                logs.update({k: fn(y, out, threshold) for k, fn in metric_fns.items()})
+        if val_loader is not None:
+            out, y = _outputs(model, val_loader, "val_data")
+            logs.update(_scores(loss_fn, out, y, metric_fns, threshold, prefix="val_"))
+    finally:
+        _set_mode(model, True)
+    return logs

@@ -1,0 +1,188 @@
+"""reseau.io: round trips, atomic writes, and refusing bad files without running code."""
+
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import reseau
+from reseau import io, nn
+from reseau.io import ModelFileError
+
+
+def inputs(n=16, d=2, seed=0):
+    return reseau.tensor(np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32))
+
+
+def test_mlp_round_trip_gives_identical_predictions_and_config(tmp_path):
+    reseau.manual_seed(0)
+    net = nn.MLP([2, 4, 2], activation="tanh")
+    path = io.save(net, tmp_path / "net.npz", config={"lr": 0.1, "hidden": [4]},
+                   metadata={"epoch": np.int64(3)})
+    loaded = io.load(path)
+    assert type(loaded) is nn.MLP and loaded.sizes == [2, 4, 2]
+    assert isinstance(loaded[1], nn.Tanh)
+    x = inputs()
+    np.testing.assert_array_equal(loaded(x).data, net(x).data)
+    info = io.read_info(path)
+    assert info["config"] == {"lr": 0.1, "hidden": [4]} and info["metadata"] == {"epoch": 3}
+    assert info["class"] == "reseau.nn.mlp.MLP"
+    assert info["tensors"] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_sequential_of_known_layers_with_buffers_dtype_and_mode(tmp_path):
+    reseau.manual_seed(1)
+    net = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.LeakyReLU(0.2),
+                        nn.Dropout(0.3), nn.Linear(5, 4, bias=False), nn.Softmax(dim=1))
+    net.double()
+    net(reseau.randn(8, 3, dtype="float64"))      # moves BatchNorm's running statistics
+    net.eval()
+    io.save(net, tmp_path / "seq.npz")
+    loaded = io.load(tmp_path / "seq.npz")
+    assert type(loaded) is nn.Sequential and not loaded.training
+    assert loaded[2].negative_slope == 0.2 and loaded[3].p == 0.3 and loaded[4].bias is None
+    assert loaded[0].weight.dtype == np.float64
+    np.testing.assert_array_equal(loaded[1].running_mean.data, net[1].running_mean.data)
+    x = reseau.randn(6, 3, dtype="float64")
+    np.testing.assert_array_equal(loaded(x).data, net(x).data)
+
+
+def test_a_changed_mlp_loads_as_its_layers(tmp_path):
+    reseau.manual_seed(2)
+    net = nn.MLP([2, 3, 3, 1], activation="relu", dropout=0.1)
+    net.append(nn.Sigmoid())
+    net.eval()
+    io.save(net, tmp_path / "m.npz")
+    loaded = io.load(tmp_path / "m.npz")
+    assert [type(m).__name__ for m in loaded] == [type(m).__name__ for m in net]
+    np.testing.assert_array_equal(loaded(inputs()).data, net(inputs()).data)
+
+
+def test_loading_does_not_move_the_seeded_random_stream(tmp_path):
+    io.save(nn.MLP([2, 64, 2]), tmp_path / "m.npz")
+    reseau.manual_seed(5)
+    expected = reseau.rand(3).data
+    reseau.manual_seed(5)
+    io.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(reseau.rand(3).data, expected)
+
+
+class Custom(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.fc(x).tanh()
+
+
+def test_custom_classes_load_into_a_model_built_in_python(tmp_path):
+    reseau.manual_seed(3)
+    net = Custom()
+    io.save(net, tmp_path / "c.npz")
+    with pytest.raises(ModelFileError, match="custom model class.*Custom.*model=MyNet"):
+        io.load(tmp_path / "c.npz")
+    other = io.load(tmp_path / "c.npz", model=Custom())
+    np.testing.assert_array_equal(other(inputs()).data, net(inputs()).data)
+    with pytest.raises(ModelFileError, match="(?s)do not fit the model.*size mismatch"):
+        io.load(tmp_path / "c.npz", model=nn.Sequential({"fc": nn.Linear(3, 2)}))
+
+
+def test_state_dict_round_trip(tmp_path):
+    net = nn.MLP([2, 3, 2])
+    io.save_state_dict(net, tmp_path / "w.npz")
+    state = io.load_state_dict(tmp_path / "w.npz")
+    assert list(state) == list(net.state_dict())
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(state[k], v)
+    with pytest.raises(ModelFileError, match="plain weights without an architecture"):
+        io.load(tmp_path / "w.npz")
+    fresh = io.load(tmp_path / "w.npz", model=nn.MLP([2, 3, 2]))
+    np.testing.assert_array_equal(fresh(inputs()).data, net(inputs()).data)
+    # a plain .npz of numeric arrays is a fine state dict, but not a model file
+    np.savez(tmp_path / "plain.npz", w=np.ones(3))
+    assert io.load_state_dict(tmp_path / "plain.npz")["w"].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ModelFileError, match="without reseau's description.*load_state_dict"):
+        io.load(tmp_path / "plain.npz")
+
+
+def test_truncated_and_corrupted_files_are_refused(tmp_path):
+    path = io.save(nn.MLP([2, 16, 2]), tmp_path / "m.npz")
+    data = path.read_bytes()
+    for cut in (len(data) // 2, 20):
+        bad = tmp_path / f"cut{cut}.npz"
+        bad.write_bytes(data[:cut])
+        with pytest.raises(ModelFileError, match="truncated or corrupted"):
+            io.load(bad)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"this is not a model\n" * 10)
+    with pytest.raises(ModelFileError, match="not a reseau model file"):
+        io.load(garbage)
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(ModelFileError, match="single NumPy array"):
+        io.load(tmp_path / "one.npy")
+    with pytest.raises(FileNotFoundError, match="no file at"):
+        io.load(tmp_path / "missing.npz")
+
+
+class Exploit:
+    """Unpickling this would create a file: the proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickled_objects_are_refused_and_never_executed(tmp_path):
+    marker = tmp_path / "pwned"
+    raw = tmp_path / "model.pkl"
+    raw.write_bytes(pickle.dumps(Exploit(marker)))
+    with pytest.raises(ModelFileError, match="pickled Python object.*arbitrary code"):
+        io.load(raw)
+    # a reseau file whose weights entry was replaced by a pickled object array
+    path = io.save(nn.Linear(2, 2), tmp_path / "m.npz")
+    with np.load(path) as f:
+        entries = {k: f[k] for k in f.files}
+    entries["weight"] = np.array([Exploit(marker)], dtype=object)
+    np.savez(tmp_path / "evil.npz", **entries)
+    with pytest.raises(ModelFileError, match="'weight' is a pickled Python object"):
+        io.load(tmp_path / "evil.npz")
+    with pytest.raises(ModelFileError, match="pickled"):
+        io.load_state_dict(tmp_path / "evil.npz")
+    assert not marker.exists()
+
+
+def test_forged_architecture_cannot_name_arbitrary_classes(tmp_path):
+    path = io.save(nn.Linear(2, 2), tmp_path / "m.npz")
+    with np.load(path) as f:
+        entries = {k: f[k] for k in f.files}
+    meta = bytes(entries["__reseau__"]).decode().replace('"Linear"', '"Module"')
+    entries["__reseau__"] = np.frombuffer(meta.encode(), dtype=np.uint8)
+    np.savez(tmp_path / "forged.npz", **entries)
+    with pytest.raises(ModelFileError, match="unknown layer type 'Module'"):
+        io.load(tmp_path / "forged.npz")
+
+
+def test_writes_are_atomic(tmp_path):
+    path = tmp_path / "m.npz"
+    io.save(nn.Linear(2, 2), path)
+    before = path.read_bytes()
+
+    def crash(f):
+        f.write(b"half a file")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        io.atomic_write_bytes(path, crash)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.npz"]
+    assert zipfile.is_zipfile(path)
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        io.save(nn.Linear(2, 2), tmp_path / "nowhere" / "m.npz")
+    with pytest.raises(TypeError, match="cannot be stored as JSON"):
+        io.save(nn.Linear(2, 2), path, config={"f": object()})
+    assert path.read_bytes() == before

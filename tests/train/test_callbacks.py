@@ -1,0 +1,93 @@
+"""EarlyStopping and ModelCheckpoint."""
+
+import numpy as np
+import pytest
+
+import reseau
+from reseau import io, nn, optim
+from reseau.data import circles
+from reseau.train import Callback, EarlyStopping, ModelCheckpoint, evaluate, fit
+
+
+def setup(n=200):
+    X, y = circles(n, seed=1)
+    reseau.manual_seed(0)
+    model = nn.MLP([2, 8, 2], activation="tanh")
+    return model, optim.SGD(model.parameters(), lr=0.3), (X, y)
+
+
+def test_early_stopping_restores_the_best_epoch():
+    model, opt, (X, y) = setup()
+    # the validation labels are the flipped training labels: the better the model fits
+    # the training set, the worse the validation loss, which is lowest near the start
+    val = (X, 1 - y)
+    stopper = EarlyStopping(monitor="val_loss", patience=3)
+    h = fit(model, nn.CrossEntropyLoss(), opt, (X, y), val, epochs=100, batch_size=10,
+            callbacks=[stopper], log_every=None)
+    best = int(np.argmin(h.val_loss))
+    assert h.stop_reason == "early_stopping"
+    assert stopper.best_epoch == best == h.best_epoch
+    assert len(h) == best + 3 + 1                     # patience epochs after the best
+    assert stopper.stopped_epoch == len(h) - 1
+    assert "has not improved for 3 epochs" in h.message
+    # the model holds the best epoch's weights, not the last ones
+    now = evaluate(model, nn.CrossEntropyLoss(), val)["loss"]
+    assert now == pytest.approx(h.val_loss[best], rel=1e-6)
+    assert now < h.val_loss[-1]
+
+
+def test_early_stopping_on_accuracy_maximises_and_can_keep_last_weights():
+    model, opt, data = setup()
+    stopper = EarlyStopping(monitor="accuracy", patience=2, min_delta=0.5,
+                            restore_best_weights=False)
+    h = fit(model, nn.CrossEntropyLoss(), opt, data, epochs=20, callbacks=[stopper],
+            log_every=None)
+    assert stopper.mode == "max"
+    # no gain of 0.5 in accuracy is possible after epoch 0: stop after 2 more epochs
+    assert len(h) == 3 and stopper.best_epoch == 0
+    assert evaluate(model, nn.CrossEntropyLoss(), data)["loss"] == pytest.approx(h.loss[-1])
+
+
+def test_monitoring_a_value_that_is_not_logged_is_a_clear_error():
+    model, opt, data = setup(40)
+    with pytest.raises(ValueError, match="'val_loss' is not logged.*pass val_data"):
+        fit(model, nn.CrossEntropyLoss(), opt, data, callbacks=[EarlyStopping()],
+            log_every=None)
+    with pytest.raises(ValueError, match="patience must be an int >= 1"):
+        EarlyStopping(patience=0)
+    with pytest.raises(TypeError, match="Callback objects"):
+        fit(model, nn.CrossEntropyLoss(), opt, data, callbacks=[print])
+
+
+def test_model_checkpoint_keeps_the_best_model_on_the_dev_set(tmp_path):
+    model, opt, (X, y) = setup()
+    val = (X, 1 - y)
+    path = tmp_path / "best.npz"
+    ckpt = ModelCheckpoint(path, monitor="val_loss", config={"lr": 0.3})
+    h = fit(model, nn.CrossEntropyLoss(), opt, (X, y), val, epochs=8, callbacks=[ckpt],
+            log_every=None)
+    best = int(np.argmin(h.val_loss))
+    assert ckpt.saved_epoch == best
+    info = io.read_info(path)
+    assert info["config"] == {"lr": 0.3} and info["metadata"]["epoch"] == best
+    saved = io.load(path)
+    assert evaluate(saved, nn.CrossEntropyLoss(), val)["loss"] == pytest.approx(
+        h.val_loss[best], rel=1e-6)
+    assert not list(tmp_path.glob(".*.tmp"))   # no temporary file left behind
+
+
+def test_checkpoint_every_epoch_and_custom_callback(tmp_path):
+    model, opt, data = setup(40)
+    seen = []
+
+    class Recorder(Callback):
+        def on_epoch_end(self, state, logs):
+            seen.append((state.epoch, round(logs["loss"], 6)))
+            if state.epoch == 2:
+                state.stop("completed", "enough")
+
+    ckpt = ModelCheckpoint(tmp_path / "last.npz", monitor="loss", save_best_only=False)
+    h = fit(model, nn.CrossEntropyLoss(), opt, data, epochs=10, callbacks=[ckpt, Recorder()],
+            log_every=None)
+    assert [e for e, _ in seen] == [0, 1, 2] and len(h) == 3
+    assert ckpt.saved_epoch == 2 and h.message == "enough"

@@ -367,3 +367,30 @@ def test_integer_and_bool_operands_follow_pytorch_promotion():
     assert (x * True).dtype == np.float32
     assert (reseau.tensor([1, 2]) / 2).dtype == np.float32  # true division of ints
     assert (reseau.tensor([1, 2]) + 1).dtype == np.int64
+
+
+# ------------------------------------------------------------------ no gradient
+def test_comparisons_values_with_ties_and_no_graph():
+    x = t64([1.0, 2.0, 3.0])
+    y = t64([2.0, 2.0, 2.0])
+    expected = {
+        "eq": [False, True, False], "ne": [True, False, True], "lt": [True, False, False],
+        "le": [True, True, False], "gt": [False, False, True], "ge": [False, True, True],
+    }
+    for op, values in expected.items():
+        out = getattr(reseau, op)(x, y)
+        assert out.dtype == np.bool_ and out.grad_fn is None and not out.requires_grad
+        np.testing.assert_array_equal(out.data, values)
+    np.testing.assert_array_equal((x >= 2.0).data, [False, True, True])  # operators
+    np.testing.assert_array_equal((2.0 > x).data, [True, False, False])  # reflected
+
+
+def test_argmax_argmin_values_and_no_graph():
+    x = t64([[1.0, 5.0, 5.0], [7.0, 0.0, 0.0]])
+    cases = [
+        (x.argmax(), 3), (x.argmin(), 4), (x.argmax(1), [1, 0]), (x.argmin(1), [0, 1]),
+        (x.argmax(0, keepdim=True), [[1, 0, 0]]), (x.argmin(-1, keepdim=True), [[0], [1]]),
+    ]
+    for out, expected in cases:
+        assert out.dtype == np.int64 and out.grad_fn is None and not out.requires_grad
+        np.testing.assert_array_equal(out.data, expected)  # ties: the first index

@@ -49,6 +49,13 @@ def case(id, fn, tfn, arrays, grads=None):
     CASES.append(pytest.param(fn, tfn, arrays, grads, id=id))
 
 
+def _ce_pair(opts, kw):
+    """cross_entropy with reseau and with torch, with the same options."""
+    w, ls = opts.get("weight"), opts.get("label_smoothing", 0.0)
+    return (lambda z, t: F.cross_entropy(z, t, _r(w), label_smoothing=ls, **kw),
+            lambda z, t: TF.cross_entropy(z, t, _t(w), label_smoothing=ls, **kw))
+
+
 for red in REDUCTIONS:
     kw = dict(reduction=red)
     case(f"l1-{red}", lambda x, y, kw=kw: F.l1_loss(x, y, **kw),
@@ -77,18 +84,13 @@ for red in REDUCTIONS:
                  z, y, _t(w), pos_weight=_t(pw), **kw), [3 * X, B])
 
     # cross-entropy with class indices
-    for oid, opts in (("", {}), ("-weight", dict(weight=CW)), ("-smooth", dict(label_smoothing=0.2)),
-                      ("-ignore", dict(ignore_index=-100, target=LABELS_IGN)),
+    # (the default ignore_index, -100, is in LABELS_IGN)
+    for oid, opts in (("", {}), ("-weight", dict(weight=CW)),
+                      ("-smooth", dict(label_smoothing=0.2)), ("-ignore", dict(target=LABELS_IGN)),
                       ("-all", dict(weight=CW, label_smoothing=0.1, target=LABELS_IGN))):
         opts = dict(opts)
         target = opts.pop("target", LABELS)
-        case(f"ce_index-{red}{oid}",
-             lambda z, t, o=opts, kw=kw: F.cross_entropy(z, t, _r(o.get("weight")),
-                                                         label_smoothing=o.get("label_smoothing", 0.0),
-                                                         **kw),
-             lambda z, t, o=opts, kw=kw: TF.cross_entropy(z, t, _t(o.get("weight")),
-                                                          label_smoothing=o.get("label_smoothing", 0.0),
-                                                          **kw), [X, target], [True, False])
+        case(f"ce_index-{red}{oid}", *_ce_pair(opts, kw), [X, target], [True, False])
         case(f"nll-{red}{oid}",
              lambda z, t, o=opts, kw=kw: F.nll_loss(z, t, _r(o.get("weight")), **kw),
              lambda z, t, o=opts, kw=kw: TF.nll_loss(z, t, _t(o.get("weight")), **kw),
@@ -104,13 +106,7 @@ for red in REDUCTIONS:
     SOFT = np.exp(Y) / np.exp(Y).sum(1, keepdims=True)
     for oid, opts in (("", {}), ("-weight", dict(weight=CW)),
                       ("-smooth_weight", dict(weight=CW, label_smoothing=0.3))):
-        case(f"ce_probs-{red}{oid}",
-             lambda z, p, o=opts, kw=kw: F.cross_entropy(z, p, _r(o.get("weight")),
-                                                         label_smoothing=o.get("label_smoothing", 0.0),
-                                                         **kw),
-             lambda z, p, o=opts, kw=kw: TF.cross_entropy(z, p, _t(o.get("weight")),
-                                                          label_smoothing=o.get("label_smoothing", 0.0),
-                                                          **kw), [X, SOFT])
+        case(f"ce_probs-{red}{oid}", *_ce_pair(opts, kw), [X, SOFT])
     SOFT3 = np.exp(X3) / np.exp(X3).sum(1, keepdims=True)
     case(f"ce_probs_kdim-{red}", lambda z, p, kw=kw: F.cross_entropy(z, p, **kw),
          lambda z, p, kw=kw: TF.cross_entropy(z, p, **kw), [X3 * 2, SOFT3])
@@ -119,9 +115,10 @@ for red in REDUCTIONS:
     for p, margin in ((1, 1.0), (2, 1.0), (1, 0.3)):
         for wid, w in (("", None), ("-w", CW)):
             case(f"multi_margin-{red}-p{p}-m{margin}{wid}",
-                 lambda z, t, p=p, m=margin, w=w, kw=kw: F.multi_margin_loss(z, t, p, m, _r(w), **kw),
-                 lambda z, t, p=p, m=margin, w=w, kw=kw: TF.multi_margin_loss(z, t, p, m, _t(w),
-                                                                              **kw),
+                 lambda z, t, p=p, m=margin, w=w, kw=kw: F.multi_margin_loss(
+                     z, t, p, m, _r(w), **kw),
+                 lambda z, t, p=p, m=margin, w=w, kw=kw: TF.multi_margin_loss(
+                     z, t, p, m, _t(w), **kw),
                  [X, LABELS], [True, False])
 
     # embeddings and rankings (seed 001)
@@ -276,7 +273,8 @@ EXTREME = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0], [0.0, 0.0, -1e4], [1e4, 
     ("cross_entropy_probs", lambda z: F.cross_entropy(z, reseau.tensor(B / B.sum(1, keepdims=True),
                                                                        dtype=z.dtype))),
     ("nll_of_log_softmax", lambda z: F.nll_loss(F.log_softmax(z, 1), reseau.tensor(LABELS))),
-    ("bce_logits", lambda z: F.binary_cross_entropy_with_logits(z, reseau.tensor(B, dtype=z.dtype))),
+    ("bce_logits", lambda z: F.binary_cross_entropy_with_logits(
+        z, reseau.tensor(B, dtype=z.dtype))),
     ("bce_logits_pos_weight", lambda z: F.binary_cross_entropy_with_logits(
         z, reseau.tensor(B, dtype=z.dtype), pos_weight=reseau.tensor(CW))),
     ("multi_margin", lambda z: F.multi_margin_loss(z, reseau.tensor(LABELS))),
@@ -348,7 +346,8 @@ def test_gaussian_nll_with_predicted_precision():
                             reduction="none", full=True)
     np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
     bt = reseau.tensor(beta, requires_grad=True)
-    F.gaussian_nll_loss_precision(reseau.tensor(X), reseau.tensor(Y), bt, reduction="sum").backward()
+    F.gaussian_nll_loss_precision(reseau.tensor(X), reseau.tensor(Y), bt,
+                                  reduction="sum").backward()
     np.testing.assert_allclose(bt.grad.data, ((X - Y) ** 2 - 1 / beta) / 2, rtol=1e-12)
     assert gradcheck_float64(lambda x, y, p: F.gaussian_nll_loss_precision(x, y, p),
                              [X, Y, beta])

@@ -79,7 +79,8 @@ def test_assigning_before_super_init_is_a_clear_error():
 
 def test_getattr_suggests_close_names():
     net = TwoLayer(2, 3, 1)
-    with pytest.raises(AttributeError, match=r"no attribute 'fc3'; did you mean 'fc[12]' or 'fc[12]'"):
+    with pytest.raises(AttributeError,
+                       match=r"no attribute 'fc3'; did you mean 'fc[12]' or 'fc[12]'"):
         net.fc3
     with pytest.raises(AttributeError, match="'Linear' object has no attribute 'weigth'; did you "
                                              "mean 'weight'"):

@@ -72,7 +72,8 @@ class Sequential(Module):
 
     def __delitem__(self, i) -> None:
         keys = list(self._modules)
-        for key in (keys[i] if isinstance(i, slice) else [keys[_index(i, len(self), "Sequential")]]):
+        doomed = keys[i] if isinstance(i, slice) else [keys[_index(i, len(self), "Sequential")]]
+        for key in doomed:
             del self._modules[key]
         # renumber so that names stay "0", "1", ... as in PyTorch
         mods = list(self._modules.values())

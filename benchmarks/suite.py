@@ -115,7 +115,7 @@ class Lib:
             return model.sgd_step_fn(lr, momentum)
         opt = self.m.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
         ce = self.m.nn.functional.cross_entropy
-        tensor = self.m.tensor if self.name == "reseau" else self.m.from_numpy
+        tensor = self.m.from_numpy
 
         def step(x, y):
             opt.zero_grad()
@@ -129,7 +129,7 @@ class Lib:
     def predict(self, model, x):
         if self.name == "numpy":
             return model.forward(x).argmax(1)
-        tensor = self.m.tensor if self.name == "reseau" else self.m.from_numpy
+        tensor = self.m.from_numpy
         with self.m.no_grad():
             return model(tensor(x)).argmax(1).numpy()
 

@@ -67,37 +67,48 @@ class CrossEntropy:
     def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
         n, c = logits.shape
         shifted = logits - logits.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        keep = target != ignore_index
-        safe_t = np.where(keep, target, 0)
-        w_all = np.ones(c, dtype=logits.dtype) if weight is None else weight
-        wy = w_all[safe_t] * keep  # weight of each sample's class, 0 if ignored
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        logp = shifted - np.log(s)
+        ctx.p = e / s  # softmax, kept for the backward
         rows = np.arange(n)
         eps = label_smoothing
-        losses = -(1 - eps) * wy * logp[rows, safe_t]
-        if eps:
-            losses -= (eps / c) * (logp @ w_all) * keep
-        if reduction == "mean":
-            denom = wy.sum()
-            out = losses.sum() / denom
-        elif reduction == "sum":
-            denom = None
-            out = losses.sum()
+        if weight is None and ignore_index is None and not eps:
+            # the common case: no class weights, nothing ignored, no smoothing
+            losses = -logp[rows, target]
+            wy = None
+            denom = n
         else:
-            denom = None
-            out = losses
-        ctx.logp, ctx.safe_t, ctx.wy, ctx.w_all, ctx.keep = logp, safe_t, wy, w_all, keep
-        ctx.eps, ctx.reduction, ctx.denom = eps, reduction, denom
-        return np.asarray(out, dtype=logits.dtype)
+            keep = np.ones(n, dtype=bool) if ignore_index is None else target != ignore_index
+            safe_t = np.where(keep, target, 0)
+            w_all = np.ones(c, dtype=logits.dtype) if weight is None else weight
+            wy = w_all[safe_t] * keep  # weight of each sample's class, 0 if ignored
+            losses = -(1 - eps) * wy * logp[rows, safe_t]
+            if eps:
+                losses -= (eps / c) * (logp @ w_all) * keep
+            target = safe_t
+            ctx.w_all, ctx.keep = w_all, keep
+            denom = wy.sum()
+        ctx.target, ctx.wy, ctx.eps, ctx.reduction, ctx.denom = target, wy, eps, reduction, denom
+        if reduction == "mean":
+            return np.asarray(losses.sum() / denom, dtype=logits.dtype)
+        if reduction == "sum":
+            return np.asarray(losses.sum(), dtype=logits.dtype)
+        return losses.astype(logits.dtype, copy=False)
 
     def vjp(ctx, g):
-        p = np.exp(ctx.logp)
+        p = ctx.p
         n, c = p.shape
+        rows = np.arange(n)
         eps, wy = ctx.eps, ctx.wy
-        grad = p * ((1 - eps) * wy)[:, None]
-        grad[np.arange(n), ctx.safe_t] -= (1 - eps) * wy
-        if eps:
-            grad += (eps / c) * (ctx.w_all.sum() * p - ctx.w_all) * ctx.keep[:, None]
+        if wy is None:
+            grad = p.copy()
+            grad[rows, ctx.target] -= 1
+        else:
+            grad = p * ((1 - eps) * wy)[:, None]
+            grad[rows, ctx.target] -= (1 - eps) * wy
+            if eps:
+                grad += (eps / c) * (ctx.w_all.sum() * p - ctx.w_all) * ctx.keep[:, None]
         if ctx.reduction == "mean":
             grad *= g / ctx.denom
         elif ctx.reduction == "sum":
@@ -105,6 +116,29 @@ class CrossEntropy:
         else:
             grad *= g[:, None]
         return grad, None
+
+
+def _check_class_indices(t: np.ndarray, c: int, ignore_index: int, op: str) -> bool:
+    """Validate integer class indices in [0, c) (or equal to ignore_index); return
+    whether any target is ignored. Two reductions in the common case."""
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: target must hold integer class indices, got dtype {t.dtype}; "
+            "convert it with target.long()"
+        )
+    if t.size == 0:
+        return False
+    lo, hi = t.min(), t.max()
+    if lo >= 0 and hi < c:
+        return bool(0 <= ignore_index < c and (t == ignore_index).any())
+    ignored = t == ignore_index
+    bad = ~ignored & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(
+            f"{op}: target {int(t[bad].flat[0])} is out of range for {c} classes "
+            f"(expected 0..{c - 1}, or ignore_index={ignore_index})"
+        )
+    return bool(ignored.any())
 
 
 def cross_entropy(
@@ -137,22 +171,14 @@ def cross_entropy(
             f"cross_entropy: target must have shape ({n},) to match logits {logits.shape}, "
             f"got {tdata.shape}"
         )
-    if not np.issubdtype(tdata.dtype, np.integer):
-        raise TypeError(
-            f"cross_entropy: target must hold integer class indices, got dtype {tdata.dtype}"
-        )
-    bad = (tdata != ignore_index) & ((tdata < 0) | (tdata >= c))
-    if bad.any():
-        raise IndexError(
-            f"cross_entropy: target {int(tdata[bad][0])} is out of range for {c} classes "
-            f"(expected 0..{c - 1}, or ignore_index={ignore_index})"
-        )
+    any_ignored = _check_class_indices(tdata, c, ignore_index, "cross_entropy")
     w = None
     if weight is not None:
         w = (weight.data if isinstance(weight, Tensor) else np.asarray(weight)).astype(logits.dtype)
         if w.shape != (c,):
             raise ValueError(f"cross_entropy: weight must have shape ({c},), got {w.shape}")
-    return apply(CrossEntropy, logits, Tensor._make(tdata), weight=w, ignore_index=ignore_index,
+    return apply(CrossEntropy, logits, Tensor._make(tdata), weight=w,
+                 ignore_index=ignore_index if any_ignored else None,
                  reduction=reduction, label_smoothing=float(label_smoothing))
 
 

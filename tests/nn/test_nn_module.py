@@ -201,6 +201,10 @@ def test_double_and_float_convert_in_place():
     net.to(reseau.float32)
     assert all(p.dtype == np.float32 for p in net.parameters())
     assert net.to("cpu") is net
+    net.to(device="cpu", dtype=reseau.float64)
+    assert net[0].weight.dtype == np.float64
+    with pytest.raises(ValueError, match="device 'cuda' is not available"):
+        net.to("cuda")
     with pytest.raises(TypeError, match="only floating dtypes"):
         net.to(reseau.int64)
 

@@ -347,10 +347,19 @@ class Module:
                     t.grad.data = t.grad.data.astype(dtype)
         return self
 
-    def to(self, dtype) -> "Module":
-        """Convert floating parameters and buffers to ``dtype`` in place (``"cpu"`` is
-        accepted and changes nothing). Returns self."""
-        if isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args, device=None, dtype=None) -> "Module":
+        """Convert floating parameters and buffers to ``dtype`` in place, as
+        ``net.to(reseau.float64)`` or ``net.to(device="cpu", dtype=...)``. The only
+        device is ``"cpu"``. Returns self."""
+        for a in args:
+            if isinstance(a, str) and a in ("cpu", "cuda", "mps") or a is None:
+                device = a if device is None else device
+            else:
+                dtype = a
+        if device not in (None, "cpu"):
+            raise ValueError(f"Module.to: reseau computes on the CPU with NumPy; device "
+                             f"{device!r} is not available (use 'cpu' or leave it out)")
+        if dtype is None:
             return self
         dtype = as_dtype(dtype)
         if not is_floating(dtype):

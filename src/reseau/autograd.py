@@ -299,18 +299,26 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                 data = t.data
                 if gi is None:
                     gi, fresh = np.zeros_like(data), True
-                elif gi.shape != data.shape or gi.dtype != data.dtype:
-                    gi, fresh = _fit_gradient(gi, t, node, i), True
+                elif gi.shape != data.shape or gi.dtype is not data.dtype:
+                    fit = _fit_gradient(gi, t, node, i)
+                    fresh = fit is not gi or (gi is not g and gi.base is None and (
+                        len(in_grads) == 1 or _alone(gi, in_grads)))
+                    gi = fit
                 else:
                     # A VJP returns g itself, a view of g, or a new array (the rule for
                     # op authors in ops/registry.py). A new array that no other input
                     # received is ours to keep and to add into: no copy needed.
-                    fresh = gi is not g and gi.base is None and _alone(gi, in_grads)
+                    fresh = gi is not g and gi.base is None and (
+                        len(in_grads) == 1 or _alone(gi, in_grads))
                 if anomaly:
                     _check_finite(gi, node, i)
                 child = t.grad_fn
                 if child is None:
-                    _accumulate_leaf(t, gi, fresh)
+                    tg = t.grad
+                    if tg is None:
+                        t.grad = _make_tensor(gi if fresh else gi.copy())
+                    else:
+                        tg.data += gi
                 elif child in grads:
                     if child in owned:
                         grads[child] += gi

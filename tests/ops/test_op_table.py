@@ -130,3 +130,20 @@ def test_gradients_have_the_inputs_shape_and_dtype(case, dtype):
             assert type(x.grad.data) is np.ndarray
         else:
             assert x.grad is None
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=[c.name for c in DIFF_CASES])
+def test_second_backward_accumulates_without_aliasing(case):
+    # a VJP that handed out an array it keeps (or the upstream gradient itself) would be
+    # changed by the accumulation into .grad: the second backward would then differ
+    xs = case.tensors(np.float64)
+    out = case.fn(*xs)
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    g_before = g.copy()
+    out.backward(reseau.from_numpy(g), retain_graph=True)  # shares g's memory
+    first = [None if x.grad is None else x.grad.data.copy() for x in xs]
+    out.backward(reseau.from_numpy(g))
+    np.testing.assert_array_equal(g, g_before)
+    for x, f in zip(xs, first):
+        if f is not None:
+            np.testing.assert_allclose(x.grad.data, 2 * f, rtol=1e-14, atol=1e-300)

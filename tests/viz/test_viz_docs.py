@@ -1,0 +1,23 @@
+"""The examples of docs/viz.md run, in order, and write the files they name."""
+
+import re
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "viz.md"
+
+
+def test_viz_doc_examples_run(tmp_path, monkeypatch, capsys):
+    text = DOC.read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 7
+    monkeypatch.chdir(tmp_path)
+    ns: dict = {}
+    for i, block in enumerate(blocks):
+        exec(compile(block, f"docs/viz.md block {i}", "exec"), ns)
+    out = capsys.readouterr().out
+    # the DOT text shown on the page is the one printed (up to its "...")
+    shown = re.search(r"```\n(digraph computational_graph \{.*?)\n  \.\.\.\n```", text, re.S)
+    assert shown.group(1) in out
+    for name in ("graph.png", "graph.svg", "mlp_graph.png", "circles.png", "history.png",
+                 "activations.png", "saddle.png", "landscape.png", "weights.png"):
+        assert (tmp_path / name).stat().st_size > 1000, name

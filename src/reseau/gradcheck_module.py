@@ -21,8 +21,8 @@ def _as_float64(v):
 
 
 def gradcheck_module(model, loss_fn, x, y, *, eps: float = 1e-6, tol: float = 1e-6,
-                     atol: float = 1e-8, max_entries: int | None = None, generator=None, verbose: bool = True,
-                     file=None) -> dict:
+                     atol: float = 1e-8, max_entries: int | None = None, generator=None,
+                     verbose: bool = True, file=None) -> dict:
     r"""Compare backprop with finite differences for each parameter tensor of ``model``.
 
     For each parameter ``W`` the gradient of ``L = loss_fn(model(x), y)`` is computed by
@@ -34,9 +34,11 @@ def gradcheck_module(model, loss_fn, x, y, *, eps: float = 1e-6, tol: float = 1e
 
     It is 0 when both norms are below ``atol``: both gradients are then zero to the
     precision of finite differences (whose rounding noise is about
-    ``1e-16 |L| / eps``), and their ratio would only measure that noise. The whole check runs in float64: the parameters are
-    converted in place for the check and restored afterwards, as are the buffers
-    (e.g. batch-norm running statistics).
+    ``1e-16 |L| / eps``), and their ratio would only measure that noise.
+
+    The whole check runs in float64: the parameters are converted in place for the
+    check and restored afterwards, as are the buffers (e.g. batch-norm running
+    statistics).
 
     Parameters
     ----------

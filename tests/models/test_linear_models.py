@@ -162,6 +162,21 @@ def test_softmax_gradient_is_yhat_minus_onehot():
     assert max(reseau.gradcheck_module(model, None, X, y, verbose=False).values()) < 1e-7
 
 
+def test_softmax_regression_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    X, y = blobs(centers=((-2, 0), (2, 0), (0, 2)), seed=7)
+    model = SoftmaxRegression(2, 3, weight_decay=0.3, dtype="float64")
+    loss, gw, gb = grads(model, X, y)
+    W = torch.tensor(model.linear.weight.data, requires_grad=True)
+    b = torch.tensor(model.linear.bias.data, requires_grad=True)
+    ref = torch.nn.functional.cross_entropy(torch.tensor(X) @ W.T + b, torch.tensor(y))
+    ref = ref + 0.15 * (W ** 2).sum()
+    ref.backward()
+    assert loss == pytest.approx(ref.item(), abs=1e-12)
+    np.testing.assert_allclose(gw, W.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gb, b.grad.numpy(), atol=1e-12)
+
+
 def test_softmax_regression_learns_three_blobs():
     X, y = blobs(centers=((-2, 0), (2, 0), (0, 2.5)), seed=4)
     reseau.manual_seed(0)

@@ -88,8 +88,9 @@ class GraphDrawing:
                 )
             by_id = {id(t): i for i, t in enumerate(self._tensors)}
             for key, value in names.items():
-                if isinstance(value, Tensor) and id(value) in by_id and not str(key).startswith("_"):
-                    self._labels[by_id[id(value)]] = str(key)
+                key = str(key)
+                if isinstance(value, Tensor) and id(value) in by_id and not key.startswith("_"):
+                    self._labels[by_id[id(value)]] = key
         if retain_grad:  # so that backward() stores every intermediate gradient
             for t in self._tensors:
                 if t.grad_fn is not None:

@@ -249,7 +249,8 @@ def plot_history(history, *, metrics=None, title: str | None = None, figsize=(10
     styles = {"train": "-", "validation": "--", "test": ":"}
     for ax, metric in zip(axes, order):
         for split, series in panels[metric]:
-            x = np.arange(1, series.size + 1) if epochs is None else np.asarray(epochs)[:series.size]
+            x = (np.arange(1, series.size + 1) if epochs is None
+                 else np.asarray(epochs)[:series.size])
             ax.plot(x, series, styles[split], marker="o" if series.size <= 30 else None,
                     markersize=3, label=split)
         ax.set_xlabel("epoch")

@@ -274,3 +274,15 @@ def test_history_skips_lr_and_time_unless_asked():
     np.testing.assert_array_equal(lines_by_label(fig.axes[0])["train"][1], [0.1, 0.1, 0.05])
     with pytest.raises(ValueError, match=r"no series for \['f1'\]"):
         plot_history(TrainHistoryLike(), metrics="f1")
+
+
+def test_decision_boundary_evaluates_a_module_without_dropout():
+    from reseau import nn
+
+    reseau.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Dropout(0.9), nn.Linear(16, 3))
+    X, y = np.random.default_rng(0).normal(size=(9, 2)), np.arange(9) % 3
+    images = [plot_decision_boundary(net, X, y, resolution=15).axes[0].get_images()[0]
+              .get_array() for _ in range(2)]
+    np.testing.assert_array_equal(images[0], images[1])  # dropout would make them differ
+    assert net.training

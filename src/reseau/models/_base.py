@@ -90,6 +90,9 @@ class CourseModel:
             history.append(loss.item())
         return history
 
+    def extra_repr(self) -> str:
+        return f"weight_decay={self.weight_decay}"
+
     def _no_grad_forward(self, x) -> np.ndarray:
         with no_grad():
             return self(self._input(x)).data

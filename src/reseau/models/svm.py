@@ -97,6 +97,9 @@ class LinearSVM(CourseModel, nn.Module):
         hinge = multiclass_hinge_loss(self(x), labels, margin=self.margin)
         return hinge + (self.weight_decay / 2) * (w * w).sum()
 
+    def extra_repr(self) -> str:
+        return f"weight_decay={self.weight_decay}, margin={self.margin}"
+
     def decision_function(self, x) -> np.ndarray:
         """The scores as an array, shape ``(n, C)``."""
         return self._no_grad_forward(x)

@@ -65,8 +65,16 @@ def _probabilities(model, points: np.ndarray, output: str) -> np.ndarray:
     if hasattr(model, "predict_proba"):
         out, output = model.predict_proba(points), "probabilities"
     else:
-        with no_grad():
-            out = model(Tensor._make(points.astype(_model_dtype(model))))
+        # a Module is evaluated in eval mode (no dropout), then put back as it was
+        training = getattr(model, "training", None)
+        if training and callable(getattr(model, "eval", None)):
+            model.eval()
+        try:
+            with no_grad():
+                out = model(Tensor._make(points.astype(_model_dtype(model))))
+        finally:
+            if training and callable(getattr(model, "train", None)):
+                model.train(True)
     out = np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
     if out.ndim == 2 and out.shape[1] == 1:
         out = out[:, 0]

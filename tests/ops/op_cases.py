@@ -193,7 +193,8 @@ for _s in UNARY_SHAPES:
         case("leaky_relu", f"{sid(_s)}_slope{_slope}",
              lambda x, a=_slope: reseau.leaky_relu(x, a),
              lambda x, a=_slope: F.leaky_relu(x, a), Arg(_s, avoid=(0,)))
-    case("softplus", sid(_s), reseau.softplus, F.softplus if torch else None, Arg(_s, low=-5, high=5))
+    case("softplus", sid(_s), reseau.softplus, F.softplus if torch else None,
+         Arg(_s, low=-5, high=5))
     case("gelu", sid(_s), reseau.gelu, F.gelu if torch else None, Arg(_s, low=-3, high=3))
     case("gelu", f"{sid(_s)}_tanh", lambda x: reseau.gelu(x, approximate="tanh"),
          lambda x: F.gelu(x, approximate="tanh"), Arg(_s, low=-3, high=3))
@@ -213,7 +214,9 @@ case("clamp", "method_clip", lambda x: x.clip(-1.0, 1.0), lambda x: x.clip(-1.0,
      Arg((2, 3), avoid=(-1.0, 1.0)))
 
 # pow with a number as exponent (pow_scalar) or as base (rpow_scalar)
-for _c, _dom in [(2, {}), (3, {}), (0.5, POS), (-1.5, POS), (0, {}), (1, {}), (-2, dict(POS, signed=True))]:
+for _c, _dom in [
+    (2, {}), (3, {}), (0.5, POS), (-1.5, POS), (0, {}), (1, {}), (-2, dict(POS, signed=True)),
+]:
     for _s in [(), (2, 3)]:
         case("pow_scalar", f"{_c}_{sid(_s)}", lambda x, c=_c: reseau.pow(x, c),
              lambda x, c=_c: torch.pow(x, c), Arg(_s, **_dom))
@@ -222,7 +225,8 @@ case("pow_scalar", "method", lambda x: x.pow(3), lambda x: x.pow(3), Arg((2, 3))
 for _b in (2.0, 0.5, 3):
     for _s in [(), (2, 3)]:
         case("rpow_scalar", f"{_b}_{sid(_s)}", lambda x, b=_b: b**x, lambda x, b=_b: b**x, Arg(_s))
-case("rpow_scalar", "function", lambda x: reseau.pow(2.0, x), lambda x: torch.pow(2.0, x), Arg((3,)))
+case("rpow_scalar", "function", lambda x: reseau.pow(2.0, x), lambda x: torch.pow(2.0, x),
+     Arg((3,)))
 
 
 # cast: float64 <-> float32, differentiable; the gradient keeps the input's dtype.
@@ -285,7 +289,8 @@ for _op in ("sum", "mean", "amax", "amin", "logsumexp"):
         case(_op, f"dim{_dim}_keep{_keep}".replace(" ", ""),
              lambda x, f=_f, d=_dim, k=_keep: f(x, d, k), _tred(_op, _dim, _keep), Arg(X3))
     if _op != "logsumexp":
-        case(_op, "scalar", lambda x, f=_f: f(x), lambda x, _op=_op: getattr(torch, _op)(x), Arg(()))
+        case(_op, "scalar", lambda x, f=_f: f(x), lambda x, _op=_op: getattr(torch, _op)(x),
+             Arg(()))
         case(_op, "method", lambda x, _op=_op: getattr(x, _op)(1),
              lambda x, _op=_op: getattr(x, _op)(1), Arg((3, 4)))
 case("sum", "scalar_dim0", lambda x: x.sum(0), lambda x: x.sum(0), Arg(()))
@@ -357,7 +362,9 @@ case("expand", "expand_as", lambda x: x.expand_as(reseau.zeros(2, 3)),
      lambda x: x.expand_as(torch.zeros(2, 3)), Arg((3,)))
 
 # getitem: basic (ints, slices, None, Ellipsis) and advanced (integer arrays, masks)
-_MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, False]])
+_MASK = np.array([
+    [True, False, True, True], [False, False, True, False], [True, True, False, False],
+])
 GETITEM = [
     # id, reseau index, torch index (None: the same)
     ("int", 1, None),
@@ -392,7 +399,9 @@ case("getitem", "tensor_index", lambda x: x[reseau.tensor([1, 1, 0])],
      lambda x: x[torch.tensor([1, 1, 0])], Arg((3, 4)))
 case("getitem", "bool_tensor_mask", lambda x: x[x > 0], lambda x: x[x > 0], Arg((3, 4)))
 
-for _dim, _shapes in [(0, [(2, 3), (1, 3)]), (1, [(2, 1), (2, 3), (2, 2)]), (-1, [(2, 2, 1), (2, 2, 3)])]:
+for _dim, _shapes in [
+    (0, [(2, 3), (1, 3)]), (1, [(2, 1), (2, 3), (2, 2)]), (-1, [(2, 2, 1), (2, 2, 3)]),
+]:
     case("cat", f"dim{_dim}", lambda *xs, d=_dim: reseau.cat(xs, d),
          lambda *xs, d=_dim: torch.cat(xs, d), *[Arg(s) for s in _shapes])
 case("cat", "one_input", lambda x: reseau.cat([x]), lambda x: torch.cat([x]), Arg((2, 3)))

@@ -41,7 +41,8 @@ def test_where_shape_mismatch():
            "where", "(2,)", "(2, 3)")
 
 
-@pytest.mark.parametrize("a, b", [((2, 3), (2, 3)), ((3,), (4,)), ((5, 2, 3), (2, 4)), ((3,), (2, 2))])
+@pytest.mark.parametrize(
+    "a, b", [((2, 3), (2, 3)), ((3,), (4,)), ((5, 2, 3), (2, 4)), ((3,), (2, 2))])
 def test_matmul_misaligned_names_both_shapes(a, b):
     msg = raises(ValueError, lambda: reseau.randn(*a) @ reseau.randn(*b), "matmul", str(a), str(b))
     assert "aligned" in msg

@@ -76,7 +76,8 @@ def test_activations_match_torch_for_large_logits(dtype):
         (reseau.softplus, torch.nn.functional.softplus),
         (reseau.log_sigmoid, torch.nn.functional.logsigmoid),
         (reseau.gelu, torch.nn.functional.gelu),
-        (lambda x: reseau.gelu(x, "tanh"), lambda x: torch.nn.functional.gelu(x, approximate="tanh")),
+        (lambda x: reseau.gelu(x, "tanh"),
+         lambda x: torch.nn.functional.gelu(x, approximate="tanh")),
     ]:
         y, g = forward_backward(ours, BIG, dtype)
         tx = torch.tensor(BIG, dtype=getattr(torch, dtype), requires_grad=True)

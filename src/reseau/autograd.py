@@ -209,7 +209,7 @@ def _fit_gradient(g, tensor, node: Node, index: int) -> np.ndarray:
     """Un-broadcast a VJP output to its input's shape and dtype, and check it."""
     shape = tensor.data.shape
     if g.shape != shape:
-        g = unbroadcast(g, shape)
+        g = np.asarray(unbroadcast(g, shape))
         if g.shape != shape:
             raise RuntimeError(
                 f"{node.op.name} backward: the gradient for input {index} has shape "
@@ -297,6 +297,8 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                     continue
                 gi = in_grads[i]
                 data = t.data
+                if type(gi) is not np.ndarray and gi is not None:
+                    gi = np.asarray(gi)  # NumPy returns scalars from 0-d operations
                 if gi is None:
                     gi, fresh = np.zeros_like(data), True
                 elif gi.shape != data.shape or gi.dtype is not data.dtype:

@@ -18,6 +18,7 @@ import numpy as np
 from ..ops import nn as _fused
 from ..ops.elementwise import clamp, log, where
 from ..ops.losses import BinaryCrossEntropy
+from ..ops.nn import check_class_indices
 from ..ops.reduce import log_softmax
 from ..ops.registry import apply
 from ..tensor import Tensor
@@ -100,20 +101,7 @@ def _const(x, like: Tensor, name: str, arg: str, shape=None) -> np.ndarray | Non
 
 def _class_indices(target, n_classes: int, ignore_index: int | None, name: str) -> np.ndarray:
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if not np.issubdtype(t.dtype, np.integer):
-        raise TypeError(
-            f"{name}: target must hold integer class indices, got dtype {t.dtype}; "
-            "convert it with target.long()"
-        )
-    bad = (t < 0) | (t >= n_classes)
-    if ignore_index is not None:
-        bad &= t != ignore_index
-    if bad.any():
-        extra = "" if ignore_index is None else f", or ignore_index={ignore_index}"
-        raise IndexError(
-            f"{name}: target {int(t[bad].flat[0])} is out of range for {n_classes} classes "
-            f"(expected 0..{n_classes - 1}{extra})"
-        )
+    check_class_indices(t, n_classes, ignore_index, name)
     return t
 
 
@@ -332,6 +320,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, ignore_index: int 
             f"{target.dtype}: class probabilities must be floating (target.float()); class "
             f"indices must have shape {(input.shape[0],) + input.shape[2:]}"
         )
+    if input.ndim == 2 and target.ndim == 1:
+        # the common case: the fused op checks the indices itself
+        return _fused.cross_entropy(input, target, w, ignore_index, reduction, label_smoothing)
     t = _class_indices(target, c, ignore_index, name)
     if input.ndim == 1:
         if t.shape != ():

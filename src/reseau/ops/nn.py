@@ -118,9 +118,9 @@ class CrossEntropy:
         return grad, None
 
 
-def _check_class_indices(t: np.ndarray, c: int, ignore_index: int, op: str) -> bool:
-    """Validate integer class indices in [0, c) (or equal to ignore_index); return
-    whether any target is ignored. Two reductions in the common case."""
+def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str) -> bool:
+    """Validate integer class indices in [0, c) (or equal to ``ignore_index``, if not
+    None); return whether any target is ignored. Two reductions in the common case."""
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: target must hold integer class indices, got dtype {t.dtype}; "
@@ -130,13 +130,15 @@ def _check_class_indices(t: np.ndarray, c: int, ignore_index: int, op: str) -> b
         return False
     lo, hi = t.min(), t.max()
     if lo >= 0 and hi < c:
-        return bool(0 <= ignore_index < c and (t == ignore_index).any())
-    ignored = t == ignore_index
+        return ignore_index is not None and bool(
+            0 <= ignore_index < c and (t == ignore_index).any())
+    ignored = np.zeros(t.shape, bool) if ignore_index is None else t == ignore_index
     bad = ~ignored & ((t < 0) | (t >= c))
     if bad.any():
+        extra = "" if ignore_index is None else f", or ignore_index={ignore_index}"
         raise IndexError(
             f"{op}: target {int(t[bad].flat[0])} is out of range for {c} classes "
-            f"(expected 0..{c - 1}, or ignore_index={ignore_index})"
+            f"(expected 0..{c - 1}{extra})"
         )
     return bool(ignored.any())
 
@@ -171,7 +173,7 @@ def cross_entropy(
             f"cross_entropy: target must have shape ({n},) to match logits {logits.shape}, "
             f"got {tdata.shape}"
         )
-    any_ignored = _check_class_indices(tdata, c, ignore_index, "cross_entropy")
+    any_ignored = check_class_indices(tdata, c, ignore_index, "cross_entropy")
     w = None
     if weight is not None:
         w = (weight.data if isinstance(weight, Tensor) else np.asarray(weight)).astype(logits.dtype)

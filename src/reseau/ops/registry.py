@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from numpy import asarray, ndarray
+
 import numpy as np
 
 from ..autograd import Node, _Mode, _user_site, next_seq
@@ -108,6 +110,8 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if isinstance(out, np.generic):  # NumPy gives scalars for 0-d results: keep arrays
         out = np.asarray(out)
+    if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations
+        out = asarray(out)
     if not track:
         return Tensor._make(out)
     node.needs_input_grad = tuple([t._requires_grad for t in inputs])

@@ -286,3 +286,20 @@ def test_decision_boundary_evaluates_a_module_without_dropout():
               .get_array() for _ in range(2)]
     np.testing.assert_array_equal(images[0], images[1])  # dropout would make them differ
     assert net.training
+
+
+def test_history_from_reseau_train_fit():
+    train = pytest.importorskip("reseau.train")
+    from reseau import nn, optim
+
+    X, y = two_blobs()
+    reseau.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+    history = train.fit(net, nn.CrossEntropyLoss(), optim.SGD(net.parameters(), lr=0.5),
+                        (X.astype(np.float32), y), val_data=(X.astype(np.float32), y),
+                        epochs=3, log_every=None, progress=False)
+    fig = plot_history(history)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    curves = lines_by_label(fig.axes[0])
+    np.testing.assert_array_equal(curves["train"][1], history.loss)
+    np.testing.assert_array_equal(curves["validation"][1], history.val_loss)

@@ -1,0 +1,27 @@
+"""``reseau.labs``: every experiment of the course documents, re-runnable.
+
+Each lab trains, measures and writes a folder holding a Markdown report (numbers in
+tables, figures embedded), its PNGs and ``results.json``. From the shell::
+
+    reseau lab list
+    reseau lab circle-automation --quick --out reports
+    reseau lab all --out reports          # every lab, and reports/index.md
+
+From Python: ``run_lab(name, out, quick=False, seed=0)`` and ``run_all(out)``.
+The labs are registered in :data:`LABS`, in the order of the course.
+"""
+
+from .registry import LABS, Lab, LabConfig, get_lab, run_all, run_lab
+from .report import Report
+
+# Importing a lab module registers it; the order here is the order of `reseau lab list`.
+from . import circle_automation  # noqa: E402,F401
+
+__all__ = ["LABS", "Lab", "LabConfig", "Report", "get_lab", "run_lab", "run_all", "main"]
+
+
+def main(argv=None) -> int:
+    """``reseau lab ...`` (see :mod:`reseau.labs.cli`)."""
+    from .cli import main as _main
+
+    return _main(argv)

@@ -1,0 +1,90 @@
+"""``reseau lab NAME [--quick] [--out DIR] [--seed N] [--data-dir DIR]``, ``reseau lab
+list`` and ``reseau lab all``: the command line of the labs.
+
+``main(argv)`` is what ``reseau lab ...`` calls (and ``python -m reseau.labs ...``);
+``add_arguments(parser)`` lets the ``reseau`` command build the same sub-command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+
+__all__ = ["main", "add_arguments", "run_from_args", "describe_labs"]
+
+
+def describe_labs() -> str:
+    """The text of ``reseau lab list``: each lab's name, source and summary."""
+    from .registry import LABS
+
+    width = max(len(n) for n in LABS)
+    lines = ["Labs (run one with `reseau lab NAME`, all with `reseau lab all`):", ""]
+    for lab in LABS.values():
+        wrapped = textwrap.wrap(f"{lab.summary} [{lab.source}]", 96 - width)
+        lines.append(f"  {lab.name.ljust(width)}  {wrapped[0]}")
+        lines.extend(f"  {' ' * width}  {w}" for w in wrapped[1:])
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the lab sub-command's arguments to ``parser``."""
+    parser.add_argument("name", metavar="NAME",
+                        help="a lab name, 'list' to describe the labs, or 'all' to run them all")
+    parser.add_argument("--quick", action="store_true",
+                        help="a small run in seconds (smaller data, fewer epochs)")
+    parser.add_argument("--out", metavar="DIR", default=None,
+                        help="where the report folders go (default: ./lab-reports)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="random seed of the data, the weights and the batches (default 0)")
+    parser.add_argument("--data-dir", metavar="DIR", default=None,
+                        help="folder holding the MNIST files (default: download into the cache)")
+    return parser
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Run what the parsed ``args`` ask for; returns the exit status."""
+    from .registry import get_lab, run_all, run_lab
+
+    if args.name == "list":
+        print(describe_labs())
+        return 0
+    if args.seed < 0:
+        print(f"reseau lab: --seed must be >= 0, got {args.seed}", file=sys.stderr)
+        return 2
+    if args.name == "all":
+        index, failed = run_all(args.out, quick=args.quick, seed=args.seed,
+                                data_dir=args.data_dir)
+        print(f"Index of the reports: {index}")
+        if failed:
+            print(f"reseau lab all: {len(failed)} lab(s) failed: {', '.join(failed)}",
+                  file=sys.stderr)
+            return 1
+        return 0
+    try:
+        get_lab(args.name)
+    except KeyError as exc:
+        print(f"reseau lab: {exc.args[0]}", file=sys.stderr)
+        return 2
+    try:
+        path = run_lab(args.name, args.out, quick=args.quick, seed=args.seed,
+                       data_dir=args.data_dir)
+    except KeyboardInterrupt:
+        print(f"reseau lab {args.name}: interrupted; no report written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001  (one clear line, not a traceback)
+        print(f"reseau lab {args.name}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Report written to {path}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point of ``python -m reseau.labs`` (``reseau lab`` calls the same code)."""
+    parser = argparse.ArgumentParser(
+        prog="reseau lab",
+        description="Re-run an experiment of the course documents and write its report "
+                    "(Markdown + PNG) into a folder.",
+        epilog="Run `reseau lab list` to see the labs.")
+    add_arguments(parser)
+    return run_from_args(parser.parse_args(argv))

@@ -179,9 +179,10 @@ class Node:
         return f"<{self.op.name}Backward>"
 
     def _free(self) -> None:
-        op, retained, seq = self.op, self.retained, self.seq
-        self.__dict__.clear()
-        self.op, self.retained, self.seq, self.freed = op, retained, seq, True
+        state = {"op": self.op, "seq": self.seq, "freed": True}
+        if self.retained is not None:
+            state["retained"] = self.retained
+        self.__dict__ = state  # drops everything the forward saved
 
 
 #: creation counter of graph nodes (their topological order)

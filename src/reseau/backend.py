@@ -60,4 +60,4 @@ def default_generator() -> np.random.Generator:
 
 
 def is_floating(dtype) -> bool:
-    return np.issubdtype(dtype, np.floating)
+    return np.dtype(dtype).kind == "f"

@@ -190,7 +190,7 @@ class Tensor:
 
     @property
     def is_floating_point(self) -> bool:
-        return is_floating(self.data.dtype)
+        return self.data.dtype.kind == "f"
 
     def dim(self) -> int:
         return self.data.ndim

@@ -290,6 +290,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, ignore_index: int 
     weights of the non-ignored targets; with probabilities, by N.
     """
     name = "cross_entropy"
+    if (type(input) is Tensor and type(target) is Tensor and input.data.ndim == 2
+            and target.data.ndim == 1 and input.data.dtype.kind == "f"
+            and target.data.dtype.kind in "iu"):
+        # the common case: the fused op checks the reduction, weight and indices itself
+        return _fused.cross_entropy(input, target, weight, ignore_index, reduction,
+                                    label_smoothing)
     _check_reduction(reduction, name)
     input = _floating_input(input, name)
     if input.ndim == 0:
@@ -320,9 +326,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, ignore_index: int 
             f"{target.dtype}: class probabilities must be floating (target.float()); class "
             f"indices must have shape {(input.shape[0],) + input.shape[2:]}"
         )
-    if input.ndim == 2 and target.ndim == 1:
-        # the common case: the fused op checks the indices itself
-        return _fused.cross_entropy(input, target, w, ignore_index, reduction, label_smoothing)
     t = _class_indices(target, c, ignore_index, name)
     if input.ndim == 1:
         if t.shape != ():

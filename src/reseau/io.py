@@ -231,7 +231,8 @@ def _write(path, arrays: dict, meta: dict) -> Path:
     return atomic_write_bytes(path, lambda f: np.savez(f, **payload))
 
 
-def save(model, path, config: dict | None = None, metadata: dict | None = None) -> Path:
+def save(model, path, config: dict | None = None, metadata: dict | None = None,
+         state_dict: dict | None = None) -> Path:
     """Save ``model``'s weights and architecture to ``path`` (an ``.npz`` file), atomically.
 
     Parameters
@@ -244,6 +245,9 @@ def save(model, path, config: dict | None = None, metadata: dict | None = None) 
         JSON; :func:`read_info` gives it back.
     metadata : dict, optional
         Anything else worth keeping (epoch, scores), also JSON.
+    state_dict : dict, optional
+        Weights to store instead of the model's current ones, e.g. a copy taken at the
+        best epoch (same keys and shapes as ``model.state_dict()``).
 
     Examples
     --------
@@ -273,7 +277,11 @@ def save(model, path, config: dict | None = None, metadata: dict | None = None) 
         "metadata": metadata or {},
         "saved_at": datetime.datetime.now().isoformat(timespec="seconds"),
     }
-    return _write(path, _state_arrays(model), meta)
+    arrays = _state_arrays(model if state_dict is None else state_dict)
+    expected = {k: v.shape for k, v in _state_arrays(model).items()}
+    if state_dict is not None and {k: v.shape for k, v in arrays.items()} != expected:
+        raise ValueError("save: state_dict does not have the model's keys and shapes")
+    return _write(path, arrays, meta)
 
 
 def save_state_dict(state_dict, path, metadata: dict | None = None) -> Path:

@@ -126,6 +126,7 @@ def test_gradients_have_the_inputs_shape_and_dtype(case, dtype):
         if a.grad:
             assert x.grad is not None
             assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
+            assert type(x.grad.data) is np.ndarray  # even for a 0-d input
         else:
             assert x.grad is None
 

@@ -108,9 +108,7 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
-    if isinstance(out, np.generic):  # NumPy gives scalars for 0-d results: keep arrays
-        out = np.asarray(out)
-    if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations
+    if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations: keep arrays
         out = asarray(out)
     if not track:
         return Tensor._make(out)

@@ -1,0 +1,35 @@
+"""Optimizers on 0-d parameters (a single learnable scalar, e.g. a temperature): NumPy
+turns 0-d results into scalars, which must not break the in-place updates."""
+
+import numpy as np
+import pytest
+
+import reseau
+
+CASES = [
+    ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("Adam", dict(lr=0.1)),
+    ("AdamW", dict(lr=0.1, amsgrad=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+    ("Adagrad", dict(lr=0.1)),
+]
+
+
+@pytest.mark.parametrize("name,options", CASES)
+def test_scalar_parameter_matches_pytorch(name, options):
+    torch = pytest.importorskip("torch")
+    p = reseau.tensor(1.5, dtype="float64", requires_grad=True)
+    q = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    ours = getattr(reseau.optim, name)([p], **options)
+    theirs = getattr(torch.optim, name)([q], **options)
+    for _ in range(5):
+        ours.zero_grad()
+        (p * p * p).backward()  # d/dp p^3 = 3 p^2
+        ours.step()
+        theirs.zero_grad()
+        (q * q * q).backward()
+        theirs.step()
+    assert p.data.shape == () and type(p.data) is np.ndarray
+    np.testing.assert_allclose(p.item(), q.item(), rtol=1e-12)

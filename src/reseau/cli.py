@@ -1,5 +1,6 @@
 """The ``reseau`` command: ``reseau train``, ``reseau evaluate MODEL``,
-``reseau predict MODEL input.csv``.
+``reseau predict MODEL input.csv``, and ``reseau lab NAME`` (the labs of
+:mod:`reseau.labs`).
 
 Run ``reseau --help`` or ``reseau train --help``. A bad option or a bad file is one line
 on standard error (``reseau train: error: ...``) and exit status 2 (usage) or 1 (data,
@@ -150,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT.csv", help="rows to predict")
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard "
                                                             "output")
+    try:  # the labs (reseau.labs) bring their own arguments
+        from .labs.cli import add_arguments
+    except ImportError:
+        return parser
+    lab = sub.add_parser(
+        "lab", help="re-run an experiment of the course and write its report",
+        description="Re-run an experiment of the course documents and write its report "
+                    "(Markdown + PNG) into a folder.",
+        epilog="Run 'reseau lab list' to see the labs.")
+    add_arguments(lab)
     return parser
 
 
@@ -271,7 +282,12 @@ def _predict(args) -> int:
     return 0
 
 
-_COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict}
+def _lab(args) -> int:
+    from .labs.cli import run_from_args
+    return run_from_args(args)
+
+
+_COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "lab": _lab}
 
 
 def main(argv=None) -> int:
@@ -296,6 +312,9 @@ def main(argv=None) -> int:
     prog = f"reseau {args.command}"
     try:
         return _COMMANDS[args.command](args)
+    except BrokenPipeError:  # e.g. reseau predict ... | head: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ConfigError as err:
         print(f"{prog}: error: {err} (see '{prog} --help')", file=sys.stderr)
         return 2
@@ -307,9 +326,6 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. reseau predict ... | head
-        sys.stderr.close()
-        return 0
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 from numpy import asarray, ndarray
 
-
 from ..autograd import Node, _Mode, _user_site, next_seq
 from ..tensor import Tensor
 

@@ -22,7 +22,7 @@ __all__ = ["Report", "new_figure", "fmt", "pct", "sci", "atomic_write_text"]
 # ----------------------------------------------------------------- formatting
 def fmt(x, digits: int = 4) -> str:
     """A number for a table: ints as they are, floats with ``digits`` significant
-    digits (scientific notation when very small or very large), NaN and inf spelled
+    digits (``%g``: scientific notation below 1e-4 or from 10**digits), NaN and inf spelled
     out, anything else through ``str``."""
     if isinstance(x, (bool, np.bool_)):
         return "yes" if x else "no"
@@ -34,8 +34,6 @@ def fmt(x, digits: int = 4) -> str:
             return "NaN"
         if math.isinf(x):
             return "inf" if x > 0 else "-inf"
-        if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
-            return f"{x:.{max(digits - 1, 0)}e}"
         return f"{x:.{digits}g}"
     return str(x)
 

@@ -225,6 +225,7 @@ def test_help_reads_well(capsys):
             main([command, "--help"])
         assert "MODEL" in capsys.readouterr().out
     assert main([]) == 2 and "train" in capsys.readouterr().out
+    assert main(["lab", "list"]) == 0 and "circle-automation" in capsys.readouterr().out
 
 
 def test_console_script_and_ctrl_c_saves_what_was_trained(tmp_path):

@@ -15,7 +15,9 @@ from .registry import LABS, Lab, LabConfig, get_lab, run_all, run_lab
 from .report import Report
 
 # Importing a lab module registers it; the order here is the order of `reseau lab list`.
-from . import circle_automation, zero_init, linear_activations, learning_rate  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    circle_automation, zero_init, linear_activations, learning_rate, gradient_descent_variants,
+)
 
 __all__ = ["LABS", "Lab", "LabConfig", "Report", "get_lab", "run_lab", "run_all", "main"]
 

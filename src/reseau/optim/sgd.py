@@ -68,6 +68,14 @@ class SGD(Optimizer):
             )
 
     def _update_group(self, group) -> None:
+        lr, momentum = float(group["lr"]), float(group["momentum"])
+        if momentum == 0 and group["weight_decay"] == 0 and not group["maximize"]:
+            # plain gradient descent, the courses' case: p -= lr * g, nothing else
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.data -= lr * p.grad.data
+                    p._version += 1
+            return
         hyper = dict(
             lr=float(group["lr"]), weight_decay=float(group["weight_decay"]),
             momentum=float(group["momentum"]), dampening=float(group["dampening"]),

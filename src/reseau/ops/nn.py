@@ -40,21 +40,22 @@ class Linear:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``x @ weight.T + bias``; ``weight`` has shape (out_features,
     in_features), ``x`` (..., in_features)."""
-    if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got {weight.shape}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+    xd, wd = x.data, weight.data
+    if wd.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got {wd.shape}")
+    if xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
         raise ValueError(
-            f"linear: input has {x.shape[-1] if x.ndim else 0} features but the layer expects "
-            f"{weight.shape[1]} (input shape {x.shape}, weight shape {weight.shape})"
+            f"linear: input has {xd.shape[-1] if xd.ndim else 0} features but the layer expects "
+            f"{wd.shape[1]} (input shape {xd.shape}, weight shape {wd.shape})"
         )
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(
-            f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}"
-        )
-    if x.dtype != weight.dtype and not x.is_floating_point:
-        x = x.to(weight.dtype)
+    if xd.dtype is not wd.dtype and xd.dtype.kind != "f":
+        x = x.to(wd.dtype)  # integer or bool inputs (e.g. pixels) meet float weights
     if bias is None:
         return apply(Linear, x, weight)
+    if bias.data.shape != (wd.shape[0],):
+        raise ValueError(
+            f"linear: bias must have shape ({wd.shape[0]},), got {bias.data.shape}"
+        )
     return apply(Linear, x, weight, bias)
 
 

@@ -250,3 +250,20 @@ def test_console_script_and_ctrl_c_saves_what_was_trained(tmp_path):
     assert model.sizes == [2, 4, 2]
     with open(tmp_path / "c" / "history.csv") as f:
         assert len(list(csv.DictReader(f))) == metrics["epochs_run"]
+
+
+def test_images_and_schedules(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    status, out, err = run(capsys, "train", "--data", "digits", "--hidden", "32", "--activation",
+                           "relu", "--epochs", "4", "--batch-size", "32", "--schedule",
+                           "step:1:0.5", "--out", str(tmp_path / "d"))
+    assert status == 0, err
+    names = {p.name for p in (tmp_path / "d").iterdir()}
+    assert "decision_boundary.png" not in names and "learning_curve.png" in names
+    with open(tmp_path / "d" / "history.csv") as f:
+        lrs = [float(r["lr"]) for r in csv.DictReader(f)]
+    assert lrs == [0.1, 0.05, 0.025, 0.0125]
+    config = io.read_info(tmp_path / "d" / "model.npz")["config"]
+    assert config["preprocessing"]["x_mean"] is None          # pixels are not standardised
+    metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
+    assert metrics["classes"] == list(range(10)) and metrics["test"]["accuracy"] > 0.5    # chance: 0.1

@@ -254,29 +254,10 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
             bar.start_epoch(epoch)
             lr = optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
-            _set_mode(model, True)
-            total, count, seen_out, seen_y = 0.0, 0, [], []
-            diverged = None
-            for b, batch in enumerate(train_loader):
-                x, y = _split_batch(batch, "train_data")
-                output = model(x)
-                loss = loss_fn(output, y)
-                value = float(loss.item())
-                if not math.isfinite(value):
-                    diverged = f"the loss became {value} at batch {b} of epoch {epoch}"
-                    break
-                if initial_loss is None:
-                    initial_loss = value
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                n = len(x)
-                total, count = total + value * n, count + n
-                if not eval_train and metric_fns:
-                    seen_out.append(np.asarray(output.data))
-                    seen_y.append(np.asarray(y.data if isinstance(y, Tensor) else y))
-                bar.update(value)
-            mean_loss = total / max(count, 1)
+            mean_loss, seen, first, diverged = _train_epoch(
+                model, loss_fn, optimizer, train_loader, bar, epoch,
+                keep_outputs=not eval_train and bool(metric_fns))
+            initial_loss = first if initial_loss is None else initial_loss
             if diverged is None and divergence_threshold and initial_loss is not None \
                     and mean_loss > divergence_threshold * max(initial_loss, 1.0):
                 diverged = (f"the mean training loss of epoch {epoch} reached {mean_loss:.4g}, "
@@ -284,7 +265,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
                             f"({initial_loss:.4g})")
             if diverged is None:
                 logs = _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader,
-                                   val_loader, mean_loss, seen_out, seen_y)
+                                   val_loader, mean_loss, seen)
                 if not math.isfinite(logs["loss"]) or not _finite_weights(model):
                     diverged = f"the weights or the training loss became non-finite in epoch {epoch}"
             if diverged is not None:
@@ -329,8 +310,35 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     return history
 
 
+def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_outputs: bool):
+    """One pass of mini-batch descent. Returns the mean batch loss, the outputs and
+    targets seen (when kept), the first batch's loss, and why training diverged (None
+    if it did not). A non-finite loss stops the pass before its step is taken."""
+    _set_mode(model, True)
+    total, count, outs, targets, first = 0.0, 0, [], [], None
+    for b, batch in enumerate(loader):
+        x, y = _split_batch(batch, "train_data")
+        output = model(x)
+        loss = loss_fn(output, y)
+        value = float(loss.item())
+        if not math.isfinite(value):
+            return total / max(count, 1), None, first, \
+                f"the loss became {value} at batch {b} of epoch {epoch}"
+        first = value if first is None else first
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total, count = total + value * len(x), count + len(x)
+        if keep_outputs:
+            outs.append(np.asarray(output.data))
+            targets.append(np.asarray(y.data if isinstance(y, Tensor) else y))
+        bar.update(value)
+    seen = (np.concatenate(outs), np.concatenate(targets)) if outs else None
+    return total / max(count, 1), seen, first, None
+
+
 def _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader, val_loader,
-                mean_loss, seen_out, seen_y) -> dict:
+                mean_loss, seen) -> dict:
     """The end-of-epoch loss and metrics on the training and validation data."""
     _set_mode(model, False)
     try:
@@ -339,8 +347,8 @@ def _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader, val_lo
             logs = _scores(loss_fn, out, y, metric_fns, threshold)
         else:
             logs = {"loss": mean_loss}
-            if metric_fns and seen_out:
-                out, y = np.concatenate(seen_out), np.concatenate(seen_y)
+            if metric_fns and seen is not None:
+                out, y = seen
                 logs.update({k: fn(y, out, threshold) for k, fn in metric_fns.items()})
         if val_loader is not None:
             out, y = _outputs(model, val_loader, "val_data")

@@ -287,3 +287,10 @@ def test_repr_shows_grad_fn():
     x = leaf([1.0])
     assert "requires_grad=True" in repr(x)
     assert "grad_fn=<mulBackward>" in repr(x * 2)
+
+
+def test_isfinite_isnan_isinf():
+    x = reseau.tensor([1.0, float("nan"), float("inf")])
+    assert x.isfinite().tolist() == [True, False, False]
+    assert x.isnan().tolist() == [False, True, False]
+    assert x.isinf().tolist() == [False, False, True]

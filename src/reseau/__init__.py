@@ -30,6 +30,7 @@ from .gradcheck_module import gradcheck_module
 from . import nn  # noqa: E402  (after the core: nn builds on it)
 from . import optim  # noqa: E402  (after Tensor: optimizers update tensors)
 from . import data  # noqa: E402  (datasets and loaders; NumPy only at import)
+from .io import load, save  # noqa: E402  (model files: .npz weights + JSON, no pickle)
 
 float32 = _np.dtype("float32")
 float64 = _np.dtype("float64")

@@ -458,6 +458,9 @@ class Tensor:
     def argmin(self, dim=None, keepdim=False): return _red.argmin(self, dim, keepdim)
     def any(self): return Tensor._make(np.asarray(self.data.any()))
     def all(self): return Tensor._make(np.asarray(self.data.all()))
+    def isfinite(self): return Tensor._make(np.isfinite(self.data))
+    def isnan(self): return Tensor._make(np.isnan(self.data))
+    def isinf(self): return Tensor._make(np.isinf(self.data))
 
     def reshape(self, *shape): return _shp.reshape(self, *shape)
     def view(self, *shape): return _shp.reshape(self, *shape)

@@ -1,0 +1,350 @@
+"""The training loop shared by every estimator of :mod:`reseau.sklearn`.
+
+An estimator is a network ``[n_features, *hidden, n_outputs]`` of ``Linear`` layers
+(no hidden layer for the linear models) trained by reseau's engine with Adam or SGD on
+mini-batches, minimising, for each batch ``B``,
+
+    J_B(W) = (1/|B|) sum_{i in B} loss(f(x_i), y_i) + (c_B / 2) sum_l ||W_l||^2
+
+(biases are not penalised). The data loss and ``c_B`` come from the subclasses: the
+MLPs use scikit-learn's ``c_B = alpha / |B|``; the linear models use ``1 / (C n)``
+(logistic) or ``alpha / (n k)`` (ridge, ``k`` targets), so that ``J_B`` is, on average
+over the batches, the textbook objective divided by a constant.
+
+One iteration (``n_iter_``) is one pass over the training data (an epoch), as in
+scikit-learn's MLP. Training stops after ``max_iter`` epochs, or earlier when the
+training loss (or, with ``early_stopping``, the validation score) has not improved by
+``tol`` for more than ``n_iter_no_change`` epochs in a row. With
+``learning_rate='adaptive'`` that event instead sends the weights back to the best
+epoch and divides the learning rate by 5 (a fresh optimizer), until it would fall
+below 1e-6: Adam's momentum overshoots near an optimum, and restarting from the best
+point with a smaller step is what lets gradient descent reach the optimum of the
+convex linear models to 1e-3.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .. import optim
+from ..autograd import enable_grad
+from ..backend import default_generator
+from ..creation import from_numpy
+from ..nn import l2_penalty
+from ..tensor import Tensor
+from ._network import ACTIVATIONS, DTYPE, build_network, forward, init_weights, read_network
+
+__all__ = ["EngineEstimator"]
+
+_SOLVERS = ("adam", "sgd")
+_SCHEDULES = ("constant", "adaptive")
+_MIN_LR = 1e-6  # the 'adaptive' schedule stops once the learning rate falls below this
+
+
+def make_rng(random_state, caller: str) -> np.random.Generator:
+    """A private generator from scikit-learn's ``random_state`` convention.
+
+    ``None`` draws a seed from reseau's generator (so ``reseau.manual_seed`` makes the
+    fit reproducible), an int seeds a new generator, a ``numpy.random.Generator`` or
+    ``RandomState`` gives the seed (and advances). NumPy's global state is never used.
+    """
+    if random_state is None:
+        return np.random.default_rng(int(default_generator().integers(2**63)))
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
+    if isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(int(random_state.integers(2**63)))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(int(random_state.randint(2**31)))
+    raise ValueError(
+        f"{caller}: random_state must be None, an int or a numpy random generator, got "
+        f"{random_state!r}; e.g. random_state=0"
+    )
+
+
+def _plain(state: dict) -> dict:
+    """An optimizer state dict with every tensor replaced by a NumPy array, so that a
+    fitted estimator holds no live object of the engine."""
+    return {
+        "state": {i: {k: (v.data.copy() if isinstance(v, Tensor) else v) for k, v in s.items()}
+                  for i, s in state["state"].items()},
+        "param_groups": state["param_groups"],
+    }
+
+
+class EngineEstimator(BaseEstimator):
+    """Base class: the fit loop, ``partial_fit``'s bookkeeping and the checks of the
+    hyper-parameters common to every estimator. Subclasses define the network shape,
+    the penalty and the target handling (see the ``_`` hooks below)."""
+
+    # -- hooks for the subclasses ------------------------------------------------
+    _zero_init = False  # start from zero weights (convex models) instead of Glorot
+    _is_classifier = False
+
+    def _hidden_sizes(self) -> tuple:
+        return ()
+
+    def _hidden_activation(self) -> str:
+        return "identity"
+
+    def _has_bias(self) -> bool:
+        return True
+
+    def _l2_coefficient(self, n_batch: int, n_train: int) -> float:
+        """``c_B`` of the module docstring's objective."""
+        raise NotImplementedError
+
+    def _check_model_params(self) -> None:
+        """Check the subclass's own hyper-parameters (``alpha``, ``C``...)."""
+
+    # The target hooks (_validate_targets, _encode_targets, _data_loss, _target_tensor,
+    # _score_output) are defined by ClassifierCore and RegressorCore.
+
+    # -- hyper-parameters -------------------------------------------------------
+    def _fail(self, name: str, expected: str) -> None:
+        raise ValueError(
+            f"{type(self).__name__}: {name} must be {expected}, got "
+            f"{getattr(self, name)!r}; set it with the constructor or set_params({name}=...)"
+        )
+
+    def _check_params(self) -> None:
+        def number(v):
+            return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+        def integer(v):
+            return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+        if self.solver not in _SOLVERS:
+            self._fail("solver", "'adam' or 'sgd' (L-BFGS is not implemented in reseau)")
+        if self.learning_rate not in _SCHEDULES:
+            self._fail("learning_rate", "'constant' or 'adaptive' (divide by 5 when the loss "
+                       "stalls)")
+        if not (number(self.learning_rate_init) and self.learning_rate_init > 0):
+            self._fail("learning_rate_init", "a number > 0")
+        if not (integer(self.max_iter) and self.max_iter >= 1):
+            self._fail("max_iter", "an int >= 1 (a number of epochs)")
+        if not (self.batch_size in ("auto", None)
+                or (integer(self.batch_size) and self.batch_size >= 1)):
+            self._fail("batch_size", "'auto' (min(200, n_samples)), None (all the samples) "
+                       "or an int >= 1")
+        if not (number(self.tol) and self.tol >= 0):
+            self._fail("tol", "a number >= 0")
+        if not (integer(self.n_iter_no_change) and self.n_iter_no_change >= 1):
+            self._fail("n_iter_no_change", "an int >= 1")
+        if not (number(self.validation_fraction) and 0 < self.validation_fraction < 1):
+            self._fail("validation_fraction", "a number in (0, 1)")
+        if not (number(self.momentum) and 0 <= self.momentum <= 1):
+            self._fail("momentum", "a number in [0, 1]")
+        for name in ("beta_1", "beta_2"):
+            if not (number(getattr(self, name)) and 0 <= getattr(self, name) < 1):
+                self._fail(name, "a number in [0, 1)")
+        if not (number(self.epsilon) and self.epsilon > 0):
+            self._fail("epsilon", "a number > 0")
+        self._check_model_params()
+
+    # -- the fit loop -------------------------------------------------------------
+    def _make_optimizer(self, net, lr: float):
+        params = list(net.parameters())
+        if self.solver == "adam":
+            return optim.Adam(params, lr=lr, betas=(self.beta_1, self.beta_2), eps=self.epsilon)
+        nesterov = bool(self.nesterovs_momentum) and self.momentum > 0
+        return optim.SGD(params, lr=lr, momentum=self.momentum, nesterov=nesterov)
+
+    def _batch_size(self, n: int) -> int:
+        if self.batch_size is None:
+            return n
+        # larger than the data set: one batch of everything (scikit-learn clips too)
+        return min(200, n) if self.batch_size == "auto" else min(self.batch_size, n)
+
+    def _start(self, n_features: int, n_outputs: int) -> np.random.Generator:
+        """Fresh weights and bookkeeping, for a first fit."""
+        rng = make_rng(self.random_state, type(self).__name__)
+        sizes = [n_features, *self._hidden_sizes(), n_outputs]
+        self.coefs_, self.intercepts_ = init_weights(
+            sizes, self._hidden_activation(), rng, zeros=self._zero_init)
+        if not self._has_bias():
+            self.intercepts_ = [np.zeros_like(b) for b in self.intercepts_]
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(sizes)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self._optimizer_state = None
+        return rng
+
+    def _fit(self, X, y, incremental: bool, classes=None):
+        self._check_params()
+        first = not hasattr(self, "coefs_") or not (incremental or self.warm_start)
+        X, y = validate_data(self, X, y, reset=first, dtype=DTYPE,
+                             **self._validate_targets())
+        Y = self._encode_targets(y, first, incremental, classes)
+        n_outputs = self._n_outputs(Y)
+        if first:
+            rng = self._start(X.shape[1], n_outputs)
+        else:
+            if n_outputs != self.n_outputs_:
+                raise ValueError(
+                    f"{type(self).__name__}: y has {n_outputs} outputs but the model was "
+                    f"fitted with {self.n_outputs_}; to train on new targets from scratch, "
+                    "set warm_start=False and call fit"
+                )
+            rng = self._rng
+        early = bool(self.early_stopping) and not incremental
+        val = None
+        if early:
+            if self.validation_scores_ is None:  # early stopping switched on for a warm start
+                self.validation_scores_, self.best_validation_score_ = [], -np.inf
+            X, Y, *val = self._validation_split(X, Y, rng)
+        net = build_network(self.coefs_, self.intercepts_, self._hidden_activation(),
+                            bias=self._has_bias())
+        optimizer = self._make_optimizer(net, self.learning_rate_init)
+        if incremental and self._optimizer_state is not None:
+            optimizer.load_state_dict(self._optimizer_state)
+        with enable_grad():
+            if incremental:
+                self._epoch(net, optimizer, X, Y, rng)
+            else:
+                optimizer = self._train(net, optimizer, X, Y, val, rng)
+        self.coefs_, self.intercepts_ = read_network(net, self.n_layers_ - 1)
+        self._optimizer_state = _plain(optimizer.state_dict())
+        self._rng = rng
+        return self
+
+    def _epoch(self, net, optimizer, X, Y, rng) -> bool:
+        """One pass over ``(X, Y)`` in shuffled mini-batches; records the mean batch
+        loss. Returns False (weights put back as they were) if the loss diverged."""
+        before = net.state_dict()
+        weights = [p for p in net.parameters() if p.ndim == 2]
+        n, batch = len(X), self._batch_size(len(X))
+        order = rng.permutation(n) if self.shuffle else np.arange(n)
+        total = 0.0
+        # overflows are not errors here: a non-finite loss is detected and reported below
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, n, batch):
+                idx = order[start:start + batch]
+                out = net(from_numpy(X[idx]))
+                loss = self._data_loss(out, self._target_tensor(Y[idx]))
+                c = self._l2_coefficient(len(idx), n)
+                if c > 0:
+                    loss = loss + (0.5 * c) * l2_penalty(weights)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += float(loss.item()) * len(idx)
+        loss_value = total / n
+        if not math.isfinite(loss_value):
+            net.load_state_dict(before)
+            warnings.warn(
+                f"{type(self).__name__}: training diverged (the loss became {loss_value} in "
+                f"epoch {self.n_iter_ + 1}); the weights of the previous epoch are kept. "
+                f"Lower learning_rate_init (it is {self.learning_rate_init:g}) or "
+                "standardize the inputs.", ConvergenceWarning, stacklevel=4)
+            return False
+        self.n_iter_ += 1
+        self.t_ += n
+        self.loss_ = loss_value
+        self.loss_curve_.append(loss_value)
+        self.best_loss_ = min(self.best_loss_, loss_value)
+        if self.verbose:
+            print(f"Iteration {self.n_iter_}, loss = {loss_value:.8f}")
+        return True
+
+    def _train(self, net, optimizer, X, Y, val, rng):
+        """Epochs until ``max_iter`` or the stopping rule; returns the last optimizer.
+
+        The rule counts the epochs that fail to improve the best training loss (the
+        best validation score with early stopping) by ``tol``; after more than
+        ``n_iter_no_change`` of them in a row, training stops, or, with
+        ``learning_rate='adaptive'``, goes back to the best weights and restarts the
+        optimizer with a learning rate 5 times smaller (until it is below 1e-6).
+        """
+        best_score, best_state = -np.inf, net.state_dict()
+        no_improvement, lr = 0, self.learning_rate_init
+        for _ in range(self.max_iter):
+            start_state = net.state_dict()
+            if not self._epoch(net, optimizer, X, Y, rng):
+                break
+            if val is not None:
+                score = self._score_output(forward(net, val[0]), val[1])
+                self.validation_scores_.append(score)
+                self.best_validation_score_ = max(self.best_validation_score_, score)
+                if self.verbose:
+                    print(f"Validation score: {score:.6f}")
+            else:
+                # the epoch's loss was measured (mostly) on the weights it started from
+                score, state = -self.loss_, start_state
+            no_improvement = no_improvement + 1 if score < best_score + self.tol else 0
+            if score > best_score:
+                best_score = score
+                best_state = net.state_dict() if val is not None else state
+            if no_improvement <= self.n_iter_no_change:
+                continue
+            if self.learning_rate == "adaptive" and lr / 5 >= _MIN_LR:
+                lr /= 5
+                net.load_state_dict(best_state)
+                optimizer = self._make_optimizer(net, lr)
+                no_improvement = 0
+                if self.verbose:
+                    print(f"Back to the best weights; learning rate set to {lr:.6g}")
+                continue
+            if self.verbose:
+                what = "Validation score" if val is not None else "Training loss"
+                print(f"{what} did not improve more than tol={self.tol} for "
+                      f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+            break
+        else:
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet; raise max_iter or learning_rate_init.",
+                ConvergenceWarning, stacklevel=4)
+        if val is not None or self.learning_rate == "adaptive":
+            net.load_state_dict(best_state)  # the weights of the best epoch
+        return optimizer
+
+    def _validation_split(self, X, Y, rng):
+        """Hold out ``validation_fraction`` of the samples (stratified for classifiers)."""
+        from sklearn.model_selection import train_test_split
+
+        labels = self._stratify_labels(Y)
+        try:
+            tr, val = train_test_split(np.arange(len(X)), test_size=self.validation_fraction,
+                                       random_state=int(rng.integers(2**31)), stratify=labels)
+        except ValueError as err:
+            raise ValueError(
+                f"{type(self).__name__}: cannot hold out validation_fraction="
+                f"{self.validation_fraction} of {len(X)} samples for early stopping ({err}); "
+                "use more data, a larger validation_fraction, or early_stopping=False"
+            ) from None
+        return X[tr], Y[tr], X[val], Y[val]
+
+    # -- prediction -------------------------------------------------------------------
+    def _output(self, X) -> np.ndarray:
+        """The raw scores of the network's last layer on ``X``, shape (n, n_outputs_)."""
+        check_is_fitted(self, "coefs_")
+        X = validate_data(self, X, reset=False, dtype=DTYPE)
+        net = build_network(self.coefs_, self.intercepts_, self._hidden_activation(),
+                            bias=self._has_bias())
+        return forward(net, X)
+
+    def to_module(self):
+        """The fitted network as a reseau ``nn.Sequential`` of ``Linear`` layers and
+        activations, outputting the raw scores (logits for the classifiers), e.g. to
+        save it with ``reseau.io.save`` or to keep training it with ``reseau.train.fit``.
+        """
+        check_is_fitted(self, "coefs_")
+        return build_network(self.coefs_, self.intercepts_, self._hidden_activation(),
+                             bias=self._has_bias())
+
+    def _check_activation(self) -> None:
+        if self.activation not in ACTIVATIONS:
+            self._fail("activation", f"one of {', '.join(map(repr, ACTIVATIONS))}")

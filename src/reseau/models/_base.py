@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import nn
 from ..autograd import no_grad
 from ..tensor import Tensor
 
@@ -17,6 +18,23 @@ class CourseModel:
     minimises, and sets ``in_features``."""
 
     in_features: int
+
+    def _linear_model(self, in_features: int, out_features: int, weight_decay: float,
+                      dtype) -> None:
+        """Set up the single affine layer ``x -> W x + b`` of a linear model, with the
+        L2 strength ``rho`` (``weight_decay``) of its objective."""
+        if weight_decay < 0:
+            raise ValueError(f"{type(self).__name__}: weight_decay (rho) must be >= 0, got "
+                             f"{weight_decay}")
+        self.in_features = int(in_features)
+        self.weight_decay = float(weight_decay)
+        self.linear = nn.Linear(in_features, out_features, dtype=dtype)
+
+    def _l2_penalty(self) -> Tensor:
+        """``rho / 2 ||W||^2`` on the weights of ``self.linear`` (not the bias): its
+        gradient is ``rho W``."""
+        w = self.linear.weight
+        return (self.weight_decay / 2) * (w * w).sum()
 
     def _dtype(self) -> np.dtype:
         return next(iter(self.parameters())).dtype

@@ -50,12 +50,7 @@ class LogisticRegression(CourseModel, nn.Module):
 
     def __init__(self, in_features: int, weight_decay: float = 0.0, dtype=None):
         super().__init__()
-        if weight_decay < 0:
-            raise ValueError(f"LogisticRegression: weight_decay (rho) must be >= 0, got "
-                             f"{weight_decay}")
-        self.in_features = int(in_features)
-        self.weight_decay = float(weight_decay)
-        self.linear = nn.Linear(in_features, 1, dtype=dtype)
+        self._linear_model(in_features, 1, weight_decay, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         """The logits ``w . x_i + b``, shape ``(n,)``."""
@@ -66,9 +61,7 @@ class LogisticRegression(CourseModel, nn.Module):
         x = self._input(x)
         labels = self._class_targets(y, x.shape[0], 2)
         target = Tensor._make(labels.astype(self._dtype()))
-        w = self.linear.weight
-        nll = F.binary_cross_entropy_with_logits(self(x), target)
-        return nll + (self.weight_decay / 2) * (w * w).sum()
+        return F.binary_cross_entropy_with_logits(self(x), target) + self._l2_penalty()
 
     def predict_proba(self, x) -> np.ndarray:
         """``P(y = 1 | x_i)``, shape ``(n,)``."""
@@ -110,13 +103,8 @@ class SoftmaxRegression(CourseModel, nn.Module):
         if num_classes < 2:
             raise ValueError(f"SoftmaxRegression: num_classes must be at least 2, got "
                              f"{num_classes}")
-        if weight_decay < 0:
-            raise ValueError(f"SoftmaxRegression: weight_decay (rho) must be >= 0, got "
-                             f"{weight_decay}")
-        self.in_features = int(in_features)
         self.num_classes = int(num_classes)
-        self.weight_decay = float(weight_decay)
-        self.linear = nn.Linear(in_features, num_classes, dtype=dtype)
+        self._linear_model(in_features, num_classes, weight_decay, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         """The logits ``W x_i + b``, shape ``(n, C)``."""
@@ -126,8 +114,7 @@ class SoftmaxRegression(CourseModel, nn.Module):
         """``F(W, b)`` on the data; ``y`` holds class indices in ``[0, C)``."""
         x = self._input(x)
         labels = self._class_targets(y, x.shape[0], self.num_classes)
-        w = self.linear.weight
-        return F.cross_entropy(self(x), labels) + (self.weight_decay / 2) * (w * w).sum()
+        return F.cross_entropy(self(x), labels) + self._l2_penalty()
 
     def predict_proba(self, x) -> np.ndarray:
         """Class probabilities, shape ``(n, C)``."""

@@ -51,11 +51,7 @@ class Ridge(CourseModel, nn.Module):
 
     def __init__(self, in_features: int, weight_decay: float = 0.0, dtype=None):
         super().__init__()
-        if weight_decay < 0:
-            raise ValueError(f"Ridge: weight_decay (rho) must be >= 0, got {weight_decay}")
-        self.in_features = int(in_features)
-        self.weight_decay = float(weight_decay)
-        self.linear = nn.Linear(in_features, 1, dtype=dtype)
+        self._linear_model(in_features, 1, weight_decay, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         """Predictions ``w . x_i + b``, shape ``(n,)``."""
@@ -65,8 +61,7 @@ class Ridge(CourseModel, nn.Module):
         """``F(w, b)`` on the data (a scalar tensor to call ``backward`` on)."""
         x = self._input(x)
         residual = self(x) - self._real_targets(y, x.shape[0])
-        w = self.linear.weight
-        return (residual * residual).mean() + (self.weight_decay / 2) * (w * w).sum()
+        return (residual * residual).mean() + self._l2_penalty()
 
     def fit_closed_form(self, x, y) -> "Ridge":
         """Set ``w`` and ``b`` to the exact minimiser of ``F`` (computed in float64)."""

@@ -75,15 +75,11 @@ class LinearSVM(CourseModel, nn.Module):
         super().__init__()
         if num_classes < 2:
             raise ValueError(f"LinearSVM: num_classes must be at least 2, got {num_classes}")
-        if weight_decay < 0:
-            raise ValueError(f"LinearSVM: weight_decay (rho) must be >= 0, got {weight_decay}")
         if margin <= 0:
             raise ValueError(f"LinearSVM: margin must be > 0, got {margin}")
-        self.in_features = int(in_features)
         self.num_classes = int(num_classes)
-        self.weight_decay = float(weight_decay)
         self.margin = float(margin)
-        self.linear = nn.Linear(in_features, num_classes, dtype=dtype)
+        self._linear_model(in_features, num_classes, weight_decay, dtype)
 
     def forward(self, x: Tensor) -> Tensor:
         """The class scores ``W x_i + b``, shape ``(n, C)``."""
@@ -93,9 +89,7 @@ class LinearSVM(CourseModel, nn.Module):
         """``F(W, b)`` on the data; ``y`` holds class indices in ``[0, C)``."""
         x = self._input(x)
         labels = self._class_targets(y, x.shape[0], self.num_classes)
-        w = self.linear.weight
-        hinge = multiclass_hinge_loss(self(x), labels, margin=self.margin)
-        return hinge + (self.weight_decay / 2) * (w * w).sum()
+        return multiclass_hinge_loss(self(x), labels, margin=self.margin) + self._l2_penalty()
 
     def extra_repr(self) -> str:
         return f"weight_decay={self.weight_decay}, margin={self.margin}"

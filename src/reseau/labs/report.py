@@ -184,13 +184,16 @@ class Report:
     def images(self, cells, columns: int) -> None:
         """A grid of already saved images as a Markdown table: ``cells`` is a list of
         ``(label, file name)``."""
-        rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+        rows = [list(cells[i:i + columns]) for i in range(0, len(cells), columns)]
+        rows[-1] += [("", "")] * (columns - len(rows[-1]))  # a full last row
         lines = ["| " + " | ".join(label for label, _ in rows[0]) + " |",
                  "|" + "|".join(":-:" for _ in rows[0]) + "|"]
         for k, row in enumerate(rows):
-            if k:  # later rows: labels in bold inside the cell
-                lines.append("| " + " | ".join(f"**{label}**" for label, _ in row) + " |")
-            lines.append("| " + " | ".join(f"![{label}]({file})" for label, file in row) + " |")
+            if k:  # later rows: their labels in bold in a row of their own
+                lines.append("| " + " | ".join(f"**{label}**" if label else ""
+                                               for label, _ in row) + " |")
+            lines.append("| " + " | ".join(f"![{label}]({file})" if file else ""
+                                           for label, file in row) + " |")
         self._parts.append("\n".join(lines) + "\n")
 
     def save_figure_file(self, fig, name: str) -> str:

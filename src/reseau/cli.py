@@ -1,6 +1,6 @@
 """The ``reseau`` command: ``reseau train``, ``reseau evaluate MODEL``,
-``reseau predict MODEL input.csv``, and ``reseau lab NAME`` (the labs of
-:mod:`reseau.labs`).
+``reseau predict MODEL input.csv``, ``reseau search`` (grid search on the dev set, see
+:mod:`reseau.search_cli`), and ``reseau lab NAME`` (the labs of :mod:`reseau.labs`).
 
 Run ``reseau --help`` or ``reseau train --help``. A bad option or a bad file is one line
 on standard error (``reseau train: error: ...``) and exit status 2 (usage) or 1 (data,
@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT.csv", help="rows to predict")
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard "
                                                             "output")
+    from .search_cli import add_parser as add_search_parser  # reseau search (grid search)
+    add_search_parser(sub)
     try:  # the labs (reseau.labs) bring their own arguments
         from .labs.cli import add_arguments
     except ImportError:
@@ -287,7 +289,13 @@ def _lab(args) -> int:
     return run_from_args(args)
 
 
-_COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "lab": _lab}
+def _search(args) -> int:
+    from .search_cli import run
+    return run(args)
+
+
+_COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "lab": _lab,
+             "search": _search}
 
 
 def main(argv=None) -> int:

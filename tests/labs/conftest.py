@@ -11,8 +11,6 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-MNIST_DIR = Path("/work/shared/data/mnist")
-
 
 class LabRun:
     """A finished quick run: its folder, its Markdown and its results.json."""

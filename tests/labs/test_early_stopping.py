@@ -36,5 +36,6 @@ def test_report_states_the_numbers(lab):
     r = lab.results
     assert f"| lowest dev loss ({r['best_epoch']}) |" in md
     assert fmt(r["test"]["early_stopping"]["loss"]) in md
-    assert f"| early stopping (patience {r['patience']}) | {r['es_epochs']} | {r['best_epoch']} |" in md
+    row = f"| early stopping (patience {r['patience']}) | {r['es_epochs']} | {r['best_epoch']} |"
+    assert row in md
     lab.check_images()

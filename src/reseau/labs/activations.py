@@ -110,13 +110,14 @@ def run(report: Report, config: LabConfig) -> None:
                   + [sci(float(np.prod(r["start"]["mean_derivative"])))]
                   for name, r in results.items()])
     s = results["sigmoid"]
+    product = {k: float(np.prod(r["start"]["mean_derivative"])) for k, r in results.items()}
     report.text(f"""
         Every sigmoid layer multiplies the gradient by at most 0.25, so after
         {len(HIDDEN)} of them the first layer gets {sci(s['first_over_last'])} of the
         gradient of the last: it vanishes. Tanh passes most of it at initialisation (its
-        derivative is near 1 around 0: product {fmt(float(np.prod(results['tanh']['start']['mean_derivative'])), 2)})
+        derivative is near 1 around 0: product {fmt(product['tanh'], 2)})
         and ReLU the share of units that are active (product
-        {fmt(float(np.prod(results['relu']['start']['mean_derivative'])), 2)}).""")
+        {fmt(product['relu'], 2)}).""")
     fig, axes = new_figure(1, 2)
     for name, r in results.items():
         axes[0, 0].semilogy(range(1, n_layers + 1), r["start"]["grad_norm"], "o-", label=name)

@@ -101,7 +101,8 @@ def run(report: Report, config: LabConfig) -> None:
         epoch and costs {o['seconds_per_epoch'] / b['seconds_per_epoch']:.0f} times more
         time per epoch, for a final loss of {fmt(o['final_loss'])}; each update follows a
         single example, so the loss goes up in {o['rises']} of the {epochs} epochs
-        (mini-batches: {m['rises']}, batch: {b['rises']}). Mini-batches combine the two: many updates per epoch, each on vectorised work,
+        (mini-batches: {m['rises']}, batch: {b['rises']}). Mini-batches combine the two:
+        many updates per epoch, each on vectorised work,
         which is why they are the default in practice (seed 003).""")
     fig, axes = new_figure(1, 2)
     for name, c in curves.items():

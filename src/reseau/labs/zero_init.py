@@ -163,7 +163,8 @@ def run(report: Report, config: LabConfig) -> None:
         nets[key].eval()
         plot_boundary(report, nets[key], Xt, yt, name, f"Decision regions: {key}.", key)
     report.results.update(logistic=logistic, network=results)
-    report.headline = (f"Logistic regression: same minimum from zeros (gap {sci(logistic['max_weight_gap'])}); "
+    report.headline = (f"Logistic regression: same minimum from zeros (gap "
+                       f"{sci(logistic['max_weight_gap'])}); "
                        f"a hidden layer from zeros keeps identical units (spread "
                        f"{fmt(sz['spread'])}, {pct(sz['test_acc'])}); dropout breaks it "
                        f"({pct(dz['test_acc'])}).")

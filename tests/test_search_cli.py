@@ -128,3 +128,15 @@ def test_bad_options_are_one_line_errors(args, message, tmp_path, capsys):
     assert err.startswith("reseau search: error: ") and message in err
     assert err.count("\n") == 1
     assert not (tmp_path / "table.csv").exists()
+
+
+def test_guide_documents_every_search_option():
+    from pathlib import Path
+
+    from reseau.cli import build_parser
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "grid_search.md").read_text()
+    search = build_parser()._subparsers._group_actions[0].choices["search"]
+    options = {s for a in search._actions for s in a.option_strings if s.startswith("--")}
+    missing = sorted(o for o in options - {"--help"} if f"`{o}" not in text)
+    assert not missing, f"docs/grid_search.md does not describe {missing}"

@@ -9,7 +9,9 @@ SCIPY_ARRAY_API=1 is set; none is skipped or marked as an expected failure here.
 
 import copy
 import pickle
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -352,3 +354,29 @@ def test_bad_linear_hyper_parameters(two_class):
         LogisticRegression(C=0).fit(X, y)
     with pytest.raises(ValueError, match="alpha must be a number >= 0, got -1"):
         RidgeRegression(alpha=-1).fit(X, y)
+
+
+# ------------------------------------------------------------- the user guide
+_NUMBER = re.compile(r"-?\d+\.?\d*")
+
+
+def _same_up_to_rounding(shown: str, printed: str, tol: float = 0.03) -> bool:
+    """Equal text, and numbers within ``tol`` (another BLAS may change a last digit
+    of an accuracy)."""
+    if _NUMBER.split(shown) != _NUMBER.split(printed):
+        return False
+    pairs = zip(_NUMBER.findall(shown), _NUMBER.findall(printed))
+    return all(abs(float(a) - float(b)) <= tol for a, b in pairs)
+
+
+def test_user_guide_examples_print_what_it_shows(capsys):
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sklearn.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    shown = "".join(re.findall(r"```text\n(.*?)```", text, re.S))
+    assert len(blocks) == 5
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        for i, code in enumerate(blocks):  # in order, sharing one namespace like a session
+            exec(compile(code, f"docs/sklearn.md, block {i}", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert _same_up_to_rounding(shown, printed), printed

@@ -86,7 +86,8 @@ class GridSearchResult:
     def format(self) -> str:
         """The table as aligned text, the chosen configuration marked with ``*``."""
         header = ["", *self.columns]
-        rows = [["*" if i == 0 else "", *(_cell(r[c], digits=4) for c in self.columns)]
+        rows = [["*" if i == 0 else "", *(_cell(r[c]) for c in self.params),
+                 *(_cell(r[c], digits=4) for c in _SCORE_COLUMNS)]
                 for i, r in enumerate(self.table)]
         widths = [max(len(str(line[j])) for line in [header, *rows]) for j in range(len(header))]
         lines = ["  ".join(str(v).rjust(w) for v, w in zip(line, widths)).rstrip()

@@ -17,7 +17,6 @@ from reseau import io  # noqa: E402
 from reseau.cli import main  # noqa: E402
 
 
-
 def command(jobs="2"):
     """The issue's command, on fewer points and epochs so that the test stays fast."""
     return ["search", "--data", "circles", "--hidden", "2,4,8,16", "--lr", "0.01,0.1,1",
@@ -70,7 +69,7 @@ def test_issue_command_prints_table_and_choice(issue_run):
 
 
 def test_run_folder_holds_table_model_and_summary(issue_run, capsys):
-    _, text, runs = issue_run
+    _, _, runs = issue_run
     assert len(runs) == 1
     folder = runs[0]
     table = _read_table(folder / "table.csv")

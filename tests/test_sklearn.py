@@ -31,7 +31,10 @@ from reseau import nn  # noqa: E402
 from reseau.backend import default_generator  # noqa: E402
 from reseau.data import blobs, circles  # noqa: E402
 from reseau.sklearn import (  # noqa: E402
-    LogisticRegression, MLPClassifier, MLPRegressor, RidgeRegression,
+    LogisticRegression,
+    MLPClassifier,
+    MLPRegressor,
+    RidgeRegression,
 )
 from reseau.tensor import Tensor  # noqa: E402
 

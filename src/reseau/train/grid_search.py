@@ -178,8 +178,8 @@ def _concat(a, b):
     from ..tensor import Tensor
 
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        from ..ops.shape import cat
         from ..creation import as_tensor
+        from ..ops.shape import cat
 
         return cat([a if isinstance(a, Tensor) else as_tensor(a),
                     b if isinstance(b, Tensor) else as_tensor(b)])

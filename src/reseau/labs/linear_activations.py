@@ -105,8 +105,8 @@ def run(report: Report, config: LabConfig) -> None:
         The identity networks agree with their single layer to {sci(worst_gap)} (rounding
         error): "a linear combination of linear combinations is a linear combination"
         (seed 001). Their boundary is a straight line, so on two concentric classes
-        they do no better than one linear layer (at best {pct(best_linear)}, near
-        chance), while the same network with tanh reaches {pct(tanh)}.""")
+        they do no better than one linear layer (at best {pct(best_linear)}, where
+        chance is 50%), while the same network with tanh reaches {pct(tanh)}.""")
     cells = []
     for label, name in (("identity, 3 hidden layers", "boundary_identity"),
                         ("one linear layer (softmax regression)", "boundary_linear"),

@@ -44,8 +44,11 @@ def pct(x, digits: int = 1) -> str:
 
 
 def sci(x, digits: int = 1) -> str:
-    """Scientific notation, for errors: ``sci(1.23e-10) == '1.2e-10'``."""
-    return "NaN" if not math.isfinite(x) else f"{x:.{digits}e}"
+    """Scientific notation, for errors: ``sci(1.23e-10) == '1.2e-10'``; exactly 0 is
+    ``'0'``."""
+    if not math.isfinite(x):
+        return "NaN"
+    return "0" if x == 0 else f"{x:.{digits}e}"
 
 
 # ------------------------------------------------------------------- writing

@@ -9,6 +9,7 @@ command-line name such as ``circle-automation``.
 from __future__ import annotations
 
 import difflib
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -112,8 +113,8 @@ def run_lab(name: str, out=None, *, quick: bool = False, seed: int = 0,
 def run_all(out=None, *, quick: bool = False, seed: int = 0, data_dir=None,
             names=None, echo: Callable[[str], None] | None = print) -> tuple[Path, list[str]]:
     """Run every lab (or those in ``names``) and write ``out/index.md`` linking their
-    reports. A lab that fails does not stop the others: the index says what went wrong.
-    Returns the index's path and the names of the labs that failed."""
+    reports. A lab that fails does not stop the others: the index says what went wrong
+    (``RESEAU_DEBUG=1`` also prints its traceback). Returns the index's path and the names of the labs that failed."""
     out = Path(DEFAULT_OUT if out is None else out)
     rows, failed = [], []
     for name in (names or list(LABS)):
@@ -127,7 +128,8 @@ def run_all(out=None, *, quick: bool = False, seed: int = 0, data_dir=None,
             rows.append((lab, "failed", message, None, time.perf_counter() - start))
             if echo:
                 echo(f"{name}: FAILED ({message})")
-                echo(traceback.format_exc().rstrip())
+                if os.environ.get("RESEAU_DEBUG"):  # the traceback, for the developer
+                    echo(traceback.format_exc().rstrip())
             continue
         headline = _headline(path)
         rows.append((lab, "ok", headline, path, time.perf_counter() - start))

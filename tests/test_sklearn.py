@@ -107,7 +107,7 @@ def test_logistic_regression_reaches_sklearn_optimum():
     np.testing.assert_allclose(model.predict_proba(X), ref.predict_proba(X), atol=2e-3)
 
 
-def test_binary_logistic_regression_matches_sklearn(two_class):
+def test_binary_logistic_regression_matches_sklearn():
     from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 
     X, y = blobs(200, seed=3, centers=2, noise=2.0, as_tensor=False)
@@ -325,13 +325,25 @@ def test_divergence_keeps_finite_weights(two_class):
     assert np.isfinite(model.predict(X)).all()
 
 
-def test_adaptive_learning_rate_stops_when_it_is_small(two_class):
-    X, y = two_class
-    model = LogisticRegression(random_state=0, verbose=False).fit(X, y)
-    assert model.n_iter_ < model.max_iter  # converged: no warning was needed
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        LogisticRegression(random_state=0).fit(X, y)
+def test_adaptive_learning_rate_divides_by_five_and_gets_closer(capsys):
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression as SkLogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    optimum = SkLogisticRegression(tol=1e-10, max_iter=10_000).fit(X, y).coef_
+    adaptive = LogisticRegression(random_state=0, verbose=True).fit(X, y)
+    rates = [float(r) for r in re.findall(r"learning rate set to ([\d.e-]+)",
+                                          capsys.readouterr().out)]
+    # 0.1 / 5, 0.1 / 25, ... down to the last rate that is still >= 1e-6
+    assert rates == pytest.approx([0.1 / 5 ** k for k in range(1, 8)], rel=1e-5)
+    assert adaptive.n_iter_ < adaptive.max_iter  # it converged, without a warning
+    # the same number of epochs at the constant rate 0.1 stays ten times farther away
+    constant = _quiet(LogisticRegression(learning_rate="constant", max_iter=adaptive.n_iter_,
+                                         tol=0.0, n_iter_no_change=10_000,
+                                         random_state=0).fit, X, y)
+    adaptive_error = np.abs(adaptive.coef_ - optimum).max()
+    assert adaptive_error < 1e-3 and np.abs(constant.coef_ - optimum).max() > 5 * adaptive_error
 
 
 @pytest.mark.parametrize("param, value, expected", [

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import nn, optim
 from ..backend import manual_seed
-from ..data import DataLoader, TensorDataset, load_mnist
+from ..data import DataLoader, DownloadError, TensorDataset, load_mnist
 from ..optim import lr_scheduler
 from ..train import confusion_matrix, fit, predict
 from .registry import LabConfig, register
@@ -42,8 +42,12 @@ class _Tee:
 
 def _data(config: LabConfig, n_train, n_test):
     root = None if config.data_dir is None else str(config.data_dir)
-    X, y = load_mnist(True, root=root, as_tensor=False)
-    Xt, yt = load_mnist(False, root=root, as_tensor=False)
+    try:
+        X, y = load_mnist(True, root=root, as_tensor=False)
+        Xt, yt = load_mnist(False, root=root, as_tensor=False)
+    except DownloadError as exc:
+        raise DownloadError(f"{exc}\nFor this lab: `reseau lab mnist --data-dir DIR`, with "
+                            "DIR a folder holding the four MNIST .gz files.") from None
     if n_train is not None:  # a stratified-enough random subset for --quick
         rng = np.random.default_rng(config.seed)
         keep, keep_t = rng.permutation(len(X))[:n_train], rng.permutation(len(Xt))[:n_test]

@@ -220,10 +220,11 @@ class EngineEstimator(BaseEstimator):
         self._rng = rng
         return self
 
-    def _epoch(self, net, optimizer, X, Y, rng) -> bool:
+    def _epoch(self, net, optimizer, X, Y, rng, before=None) -> bool:
         """One pass over ``(X, Y)`` in shuffled mini-batches; records the mean batch
-        loss. Returns False (weights put back as they were) if the loss diverged."""
-        before = net.state_dict()
+        loss. Returns False (weights put back to ``before``, the state dict they start
+        from) if the loss diverged."""
+        before = net.state_dict() if before is None else before
         weights = [p for p in net.parameters() if p.ndim == 2]
         n, batch = len(X), self._batch_size(len(X))
         order = rng.permutation(n) if self.shuffle else np.arange(n)
@@ -272,7 +273,7 @@ class EngineEstimator(BaseEstimator):
         no_improvement, lr = 0, self.learning_rate_init
         for _ in range(self.max_iter):
             start_state = net.state_dict()
-            if not self._epoch(net, optimizer, X, Y, rng):
+            if not self._epoch(net, optimizer, X, Y, rng, start_state):
                 break
             if val is not None:
                 score = self._score_output(forward(net, val[0]), val[1])

@@ -97,8 +97,9 @@ def test_state_dict_round_trip(tmp_path):
     assert list(state) == list(net.state_dict())
     for k, v in net.state_dict().items():
         np.testing.assert_array_equal(state[k], v)
-    with pytest.raises(ModelFileError, match="plain weights without an architecture"):
-        io.load(tmp_path / "w.npz")
+    # like torch.load, load() gives a file of plain weights back as a state dict
+    loaded = io.load(tmp_path / "w.npz")
+    assert isinstance(loaded, dict) and list(loaded) == list(net.state_dict())
     fresh = io.load(tmp_path / "w.npz", model=nn.MLP([2, 3, 2]))
     np.testing.assert_array_equal(fresh(inputs()).data, net(inputs()).data)
     # a plain .npz of numeric arrays is a fine state dict, but not a model file
@@ -186,3 +187,15 @@ def test_writes_are_atomic(tmp_path):
     with pytest.raises(TypeError, match="cannot be stored as JSON"):
         io.save(nn.Linear(2, 2), path, config={"f": object()})
     assert path.read_bytes() == before
+
+
+def test_pytorch_style_state_dict_save_and_load(tmp_path):
+    # torch.save(model.state_dict(), "m.pt"); model.load_state_dict(torch.load("m.pt"))
+    import reseau
+
+    net = nn.MLP([2, 3, 2])
+    reseau.save(net.state_dict(), tmp_path / "m.pt")
+    assert (tmp_path / "m.pt").exists()
+    other = nn.MLP([2, 3, 2])
+    other.load_state_dict(reseau.load(tmp_path / "m.pt"))
+    np.testing.assert_array_equal(other(inputs()).data, net(inputs()).data)

@@ -264,9 +264,12 @@ def save(model, path, config: dict | None = None, metadata: dict | None = None,
     )
     Parameters: 22 (trainable: 22)
     """
+    if isinstance(model, dict):
+        # torch.save(model.state_dict(), path) ports unchanged: plain weights
+        return save_state_dict(model, path, metadata)
     if not hasattr(model, "state_dict"):
-        raise TypeError(f"save: expected a Module, got {type(model).__name__}; for a dict of "
-                        "arrays use save_state_dict")
+        raise TypeError(f"save: expected a Module or a state dict, got "
+                        f"{type(model).__name__}")
     cls = type(model)
     meta = {
         "format": _MODEL,
@@ -396,8 +399,10 @@ def load(path, model=None):
 
     Returns
     -------
-    Module
-        The model, in the training or evaluation mode it was saved in.
+    Module or dict
+        The model, in the training or evaluation mode it was saved in; or, for a file of
+        plain weights (``save(model.state_dict(), path)``), the state dict as NumPy
+        arrays, ready for ``model.load_state_dict``.
 
     Raises
     ------
@@ -410,10 +415,9 @@ def load(path, model=None):
     meta, arrays = _read(path, need_meta=model is None)
     if model is None:
         if meta["format"] != _MODEL:
-            raise ModelFileError(
-                f"load: {path} holds plain weights without an architecture; build the model "
-                "and call load(path, model=net), or read them with load_state_dict(path)"
-            )
+            # plain weights (save(model.state_dict(), path)): give the dict back, as
+            # torch.load does, for model.load_state_dict(...)
+            return arrays
         spec = meta.get("architecture")
         if spec is None:
             raise ModelFileError(

@@ -39,6 +39,17 @@ def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
     )
 
 
+def as_input(x, op: str) -> Tensor:
+    """The tensor argument of a unary op: a Tensor as it is; an array, a list or a
+    number as a constant tensor (so ``reseau.max(out.data, 1)`` works as in PyTorch,
+    where ``.data`` is a tensor)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (np.ndarray, list, tuple, np.generic, int, float, bool)):
+        return Tensor(x) if isinstance(x, (list, tuple)) else Tensor._make(np.asarray(x))
+    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+
+
 def binary_operands(a, b, op: str) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of a common kind: an integer or bool operand meeting a
     floating one is cast to the floating dtype (PyTorch's rule; NumPy would give

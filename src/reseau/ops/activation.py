@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..tensor import Tensor
+from ._convert import as_input
 from .registry import apply, register
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softplus", "log_sigmoid", "gelu"]
@@ -132,32 +133,39 @@ class GELU:
 
 
 def relu(x: Tensor) -> Tensor:
+    x = as_input(x, "relu")
     return apply(ReLU, x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    x = as_input(x, "leaky_relu")
     return apply(LeakyReLU, x, negative_slope=float(negative_slope))  # float32 stays float32
 
 
 def sigmoid(x: Tensor) -> Tensor:
+    x = as_input(x, "sigmoid")
     return apply(Sigmoid, x)
 
 
 def tanh(x: Tensor) -> Tensor:
+    x = as_input(x, "tanh")
     return apply(Tanh, x)
 
 
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    x = as_input(x, "softplus")
     if beta <= 0:
         raise ValueError(f"softplus: beta must be positive, got {beta}")
     return apply(Softplus, x, beta=float(beta), threshold=float(threshold))
 
 
 def log_sigmoid(x: Tensor) -> Tensor:
+    x = as_input(x, "log_sigmoid")
     return apply(LogSigmoid, x)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    x = as_input(x, "gelu")
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return apply(GELU, x, approximate=approximate)

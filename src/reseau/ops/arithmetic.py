@@ -10,7 +10,7 @@ import numpy as np
 
 from ..backend import is_floating
 from ..tensor import Tensor
-from ._convert import binary_operands, to_tensor
+from ._convert import as_input, binary_operands, to_tensor
 from .registry import apply, register
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "matmul", "abs", "cast", "clone"]
@@ -225,6 +225,7 @@ def div(a, b) -> Tensor:
 
 
 def neg(x: Tensor) -> Tensor:
+    x = as_input(x, "neg")
     return apply(Neg, x)
 
 
@@ -265,6 +266,7 @@ def matmul(a, b) -> Tensor:
 
 
 def abs(x: Tensor) -> Tensor:
+    x = as_input(x, "abs")
     return apply(Abs, x)
 
 
@@ -279,4 +281,5 @@ def cast(x: Tensor, dtype: np.dtype) -> Tensor:
 
 
 def clone(x: Tensor) -> Tensor:
+    x = as_input(x, "clone")
     return apply(Clone, x)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._convert import binary_operands, to_tensor
+from ._convert import as_input, binary_operands, to_tensor
 from .registry import apply, register
 
 __all__ = ["exp", "log", "sqrt", "sign", "clamp", "maximum", "minimum", "where"]
@@ -125,24 +125,29 @@ class Where:
 
 
 def exp(x: Tensor) -> Tensor:
+    x = as_input(x, "exp")
     return apply(Exp, x)
 
 
 def log(x: Tensor) -> Tensor:
+    x = as_input(x, "log")
     return apply(Log, x)
 
 
 def sqrt(x: Tensor) -> Tensor:
+    x = as_input(x, "sqrt")
     return apply(Sqrt, x)
 
 
 def sign(x: Tensor) -> Tensor:
+    x = as_input(x, "sign")
     return apply(Sign, x)
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:
     """Clip to ``[min, max]`` (either bound may be None). The gradient passes inside
     the closed interval."""
+    x = as_input(x, "clamp")
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):

@@ -9,7 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..tensor import Tensor
-from ._convert import normalize_dims
+from ._convert import as_input, normalize_dims
 from .elementwise import sqrt
 from .registry import apply, register
 
@@ -236,11 +236,13 @@ class LogSoftmax:
 
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Sum over ``dim`` (an int, a tuple of ints, or None for all)."""
+    x = as_input(x, "sum")
     return apply(Sum, x, axes=_axes(dim, x, "sum"), keepdim=keepdim)
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (an int, a tuple of ints, or None for all)."""
+    x = as_input(x, "mean")
     if not x.is_floating_point:
         raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}; use x.float()")
     return apply(Mean, x, axes=_axes(dim, x, "mean"), keepdim=keepdim)
@@ -252,12 +254,14 @@ def _correction(correction, unbiased):
 
 def var(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, 0: population)."""
+    x = as_input(x, "var")
     axes = _axes(dim, x, "var")
     return apply(Var, x, axes=axes, keepdim=keepdim, correction=_correction(correction, unbiased))
 
 
 def std(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
     """Standard deviation: ``sqrt(var(x))``."""
+    x = as_input(x, "std")
     return sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased))
 
 
@@ -278,6 +282,7 @@ def _single_dim(dim, ndim, op):
 def max(x: Tensor, dim=None, keepdim: bool = False):
     """With no ``dim``: the largest value (ties share the gradient). With ``dim``: the
     named tuple ``(values, indices)``, the gradient going to the returned index."""
+    x = as_input(x, "max")
     if dim is None:
         return amax(x)
     d = _single_dim(dim, x.ndim, "max")
@@ -289,6 +294,7 @@ def max(x: Tensor, dim=None, keepdim: bool = False):
 
 def min(x: Tensor, dim=None, keepdim: bool = False):
     """With no ``dim``: the smallest value. With ``dim``: ``(values, indices)``."""
+    x = as_input(x, "min")
     if dim is None:
         return amin(x)
     d = _single_dim(dim, x.ndim, "min")
@@ -299,33 +305,40 @@ def min(x: Tensor, dim=None, keepdim: bool = False):
 
 
 def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "amax")
     return apply(AMax, x, axes=_axes(dim, x, "amax"), keepdim=keepdim)
 
 
 def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "amin")
     return apply(AMin, x, axes=_axes(dim, x, "amin"), keepdim=keepdim)
 
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "argmax")
     d = None if dim is None else _single_dim(dim, x.ndim, "argmax")
     return apply(ArgMax, x, dim=d, keepdim=keepdim and d is not None)
 
 
 def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "argmin")
     d = None if dim is None else _single_dim(dim, x.ndim, "argmin")
     return apply(ArgMin, x, dim=d, keepdim=keepdim and d is not None)
 
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x), dim))`` computed as ``m + log(sum(exp(x - m)))``, m the max."""
+    x = as_input(x, "logsumexp")
     return apply(LogSumExp, x, axes=_axes(dim, x, "logsumexp"), keepdim=keepdim)
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
     """``exp(x) / sum(exp(x), dim)``, shifted by the max for stability."""
+    x = as_input(x, "softmax")
     return apply(Softmax, x, dim=_single_dim(dim, x.ndim, "softmax"))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """``x - logsumexp(x, dim)``: stable log-probabilities."""
+    x = as_input(x, "log_softmax")
     return apply(LogSoftmax, x, dim=_single_dim(dim, x.ndim, "log_softmax"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._convert import normalize_dims, to_tensor
+from ._convert import as_input, normalize_dims, to_tensor
 from .registry import apply, register
 
 __all__ = [
@@ -111,6 +111,7 @@ class Stack:
 
 def reshape(x: Tensor, *shape) -> Tensor:
     """The same entries in a new shape (one dimension may be -1)."""
+    x = as_input(x, "reshape")
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
@@ -125,6 +126,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 
 def permute(x: Tensor, *dims) -> Tensor:
+    x = as_input(x, "permute")
     dims = _shape_arg(dims)
     n = x.data.ndim
     if dims == (1, 0) and n == 2:  # .T of a matrix: the common case, already valid
@@ -140,6 +142,7 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
+    x = as_input(x, "transpose")
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
     d0, d1 = (normalize_dims(d, x.ndim, "transpose")[0] for d in (dim0, dim1))
@@ -150,6 +153,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
     """Remove dimensions of size 1 (all of them, or those in ``dim`` that have size 1)."""
+    x = as_input(x, "squeeze")
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
@@ -160,6 +164,7 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
+    x = as_input(x, "unsqueeze")
     n = x.ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a result with {n} dimensions")
@@ -170,6 +175,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim`` .. ``end_dim`` into one."""
+    x = as_input(x, "flatten")
     if x.ndim == 0:
         return reshape(x, (1,))
     s, e = (normalize_dims(d, x.ndim, "flatten")[0] for d in (start_dim, end_dim))
@@ -181,6 +187,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def expand(x: Tensor, *shape) -> Tensor:
     """Broadcast to a larger shape without copying; -1 keeps a dimension."""
+    x = as_input(x, "expand")
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
     if lead < 0:

@@ -95,3 +95,19 @@ def test_report_writer(tmp_path):
         r.table(["a", "b"], [[1]])
     assert (fmt(0.000123), fmt(3), fmt(True), pct(0.9512), sci(1.26e-10)) == \
         ("0.000123", "3", "yes", "95.1%", "1.3e-10")
+
+
+def test_the_docs_example_of_a_new_lab_runs(tmp_path):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "labs.md").read_text()
+    example = next(b for b in re.findall(r"```python\n(.*?)```", doc, re.S)
+                   if "@register" in b)
+    try:
+        exec(compile(example, "docs/labs.md", "exec"), {})
+        path = run_lab("my-lab", tmp_path, quick=True)
+    finally:
+        LABS.pop("my-lab", None)
+    assert "| mine | 90.0% |" in path.read_text()
+    assert json.loads((path.parent / "results.json").read_text())["test_acc"] == 0.9

@@ -94,15 +94,14 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
             if t._requires_grad:
                 track = True
                 break
+    n = len(inputs)
     try:
-        if attrs:
-            out = op.forward(node, *[t.data for t in inputs], **attrs)
-        elif len(inputs) == 2:
-            out = op.forward(node, inputs[0].data, inputs[1].data)
-        elif len(inputs) == 1:
-            out = op.forward(node, inputs[0].data)
+        if n == 1:
+            out = op.forward(node, inputs[0].data, **attrs)
+        elif n == 2:
+            out = op.forward(node, inputs[0].data, inputs[1].data, **attrs)
         else:
-            out = op.forward(node, *[t.data for t in inputs])
+            out = op.forward(node, *[t.data for t in inputs], **attrs)
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None

@@ -395,3 +395,14 @@ def test_user_guide_examples_print_what_it_shows(capsys):
             exec(compile(code, f"docs/sklearn.md, block {i}", "exec"), namespace)
     printed = capsys.readouterr().out
     assert _same_up_to_rounding(shown, printed), printed
+
+
+@pytest.mark.parametrize("module", ["reseau.sklearn._mlp", "reseau.sklearn._linear"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

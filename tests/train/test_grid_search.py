@@ -231,3 +231,12 @@ def test_user_guide_examples_print_what_it_shows(capsys, tmp_path, monkeypatch):
         for a, b in zip(_NUMBER.findall(want), _NUMBER.findall(got)):
             assert abs(float(a) - float(b)) <= 0.03, got  # another BLAS, another last digit
     assert (tmp_path / "hidden_size.csv").read_text().startswith("hidden,lr,dev_score")
+
+
+def test_docstring_example():
+    import doctest
+    import importlib
+
+    # (the attribute reseau.train.grid_search is the function; the module is imported)
+    result = doctest.testmod(importlib.import_module("reseau.train.grid_search"))
+    assert result.attempted > 0 and result.failed == 0

@@ -13,16 +13,21 @@ import argparse
 import os
 import timeit
 
-import numpy as np
-
 
 def _set_threads(n: int) -> None:
+    """Before NumPy is imported (BLAS reads these when it loads): the same thread count
+    for every library, and OpenBLAS free to pick this processor's kernel (see
+    suite.py's benchmark_env)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(n)
+    os.environ.pop("OPENBLAS_CORETYPE", None)
+    os.environ.pop("OPENBLAS_L2_SIZE", None)
 
 
 def cases(lib, make):
     """(name, fn) pairs; ``make`` builds a float32 tensor from a NumPy array."""
+    import numpy as np
+
     rng = np.random.default_rng(0)
     a = make(rng.standard_normal((32, 32)), False)
     b = make(rng.standard_normal((32, 32)), False)
@@ -59,6 +64,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2000)
     args = parser.parse_args()
     _set_threads(args.threads)
+
+    import numpy as np
 
     import reseau
 

@@ -273,6 +273,27 @@ def w_mnist_32(lib, args):
     return _mnist_epoch(lib, args, 32)
 
 
+def _current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def w_mnist_memory(lib: Lib, args):
+    """Resident memory after each of 4 epochs: it must not grow (each step's graph is
+    freed by reference counting as soon as the loss is dropped)."""
+    xtr, ytr, _ = mnist(Path(args.data_dir), 6000 if args.quick else 20000)
+    model = lib.mlp(init_weights([784, 256, 10], 0), "relu")
+    step = lib.trainer(model, 0.05, 0.9)
+    rss = []
+    for order in batch_orders(len(xtr), 128, 4, 1):
+        for idx in order:
+            loss = step(xtr[idx], ytr[idx])
+        rss.append(_current_rss_mb())
+    return {"value": rss[-1] - rss[0], "unit": "MB grown", "loss": float(loss),
+            "rss_per_epoch": rss}
+
+
 def w_mnist_predict(lib: Lib, args):
     _, _, xte = mnist(Path(args.data_dir), 1)
     model = lib.mlp(init_weights([784, 256, 10], 0), "relu")
@@ -291,6 +312,7 @@ WORKLOADS = {
     "mnist-128": (w_mnist_128, "MNIST 784-256-10 ReLU, SGD momentum, batch 128"),
     "mnist-32": (w_mnist_32, "MNIST 784-256-10 ReLU, SGD momentum, batch 32"),
     "mnist-predict": (w_mnist_predict, "predict 10,000 MNIST test images (no_grad)"),
+    "mnist-memory": (w_mnist_memory, "MNIST RSS growth from epoch 1 to 4, batch 128"),
 }
 LIBS = ("reseau", "torch", "numpy")
 
@@ -305,10 +327,33 @@ def worker(args) -> None:
     print(json.dumps(result))
 
 
-def run_one(lib: str, workload: str, threads: int, args) -> dict | None:
+def benchmark_env(threads: int) -> dict:
+    """The environment of a worker: the same BLAS thread count for every library, and
+    OpenBLAS free to pick the kernel of this processor. (Some machines set
+    OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE to work around old OpenBLAS bugs; with a
+    current NumPy they only force a slower kernel, which would handicap NumPy against
+    PyTorch's own kernels. The test suite keeps them.)"""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def blas_kernel(threads: int) -> str:
+    """Which BLAS (and which kernel) NumPy uses in a worker, as threadpoolctl sees it."""
+    code = ("import numpy, json\ntry:\n import threadpoolctl\n"
+            " info = threadpoolctl.threadpool_info()\nexcept ImportError:\n info = []\n"
+            "print(json.dumps([(i.get('internal_api'), i.get('architecture'), "
+            "i.get('num_threads')) for i in info]))")
+    out = subprocess.run([sys.executable, "-c", code], env=benchmark_env(threads),
+                         capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def run_one(lib: str, workload: str, threads: int, args) -> dict | None:
+    env = benchmark_env(threads)
     cmd = [sys.executable, __file__, "--worker", "--lib", lib, "--workload", workload,
            "--threads", str(threads), "--data-dir", str(args.data_dir)]
     if args.quick:
@@ -344,6 +389,7 @@ def main() -> None:
         names = [w for w in names if not w.startswith("mnist")]
     rows = []
     for threads in args.threads:
+        print(f"threads {threads}: NumPy BLAS (api, kernel, threads) = {blas_kernel(threads)}")
         for name in names:
             if name in ("add", "small-graph", "circle-full", "circle-minibatch") and threads > 1:
                 continue  # overhead-bound: threads change nothing
@@ -370,8 +416,12 @@ def _print_row(name, threads, res) -> None:
         return res.get(lib, {}).get(key, float("nan"))
 
     unit = next(iter(res.values()))["unit"] if res else ""
-    ratio = get("reseau") / get("torch")
-    ratio_np = get("reseau") / get("numpy")
+
+    def ratio_to(lib):
+        den = get(lib)
+        return get("reseau") / den if den else float("nan")
+
+    ratio, ratio_np = ratio_to("torch"), ratio_to("numpy")
     print(f"{WORKLOADS[name][1]:50} thr {threads}  {unit:8} reseau {get('reseau'):9.3f}  "
           f"torch {get('torch'):9.3f}  numpy {get('numpy'):9.3f}  ratio/torch {ratio:5.2f}  "
           f"ratio/numpy {ratio_np:5.2f}  | loss r/t/n {get('reseau', 'loss'):.4f}/"

@@ -27,3 +27,14 @@ def test_nn_doc_examples_run(capsys):
     np.testing.assert_allclose(ns["per_example"].data, [2.8, 0.0, 7.7], atol=1e-6)
     assert ns["mean"].item() == pytest.approx(3.5, abs=1e-6)
     assert ns["objective"].grad_fn is not None
+
+
+@pytest.mark.parametrize("module", ["module", "containers", "linear", "dropout", "mlp", "loss",
+                                    "regularization", "parameter"])
+def test_nn_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"reseau.nn.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

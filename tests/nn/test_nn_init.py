@@ -32,7 +32,9 @@ def test_calculate_gain_matches_torch():
     torch = pytest.importorskip("torch")
     for name, param in [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None),
                         ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 0),
-                        ("selu", None), ("conv2d", None)]:
+                        ("selu", None), ("conv1d", None), ("conv2d", None), ("conv3d", None),
+                        ("conv_transpose1d", None), ("conv_transpose2d", None),
+                        ("conv_transpose3d", None)]:
         assert init.calculate_gain(name, param) == pytest.approx(
             torch.nn.init.calculate_gain(name, param), rel=1e-15)
     assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
@@ -98,6 +100,18 @@ def test_fans_of_a_convolution_kernel_shape():
         init.kaiming_uniform_(_w((5,)))
     with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
         init.kaiming_normal_(w, mode="fan_avg")
+
+
+@pytest.mark.parametrize("fill", [init.uniform_, init.normal_, init.xavier_uniform_,
+                                  init.xavier_normal_, init.kaiming_uniform_,
+                                  init.kaiming_normal_], ids=lambda f: f.__name__)
+def test_every_random_initialiser_repeats_under_manual_seed(fill):
+    draws = []
+    for seed in (7, 7, 8):
+        reseau.manual_seed(seed)
+        draws.append(fill(_w((20, 10))).data.copy())
+    np.testing.assert_array_equal(draws[0], draws[1])
+    assert not np.array_equal(draws[0], draws[2])
 
 
 def test_deterministic_under_manual_seed_and_with_a_generator():

@@ -152,6 +152,11 @@ def test_dropout_eval_p0_p1_and_reproducibility():
     assert nn.Dropout(0.0)(x) is x
     z = nn.Dropout(1.0)(x)
     assert (z.data == 0).all() and z.shape == x.shape
+    # gradients: all ones through p = 0, all zeros (not NaN) through p = 1
+    for p, expected in ((0.0, 1.0), (1.0, 0.0)):
+        xg = reseau.randn(10, 10, requires_grad=True)
+        nn.Dropout(p)(xg).sum().backward()
+        np.testing.assert_array_equal(xg.grad.data, np.full((10, 10), expected))
     reseau.manual_seed(11)
     a = nn.Dropout(0.5)(x).data
     reseau.manual_seed(11)

@@ -147,6 +147,12 @@ for red in REDUCTIONS:
                  lambda x, y, v, f=full, kw=kw: F.gaussian_nll_loss(x, y, v, full=f, **kw),
                  lambda x, y, v, f=full, kw=kw: TF.gaussian_nll_loss(x, y, v, full=f, **kw),
                  [X, Y, var])
+    # a larger eps clamps part of V (whose entries are in [0.2, 2])
+    for full in (False, True):
+        case(f"gaussian_nll-{red}-eps0.5-full{full}",
+             lambda x, y, v, f=full, kw=kw: F.gaussian_nll_loss(x, y, v, full=f, eps=0.5, **kw),
+             lambda x, y, v, f=full, kw=kw: TF.gaussian_nll_loss(x, y, v, full=f, eps=0.5, **kw),
+             [X, Y, V])
 
 for red in REDUCTIONS + ["batchmean"]:
     LOGQ = X - np.log(np.exp(X).sum(1, keepdims=True))
@@ -173,7 +179,7 @@ def test_loss_matches_torch(fn, tfn, arrays, grads):
 # where var is clamped at eps (there PyTorch's gradient, which we follow, is by design
 # not the derivative of the flat clamped loss)
 GRADCHECKED = [c for c in CASES if c.id.split("-")[1] in ("mean", "none")
-               and "-tiny-" not in c.id]
+               and "-tiny-" not in c.id and "-eps" not in c.id]
 
 
 @pytest.mark.parametrize("fn, tfn, arrays, grads", GRADCHECKED)
@@ -377,6 +383,31 @@ def test_mismatched_shapes_name_the_loss_and_the_shapes():
         with pytest.raises(ValueError, match=rf"{name}: target shape \(4,\) must equal the "
                                              rf"input shape \(4, 3\)"):
             fn(reseau.tensor(P), y) if "binary" in name else fn(x, y)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.smooth_l1_loss(reseau.tensor(X), reseau.tensor(Y[:, 0])),
+     r"smooth_l1_loss: target shape \(4,\) must equal the input shape \(4, 3\)"),
+    (lambda: F.gaussian_nll_loss(reseau.tensor(X), reseau.tensor(Y[:, 0]), reseau.tensor(Y)),
+     r"gaussian_nll_loss: target shape \(4,\) must equal the input shape \(4, 3\)"),
+    (lambda: F.cross_entropy(reseau.tensor(X), reseau.tensor(LABELS[:3])),
+     r"cross_entropy: target must have shape \(4,\) to match logits \(4, 3\), got \(3,\)"),
+    (lambda: F.nll_loss(reseau.tensor(X), reseau.tensor(LABELS[:3])),
+     r"nll_loss: .* target must have shape \(4,\), got \(3,\)"),
+    (lambda: F.multi_margin_loss(reseau.tensor(X), reseau.tensor(LABELS[:3])),
+     r"multi_margin_loss: target must have shape \(4,\) for input \(4, 3\), got \(3,\)"),
+    (lambda: F.hinge_embedding_loss(reseau.tensor(X[:, 0]), reseau.tensor(PM[:2])),
+     r"hinge_embedding_loss: target must have shape \(4,\), got \(2,\)"),
+    (lambda: F.margin_ranking_loss(reseau.tensor(X[:, 0]), reseau.tensor(Y[:2, 0]),
+                                   reseau.tensor(PM)),
+     r"margin_ranking_loss: input1 and input2 must have the same shape, got \(4,\) and \(2,\)"),
+    (lambda: F.cosine_embedding_loss(reseau.tensor(X), reseau.tensor(Y), reseau.tensor(PM[:2])),
+     r"cosine_embedding_loss: target must have shape \(4,\), got \(2,\)"),
+], ids=["smooth_l1", "gaussian_nll", "cross_entropy", "nll", "multi_margin", "hinge_embedding",
+        "margin_ranking", "cosine_embedding"])
+def test_other_losses_name_the_mismatched_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 def test_class_index_out_of_range_is_an_index_error():

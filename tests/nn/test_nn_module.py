@@ -44,6 +44,9 @@ def test_attributes_register_parameters_modules_and_buffers_in_order():
     assert list(m._buffers) == ["count"]
     assert [n for n, _ in m.named_parameters()] == ["w", "sub.weight", "sub.bias"]
     assert [n for n, _ in m.named_buffers()] == ["count"]
+    assert list(m.buffers()) == [m.count]
+    assert list(m.children()) == [m.sub] and list(m.modules()) == [m, m.sub]
+    assert list(m.parameters()) == [m.w, m.sub.weight, m.sub.bias]
     assert m.plain == 3 and "plain" not in m._parameters
     # re-assigning a registered name with the wrong kind is refused
     with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'w'"):

@@ -109,3 +109,11 @@ def test_errors():
         reseau.gradcheck_module(small_net(), None, x, y)
     with pytest.raises(ValueError, match="must be a scalar Tensor"):
         reseau.gradcheck_module(small_net(), lambda out, t: out, x, y, verbose=False)
+
+
+def test_docstring_example_runs():
+    import doctest
+    import sys
+
+    result = doctest.testmod(sys.modules["reseau.gradcheck_module"])
+    assert result.attempted > 0 and result.failed == 0

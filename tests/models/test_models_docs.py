@@ -31,3 +31,13 @@ def test_models_doc_examples_run(capsys):
     assert re.search(r"^0\.weight\s+\(4, 2\)\s+8/8\s+\S+\s+\S+\s+ok$", out, re.M)
     mlp_accuracy = re.search(r"loss \S+ -> \S+, accuracy (\S+)", out).group(1)
     assert float(mlp_accuracy) > 0.9  # the MLP on the circles
+
+
+@pytest.mark.parametrize("module", ["logistic", "manual_mlp", "mlp", "ridge", "svm"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"reseau.models.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

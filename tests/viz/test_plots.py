@@ -61,6 +61,7 @@ def test_binary_boundary_is_the_half_probability_contour():
     X, y = two_blobs()
     fig = plot_decision_boundary(horizontal_logit, X, y, resolution=60)
     ax = fig.axes[0]
+    assert fig.axes[1].get_ylabel() == "P(class 1)"
     verts = contour_at(ax, 0.5)
     np.testing.assert_allclose(verts[:, 1], 0.5, atol=1e-3)  # sigmoid(4 x2 - 2) = 0.5
     assert ax.get_xlim() == pytest.approx((X[:, 0].min() - 0.5, X[:, 0].max() + 0.5))
@@ -112,8 +113,61 @@ def test_decision_boundary_errors():
         plot_decision_boundary(horizontal_logit, np.zeros((40, 3)), y)
     with pytest.raises(ValueError, match=r"y must have shape \(40,\)"):
         plot_decision_boundary(horizontal_logit, X, y[:5])
-    with pytest.raises(ValueError, match="output must be 'logits' or 'probabilities'"):
-        plot_decision_boundary(horizontal_logit, X, y, output="scores")
+    with pytest.raises(ValueError, match="output must be 'logits', 'probabilities', 'scores'"):
+        plot_decision_boundary(horizontal_logit, X, y, output="margins")
+
+
+def levels_of(ax, levels):
+    for coll in ax.collections:
+        if list(getattr(coll, "levels", [])) == levels:
+            return [np.concatenate(seg) for seg in coll.allsegs]
+    raise AssertionError(f"no contours at levels {levels}")
+
+
+def test_svm_scores_are_shaded_as_scores_with_boundary_and_margins():
+    from reseau.models import LinearSVM
+
+    X, y = two_blobs()
+    svm = LinearSVM(2, 2, margin=0.5, dtype="float64")
+    svm.linear.weight.data[...] = [[0.0, 0.0], [0.0, 2.0]]
+    svm.linear.bias.data[...] = [0.0, -1.0]  # s1 - s0 = 2 x2 - 1
+    fig = plot_decision_boundary(svm, X, y, resolution=60)  # decision_function: scores
+    ax, bar = fig.axes
+    assert bar.get_ylabel() == "score difference s1 - s0"  # not a probability
+    assert ax.get_title() == "Decision regions (pale: inside the margin)"
+    np.testing.assert_allclose(contour_at(ax, 0.0)[:, 1], 0.5, atol=1e-3)
+    low, high = levels_of(ax, [-0.5, 0.5])  # the margins s1 - s0 = -+0.5
+    np.testing.assert_allclose(low[:, 1], 0.25, atol=1e-3)
+    np.testing.assert_allclose(high[:, 1], 0.75, atol=1e-3)
+    lo, hi = bar.get_ylim()
+    assert lo == -hi  # white at the boundary
+    # one score per point, e.g. a scikit-learn decision function wrapped in a lambda
+    fig = plot_decision_boundary(horizontal_logit, X, y, output="scores", resolution=60)
+    assert fig.axes[1].get_ylabel() == "score of class 1 (decision function)"
+    np.testing.assert_allclose(contour_at(fig.axes[0], 0.0)[:, 1], 0.5, atol=1e-3)
+    np.testing.assert_allclose(levels_of(fig.axes[0], [-1.0, 1.0])[1][:, 1], 0.75, atol=1e-3)
+
+
+class ThreeScores:
+    """decision_function: all three scores equal left of x1 = 0; class 2 leads by 1.5
+    right of it (beyond the margin 1), so the region is white, then full green."""
+
+    def decision_function(self, points):
+        s = np.zeros((len(points), 3))
+        s[points[:, 0] > 0, 2] = 1.5
+        return s
+
+
+def test_multiclass_scores_fade_inside_the_margin():
+    X = np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+    fig = plot_decision_boundary(ThreeScores(), X, np.array([0, 2, 1]), resolution=20,
+                                 margin=0.0)
+    image = fig.axes[0].get_images()[0].get_array()
+    import matplotlib as mpl
+
+    np.testing.assert_allclose(image[:, :10], 1.0)
+    np.testing.assert_allclose(image[:, 10:], np.broadcast_to(mpl.colormaps["tab10"](2)[:3],
+                                                              (20, 10, 3)))
 
 
 # ------------------------------------------------------------------- history
@@ -131,6 +185,8 @@ def test_history_panels_and_values():
     np.testing.assert_array_equal(loss["train"][1], [0.9, 0.5, 0.3])
     np.testing.assert_array_equal(loss["validation"][1], [1.0, 0.6, 0.5])
     np.testing.assert_array_equal(lines_by_label(acc_ax)["validation"][1], [0.5, 0.7, 0.8])
+    ticks = [t for t in loss_ax.get_xticks() if 1 <= t <= 3]
+    assert ticks == [1, 2, 3]  # whole epochs only
 
 
 class KerasLikeHistory:

@@ -60,10 +60,13 @@ def _model_dtype(model):
     return get_default_dtype()
 
 
-def _probabilities(model, points: np.ndarray, output: str) -> np.ndarray:
-    """Class probabilities of ``points``, shape (n, C) with C >= 2."""
-    if hasattr(model, "predict_proba"):
+def _evaluate(model, points: np.ndarray, output: str | None):
+    """The model's output on ``points`` as float64, shape (n,) or (n, C), and what it
+    is: ``"probabilities"``, ``"logits"`` or ``"scores"``."""
+    if output in (None, "logits", "probabilities") and hasattr(model, "predict_proba"):
         out, output = model.predict_proba(points), "probabilities"
+    elif output in (None, "scores") and hasattr(model, "decision_function"):
+        out, output = model.decision_function(points), "scores"  # an SVM
     else:
         # a Module is evaluated in eval mode (no dropout), then put back as it was
         training = getattr(model, "training", None)
@@ -75,17 +78,23 @@ def _probabilities(model, points: np.ndarray, output: str) -> np.ndarray:
         finally:
             if training and callable(getattr(model, "train", None)):
                 model.train(True)
+        output = output or "logits"
     out = np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
     if out.ndim == 2 and out.shape[1] == 1:
         out = out[:, 0]
-    if out.ndim == 1:  # one score per point: the probability of class 1
-        p1 = 1.0 / (1.0 + np.exp(-out)) if output == "logits" else out
-        return np.stack([1.0 - p1, p1], axis=1)
-    if out.ndim != 2 or out.shape[0] != len(points):
+    if out.shape[:1] != (len(points),) or out.ndim not in (1, 2):
         raise ValueError(
             f"plot_decision_boundary: the model must give one row of scores per point, "
             f"got an output of shape {out.shape} for {len(points)} points"
         )
+    return out, output
+
+
+def _probabilities(out: np.ndarray, output: str) -> np.ndarray:
+    """Class probabilities from probabilities or logits, shape (n, C) with C >= 2."""
+    if out.ndim == 1:  # one score per point: the probability of class 1
+        p1 = 1.0 / (1.0 + np.exp(-out)) if output == "logits" else out
+        return np.stack([1.0 - p1, p1], axis=1)
     if output == "logits":
         e = np.exp(out - out.max(axis=1, keepdims=True))
         return e / e.sum(axis=1, keepdims=True)
@@ -93,26 +102,36 @@ def _probabilities(model, points: np.ndarray, output: str) -> np.ndarray:
 
 
 # ------------------------------------------------------------ decision boundary
-def plot_decision_boundary(model, X, y, *, output: str = "logits", resolution: int = 200,
+def plot_decision_boundary(model, X, y, *, output: str | None = None, resolution: int = 200,
                            margin: float = 0.5, title: str | None = None,
                            figsize=(6.0, 5.0), dpi: int = 100, path=None):
     """The decision regions of a 2-D classifier, shaded by its confidence.
 
     Each point of a grid over the data is coloured by the class the model predicts,
     faded towards white where the model hesitates: the transition zone of seed 003
-    (a hard SVM boundary has none; a network's has a width). With two classes the
-    shading is ``P(class 1)`` on a blue-red scale with the 0.5 contour drawn.
+    (a hard SVM boundary has none; a network's has a width).
+
+    With two classes the shading is ``P(class 1)`` on a blue-red scale with the 0.5
+    contour drawn. For a model that gives scores rather than probabilities (an SVM),
+    the shading is the score ``s`` of class 1 (``s_1 - s_0`` for two scores), with the
+    boundary ``s = 0`` and the margins ``s = +-1`` dashed (``+-model.margin`` for
+    ``LinearSVM``); with more classes a point is pale inside the margin, where the best
+    score leads the second by less than the margin.
 
     Parameters
     ----------
     model : callable
         An ``nn.Module`` (or any function of a ``Tensor``) returning one score per
         class, or a single score for two classes; or an object with ``predict_proba``
-        taking an array (e.g. ``ManualMLP``).
+        (``ManualMLP``, the course models) or ``decision_function`` (``LinearSVM``,
+        scikit-learn's SVMs) taking an array.
     X : array or Tensor, shape (n, 2)
     y : array or Tensor of int, shape (n,)
-    output : {"logits", "probabilities"}
-        What the model returns: logits go through softmax (sigmoid for one score).
+    output : {None, "logits", "probabilities", "scores"}
+        What the model gives: logits go through softmax (sigmoid for one score);
+        scores (an SVM's decision function) are shown as they are. ``None``: the
+        output of ``predict_proba`` if the model has it, else of ``decision_function``
+        (scores), else the logits of ``model(x)``.
     resolution : int
         Grid points along each axis.
     margin : float
@@ -125,8 +144,11 @@ def plot_decision_boundary(model, X, y, *, output: str = "logits", resolution: i
     >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     >>> y = np.array([0, 1, 1, 0])
     >>> fig = plot_decision_boundary(lambda t: t[:, 1] * 4 - 2, X, y)
-    >>> fig.axes[0].get_xlabel()
-    'x1'
+    >>> fig.axes[0].get_xlabel(), fig.axes[1].get_ylabel()
+    ('x1', 'P(class 1)')
+    >>> fig = plot_decision_boundary(lambda t: t[:, 1] * 4 - 2, X, y, output="scores")
+    >>> fig.axes[1].get_ylabel()
+    'score of class 1 (decision function)'
     """
     caller = "plot_decision_boundary"
     X = _array(X, "X", caller).astype(np.float64)
@@ -136,29 +158,53 @@ def plot_decision_boundary(model, X, y, *, output: str = "logits", resolution: i
                          f"{X.shape}; project the data to 2-D first")
     if y.shape != (X.shape[0],):
         raise ValueError(f"{caller}: y must have shape ({X.shape[0]},) to match X, got {y.shape}")
-    if output not in ("logits", "probabilities"):
-        raise ValueError(f"{caller}: output must be 'logits' or 'probabilities', got {output!r}")
+    if output not in (None, "logits", "probabilities", "scores"):
+        raise ValueError(f"{caller}: output must be 'logits', 'probabilities', 'scores' or "
+                         f"None (guess from the model), got {output!r}")
     import matplotlib as mpl
 
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
                          np.linspace(lo[1], hi[1], resolution))
-    probs = _probabilities(model, np.column_stack([gx.ravel(), gy.ravel()]), output)
-    n_classes = max(probs.shape[1], int(y.max()) + 1 if y.size else 0)
+    out, output = _evaluate(model, np.column_stack([gx.ravel(), gy.ravel()]), output)
+    n_scores = 2 if out.ndim == 1 else out.shape[1]
+    hinge = getattr(model, "margin", 1.0)  # LinearSVM's margin; 1 for other SVMs
+    hinge = float(hinge) if isinstance(hinge, (int, float)) and hinge > 0 else 1.0
+    n_classes = max(n_scores, int(y.max()) + 1 if y.size else 0)
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
     extent = (lo[0], hi[0], lo[1], hi[1])
-    if probs.shape[1] == 2:
-        p1 = probs[:, 1].reshape(gx.shape)
+    if n_scores == 2 and output == "scores":
+        s = (out if out.ndim == 1 else out[:, 1] - out[:, 0]).reshape(gx.shape)
+        top = max(float(np.abs(s).max()), hinge)  # a symmetric scale: white at s = 0
+        shade = ax.contourf(gx, gy, s, levels=np.linspace(-top, top, 21), cmap="RdBu_r",
+                            alpha=0.8)
+        ax.contour(gx, gy, s, levels=[0.0], colors="black", linewidths=1.2)
+        ax.contour(gx, gy, s, levels=[-hinge, hinge], colors="black", linewidths=0.8,
+                   linestyles="--")
+        label = ("score of class 1 (decision function)" if out.ndim == 1
+                 else "score difference s1 - s0")
+        fig.colorbar(shade, ax=ax, label=label,
+                     ticks=mpl.ticker.MaxNLocator(nbins=8, symmetric=True))
+        point_colors = mpl.colormaps["RdBu_r"](np.where(y == 1, 0.95, 0.05))
+    elif n_scores == 2:
+        p1 = _probabilities(out, output)[:, 1].reshape(gx.shape)
         shade = ax.contourf(gx, gy, p1, levels=np.linspace(0, 1, 21), cmap="RdBu_r", alpha=0.8)
         ax.contour(gx, gy, p1, levels=[0.5], colors="black", linewidths=1.2)
         fig.colorbar(shade, ax=ax, label="P(class 1)", ticks=[0, 0.25, 0.5, 0.75, 1])
         point_colors = mpl.colormaps["RdBu_r"](np.where(y == 1, 0.95, 0.05))
     else:
         palette = mpl.colormaps["tab10"](np.arange(n_classes) % 10)[:, :3]
-        best = probs.argmax(axis=1)
-        # confidence 0 at the uniform distribution, 1 when one class takes it all
-        conf = (probs.max(axis=1) - 1 / probs.shape[1]) / (1 - 1 / probs.shape[1])
+        if output == "scores":
+            best = out.argmax(axis=1)
+            # confidence: how far the best score leads the second, 1 beyond the margin
+            ranked = np.sort(out, axis=1)
+            conf = np.clip((ranked[:, -1] - ranked[:, -2]) / hinge, 0.0, 1.0)
+        else:
+            probs = _probabilities(out, output)
+            best = probs.argmax(axis=1)
+            # confidence 0 at the uniform distribution, 1 when one class takes it all
+            conf = (probs.max(axis=1) - 1 / probs.shape[1]) / (1 - 1 / probs.shape[1])
         rgb = 1 - conf[:, None] * (1 - palette[best])
         ax.imshow(rgb.reshape(*gx.shape, 3), origin="lower", extent=extent, aspect="auto",
                   interpolation="bilinear")
@@ -171,7 +217,8 @@ def plot_decision_boundary(model, X, y, *, output: str = "logits", resolution: i
     ax.set_ylim(extent[2], extent[3])
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.set_title(title or "Decision regions (pale: the model hesitates)")
+    ax.set_title(title or ("Decision regions (pale: inside the margin)" if output == "scores"
+                           else "Decision regions (pale: the model hesitates)"))
     return _finish(fig, path)
 
 
@@ -218,6 +265,8 @@ def plot_history(history, *, metrics=None, title: str | None = None, figsize=(10
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['loss', 'accuracy']
     """
+    from matplotlib.ticker import MaxNLocator
+
     data = _history_dict(history)
     epochs = data.pop("epoch", None)
     panels: dict[str, list] = {}
@@ -262,6 +311,7 @@ def plot_history(history, *, metrics=None, title: str | None = None, figsize=(10
             ax.plot(x, series, styles[split], marker="o" if series.size <= 30 else None,
                     markersize=3, label=split)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

@@ -92,7 +92,8 @@ class CrossEntropy:
             denom = wy.sum()
         ctx.target, ctx.wy, ctx.eps, ctx.reduction, ctx.denom = target, wy, eps, reduction, denom
         if reduction == "mean":
-            return np.asarray(losses.sum() / denom, dtype=logits.dtype)
+            with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: NaN, as PyTorch
+                return np.asarray(losses.sum() / denom, dtype=logits.dtype)
         if reduction == "sum":
             return np.asarray(losses.sum(), dtype=logits.dtype)
         return losses.astype(logits.dtype, copy=False)
@@ -111,7 +112,8 @@ class CrossEntropy:
             if eps:
                 grad += (eps / c) * (ctx.w_all.sum() * p - ctx.w_all) * ctx.keep[:, None]
         if ctx.reduction == "mean":
-            grad *= g / ctx.denom
+            with np.errstate(invalid="ignore", divide="ignore"):
+                grad *= g / ctx.denom
         elif ctx.reduction == "sum":
             grad *= g
         else:

@@ -43,7 +43,7 @@ def lab_out(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def run_quick(lab_out):
     """``run_quick(name, **kw)`` runs lab ``name`` with ``quick=True, seed=0`` once per
-    session and returns a :class:`LabRun`."""
+    session and returns a :class:`LabRun`; a quick run must take under 30 seconds."""
     from reseau.labs import run_lab
 
     cache: dict = {}
@@ -51,7 +51,11 @@ def run_quick(lab_out):
     def run(name: str, **kw) -> LabRun:
         key = (name, tuple(sorted(kw.items())))
         if key not in cache:
-            cache[key] = LabRun(run_lab(name, lab_out, quick=True, seed=0, **kw))
+            lab = LabRun(run_lab(name, lab_out, quick=True, seed=0, **kw))
+            assert lab.results["quick"] is True
+            seconds = lab.results["seconds"]
+            assert seconds < 30, f"{name} --quick took {seconds:.1f} s (the budget is 30 s)"
+            cache[key] = lab
         return cache[key]
 
     return run

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reseau.labs.report import pct, sci
+from reseau.labs.report import fmt, pct, sci
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +38,16 @@ def test_learning_rates(lab):
     # the smallest step is far from converged: its loss stays near log 2 = 0.69
     assert rows[0.001]["train_loss"] > rows[0.1]["train_loss"] + 0.1
     assert rows[0.1]["train_acc"] > 0.7
+
+
+def test_learning_rate_table_states_the_numbers(lab):
+    md = lab.markdown
+    rows = lab.results["learning_rates"]
+    for r in rows:
+        assert (f"| {fmt(r['lr'])} | {r['epochs']} | {pct(r['train_acc'])} | "
+                f"{pct(r['test_acc'])} | {fmt(r['train_loss'])} |") in md
+    best = max(rows, key=lambda r: r["test_acc"])
+    if best["lr"] == 0.1:  # the sentence says so rather than comparing 0.1 with itself
+        assert f"which keeps the best test accuracy ({pct(best['test_acc'])})" in md
+    else:
+        assert f"{pct(best['test_acc'])} (η = {best['lr']})" in md

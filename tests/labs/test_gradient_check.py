@@ -38,6 +38,8 @@ def test_error_against_eps(lab):
     # too small an eps is dominated by rounding: the error climbs again
     assert f64[-1] > 100 * f64.min() and f32[-1] > 100 * f32.min()
     assert len(eps) == len(f32) == len(f64)
+    for e, a, b in zip(eps, f32, f64):  # the table of the report, row by row
+        assert f"| {fmt(e)} | {sci(a)} | {sci(b)} |" in lab.markdown
 
 
 def test_planted_bug_is_found_and_located(lab):

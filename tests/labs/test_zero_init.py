@@ -42,4 +42,7 @@ def test_report_states_the_numbers(lab):
     assert "| sigmoid, zeros | 0 (identical) |" in md
     assert fmt(net["sigmoid, zeros + dropout 0.5"]["spread"]) in md
     assert pct(net["tanh, random"]["test_acc"]) in md
+    dropout = net["sigmoid, zeros + dropout 0.5"]
+    assert "as seed 000 question 3(c) says; " in " ".join(md.split())
+    assert pct(dropout["test_acc"]) in md
     lab.check_images()

@@ -1,4 +1,4 @@
-"""Lab ``learning-rate`` (seed 003): the step size η over seven decades. Too small is
+"""Lab ``learning-rate`` (seed 003): the step size η from 1e-4 to 100. Too small is
 slow, too large diverges; then a decaying η (step and polynomial decay), the good
 practice the seed recommends ("reach the target region fast, then gain precision").
 """
@@ -38,7 +38,7 @@ def _start(config: LabConfig, hidden: int):
 
 
 @register("learning-rate", "The learning rate",
-          "A sweep of the learning rate over seven decades: too small is slow, too large "
+          "A sweep of the learning rate from 1e-4 to 100: too small is slow, too large "
           "diverges; then step and polynomial decay.", "seed 003")
 def run(report: Report, config: LabConfig) -> None:
     n, epochs = (300, 30) if config.quick else (800, 150)

@@ -140,7 +140,8 @@ def run(report: Report, config: LabConfig) -> None:
     dz, rz = results["sigmoid, zeros + dropout 0.5"], results["sigmoid, random"]
     learns = (f"the network learns ({pct(dz['test_acc'])} against {pct(sz['test_acc'])})"
               if dz["test_acc"] > sz["test_acc"] + 0.1 else
-              f"yet after {epochs} epochs the network is still at {pct(dz['test_acc'])}")
+              f"yet after {epochs} epochs the network is still at {pct(dz['test_acc'])} "
+              f"(against {pct(sz['test_acc'])} without dropout)")
     report.text(f"""
         - **Sigmoid from zeros**: the hidden weights do move (largest
           {fmt(sz['hidden_norm'])}) but every row stays equal to the others
@@ -153,8 +154,8 @@ def run(report: Report, config: LabConfig) -> None:
           {fmt(tz['hidden_norm'])} and {fmt(tz['output_norm'])}): only the output bias learns
           ({pct(tz['test_acc'])}).
         - **Dropout from zeros**: each batch silences different units, so their
-          gradients differ and the rows separate (spread {fmt(dz['spread'])}): {learns},
-          as seed 000 question 3(c) says.
+          gradients differ and the rows separate (spread {fmt(dz['spread'])}), as seed
+          000 question 3(c) says; {learns}.
         - **Random initialisation**: {pct(rz['test_acc'])} with sigmoid,
           {pct(results['tanh, random']['test_acc'])} with tanh.""")
     _trajectories(report, records, epochs)

@@ -83,6 +83,8 @@ def test_run_folder_holds_table_model_and_summary(issue_run, capsys):
     info = io.read_info(folder / "model.npz")
     assert info["config"]["hidden"] == [int(table[0]["hidden"])]
     assert info["config"]["lr"] == float(table[0]["lr"])
+    # the dev split is asked for as such; the search does not stop early
+    assert info["config"]["dev_split"] is True and info["config"]["early_stopping"] == 0
     assert main(["evaluate", str(folder / "model.npz"), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["accuracy"] == pytest.approx(summary["test_score"])

@@ -2,9 +2,11 @@
 models, and the guarantees of the module docstring (plain arrays, reproducibility,
 batch-independent predictions, partial_fit, warm_start, early stopping).
 
-scikit-learn's checks: all pass. parametrize_with_checks skips, by itself, the checks
-with pandas input when pandas is not installed, and the array-API checks unless
-SCIPY_ARRAY_API=1 is set; none is skipped or marked as an expected failure here.
+scikit-learn's checks: all pass, for the four estimators. parametrize_with_checks
+skips, by itself, check_classifier_data_not_an_array / check_regressor_data_not_an_array
+(pandas input) when pandas is not installed, and check_array_api_input unless
+SCIPY_ARRAY_API=1 is set (it passes then); none is skipped or marked as an expected
+failure here.
 """
 
 import copy
@@ -286,6 +288,8 @@ def test_early_stopping_keeps_the_best_epoch(three_class):
                                  max_iter=300, random_state=0).fit, X, y)
     scores = model.validation_scores_
     assert len(scores) == model.n_iter_ < 300
+    # validation_fraction=0.2 of 150 samples held out: each epoch trains on 120
+    assert model.t_ == 120 * model.n_iter_
     assert model.best_validation_score_ == max(scores) > 0.9
     assert model.score(X, y) > 0.9
 

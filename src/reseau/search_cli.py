@@ -163,10 +163,9 @@ def run(args, out=None) -> int:
                           f"{given['jobs']!r}") from None
     if jobs == 0 or jobs < -1:
         raise ConfigError(f"--jobs must be >= 1, or -1 for one per core; got {jobs}")
-    # prepare() holds a validation (dev) split out only when early stopping asks for one;
-    # the search always needs it. reseau evaluate re-creates the split from the same
-    # settings, hence the stored early_stopping=1 (training does not stop early).
-    settings = {**settings, "early_stopping": 1}
+    # dev_split: prepare() holds out val_size as the dev set; stored with the model, it
+    # lets reseau evaluate re-create the same train / dev / test split
+    settings = {**settings, "dev_split": True}
     data = E.prepare(settings)
     settings["loss"] = data.loss  # 'auto' resolved from the targets
     build = functools.partial(Candidate, settings, data.X_train.shape[1], E.n_outputs(data),

@@ -169,6 +169,29 @@ def test_callers_generator_is_left_alone(splits):
     assert default_generator().bit_generator.state == state
 
 
+class _Constant:
+    """A model whose score is given: to test the ordering of the table without training."""
+
+    def __init__(self, value, tag):
+        self.value = value
+
+    def fit(self, X, y):
+        return self
+
+    def score(self, X, y):
+        return self.value
+
+
+def test_ties_keep_the_grid_order_and_nan_scores_come_last(splits):
+    train, dev, _ = splits
+    grid = [{"value": [0.5], "tag": ["first"]}, {"value": [float("nan")], "tag": ["nan"]},
+            {"value": [0.9], "tag": ["best"]}, {"value": [0.5], "tag": ["second"]}]
+    result = grid_search(_Constant, grid, train, dev, n_jobs=1)
+    assert [r["tag"] for r in result.table] == ["best", "first", "second", "nan"]
+    assert result.best_params == {"value": 0.9, "tag": "best"} and result.best_score == 0.9
+    assert str(result).splitlines()[-1].split()[2:4] == ["nan", "nan"]
+
+
 def test_expand_grid_order_and_lists_of_grids():
     assert expand_grid({"a": [1, 2], "b": ["x", "y"]}) == [
         {"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}, {"a": 2, "b": "y"}]

@@ -30,10 +30,14 @@ What the estimators guarantee:
   is evaluated in eval mode, row by row independent, in float64.
 
 scikit-learn's estimator checks (``sklearn.utils.estimator_checks
-.parametrize_with_checks``) all pass; tests/test_sklearn.py runs them. None is skipped
-or marked as an expected failure by reseau; scikit-learn itself skips the checks with
-pandas input when pandas is not installed, and the array-API checks unless the
-environment variable ``SCIPY_ARRAY_API=1`` is set.
+.parametrize_with_checks``) all pass; tests/test_sklearn.py runs them on the four
+estimators. None is skipped or marked as an expected failure by reseau; scikit-learn
+itself skips two checks per estimator when their dependency is missing:
+
+* ``check_classifier_data_not_an_array`` / ``check_regressor_data_not_an_array``:
+  pandas input, skipped when pandas is not installed;
+* ``check_array_api_input``: skipped unless the environment variable
+  ``SCIPY_ARRAY_API=1`` is set (with it, the check passes).
 
 Differences with scikit-learn: no L-BFGS solver; SGD uses a constant learning rate
 (no 'invscaling'/'adaptive' schedule); no ``sample_weight``; a classifier predicts one

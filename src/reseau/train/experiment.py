@@ -101,7 +101,8 @@ def _task_and_loss(loss: str, y: np.ndarray) -> tuple[str, str]:
 
 def prepare(settings: dict) -> Data:
     """Load, split (stratified for classes) and standardise the data of ``settings``;
-    a validation set is carved out when early stopping or a plateau schedule needs one."""
+    a validation set is carved out when early stopping or a plateau schedule needs one,
+    or when ``settings["dev_split"]`` is true (``reseau search`` chooses on it)."""
     from ..data import train_val_test_split
 
     X, y, features, official_test = load_data(settings)
@@ -116,7 +117,8 @@ def prepare(settings: dict) -> Data:
         if loss == "bce" and len(classes) != 2:
             raise ConfigError(f"--loss bce is for two classes, but the target has "
                               f"{len(classes)}; use --loss cross-entropy")
-    needs_val = settings["early_stopping"] > 0 or settings["schedule"].startswith("plateau")
+    needs_val = (settings.get("dev_split", False) or settings["early_stopping"] > 0
+                 or settings["schedule"].startswith("plateau"))
     val = settings["val_size"] if needs_val else 0.0
     test = 0.0 if official_test is not None else settings["test_size"]
     if val + test >= 1:

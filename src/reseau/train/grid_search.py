@@ -43,7 +43,8 @@ class GridSearchResult:
     ----------
     table : list of dict
         One row per configuration, best dev score first (ties keep the grid's order;
-        failed or diverged configurations, scored NaN, come last): the parameters, then
+        configurations whose dev score is NaN, e.g. diverged ones, come last; one whose
+        training raises stops the search): the parameters, then
         ``dev_score``, ``train_score`` and ``fit_time`` (seconds of ``build`` + fit).
     params : list of str
         The parameter names, in the order of the grid (the first columns of the table).

@@ -93,15 +93,15 @@ def run(report: Report, config: LabConfig) -> None:
         {net['seconds'] / rbf['seconds']:.0f} times longer than the gaussian SVM.""")
     cells = []
     for name, model in fitted.items():
-        scorer = model if name == mlp_name else (lambda m: lambda t: m.decision_function(
-            np.asarray(t.data, dtype=np.float64)))(model)
-        fig = plot_decision_boundary(scorer, Xt, yt, title=name, figsize=(4.2, 3.6))
+        # scikit-learn's SVMs are read through their decision_function: scores, with
+        # the margins drawn; the network through its probabilities
+        fig = plot_decision_boundary(model, Xt, yt, title=name, figsize=(4.2, 3.6))
         cells.append((name, report.save_figure_file(fig, "boundary_" + _slug(name))))
     report.images(cells, columns=3)
     report.text("*Decision regions on the test set. For the SVMs the shading is the "
-                "sigmoid of the decision function: the boundary is hard, a single "
-                "transformation of x1 and x2; the network's has a transition zone "
-                "(seed 003's note).*")
+                "score of the decision function, the boundary its zero and the dashed "
+                "lines the margins at +-1; for the network it is the probability of "
+                "class 1, with its transition zone (seed 003's note).*")
 
     sweep = _sweep_c(report, config, X, y, Xv, yv, Xt, yt)
     report.results.update(models=results, c_sweep=sweep)

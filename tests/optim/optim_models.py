@@ -3,7 +3,9 @@ PyTorch: the oracle for the optimizer trajectories.
 
 The model is ``logits = relu(x W1^T + b1) W2^T + b2`` on 16 examples of 5 features and
 3 classes; the loss is the cross-entropy (or the MSE against one-hot targets). A fifth
-parameter, ``unused``, never gets a gradient: optimizers must skip it.
+parameter, ``unused``, never gets a gradient: optimizers must skip it. The same network
+is also built from nn modules (``build_net``), with a frozen bias and an unused layer.
+Every reseau run checks that each step updated the parameter arrays in place.
 """
 
 from __future__ import annotations
@@ -63,11 +65,19 @@ def train_reseau(opt_name: str, options: dict, dtype, steps: int = 50, loss: str
     params = {n: reseau.tensor(a[n], requires_grad=True) for n in NAMES}
     X, y = reseau.tensor(a["X"]), reseau.tensor(a["y"])
     opt = getattr(reseau.optim, opt_name)(_groups(params, group_options), **options)
+    arrays = {n: p.data for n, p in params.items()}
     for _ in range(steps):
         opt.zero_grad()
         loss_reseau(params, X, y, loss).backward()
         opt.step()
+        assert_same_arrays(params, arrays)
     return {n: p.data.copy() for n, p in params.items()}
+
+
+def assert_same_arrays(params: dict, arrays: dict) -> None:
+    """The step updated each parameter's array in place (no new array per step)."""
+    for n, p in params.items():
+        assert p.data is arrays[n], f"{n}: the step replaced the parameter's array"
 
 
 def train_torch(torch, opt_name: str, options: dict, dtype, steps: int = 50,
@@ -85,3 +95,82 @@ def train_torch(torch, opt_name: str, options: dict, dtype, steps: int = 50,
 
 def tolerance(dtype) -> float:
     return 1e-5 if np.dtype(dtype) == np.float32 else 1e-10
+
+
+# ------------------------------------------------------------------ with nn modules
+def build_net(nn, dtype):
+    """The same MLP as nn modules, ``Linear(5, 8) -> ReLU -> Linear(8, 3)``, plus a
+    layer ``unused`` that the forward pass never calls; the bias of the first layer is
+    frozen (``requires_grad_(False)``). Neither gets a gradient, so neither may move.
+    ``nn`` is ``reseau.nn`` or ``torch.nn``."""
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(5, 8, dtype=dtype), nn.ReLU(),
+                                      nn.Linear(8, 3, dtype=dtype))
+            self.unused = nn.Linear(2, 2, dtype=dtype)
+
+        def forward(self, x):
+            return self.body(x)
+
+    return Net()
+
+
+def module_arrays(a: dict) -> dict[str, np.ndarray]:
+    """The initial arrays under the names of ``build_net(...).named_parameters()``."""
+    return {"body.0.weight": a["W1"], "body.0.bias": a["b1"], "body.2.weight": a["W2"],
+            "body.2.bias": a["b2"], "unused.weight": a["unused"],
+            "unused.bias": np.ascontiguousarray(a["unused"][0])}
+
+
+def _module_groups(model, group_options):
+    if group_options is None:
+        return model.parameters()
+    first, second = group_options
+    return [dict(params=list(model.body[0].parameters()) + list(model.unused.parameters()),
+                 **first),
+            dict(params=model.body[2].parameters(), **second)]
+
+
+def train_reseau_module(opt_name: str, options: dict, dtype, steps: int = 50,
+                        group_options=None, seed: int = 0) -> dict[str, np.ndarray]:
+    """``train_reseau`` with ``reseau.nn`` modules and ``nn.CrossEntropyLoss``; returns
+    the parameters under their ``named_parameters`` names."""
+    a = initial_arrays(dtype, seed)
+    model = build_net(reseau.nn, dtype)
+    start = module_arrays(a)
+    with reseau.no_grad():
+        for name, p in model.named_parameters():
+            p.data[...] = start[name]
+    model.body[0].bias.requires_grad_(False)
+    X, y = reseau.tensor(a["X"]), reseau.tensor(a["y"])
+    loss_fn = reseau.nn.CrossEntropyLoss()
+    opt = getattr(reseau.optim, opt_name)(_module_groups(model, group_options), **options)
+    params = dict(model.named_parameters())
+    arrays = {n: p.data for n, p in params.items()}
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_fn(model(X), y).backward()
+        opt.step()
+        assert_same_arrays(params, arrays)
+    return {n: p.data.copy() for n, p in params.items()}
+
+
+def train_torch_module(torch, opt_name: str, options: dict, dtype, steps: int = 50,
+                       group_options=None, seed: int = 0) -> dict[str, np.ndarray]:
+    a = initial_arrays(dtype, seed)
+    model = build_net(torch.nn, torch.from_numpy(a["X"]).dtype)
+    start = module_arrays(a)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.from_numpy(start[name]))
+    model.body[0].bias.requires_grad_(False)
+    X, y = torch.tensor(a["X"]), torch.tensor(a["y"])
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = getattr(torch.optim, opt_name)(_module_groups(model, group_options), **options)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_fn(model(X), y).backward()
+        opt.step()
+    return {n: p.detach().numpy().copy() for n, p in model.named_parameters()}

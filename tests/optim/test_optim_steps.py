@@ -224,14 +224,51 @@ def test_zero_grad_sets_to_none_or_zero():
     assert w.tolist() == [3.0, 1.0]
 
 
-def test_a_graph_that_saved_a_parameter_sees_the_in_place_step():
+@pytest.mark.parametrize("name,options,keys", OPTIMIZERS + [
+    ("SGD", dict(lr=0.1, weight_decay=0.1, maximize=True), set()),  # not the fast path
+])
+def test_a_graph_that_saved_a_parameter_sees_the_in_place_step(name, options, keys):
     w = reseau.tensor([1.0, 2.0], requires_grad=True)
-    opt = reseau.optim.SGD([w], lr=0.1)
+    opt = getattr(reseau.optim, name)([w], **options)
     (w * w).sum().backward()
     stale = (w * w).sum()  # saves w for its backward
+    version = w._version
     opt.step()
+    assert w._version > version  # the version counter saw the in-place update
     with pytest.raises(RuntimeError, match="in place"):
         stale.backward()
+
+
+@pytest.mark.parametrize("options", [
+    dict(lr=0.1),  # plain gradient descent (the fast path)
+    dict(lr=0.1, weight_decay=0.1),
+    dict(lr=0.1, maximize=True, dampening=0.5),
+])
+def test_sgd_without_momentum_keeps_no_state_like_pytorch(options):
+    torch = pytest.importorskip("torch")
+    w = reseau.tensor([1.0, -2.0], requires_grad=True)
+    tw = torch.tensor([1.0, -2.0], requires_grad=True)
+    opt = reseau.optim.SGD([w], **options)
+    topt = torch.optim.SGD([tw], **options)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+        topt.zero_grad()
+        (tw * tw).sum().backward()
+        topt.step()
+    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-6)
+    assert len(opt.state) == 0
+    assert opt.state_dict()["state"] == topt.state_dict()["state"] == {}
+    # a run resumed from that state_dict continues like the uninterrupted one
+    v = reseau.tensor(w.data.copy(), requires_grad=True)
+    resumed = reseau.optim.SGD([v], lr=1.0)
+    resumed.load_state_dict(opt.state_dict())
+    for p, o in ((w, opt), (v, resumed)):
+        o.zero_grad()
+        (p * p).sum().backward()
+        o.step()
+    np.testing.assert_array_equal(v.data, w.data)
 
 
 def test_adagrad_uses_the_groups_initial_accumulator_value():

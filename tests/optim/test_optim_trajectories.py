@@ -1,6 +1,7 @@
 """Every optimizer, with every combination of its options, follows PyTorch's trajectory:
 50 steps of the same MLP from the same weights end at the same parameters (1e-5 in
-float32, 1e-10 in float64)."""
+float32, 1e-10 in float64), with raw tensors and with nn modules. Every step updates
+the parameter arrays in place (checked at each step by the helpers of optim_models)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import itertools
 import numpy as np
 import pytest
 
-from optim_models import initial_arrays, tolerance, train_reseau, train_torch
+from optim_models import (initial_arrays, module_arrays, tolerance, train_reseau,
+                          train_reseau_module, train_torch, train_torch_module)
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.optim
@@ -80,6 +82,22 @@ def test_50_steps_match_pytorch(case, dtype):
     np.testing.assert_array_equal(ours["unused"], start["unused"])
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_50_steps_with_nn_modules_match_pytorch(case, dtype):
+    # nn.Linear layers in nn.Sequential, model.parameters() (a generator), a frozen bias
+    # and a layer the forward pass never calls
+    name, options = case
+    ours = train_reseau_module(name, options, dtype)
+    theirs = train_torch_module(torch, name, options, dtype)
+    assert list(ours) == list(theirs)  # the same named_parameters, in the same order
+    assert_same_params(ours, theirs, dtype)
+    start = module_arrays(initial_arrays(dtype))
+    assert not np.allclose(ours["body.0.weight"], start["body.0.weight"])
+    for frozen in ("body.0.bias", "unused.weight", "unused.bias"):
+        np.testing.assert_array_equal(ours[frozen], start[frozen], err_msg=frozen)
+
+
 GROUP_CASES = [
     ("SGD", dict(lr=0.1, momentum=0.9), ({}, dict(lr=0.02, nesterov=True, weight_decay=0.1))),
     ("Adam", dict(lr=0.01), (dict(amsgrad=True), dict(lr=0.003, weight_decay=0.1))),
@@ -98,4 +116,12 @@ GROUP_CASES = [
 def test_parameter_groups_with_their_own_options_and_mse_loss(name, defaults, groups, dtype):
     ours = train_reseau(name, defaults, dtype, loss="mse", group_options=groups)
     theirs = train_torch(torch, name, defaults, dtype, loss="mse", group_options=groups)
+    assert_same_params(ours, theirs, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("name,defaults,groups", GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
+def test_parameter_groups_of_nn_modules(name, defaults, groups, dtype):
+    ours = train_reseau_module(name, defaults, dtype, group_options=groups)
+    theirs = train_torch_module(torch, name, defaults, dtype, group_options=groups)
     assert_same_params(ours, theirs, dtype)

@@ -7,6 +7,8 @@ import pytest
 import reseau
 
 CASES = [
+    ("SGD", dict(lr=0.1)),  # plain gradient descent: the fast path of SGD
+    ("SGD", dict(lr=0.1, weight_decay=0.01, maximize=True)),
     ("SGD", dict(lr=0.1, momentum=0.9)),
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
     ("Adam", dict(lr=0.1)),
@@ -24,12 +26,26 @@ def test_scalar_parameter_matches_pytorch(name, options):
     q = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
     ours = getattr(reseau.optim, name)([p], **options)
     theirs = getattr(torch.optim, name)([q], **options)
+    array = p.data
     for _ in range(5):
         ours.zero_grad()
         (p * p * p).backward()  # d/dp p^3 = 3 p^2
+        version = p._version
         ours.step()
+        assert p.data is array and p._version == version + 1  # in place, and seen
         theirs.zero_grad()
         (q * q * q).backward()
         theirs.step()
     assert p.data.shape == () and type(p.data) is np.ndarray
     np.testing.assert_allclose(p.item(), q.item(), rtol=1e-12)
+    # the state has PyTorch's entries (none for SGD without momentum), 0-d arrays too
+    ours_state, theirs_state = ours.state_dict()["state"], theirs.state_dict()["state"]
+    assert set(ours_state) == set(theirs_state)
+    for i, entry in theirs_state.items():
+        assert set(ours_state[i]) == set(entry)
+        for key, value in entry.items():
+            np.testing.assert_allclose(np.asarray(getattr(ours_state[i][key], "data",
+                                                          ours_state[i][key])),
+                                       np.asarray(value), rtol=1e-12)
+            if key != "step":
+                assert ours_state[i][key].shape == ()

@@ -77,14 +77,15 @@ class SGD(Optimizer):
                     p._version += 1
             return
         hyper = dict(
-            lr=float(group["lr"]), weight_decay=float(group["weight_decay"]),
-            momentum=float(group["momentum"]), dampening=float(group["dampening"]),
+            lr=lr, weight_decay=float(group["weight_decay"]),
+            momentum=momentum, dampening=float(group["dampening"]),
             nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]),
         )
         for p in self._params_with_grad(group):
-            state = self.state[p]
-            buf = state.get("momentum_buffer")
+            # without momentum there is no state: none is created (PyTorch's state_dict
+            # then has no entry for the parameter either)
+            buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
             new_buf = F.sgd(p.data, p.grad.data, None if buf is None else buf.data, **hyper)
             if buf is None and new_buf is not None:
-                state["momentum_buffer"] = Tensor._make(new_buf)
+                self.state[p]["momentum_buffer"] = Tensor._make(new_buf)
             p._version += 1  # the array changed in place: a saved graph would be stale

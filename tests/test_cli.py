@@ -159,7 +159,11 @@ def test_config_file_and_command_line_and_the_saved_config_reruns(tmp_path, caps
     (["train", "--batch-size", "half"], "batch-size must be a whole number >= 1 or 'full'"),
     (["train", "--hidden", "64,x"], "hidden must list layer sizes"),
     (["train", "--data", "cirles"], "Did you mean 'circles'"),
-    (["train", "--schedule", "step:a"], "schedule argument must be a number"),
+    (["train", "--schedule", "step:a"], "schedule step's EVERY must be a whole number"),
+    (["train", "--schedule", "step:2:a"], "schedule argument must be a number, got 'a'"),
+    (["train", "--schedule", "step:1:2:3"], "takes at most 2 ':' argument(s), got "
+                                            "'step:1:2:3' (see 'reseau train --help')"),
+    (["train", "--data", "moons", "--target", "y"], "--target applies to a CSV file"),
     (["train", "--data", "nofile.csv"], "--target COLUMN"),
     (["train", "--bogus"], "reseau train: error: unrecognized arguments: --bogus"),
     (["train", "--momentum", "0.9", "--optimizer", "adam", "--epochs", "1"],
@@ -244,6 +248,7 @@ def test_console_script_and_ctrl_c_saves_what_was_trained(tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Interrupted (Ctrl-C)" in err and "Traceback" not in err
+    assert "batch/s" not in err and "epoch 1/" not in err   # not a terminal: no progress bar
     metrics = json.loads((tmp_path / "c" / "metrics.json").read_text())
     assert metrics["stop_reason"] == "interrupted" and metrics["epochs_run"] >= 4
     model = io.load(tmp_path / "c" / "model.npz")
@@ -266,4 +271,229 @@ def test_images_and_schedules(tmp_path, capsys):
     config = io.read_info(tmp_path / "d" / "model.npz")["config"]
     assert config["preprocessing"]["x_mean"] is None          # pixels are not standardised
     metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
-    assert metrics["classes"] == list(range(10)) and metrics["test"]["accuracy"] > 0.5    # chance: 0.1
+    assert metrics["classes"] == list(range(10))
+    assert metrics["test"]["accuracy"] > 0.5                      # chance: 0.1
+
+
+# ----------------------------------------------------------------- every option of section 4
+def metrics_of(folder):
+    return json.loads((Path(folder) / "metrics.json").read_text())
+
+
+def history_of(folder, column):
+    with open(Path(folder) / "history.csv") as f:
+        return [float(r[column]) for r in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize("name, n_classes", [("moons", 2), ("xor", 2), ("spiral", 3),
+                                             ("blobs", 3)])
+def test_each_generated_set_with_samples_noise_and_test_size(name, n_classes, tmp_path,
+                                                             capsys):
+    from reseau.data import blobs, spiral, xor
+    from reseau.train import config, experiment
+
+    out = tmp_path / name
+    status, _, err = run(capsys, "train", "--data", name, "--samples", "200", "--noise", "0.05",
+                         "--test-size", "0.1", "--epochs", "3", "--seed", "2", "--out", str(out),
+                         "--log-every", "0", "--no-standardize")
+    assert status == 0, err
+    metrics = metrics_of(out)
+    assert metrics["classes"] == list(range(n_classes))
+    assert np.asarray(metrics["confusion_matrix_test"]).sum() == 20     # 10% of 200
+    model = io.load(out / "model.npz")
+    assert model.sizes == [2, 4, n_classes]
+    assert io.read_info(out / "model.npz")["config"]["preprocessing"]["x_mean"] is None
+    # the data is the generator's draw with these samples, noise and seed
+    settings = config.resolve({"data": name, "samples": "200", "noise": "0.05", "seed": "2"})
+    X, y, features, _ = experiment.load_data(settings)
+    make = {"moons": moons, "xor": xor, "spiral": spiral, "blobs": blobs}[name]
+    X_ref, y_ref = make(200, noise=0.05, seed=2, as_tensor=False)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)
+    assert features == ["x1", "x2"]
+    # another seed: other data, scored whole
+    status, out_text, _ = run(capsys, "evaluate", str(out / "model.npz"), "--seed", "9",
+                              "--json")
+    assert status == 0 and json.loads(out_text)["samples"] == 200
+
+
+def write_tiny_mnist(folder, n_train=60, n_test=20):
+    """The four MNIST file names, gzip'd IDX files of random 28x28 images."""
+    import gzip
+    import struct
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    sets = {}
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        for kind, arr in (("images-idx3", images), ("labels-idx1", labels)):
+            header = bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+            (folder / f"{prefix}-{kind}-ubyte.gz").write_bytes(
+                gzip.compress(header + arr.tobytes()))
+        sets[prefix] = (images, labels)
+    return sets
+
+
+def test_mnist_from_data_dir_and_fashion_mnist_from_the_cache(tmp_path, capsys, monkeypatch):
+    write_tiny_mnist(tmp_path / "digits")
+    status, _, err = run(capsys, "train", "--data", "mnist", "--data-dir", str(tmp_path / "digits"),
+                         "--hidden", "8", "--activation", "relu", "--epochs", "2",
+                         "--batch-size", "full", "--out", str(tmp_path / "m"))
+    assert status == 0, err
+    metrics = metrics_of(tmp_path / "m")
+    assert np.asarray(metrics["confusion_matrix_test"]).sum() == 20     # MNIST's own test set
+    assert metrics["classes"] == list(range(10))
+    assert io.load(tmp_path / "m" / "model.npz").sizes == [784, 8, 10]
+    prep = io.read_info(tmp_path / "m" / "model.npz")["config"]["preprocessing"]
+    assert prep["x_mean"] is None                                       # pixels stay in [0, 1]
+    status, out, _ = run(capsys, "evaluate", str(tmp_path / "m" / "model.npz"), "--json")
+    assert status == 0 and json.loads(out)["samples"] == 20
+    # fashion-mnist from the cache folder ($RESEAU_DATA/fashion-mnist): no network
+    write_tiny_mnist(tmp_path / "cache" / "fashion-mnist", n_train=30, n_test=10)
+    monkeypatch.setenv("RESEAU_DATA", str(tmp_path / "cache"))
+    status, _, err = run(capsys, "train", "--data", "fashion-mnist", "--hidden", "none",
+                         "--epochs", "1", "--out", str(tmp_path / "f"), "--log-every", "0")
+    assert status == 0, err
+    assert np.asarray(metrics_of(tmp_path / "f")["confusion_matrix_test"]).sum() == 10
+    assert io.load(tmp_path / "f" / "model.npz").sizes == [784, 10]
+
+
+def test_optimizer_momentum_weight_decay_and_seed_are_those_of_the_python_recipe(tmp_path,
+                                                                                 capsys):
+    """The command trains exactly what the same settings give in Python."""
+    import reseau
+    from reseau import nn, optim
+    from reseau.train import config, experiment, fit
+
+    status, _, err = run(capsys, "train", "--optimizer", "sgd", "--momentum", "0.9",
+                         "--weight-decay", "0.001", "--lr", "0.05", "--epochs", "3",
+                         "--samples", "200", "--seed", "3", "--out", str(tmp_path / "a"),
+                         "--log-every", "0")
+    assert status == 0, err
+    settings = config.resolve({"samples": 200, "seed": 3})
+    reseau.manual_seed(3)
+    data = experiment.prepare(settings)
+    model = nn.MLP([2, 4, 2], activation="tanh")
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.001)
+    fit(model, nn.CrossEntropyLoss(), opt, (data.X_train, data.y_train),
+        (data.X_test, data.y_test), epochs=3, batch_size=10, log_every=None)
+    saved = io.load(tmp_path / "a" / "model.npz").state_dict()
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(saved[key], value)
+    # the options reach the optimizer's parameter groups
+    for argv, expected in [
+        ({"optimizer": "sgd", "momentum": "0.9", "weight_decay": "0.01"},
+         {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+        ({"optimizer": "rmsprop", "momentum": "0.5"}, {"lr": 0.01, "momentum": 0.5}),
+        ({"optimizer": "adamw"}, {"lr": 0.001, "weight_decay": 0.01}),
+        ({"optimizer": "adam", "lr": "0.02"}, {"lr": 0.02, "weight_decay": 0.0}),
+        ({"optimizer": "adagrad"}, {"lr": 0.01}),
+    ]:
+        group = experiment.build_optimizer(config.resolve(argv),
+                                           nn.Linear(2, 2).parameters()).param_groups[0]
+        assert {k: group[k] for k in expected} == expected, argv
+    # another seed: other data, other weights, another history
+    run(capsys, "train", "--epochs", "3", "--samples", "200", "--seed", "4", "--out",
+        str(tmp_path / "b"), "--log-every", "0")
+    assert history_of(tmp_path / "a", "loss") != history_of(tmp_path / "b", "loss")
+
+
+@pytest.mark.parametrize("loss, head", [("bce", "prob_"), ("hinge", "score_")])
+def test_classification_losses(loss, head, tmp_path, capsys):
+    from reseau import nn
+    from reseau.train import config, evaluate, experiment
+
+    out = tmp_path / loss
+    status, _, err = run(capsys, "train", "--loss", loss, "--samples", "200", "--epochs", "5",
+                         "--out", str(out), "--log-every", "0")
+    assert status == 0, err
+    model = io.load(out / "model.npz")
+    assert model.sizes[-1] == (1 if loss == "bce" else 2)      # bce: one logit
+    data = experiment.prepare(config.resolve({"samples": 200, "loss": loss}))
+    loss_fn = {"bce": nn.BCEWithLogitsLoss, "hinge": nn.MultiMarginLoss}[loss]()
+    expected = evaluate(model, loss_fn, (data.X_test, data.y_test))
+    assert metrics_of(out)["test"]["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    assert metrics_of(out)["test"]["accuracy"] == expected["accuracy"]
+    (tmp_path / "in.csv").write_text("x1,x2\n0,0\n0.9,0.1\n")
+    status, text, _ = run(capsys, "predict", str(out / "model.npz"), str(tmp_path / "in.csv"))
+    rows = list(csv.DictReader(text.splitlines()))
+    assert list(rows[0]) == ["prediction", f"{head}0", f"{head}1"] and len(rows) == 2
+    if loss == "bce":
+        assert all(float(r["prob_0"]) + float(r["prob_1"]) == pytest.approx(1, abs=1e-5)
+                   for r in rows)
+
+
+def test_regression_losses_mae_and_huber(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-1, 1, size=(120, 2))
+    y = 3 * X[:, 0] - X[:, 1] + 0.5
+    write_csv(tmp_path / "r.csv", X, [f"{v:.5f}" for v in y], ["u", "v"], target="t")
+    for loss in ("mae", "huber"):
+        status, _, err = run(capsys, "train", "--data", str(tmp_path / "r.csv"), "--target",
+                             "t", "--loss", loss, "--hidden", "none", "--epochs", "30",
+                             "--out", str(tmp_path / loss), "--log-every", "0")
+        assert status == 0, err
+        info = io.read_info(tmp_path / loss / "model.npz")["config"]["preprocessing"]
+        assert (info["task"], info["loss"]) == ("regression", loss)
+        assert metrics_of(tmp_path / loss)["test"]["r2"] > 0.99     # a linear target
+
+
+def test_every_schedule_writes_the_learning_rates_of_pytorch(tmp_path, capsys, monkeypatch):
+    torch = pytest.importorskip("torch")
+    from reseau.train import experiment
+    monkeypatch.setattr(experiment, "_plots", lambda *args: [])    # not needed here: faster
+    S = torch.optim.lr_scheduler
+
+    def torch_lrs(make, epochs=4, metric=None):
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        sched, lrs = make(opt), []
+        for t in range(epochs):
+            lrs.append(opt.param_groups[0]["lr"])
+            sched.step(*([] if metric is None else [metric[t]]))
+        return lrs
+
+    cases = {
+        "exponential:0.5": lambda o: S.ExponentialLR(o, gamma=0.5),
+        "cosine": lambda o: S.CosineAnnealingLR(o, T_max=4),
+        "poly:2": lambda o: S.PolynomialLR(o, total_iters=4, power=2.0),
+        "step": lambda o: S.StepLR(o, step_size=1, gamma=0.1),       # every 4 // 3 epochs
+    }
+    for spec, make in cases.items():
+        out = tmp_path / spec.replace(":", "_")
+        status, _, err = run(capsys, "train", "--schedule", spec, "--epochs", "4", "--samples",
+                             "100", "--out", str(out), "--log-every", "0")
+        assert status == 0, err
+        assert history_of(out, "lr") == pytest.approx(torch_lrs(make), rel=1e-12), spec
+    # plateau: a validation set is held out and its loss drives the rate
+    out = tmp_path / "plateau"
+    status, _, err = run(capsys, "train", "--schedule", "plateau:0:0.5", "--epochs", "6",
+                         "--lr", "5", "--samples", "100", "--out", str(out), "--log-every", "0")
+    assert status == 0, err
+    val_loss = history_of(out, "val_loss")
+    expected = torch_lrs(lambda o: S.ReduceLROnPlateau(o, patience=0, factor=0.5), 6, val_loss)
+    # the first lr is the optimizer's, the rest follow the validation losses
+    lrs = history_of(out, "lr")
+    assert lrs[0] == 5 and [v / 50 for v in lrs] == pytest.approx(expected, rel=1e-12)
+    assert min(lrs) < 5                                  # lr 5 is too high: it was cut
+    assert "val" in metrics_of(out)
+
+
+def test_a_killed_run_keeps_its_last_good_checkpoint(tmp_path):
+    exe = Path(sys.executable).parent / "reseau"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "reseau.cli"]
+    proc = subprocess.Popen(cmd + ["train", "--epochs", "100000", "--log-every", "1",
+                                   "--out", str(tmp_path / "k")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for line in proc.stdout:          # the checkpoint is written before the log line
+        if line.startswith("Iter 2:"):
+            break
+    proc.kill()                       # no chance to clean up: SIGKILL, as a crash
+    proc.communicate(timeout=60)
+    info = io.read_info(tmp_path / "k" / "model.npz")
+    assert info["metadata"]["epoch"] >= 0 and info["config"]["epochs"] == 100000
+    model = io.load(tmp_path / "k" / "model.npz")
+    assert model.sizes == [2, 4, 2]
+    assert all(np.all(np.isfinite(p.data)) for p in model.parameters())

@@ -155,8 +155,10 @@ def test_bad_arguments_say_what_to_do():
         fit(model, nn.CrossEntropyLoss(), opt, 42)
 
 
-def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
+def test_progress_bar_only_when_asked_or_on_a_terminal(capsys, monkeypatch):
     pytest.importorskip("tqdm")
+    from reseau.train import progress
+
     train, _ = circle_sets(40)
     model = net()
     opt = optim.SGD(model.parameters(), lr=0.1)
@@ -164,4 +166,8 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(capsys):
     assert capsys.readouterr().err == ""          # not a terminal: quiet
     fit(model, nn.CrossEntropyLoss(), opt, train, epochs=2, batch_size=10, log_every=None,
         progress=True)
+    assert "epoch 2/2" in capsys.readouterr().err
+    # by default the bar follows whether standard error is a terminal
+    monkeypatch.setattr(progress, "_isatty", lambda stream: True)
+    fit(model, nn.CrossEntropyLoss(), opt, train, epochs=2, batch_size=10, log_every=None)
     assert "epoch 2/2" in capsys.readouterr().err

@@ -112,9 +112,13 @@ def _schedule(value):
     most = {"none": 0, "cosine": 0, "exponential": 1, "poly": 1, "step": 2, "plateau": 2}[name]
     if len(args) > most:
         raise ConfigError(f"schedule {name!r} takes at most {most} ':' argument(s), got "
-                          f"{value!r}; see reseau train --help")
-    for a in args:
-        _float("schedule argument", a, low=0, open_low=True)
+                          f"{value!r}")
+    for k, a in enumerate(args):
+        if k == 0 and name in ("step", "plateau"):  # a number of epochs
+            _int(f"schedule {name}'s {'EVERY' if name == 'step' else 'PATIENCE'}", a,
+                 low=1 if name == "step" else 0)
+        else:
+            _float("schedule argument", a, low=0, open_low=True)
     return value.strip().lower()
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, to_toml
+from .config import DATASETS, ConfigError, to_toml
 
 __all__ = ["Data", "load_data", "prepare", "build_model", "build_loss", "build_optimizer",
            "build_scheduler", "run", "new_run_dir", "PREDICT_KEYS"]
@@ -105,6 +105,9 @@ def prepare(settings: dict) -> Data:
     or when ``settings["dev_split"]`` is true (``reseau search`` chooses on it)."""
     from ..data import train_val_test_split
 
+    if settings["target"] is not None and settings["data"] in DATASETS:
+        raise ConfigError(f"--target applies to a CSV file; {settings['data']} has its own "
+                          "labels: leave --target out")
     X, y, features, official_test = load_data(settings)
     task, loss = _task_and_loss(settings["loss"], y)
     X = X.reshape(len(X), -1).astype(np.float32)
@@ -178,7 +181,8 @@ def labels_to_indices(y: np.ndarray, prep: dict, where: str) -> np.ndarray:
     idx = np.searchsorted(classes, y).clip(0, len(classes) - 1)
     unknown = classes[idx] != y
     if unknown.any():
-        raise ConfigError(f"{where}: label {y[unknown][0]!r} was not seen in training (the "
+        label = np.asarray(y[unknown][0]).item()  # 2, not np.int64(2)
+        raise ConfigError(f"{where}: label {label!r} was not seen in training (the "
                           f"classes are {prep['classes']})")
     return idx.astype(np.int64)
 
@@ -246,7 +250,11 @@ def new_run_dir(out) -> Path:
     added when two runs start in the same second)."""
     if out is not None:
         path = Path(out)
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OSError(f"cannot create the run folder {path} ({err.strerror or err}); "
+                          "choose another --out") from None
         return path
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     for k in range(1000):
@@ -361,11 +369,14 @@ def run(settings: dict, out=None, err=None) -> tuple[int, Path]:
           f"{settings['epochs']} epochs. Output: {run_dir}", file=out, flush=True)
     start = time.perf_counter()
     eval_set = (data.X_val, data.y_val) if has_val else (data.X_test, data.y_test)
-    history = fit(model, loss_fn, optimizer, (data.X_train, data.y_train),
-                  eval_set if len(eval_set[0]) else None, epochs=settings["epochs"], scheduler=scheduler, callbacks=callbacks,
-                  metrics=("accuracy",) if data.task == "classification" else ("r2",),
-                  batch_size=settings["batch_size"], log_every=log_every, val_name=eval_part,
-                  out=out)
+    # a diverging run overflows; fit detects it and explains it, NumPy need not warn too
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = fit(model, loss_fn, optimizer, (data.X_train, data.y_train),
+                      eval_set if len(eval_set[0]) else None, epochs=settings["epochs"],
+                      scheduler=scheduler, callbacks=callbacks,
+                      metrics=("accuracy",) if data.task == "classification" else ("r2",),
+                      batch_size=settings["batch_size"], log_every=log_every,
+                      val_name=eval_part, out=out)
     seconds = time.perf_counter() - start
     scores = {p: final_scores(model, loss_fn, data, p) for p in ("train", "val", "test")}
     scores = {p: s for p, s in scores.items() if s}

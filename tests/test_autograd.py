@@ -294,3 +294,17 @@ def test_isfinite_isnan_isinf():
     assert x.isfinite().tolist() == [True, False, False]
     assert x.isnan().tolist() == [False, True, False]
     assert x.isinf().tolist() == [False, False, True]
+
+
+def test_assigning_a_gradient_of_the_wrong_shape_or_dtype_is_refused():
+    w = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"shape \(3,\).*shape \(2,\)"):
+        w.grad = reseau.tensor([1.0, 2.0, 3.0], dtype="float64")
+    with pytest.raises(RuntimeError, match="dtype float32.*float64"):
+        w.grad = reseau.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="Tensor or None"):
+        w.grad = np.ones(2)
+    w.grad = reseau.tensor([1.0, 2.0], dtype="float64")
+    assert w.grad.tolist() == [1.0, 2.0]
+    w.grad = None
+    assert w.grad is None

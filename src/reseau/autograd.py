@@ -237,7 +237,7 @@ def _accumulate_leaf(tensor, g: np.ndarray, fresh: bool) -> None:
     if tensor.grad is None:
         if isinstance(g, np.generic):  # a VJP on 0-d arrays may give a NumPy scalar
             g, fresh = np.asarray(g), True
-        tensor.grad = _make_tensor(g if fresh else g.copy())
+        tensor._grad = _make_tensor(g if fresh else g.copy())
     else:
         tensor.grad.data += g
 
@@ -317,9 +317,9 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                     _check_finite(gi, node, i)
                 child = t.grad_fn
                 if child is None:
-                    tg = t.grad
+                    tg = t._grad
                     if tg is None:
-                        t.grad = _make_tensor(gi if fresh else gi.copy())
+                        t._grad = _make_tensor(gi if fresh else gi.copy())
                     else:
                         tg.data += gi
                 elif child in grads:

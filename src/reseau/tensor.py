@@ -71,12 +71,12 @@ class Tensor:
     (20.0, 4.0, 5.0)
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "_version", "name", "__weakref__")
+    __slots__ = ("data", "_grad", "grad_fn", "_requires_grad", "_version", "name", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
         self.data = _infer_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._requires_grad = False
         self._version = 0
@@ -89,7 +89,7 @@ class Tensor:
         """Wrap an array without copying or checking (the engine's fast path)."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t._requires_grad = grad_fn is not None
         t._version = 0
@@ -97,6 +97,31 @@ class Tensor:
         return t
 
     # ----------------------------------------------------------------- autograd
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient accumulated by ``backward()`` (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"grad: expected a Tensor or None, got {type(value).__name__}; wrap an "
+                    "array with reseau.tensor(...)"
+                )
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(
+                    f"grad: the assigned gradient has shape {value.data.shape} but the tensor "
+                    f"has shape {self.data.shape}; they must match"
+                )
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(
+                    f"grad: the assigned gradient has dtype {value.data.dtype} but the tensor "
+                    f"has dtype {self.data.dtype}; convert it with .to({self.data.dtype})"
+                )
+        self._grad = value
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad

@@ -131,8 +131,8 @@ def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str
         )
     if t.size == 0:
         return False
-    lo, hi = t.min(), t.max()
-    if lo >= 0 and hi < c:
+    # one reduction: seen as unsigned, a negative index is huge, so max < c checks both ends
+    if t.view(f"u{t.dtype.itemsize}").max() < c:
         return ignore_index is not None and bool(
             0 <= ignore_index < c and (t == ignore_index).any())
     ignored = np.zeros(t.shape, bool) if ignore_index is None else t == ignore_index

@@ -92,8 +92,8 @@ class CrossEntropy:
             denom = wy.sum()
         ctx.target, ctx.wy, ctx.eps, ctx.reduction, ctx.denom = target, wy, eps, reduction, denom
         if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: NaN, as PyTorch
-                return np.asarray(losses.sum() / denom, dtype=logits.dtype)
+            total = losses.sum() / denom if denom else np.nan  # all ignored: NaN, as PyTorch
+            return np.asarray(total, dtype=logits.dtype)
         if reduction == "sum":
             return np.asarray(losses.sum(), dtype=logits.dtype)
         return losses.astype(logits.dtype, copy=False)
@@ -112,8 +112,7 @@ class CrossEntropy:
             if eps:
                 grad += (eps / c) * (ctx.w_all.sum() * p - ctx.w_all) * ctx.keep[:, None]
         if ctx.reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                grad *= g / ctx.denom
+            grad *= g / ctx.denom if ctx.denom else np.nan
         elif ctx.reduction == "sum":
             grad *= g
         else:

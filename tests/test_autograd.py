@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import reseau
-from reseau import Tensor
 
 pytestmark = pytest.mark.engine
 

@@ -50,7 +50,7 @@ __all__ = [
     "full_like", "randn_like", "rand_like", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "detect_anomaly", "manual_seed", "get_default_dtype",
     "set_default_dtype", "gradcheck", "gradcheck_module", "GradcheckError", "OPS",
-    "autograd", "backend",
+    "autograd", "backend", "nn", "optim", "data", "save", "load",
     "add", "sub", "mul", "div", "neg", "pow", "matmul", "abs", "clone", "exp", "log", "sqrt",
     "sign", "clamp", "maximum", "minimum", "where", "relu", "leaky_relu", "sigmoid", "tanh",
     "softplus", "log_sigmoid", "gelu", "sum", "mean", "var", "std", "max", "min", "amax",

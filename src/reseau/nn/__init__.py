@@ -25,7 +25,7 @@ from .parameter import Buffer, Parameter
 from .regularization import elastic_net, l1_penalty, l2_penalty, penalized_weights
 
 __all__ = [
-    "functional", "init", "Module", "Parameter", "Buffer", "StateDictError", "Sequential",
+    "functional", "init", "utils", "Module", "Parameter", "Buffer", "StateDictError", "Sequential",
     "ModuleList", "ModuleDict", "Linear", "Identity", "Flatten", "Dropout", "BatchNorm1d",
     "MLP", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "SiLU", "LogSigmoid",
     "Softmax", "LogSoftmax", "L1Loss", "MSELoss", "HuberLoss", "SmoothL1Loss", "BCELoss",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._convert import as_input, binary_operands, to_tensor
+from ._convert import as_input, binary_operands
 from .registry import apply, register
 
 __all__ = ["exp", "log", "sqrt", "sign", "clamp", "maximum", "minimum", "where"]

@@ -147,7 +147,8 @@ def _user_site() -> str:
     the operation."""
     for frame in reversed(traceback.extract_stack()):
         if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
+            return (f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                    f"    {frame.line}")
     return "<unknown>"
 
 
@@ -227,7 +228,8 @@ def _check_finite(g: np.ndarray, node: Node, index: int) -> None:
         raise RuntimeError(
             f"anomaly detected: the backward of '{node.op.name}' returned {what} in the "
             f"gradient of its input {index} (shape {g.shape}).\n"
-            f"The operation was created at:\n  {node.site or '<unknown: create the graph inside detect_anomaly()>'}"
+            "The operation was created at:\n  "
+            + (node.site or "<unknown: create the graph inside detect_anomaly()>")
         )
 
 

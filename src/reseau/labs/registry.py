@@ -114,7 +114,8 @@ def run_all(out=None, *, quick: bool = False, seed: int = 0, data_dir=None,
             names=None, echo: Callable[[str], None] | None = print) -> tuple[Path, list[str]]:
     """Run every lab (or those in ``names``) and write ``out/index.md`` linking their
     reports. A lab that fails does not stop the others: the index says what went wrong
-    (``RESEAU_DEBUG=1`` also prints its traceback). Returns the index's path and the names of the labs that failed."""
+    (``RESEAU_DEBUG=1`` also prints its traceback). Returns the index's path and the
+    names of the labs that failed."""
     out = Path(DEFAULT_OUT if out is None else out)
     rows, failed = [], []
     for name in (names or list(LABS)):

@@ -159,7 +159,8 @@ def cross_entropy(
     ``logits``: (N, C) or (C,); ``target``: (N,) or () integer class indices.
     """
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise ValueError(
+            f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)

@@ -267,7 +267,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
                 logs = _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader,
                                    val_loader, mean_loss, seen)
                 if not math.isfinite(logs["loss"]) or not _finite_weights(model):
-                    diverged = f"the weights or the training loss became non-finite in epoch {epoch}"
+                    diverged = ("the weights or the training loss became non-finite in "
+                                f"epoch {epoch}")
             if diverged is not None:
                 kept = (f"the weights of the last good epoch ({good_epoch}) are kept"
                         if good_epoch is not None else

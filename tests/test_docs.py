@@ -41,3 +41,14 @@ def test_core_imports_only_numpy():
                 for m in mods:
                     top = m.split(".")[0]
                     assert top in allowed | stdlib_ok, f"{path}: imports {m} at module level"
+
+
+def test_reseau_ops_prints_the_op_table(capsys):
+    from reseau import OPS
+    from reseau.cli import main
+
+    assert main(["ops"]) == 0
+    out = capsys.readouterr().out
+    assert out == op_table_markdown()
+    for name in OPS:
+        assert f"| `{name}` |" in out

@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "output")
     from .search_cli import add_parser as add_search_parser  # reseau search (grid search)
     add_search_parser(sub)
+    sub.add_parser(
+        "ops", help="list the differentiable primitives and their gradients",
+        description="Print the table of reseau's primitives (reseau.OPS): each one's "
+                    "forward formula and its vector-Jacobian product, as Markdown.")
     try:  # the labs (reseau.labs) bring their own arguments
         from .labs.cli import add_arguments
     except ImportError:
@@ -294,8 +298,14 @@ def _search(args) -> int:
     return run(args)
 
 
+def _ops(args) -> int:
+    from .ops.registry import op_table_markdown
+    print(op_table_markdown(), end="")
+    return 0
+
+
 _COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "lab": _lab,
-             "search": _search}
+             "search": _search, "ops": _ops}
 
 
 def main(argv=None) -> int:

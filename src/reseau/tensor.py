@@ -165,7 +165,8 @@ class Tensor:
                     f"but this tensor has shape {self.shape}; reduce it first (e.g. "
                     "loss.sum() or loss.mean()) or pass gradient= of the same shape"
                 )
-            grad = np.ones_like(self.data)
+            data = self.data  # d loss / d loss = 1 (np.array: cheaper than ones_like)
+            grad = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
         else:
             grad = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
             if grad.shape != self.data.shape:

@@ -451,6 +451,7 @@ def test_every_schedule_writes_the_learning_rates_of_pytorch(tmp_path, capsys, m
         sched, lrs = make(opt), []
         for t in range(epochs):
             lrs.append(opt.param_groups[0]["lr"])
+            opt.step()  # PyTorch warns when the scheduler steps before the optimizer
             sched.step(*([] if metric is None else [metric[t]]))
         return lrs
 

@@ -7,9 +7,9 @@ the ``ctx`` the op's forward and VJP share). The output tensor points at its nod
 the node points at the inputs, never back at the output, so a step's graph is freed by
 reference counting as soon as the last tensor of it is dropped.
 
-``backward`` walks the graph once in topological order (Kahn's algorithm with
-dependency counts: iterative, so a chain of 100,000 ops is fine), calls each node's
-vector-Jacobian product, sums each gradient back to its input's shape
+``backward`` walks the graph once in topological order (nodes are taken from a heap by
+decreasing creation number: iterative, so a chain of 100,000 ops is fine), calls each
+node's vector-Jacobian product, sums each gradient back to its input's shape
 (:func:`unbroadcast`), and accumulates where paths meet.
 """
 

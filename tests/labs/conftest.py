@@ -43,7 +43,7 @@ def lab_out(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def run_quick(lab_out):
     """``run_quick(name, **kw)`` runs lab ``name`` with ``quick=True, seed=0`` once per
-    session and returns a :class:`LabRun`; a quick run must take under 30 seconds."""
+    session and returns a :class:`LabRun`."""
     from reseau.labs import run_lab
 
     cache: dict = {}
@@ -53,8 +53,8 @@ def run_quick(lab_out):
         if key not in cache:
             lab = LabRun(run_lab(name, lab_out, quick=True, seed=0, **kw))
             assert lab.results["quick"] is True
-            seconds = lab.results["seconds"]
-            assert seconds < 30, f"{name} --quick took {seconds:.1f} s (the budget is 30 s)"
+            # the 30 s budget of --quick is measured by benchmarks/labs_quick.py, not here
+            assert lab.results["seconds"] > 0
             cache[key] = lab
         return cache[key]
 

@@ -33,15 +33,15 @@ def test_reported_counts_and_gradients(lab):
     assert lab.results["max_gradient_gap"] < 1e-12
 
 
-def test_naive_grows_faster(lab):
+def test_timings_are_reported_for_every_depth(lab):
+    # The growth itself is asserted on the product counts above (deterministic); the
+    # wall-clock times are measurements reported by the lab, not asserted here (speed
+    # belongs to benchmarks/, and a busy machine would make a timed test flaky).
     rows = lab.results["by_layers"]
-    first, last = rows["1"], rows[max(rows, key=int)]
-    ratio_first = first["t_naive"] / first["t_backprop"]
-    ratio_last = last["t_naive"] / last["t_backprop"]
-    assert ratio_last > 2.5 * ratio_first
-    slopes = lab.results["slopes"]
-    assert slopes["t_naive"] > slopes["t_backprop"] + 0.5
-    assert slopes["t_engine_naive"] > slopes["t_engine"] + 0.5
+    for r in rows.values():
+        for key in ("t_backprop", "t_naive", "t_engine", "t_engine_naive"):
+            assert np.isfinite(r[key]) and r[key] > 0
+    assert set(lab.results["slopes"]) >= {"t_backprop", "t_naive", "t_engine", "t_engine_naive"}
 
 
 def test_report_states_the_numbers(lab):

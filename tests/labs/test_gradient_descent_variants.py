@@ -29,9 +29,10 @@ def test_same_start_different_paths(lab):
     assert v["batch"]["final_loss"] > v["online (1)"]["final_loss"]
     # online follows single examples: its loss goes up in some epochs, batch GD never
     assert v["online (1)"]["rises"] > 0 and v["batch"]["rises"] == 0
-    # n updates of one example cost more time than one update on n examples
-    assert v["online (1)"]["seconds_per_epoch"] > 3 * v["batch"]["seconds_per_epoch"]
+    # the time axis has one point per epoch (the times are measurements the report
+    # shows, not asserted: speed belongs to benchmarks/)
     assert len(v["online (1)"]["time"]) == lab.results["epochs"] + 1
+    assert all(r["seconds_per_epoch"] > 0 for r in v.values())
 
 
 def test_report_states_the_numbers(lab):

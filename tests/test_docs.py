@@ -52,3 +52,18 @@ def test_reseau_ops_prints_the_op_table(capsys):
     assert out == op_table_markdown()
     for name in OPS:
         assert f"| `{name}` |" in out
+
+
+def test_import_reseau_loads_no_optional_dependency():
+    # plots, progress bars, scikit-learn, PyTorch... are imported where they are used
+    import subprocess
+    import sys
+
+    code = ("import sys, reseau, reseau.nn, reseau.optim, reseau.data, reseau.io, "
+            "reseau.train, reseau.models, reseau.cli\n"
+            "heavy = ('matplotlib', 'torch', 'sklearn', 'scipy', 'tqdm', 'networkx', "
+            "'joblib', 'dask', 'pandas')\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]", f"importing reseau loaded {out}"

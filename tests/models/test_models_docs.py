@@ -1,21 +1,13 @@
 """The examples of docs/models.md run, in order, and give what the page says."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "models.md"
 
-
-def test_models_doc_examples_run(capsys):
-    text = DOC.read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert len(blocks) >= 7
-    ns: dict = {}
-    for i, block in enumerate(blocks):
-        exec(compile(block, f"docs/models.md block {i}", "exec"), ns)
+def test_models_doc_examples_run(capsys, run_doc):
+    ns, text = run_doc("models.md", min_blocks=7)
     out = capsys.readouterr().out
     # gradient descent reached the closed form
     assert float(re.search(r"distance to the closed form (\S+)", out).group(1)) < 1e-6

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.nn
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "nn.md"
 
-
-def test_nn_doc_examples_run(capsys):
-    text = DOC.read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert len(blocks) >= 10
-    ns: dict = {}
-    for i, block in enumerate(blocks):
-        exec(compile(block, f"docs/nn.md block {i}", "exec"), ns)
+def test_nn_doc_examples_run(capsys, run_doc):
+    ns, text = run_doc("nn.md", min_blocks=10)
     # the repr shown on the page is the one printed by the first example
     shown = re.search(r"```\n(TwoLayer\(.*?)\n```", text, re.S).group(1)
     assert shown in capsys.readouterr().out

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import doctest
 import importlib
-import re
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,8 @@ MODULES = [
 ]
 
 
-def test_every_python_block_of_the_guide_runs(capsys):
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
-    assert len(blocks) >= 10
-    namespace: dict = {}
-    for i, code in enumerate(blocks):  # in order, sharing one namespace like a session
-        exec(compile(code, f"{DOC.name}, block {i}", "exec"), namespace)
+def test_every_python_block_of_the_guide_runs(capsys, run_doc):
+    run_doc("optim.md", min_blocks=10)
     out = capsys.readouterr().out
     assert "[0.01, 0.028, 0.046, 0.064, 0.082, 0.1, 0.1]" in out
     assert "[0.05]" in out

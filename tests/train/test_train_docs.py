@@ -3,7 +3,6 @@ docstring examples of reseau.train and reseau.io hold."""
 
 import doctest
 import importlib
-import re
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,10 @@ from reseau.cli import build_parser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def test_every_python_block_of_the_training_guide_runs(capsys, tmp_path, monkeypatch):
+def test_every_python_block_of_the_training_guide_runs(capsys, tmp_path, monkeypatch,
+                                                      run_doc):
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "train.md").read_text(), re.S)
-    assert len(blocks) >= 8
-    namespace: dict = {}
-    for i, code in enumerate(blocks):   # in order, sharing one namespace like a session
-        exec(compile(code, f"train.md, block {i}", "exec"), namespace)
+    run_doc("train.md", min_blocks=8)
     out = capsys.readouterr().out
     assert "Iter 59: Acc train" in out and "Training diverged" in out
 

@@ -1,19 +1,11 @@
 """The examples of docs/viz.md run, in order, and write the files they name."""
 
 import re
-from pathlib import Path
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "viz.md"
 
 
-def test_viz_doc_examples_run(tmp_path, monkeypatch, capsys):
-    text = DOC.read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert len(blocks) >= 7
+def test_viz_doc_examples_run(tmp_path, monkeypatch, capsys, run_doc):
     monkeypatch.chdir(tmp_path)
-    ns: dict = {}
-    for i, block in enumerate(blocks):
-        exec(compile(block, f"docs/viz.md block {i}", "exec"), ns)
+    ns, text = run_doc("viz.md", min_blocks=7)
     out = capsys.readouterr().out
     # the DOT text shown on the page is the one printed (up to its "...")
     shown = re.search(r"```\n(digraph computational_graph \{.*?)\n  \.\.\.\n```", text, re.S)

@@ -49,3 +49,10 @@ def test_functional_forms_and_shapes():
     # NumPy arrays are accepted where a tensor is expected
     assert torch.exp(np.zeros(3)).tolist() == [1.0, 1.0, 1.0]
     assert torch.argmax(np.array([[1, 5, 2]]), dim=1).tolist() == [1]
+
+
+def test_numbers_given_to_functions_take_the_default_dtype():
+    # as reseau.tensor(2.0): a Python float is float32, a NumPy array keeps its dtype
+    assert torch.exp(2.0).dtype == np.float32
+    assert torch.relu([1.0, -1.0]).dtype == np.float32
+    assert torch.exp(np.zeros(2)).dtype == np.float64

@@ -45,9 +45,7 @@ def as_input(x, op: str) -> Tensor:
     where ``.data`` is a tensor)."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (np.ndarray, list, tuple, np.generic, int, float, bool)):
-        return Tensor(x) if isinstance(x, (list, tuple)) else Tensor._make(np.asarray(x))
-    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    return to_tensor(x, None, op)  # a Python float becomes float32, as in reseau.tensor
 
 
 def binary_operands(a, b, op: str) -> tuple[Tensor, Tensor]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import default_generator, get_default_dtype
+from .ops._convert import shape_arg
 from .tensor import Tensor, as_dtype
 
 __all__ = [
@@ -16,12 +17,6 @@ __all__ = [
     "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
     "full_like", "randn_like", "rand_like",
 ]
-
-
-def _shape(size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    return tuple(int(s) for s in size)
 
 
 def _dtype(dtype) -> np.dtype:
@@ -58,15 +53,15 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_shape(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.zeros(shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_shape(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.ones(shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.empty(_shape(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.empty(shape_arg(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -74,7 +69,7 @@ def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
         dtype = np.asarray(fill_value).dtype
         dtype = get_default_dtype() if dtype == np.float64 else (
             np.int64 if dtype.kind == "i" else dtype)
-    return _new(np.full(_shape((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad)
+    return _new(np.full(shape_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -99,13 +94,13 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Standard normal draws, from the generator ``manual_seed`` reseeds."""
     rng = generator or default_generator()
-    return _new(rng.standard_normal(_shape(size)).astype(_dtype(dtype)), requires_grad)
+    return _new(rng.standard_normal(shape_arg(size)).astype(_dtype(dtype)), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Uniform draws in [0, 1)."""
     rng = generator or default_generator()
-    return _new(rng.random(_shape(size)).astype(_dtype(dtype)), requires_grad)
+    return _new(rng.random(shape_arg(size)).astype(_dtype(dtype)), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size=(), dtype=None, generator=None) -> Tensor:

@@ -39,6 +39,14 @@ def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
     )
 
 
+def shape_arg(shape) -> tuple:
+    """A shape given as separate ints (``zeros(2, 3)``, ``x.view(2, 3)``) or as one
+    sequence (``zeros((2, 3))``), as a tuple of ints."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
 def as_input(x, op: str) -> Tensor:
     """The tensor argument of a unary op: a Tensor as it is; an array, a list or a
     number as a constant tensor (so ``reseau.max(out.data, 1)`` works as in PyTorch,

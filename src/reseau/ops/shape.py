@@ -6,19 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from ._convert import as_input, normalize_dims, to_tensor
+from ._convert import as_input, normalize_dims, shape_arg, to_tensor
 from .registry import apply, register
 
 __all__ = [
     "reshape", "permute", "transpose", "squeeze", "unsqueeze", "flatten", "expand",
     "getitem", "cat", "stack",
 ]
-
-
-def _shape_arg(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
 
 
 @register("reshape", saves_inputs=False)
@@ -112,7 +106,7 @@ class Stack:
 def reshape(x: Tensor, *shape) -> Tensor:
     """The same entries in a new shape (one dimension may be -1)."""
     x = as_input(x, "reshape")
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape)
     if shape == x.shape:
         return x
     try:
@@ -127,7 +121,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 def permute(x: Tensor, *dims) -> Tensor:
     x = as_input(x, "permute")
-    dims = _shape_arg(dims)
+    dims = shape_arg(dims)
     n = x.data.ndim
     if dims == (1, 0) and n == 2:  # .T of a matrix: the common case, already valid
         return apply(Permute, x, dims=dims)
@@ -188,7 +182,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def expand(x: Tensor, *shape) -> Tensor:
     """Broadcast to a larger shape without copying; -1 keeps a dimension."""
     x = as_input(x, "expand")
-    shape = _shape_arg(shape)
+    shape = shape_arg(shape)
     lead = len(shape) - x.ndim
     if lead < 0:
         raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dimensions {shape}")

@@ -1,5 +1,5 @@
-"""The array backend: which array module the engine uses, the default dtype, and the
-random generator.
+"""The array backend: which array module the engine uses, how arrays are allocated
+and converted, and the random generator. (The dtype policy lives in ``dtype.py``.)
 
 Everything that depends on the device (creating arrays, drawing random numbers) goes
 through this module, so that a CuPy backend can later be swapped in with one call. The
@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtype import get_default_dtype, is_floating, set_default_dtype  # noqa: F401 (re-exported)
+
 __all__ = [
     "xp",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "asarray",
+    "array",
+    "to_numpy",
     "get_default_dtype",
     "set_default_dtype",
     "manual_seed",
@@ -22,25 +31,47 @@ __all__ = [
 #: The array module the engine computes with.
 xp = np
 
-_default_dtype = np.dtype(np.float32)
 _generator = np.random.default_rng()
 
 
-def get_default_dtype() -> np.dtype:
-    """The floating dtype of new tensors made from Python floats (float32 unless changed)."""
-    return _default_dtype
+# --- allocation and conversion: every array the engine, ops, nn and optim create from
+# nothing (not from another array, where ``np.*_like`` dispatches on the array's type)
+# comes from these, so that another array module can be plugged in for a device.
+
+def zeros(shape, dtype=None):
+    """A new array of zeros on the current array module (default dtype if None)."""
+    return xp.zeros(shape, dtype=get_default_dtype() if dtype is None else dtype)
 
 
-def set_default_dtype(dtype) -> None:
-    """Set the default floating dtype: ``float32`` (the default) or ``float64``."""
-    global _default_dtype
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(
-            f"set_default_dtype: expected float32 or float64, got {dtype}; "
-            "only floating dtypes can be the default"
-        )
-    _default_dtype = dtype
+def ones(shape, dtype=None):
+    """A new array of ones on the current array module (default dtype if None)."""
+    return xp.ones(shape, dtype=get_default_dtype() if dtype is None else dtype)
+
+
+def empty(shape, dtype=None):
+    """A new uninitialised array on the current array module (default dtype if None)."""
+    return xp.empty(shape, dtype=get_default_dtype() if dtype is None else dtype)
+
+
+def full(shape, value, dtype=None):
+    """A new array filled with ``value`` (default dtype if None)."""
+    return xp.full(shape, value, dtype=get_default_dtype() if dtype is None else dtype)
+
+
+def asarray(obj, dtype=None):
+    """``obj`` (a number, a nested list, a host array) as an array of the current module,
+    without a copy when it already is one of that dtype."""
+    return xp.asarray(obj, dtype=dtype)
+
+
+def array(obj, dtype=None):
+    """A copy of ``obj`` as an array of the current module."""
+    return xp.array(obj, dtype=dtype)
+
+
+def to_numpy(arr) -> np.ndarray:
+    """A host NumPy array for ``arr`` (no copy on the cpu backend)."""
+    return np.asarray(arr)
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -57,7 +88,3 @@ def manual_seed(seed: int) -> np.random.Generator:
 def default_generator() -> np.random.Generator:
     """The generator that ``manual_seed`` reseeds."""
     return _generator
-
-
-def is_floating(dtype) -> bool:
-    return np.dtype(dtype).kind == "f"

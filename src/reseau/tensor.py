@@ -10,27 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import autograd
-from .backend import get_default_dtype, is_floating
+from .dtype import as_dtype, get_default_dtype, is_floating
 
 __all__ = ["Tensor", "as_dtype"]
-
-_DTYPE_NAMES = {
-    "float": np.float32, "float32": np.float32, "float64": np.float64, "double": np.float64,
-    "float16": np.float16, "half": np.float16, "int": np.int32, "int32": np.int32,
-    "int64": np.int64, "long": np.int64, "int16": np.int16, "int8": np.int8,
-    "uint8": np.uint8, "bool": np.bool_,
-}
-
-
-def as_dtype(dtype) -> np.dtype:
-    """Normalise a dtype given as a NumPy dtype, a type or a name (``"float32"``)."""
-    if isinstance(dtype, str) and dtype in _DTYPE_NAMES:
-        return np.dtype(_DTYPE_NAMES[dtype])
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}; expected e.g. reseau.float32") from None
-
 
 def _infer_array(data, dtype=None) -> np.ndarray:
     """Array for ``reseau.tensor(data)``: Python floats give the default float dtype

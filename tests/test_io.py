@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import reseau
-from reseau import io, nn
+from reseau import files, io, nn
 from reseau.io import ModelFileError
 
 
@@ -178,7 +178,8 @@ def test_writes_are_atomic(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        io.atomic_write_bytes(path, crash)
+        with files.atomic_open(path) as f:
+            crash(f)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.npz"]
     assert zipfile.is_zipfile(path)

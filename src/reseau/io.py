@@ -10,8 +10,9 @@ JSON, and the architecture can only name layers from a fixed list of reseau clas
 truncated, corrupted or foreign file (one holding a pickled object included) raises
 :class:`ModelFileError`, which says what is wrong with which file.
 
-Writes are atomic: the file is written under a temporary name in the same folder, then
-renamed over the target, so a crash or Ctrl-C mid-write leaves the previous file intact.
+Writes are atomic (``reseau.files``): the file is written under a temporary name in the
+same folder, then renamed over the target, so a crash or Ctrl-C mid-write leaves the
+previous file intact.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ import contextlib
 import datetime
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .files import atomic_open, atomic_write_text  # noqa: F401 (atomic_write_text re-exported)
+
 __all__ = [
     "save", "load", "save_state_dict", "load_state_dict", "read_info", "architecture",
-    "ModelFileError", "atomic_write_bytes", "atomic_write_text",
+    "ModelFileError", "atomic_write_text",
 ]
 
 FORMAT_VERSION = 1
@@ -52,36 +54,6 @@ _CONTAINERS = ("Sequential", "ModuleList")
 class ModelFileError(ValueError):
     """A file that ``load`` refuses: missing, truncated, corrupted, foreign, or not
     matching the model it is loaded into."""
-
-
-# ----------------------------------------------------------------- atomic writes
-def atomic_write_bytes(path, write) -> Path:
-    """Call ``write(f)`` on a temporary file in ``path``'s folder, then rename it over
-    ``path``; on any error (Ctrl-C included) the temporary file is removed and ``path``
-    is left as it was."""
-    path = Path(os.fspath(path))
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"cannot write {path}: the folder {folder} does not exist; create it first"
-        )
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically."""
-    return atomic_write_bytes(path, lambda f: f.write(text.encode("utf-8")))
 
 
 # ----------------------------------------------------------------- architecture
@@ -228,7 +200,10 @@ def _write(path, arrays: dict, meta: dict) -> Path:
     meta.setdefault("reseau_version", __version__)
     text = json.dumps(meta, default=_json_default, indent=1)
     payload = {**arrays, _META_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
-    return atomic_write_bytes(path, lambda f: np.savez(f, **payload))
+    path = Path(os.fspath(path))
+    with atomic_open(path) as f:
+        np.savez(f, **payload)
+    return path
 
 
 def save(model, path, config: dict | None = None, metadata: dict | None = None,

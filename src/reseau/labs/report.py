@@ -1,8 +1,9 @@
 """Writing a lab's report: a Markdown page with tables and embedded figures, and the
 numbers it states as ``results.json`` (what the tests read back).
 
-Everything is written atomically (a temporary file in the same folder, then
-``os.replace``), so that an interrupted run never leaves half a report behind.
+Everything is written atomically (``reseau.files``: a temporary file in the same folder,
+flushed to disk, then ``os.replace``), so that an interrupted run never leaves half a
+report behind.
 matplotlib is imported only when a figure is made.
 """
 
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .. import files
 
 __all__ = ["Report", "new_figure", "fmt", "pct", "sci", "atomic_write_text"]
 
@@ -52,30 +53,19 @@ def sci(x, digits: int = 1) -> str:
 
 
 # ------------------------------------------------------------------- writing
-def _atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the file into place in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def atomic_write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
+    """Write ``text`` (UTF-8) to ``path`` atomically, creating its folder if needed;
+    returns the path."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return files.atomic_write_text(path, text)
 
-    def write(tmp):
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
 
-    _atomic_write(path, write)
-    return path
+def _save_png(fig, path: Path) -> None:
+    """``fig`` as a PNG at ``path``, atomically, its folder created if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with files.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=fig.dpi)
 
 
 def _jsonable(value):
@@ -179,7 +169,7 @@ class Report:
         if not name.endswith(".png"):
             name += ".png"
         path = self.directory / name
-        _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=fig.dpi))
+        _save_png(fig, path)
         self.figures.append(name)
         self._parts.append(f"![{caption}]({name})\n\n*{caption}*\n")
         return path
@@ -203,8 +193,7 @@ class Report:
         """Save ``fig`` as ``name``.png without embedding it (see :meth:`images`)."""
         if not name.endswith(".png"):
             name += ".png"
-        _atomic_write(self.directory / name,
-                      lambda tmp: fig.savefig(tmp, format="png", dpi=fig.dpi))
+        _save_png(fig, self.directory / name)
         self.figures.append(name)
         return name
 

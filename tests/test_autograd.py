@@ -118,6 +118,22 @@ def test_set_grad_enabled():
     assert (x * 2).grad_fn is not None
 
 
+def test_grad_mode_names_are_also_in_reseau_autograd():
+    # documented, and where PyTorch has them (torch.autograd.no_grad)
+    from reseau import autograd, grad_mode
+
+    x = leaf([1.0])
+    with autograd.no_grad():
+        assert not autograd.is_grad_enabled() and (x * 2).grad_fn is None
+        with autograd.enable_grad():
+            assert (x * 2).grad_fn is not None
+    with autograd.set_grad_enabled(False):
+        assert not grad_mode.is_grad_enabled()
+    with autograd.detect_anomaly():
+        assert autograd.is_anomaly_enabled()
+    assert autograd.no_grad is grad_mode.no_grad and autograd.is_grad_enabled()
+
+
 def test_retain_grad_on_non_leaf():
     # z = (x * 2) ** 2: dz/dy = 2y at y = 2x
     x = leaf([1.0, 3.0])

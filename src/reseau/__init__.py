@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as _np
 
 from . import autograd, backend
-from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import get_default_dtype, manual_seed, set_default_dtype
 from .tensor import Tensor
 from .creation import (

@@ -1,4 +1,4 @@
-"""The backward engine: graph nodes, gradient mode, reverse-mode differentiation.
+"""The backward engine: graph nodes and reverse-mode differentiation.
 
 A graph is built on the fly: every differentiable operation whose inputs require a
 gradient returns a tensor whose ``grad_fn`` is a :class:`Node`. The node holds the
@@ -11,11 +11,13 @@ reference counting as soon as the last tensor of it is dropped.
 decreasing creation number: iterative, so a chain of 100,000 ops is fine), calls each
 node's vector-Jacobian product, sums each gradient back to its input's shape
 (:func:`unbroadcast`), and accumulates where paths meet.
+
+The gradient mode (``no_grad``, ``detect_anomaly``...) lives in ``grad_mode.py``; it is
+re-exported here, where PyTorch users look for it (``torch.autograd.no_grad``).
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import traceback
@@ -23,6 +25,16 @@ import weakref
 from heapq import heappop, heappush
 
 import numpy as np
+
+from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.autograd)
+    _Mode,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 __all__ = [
     "Node",
@@ -35,108 +47,6 @@ __all__ = [
     "detect_anomaly",
     "is_anomaly_enabled",
 ]
-
-
-class _Mode:
-    grad_enabled = True
-    anomaly = bool(os.environ.get("RESEAU_DEBUG"))
-
-
-def is_grad_enabled() -> bool:
-    return _Mode.grad_enabled
-
-
-class _GradModeContext:
-    """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator."""
-
-    _enabled: bool
-
-    def __enter__(self):
-        self._prev = _Mode.grad_enabled
-        _Mode.grad_enabled = self._enabled
-        return self
-
-    def __exit__(self, *exc):
-        _Mode.grad_enabled = self._prev
-        return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(_GradModeContext):
-    """Build no graph inside the block (or the decorated function): inference and
-    optimizer steps cost only the array work."""
-
-    _enabled = False
-
-
-class enable_grad(_GradModeContext):
-    """Re-enable graph building inside a ``no_grad`` block."""
-
-    _enabled = True
-
-
-class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(False)`` is ``no_grad()``; ``set_grad_enabled(True)`` is
-    ``enable_grad()``. Takes effect at once, and as a context manager restores the
-    previous mode on exit."""
-
-    def __init__(self, mode: bool):
-        self._enabled = bool(mode)
-        self._prev = _Mode.grad_enabled
-        _Mode.grad_enabled = self._enabled
-
-    def __enter__(self):
-        return self
-
-    def __call__(self, fn):
-        _Mode.grad_enabled = self._prev  # used as a decorator: do not change the mode now
-        mode = self._enabled
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-def is_anomaly_enabled() -> bool:
-    return _Mode.anomaly
-
-
-class detect_anomaly:
-    """Anomaly mode: record where each graph node is created and, during backward,
-    raise at the first operation whose gradient holds a NaN or an inf, naming the
-    operation and the line of user code that created it. Slows things down: use it to
-    debug. Also switched on for a whole run by the environment variable
-    ``RESEAU_DEBUG=1``."""
-
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled
-
-    def __enter__(self):
-        self._prev = _Mode.anomaly
-        _Mode.anomaly = self.enabled
-        return self
-
-    def __exit__(self, *exc):
-        _Mode.anomaly = self._prev
-        return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.enabled):
-                return fn(*args, **kwargs)
-
-        return wrapper
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

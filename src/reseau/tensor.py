@@ -11,6 +11,7 @@ import numpy as np
 
 from . import autograd
 from .dtype import as_dtype, get_default_dtype, is_floating
+from .grad_mode import is_grad_enabled
 
 __all__ = ["Tensor", "as_dtype"]
 
@@ -300,7 +301,7 @@ class Tensor:
 
     # ----------------------------------------------------------- in place
     def _check_inplace(self, what: str) -> None:
-        if self._requires_grad and autograd.is_grad_enabled():
+        if self._requires_grad and is_grad_enabled():
             if self.grad_fn is None:
                 raise RuntimeError(
                     f"{what}: a leaf tensor that requires grad cannot be changed in place "
@@ -378,7 +379,7 @@ class Tensor:
         # place; when a graph is being recorded it is the out-of-place operation,
         # rebinding the name, which gives the same gradients.
         other_rg = isinstance(other, Tensor) and other._requires_grad
-        if autograd.is_grad_enabled() and (self._requires_grad or other_rg):
+        if is_grad_enabled() and (self._requires_grad or other_rg):
             if self._requires_grad and self.grad_fn is None:
                 self._check_inplace(what)
             return op(self, other)

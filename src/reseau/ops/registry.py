@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 from numpy import asarray, ndarray
 
-from ..autograd import Node, _Mode, _user_site, next_seq
+from ..autograd import Node, _user_site, next_seq
+from ..grad_mode import _Mode
 from ..tensor import Tensor
 
 __all__ = ["OpDef", "OPS", "register", "apply"]

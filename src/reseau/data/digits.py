@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..creation import from_numpy
+from ..registry import DATASETS
 
 __all__ = ["load_digits"]
 
 
+@DATASETS.register("digits", kind="table")
 def load_digits(*, flatten: bool = True, as_tensor: bool = True):
     """The 8x8 digits of scikit-learn (UCI's optical recognition of handwritten digits).
 

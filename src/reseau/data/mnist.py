@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..creation import from_numpy
+from ..registry import DATASETS
 from .dataloader import default_collate
 from .dataset import Dataset
 from .download import DownloadError, cache_dir, download_file
@@ -211,6 +212,7 @@ def _arrays(dataset: MNIST, as_tensor: bool):
     return (from_numpy(X), from_numpy(y)) if as_tensor else (X, y)
 
 
+@DATASETS.register("mnist", kind="images")
 def load_mnist(train: bool = True, *, root=None, download: bool = True, mirrors=None,
                as_tensor: bool = True):
     """MNIST as two arrays ``X, y``, ready for a fully connected network.
@@ -230,6 +232,7 @@ def load_mnist(train: bool = True, *, root=None, download: bool = True, mirrors=
     return _arrays(dataset, as_tensor)
 
 
+@DATASETS.register("fashion-mnist", kind="images")
 def load_fashion_mnist(train: bool = True, *, root=None, download: bool = True,
                        mirrors=None, as_tensor: bool = True):
     """Fashion-MNIST as two arrays ``X, y``; same conventions as ``load_mnist``."""

@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from ..creation import from_numpy
+from ..registry import DATASETS
 from ._random import check_generator
 
 __all__ = ["circles", "moons", "xor", "spiral", "blobs", "noisy_sine", "noisy_linear"]
@@ -56,6 +57,7 @@ def _finish(X, y, rng: np.random.Generator, noise: float, as_tensor: bool):
     return (from_numpy(X), from_numpy(y)) if as_tensor else (X, y)
 
 
+@DATASETS.register("circles", kind="toy")
 def circles(n_samples: int = 200, noise: float = 0.1, seed=None, *,
             inner_radius: float = 0.5, ring: tuple[float, float] = (0.75, 1.0),
             as_tensor: bool = True):
@@ -118,6 +120,7 @@ def circles(n_samples: int = 200, noise: float = 0.1, seed=None, *,
     return _finish(X, y, rng, noise, as_tensor)
 
 
+@DATASETS.register("moons", kind="toy")
 def moons(n_samples: int = 200, noise: float = 0.1, seed=None, *, as_tensor: bool = True):
     """Two interleaving half circles.
 
@@ -148,6 +151,7 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed=None, *, as_tensor: boo
     return _finish(X, y, rng, noise, as_tensor)
 
 
+@DATASETS.register("xor", kind="toy")
 def xor(n_samples: int = 200, noise: float = 0.05, seed=None, *, as_tensor: bool = True):
     """The XOR problem: points uniform in the square ``[-1, 1]^2``, class 1 where the
     two coordinates have opposite signs (``x1 * x2 < 0``, quadrants II and IV), class 0
@@ -178,6 +182,7 @@ def xor(n_samples: int = 200, noise: float = 0.05, seed=None, *, as_tensor: bool
     return _finish(X, y, rng, noise, as_tensor)
 
 
+@DATASETS.register("spiral", kind="toy")
 def spiral(n_samples: int = 300, noise: float = 0.05, seed=None, *, n_classes: int = 3,
            turns: float = 0.75, as_tensor: bool = True):
     """``n_classes`` spiral arms winding out of the origin, one class per arm.
@@ -214,6 +219,7 @@ def spiral(n_samples: int = 300, noise: float = 0.05, seed=None, *, n_classes: i
     return _finish(X, y, rng, noise, as_tensor)
 
 
+@DATASETS.register("blobs", kind="toy")
 def blobs(n_samples: int = 300, noise: float = 1.0, seed=None, *, centers=3,
           n_features: int = 2, center_box: tuple[float, float] = (-5.0, 5.0),
           as_tensor: bool = True):

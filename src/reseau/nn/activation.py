@@ -3,6 +3,7 @@ fused primitive of ``reseau.ops`` (``ReLU`` -> ``reseau.relu``...)."""
 
 from __future__ import annotations
 
+from ..registry import ACTIVATIONS
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -11,6 +12,7 @@ __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "SiLU", "
            "Softmax", "LogSoftmax"]
 
 
+@ACTIVATIONS.register("relu")
 class ReLU(Module):
     """``max(0, x)``; derivative 1 for x > 0 and 0 otherwise (0 at x = 0)."""
 
@@ -25,6 +27,7 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+@ACTIVATIONS.register("leaky_relu")
 class LeakyReLU(Module):
     """``x`` for x > 0, ``negative_slope * x`` otherwise."""
 
@@ -40,6 +43,7 @@ class LeakyReLU(Module):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
+@ACTIVATIONS.register("sigmoid")
 class Sigmoid(Module):
     """``1 / (1 + exp(-x))``; derivative ``s (1 - s)`` (at most 1/4: it saturates)."""
 
@@ -47,6 +51,7 @@ class Sigmoid(Module):
         return F.sigmoid(input)
 
 
+@ACTIVATIONS.register("tanh")
 class Tanh(Module):
     """``tanh x``; derivative ``1 - tanh^2 x``."""
 
@@ -54,6 +59,7 @@ class Tanh(Module):
         return F.tanh(input)
 
 
+@ACTIVATIONS.register("softplus")
 class Softplus(Module):
     """``log(1 + exp(beta x)) / beta`` (``x`` where ``beta x > threshold``): a smooth
     ReLU whose derivative is ``sigmoid(beta x)``."""
@@ -70,6 +76,7 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+@ACTIVATIONS.register("gelu")
 class GELU(Module):
     """``x Phi(x)``, Phi the standard normal CDF (``approximate='tanh'`` for the tanh
     formula)."""
@@ -87,6 +94,7 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
+@ACTIVATIONS.register("silu")
 class SiLU(Module):
     """``x sigmoid(x)`` (swish)."""
 
@@ -101,6 +109,7 @@ class LogSigmoid(Module):
         return F.logsigmoid(input)
 
 
+@ACTIVATIONS.register("softmax", output_only=True, kwargs={"dim": -1})
 class Softmax(Module):
     """``exp(x) / sum(exp(x))`` along ``dim`` (pass it: ``Softmax(dim=1)`` for (N, C)
     scores)."""
@@ -116,6 +125,7 @@ class Softmax(Module):
         return f"dim={self.dim}"
 
 
+@ACTIVATIONS.register("log_softmax", output_only=True, kwargs={"dim": -1})
 class LogSoftmax(Module):
     """``x - logsumexp(x)`` along ``dim``: log-probabilities, input of ``NLLLoss``."""
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..backend import default_generator
+from ..registry import INITIALISERS
 from ..tensor import Tensor
 
 __all__ = [
@@ -94,12 +95,14 @@ def _rng(generator):
     return default_generator() if generator is None else generator
 
 
+@INITIALISERS.register("zeros")
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0."""
     _check(tensor, "zeros_")
     return _fill(tensor, 0)
 
 
+@INITIALISERS.register("ones")
 def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1."""
     _check(tensor, "ones_")
@@ -120,6 +123,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, np.eye(*tensor.shape))
 
 
+@INITIALISERS.register("uniform")
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with draws from U(a, b)."""
     _check(tensor, "uniform_")
@@ -128,6 +132,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
 
 
+@INITIALISERS.register("normal")
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with draws from N(mean, std^2)."""
     _check(tensor, "normal_")
@@ -136,6 +141,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
 
 
+@INITIALISERS.register("xavier_uniform")
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
     _check(tensor, "xavier_uniform_")
@@ -144,6 +150,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor
     return _fill(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
 
 
+@INITIALISERS.register("xavier_normal")
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     _check(tensor, "xavier_normal_")
@@ -152,6 +159,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     return _fill(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
 
 
+@INITIALISERS.register("kaiming_uniform")
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
     """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``, ``gain =
@@ -168,6 +176,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return _fill(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
 
 
+@INITIALISERS.register("kaiming_normal")
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
     """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``, ``gain =

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..backend import get_default_dtype
 from ..ops.nn import linear
+from ..registry import ACTIVATIONS
 from ..tensor import Tensor, as_dtype
 from . import init
 from .module import Module
@@ -68,6 +69,7 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+@ACTIVATIONS.register("identity")
 class Identity(Module):
     """Returns its input unchanged (any constructor arguments are ignored): a
     placeholder, e.g. to remove a layer from a network."""

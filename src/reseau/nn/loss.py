@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import LOSSES
 from ..tensor import Tensor
 from . import loss_functions as LF
 from .module import Module
@@ -49,6 +50,7 @@ class _Loss(Module):
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
 
+@LOSSES.register("mae", task="regression")
 class L1Loss(_Loss):
     """Mean absolute error ``|x - y|``."""
 
@@ -56,6 +58,7 @@ class L1Loss(_Loss):
         return LF.l1_loss(input, target, self.reduction)
 
 
+@LOSSES.register("mse", task="regression")
 class MSELoss(_Loss):
     """Mean squared error ``(x - y)^2``."""
 
@@ -63,6 +66,7 @@ class MSELoss(_Loss):
         return LF.mse_loss(input, target, self.reduction)
 
 
+@LOSSES.register("huber", task="regression")
 class HuberLoss(_Loss):
     """Quadratic for ``|x - y| < delta``, linear beyond."""
 
@@ -96,6 +100,7 @@ class BCELoss(_Loss):
         return LF.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
+@LOSSES.register("bce", task="classification")
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits (sigmoid included, stable)."""
 
@@ -109,6 +114,7 @@ class BCEWithLogitsLoss(_Loss):
                                                    self.pos_weight)
 
 
+@LOSSES.register("cross-entropy", task="classification")
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits, with class indices or class probabilities."""
 
@@ -136,6 +142,7 @@ class NLLLoss(_Loss):
         return LF.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
+@LOSSES.register("hinge", task="classification")
 class MultiMarginLoss(_Loss):
     """Multiclass hinge (SVM) loss."""
 

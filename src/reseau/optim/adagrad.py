@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import OPTIMIZERS
 from ..tensor import Tensor
 from . import functional as F
 from .optimizer import Optimizer, _check_non_negative
@@ -11,6 +12,7 @@ from .optimizer import Optimizer, _check_non_negative
 __all__ = ["Adagrad"]
 
 
+@OPTIMIZERS.register("adagrad", default_lr=0.01)
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al., 2011).
 

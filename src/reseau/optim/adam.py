@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import OPTIMIZERS
 from ..tensor import Tensor
 from . import functional as F
 from .optimizer import Optimizer, _check_non_negative
@@ -11,6 +12,7 @@ from .optimizer import Optimizer, _check_non_negative
 __all__ = ["Adam", "AdamW"]
 
 
+@OPTIMIZERS.register("adam", default_lr=0.001)
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015), optionally AMSGrad.
 
@@ -96,6 +98,7 @@ class Adam(Optimizer):
             p._version += 1
 
 
+@OPTIMIZERS.register("adamw", default_lr=0.001)
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
 

@@ -17,6 +17,7 @@ import types
 from bisect import bisect_right
 from collections import Counter
 
+from ..registry import SCHEDULES
 from .optimizer import Optimizer
 
 __all__ = [
@@ -180,6 +181,7 @@ class MultiplicativeLR(LambdaLR):
                 for fn, g in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
+@SCHEDULES.register("step")
 class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
 
@@ -307,6 +309,7 @@ class LinearLR(LRScheduler):
                 for base in self.base_lrs]
 
 
+@SCHEDULES.register("exponential")
 class ExponentialLR(LRScheduler):
     """lr_t = base_lr * gamma ** t"""
 
@@ -323,6 +326,7 @@ class ExponentialLR(LRScheduler):
         return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
+@SCHEDULES.register("poly")
 class PolynomialLR(LRScheduler):
     """Polynomial decay to zero over ``total_iters`` epochs.
 
@@ -360,6 +364,7 @@ class PolynomialLR(LRScheduler):
                 ** self.power for base in self.base_lrs]
 
 
+@SCHEDULES.register("cosine")
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from ``base_lr`` down to ``eta_min`` over ``T_max`` epochs
     (and back up over the next ``T_max``, as PyTorch does without restarts).

@@ -6,12 +6,14 @@ from __future__ import annotations
 import math
 import numbers
 
+from ..registry import SCHEDULES
 from .lr_scheduler import LRScheduler, _check_optimizer
 from .optimizer import Optimizer
 
 __all__ = ["ReduceLROnPlateau"]
 
 
+@SCHEDULES.register("plateau")
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the learning rate by ``factor`` when a metric stops improving.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..registry import OPTIMIZERS
 from ..tensor import Tensor
 from . import functional as F
 from .optimizer import Optimizer, _check_non_negative
@@ -11,6 +12,7 @@ from .optimizer import Optimizer, _check_non_negative
 __all__ = ["RMSprop"]
 
 
+@OPTIMIZERS.register("rmsprop", default_lr=0.01, momentum=True)
 class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture 6e), optionally centered and with momentum.
 

@@ -6,6 +6,7 @@ optimizer: what changes is how many examples the loss given to ``backward()`` av
 
 from __future__ import annotations
 
+from ..registry import OPTIMIZERS
 from ..tensor import Tensor
 from . import functional as F
 from .optimizer import Optimizer, _check_non_negative
@@ -13,6 +14,7 @@ from .optimizer import Optimizer, _check_non_negative
 __all__ = ["SGD"]
 
 
+@OPTIMIZERS.register("sgd", default_lr=0.1, momentum=True)
 class SGD(Optimizer):
     """Stochastic gradient descent (optionally with momentum).
 

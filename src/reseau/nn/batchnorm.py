@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_default_dtype
-from ..tensor import Tensor, as_dtype
+from .. import backend
+from ..dtype import as_dtype, get_default_dtype
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
@@ -56,16 +57,16 @@ class BatchNorm1d(Module):
         self.track_running_stats = track_running_stats
         dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
         if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+            self.weight = Parameter(backend.ones(num_features, dtype))
+            self.bias = Parameter(backend.zeros(num_features, dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype)))
-            self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype)))
+            self.register_buffer("running_mean", Tensor._make(backend.zeros(num_features, dtype)))
+            self.register_buffer("running_var", Tensor._make(backend.ones(num_features, dtype)))
             self.register_buffer("num_batches_tracked",
-                                 Tensor._make(np.zeros((), dtype=np.int64)))
+                                 Tensor._make(backend.zeros((), np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .. import backend
 from ..autograd import no_grad
 from ..backend import default_generator
 from ..ops.activation import gelu, leaky_relu, sigmoid, softplus, tanh
@@ -87,9 +88,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * Tensor._make(np.zeros((), dtype=input.dtype))
+        return input * Tensor._make(backend.zeros((), input.dtype))
     keep = default_generator().random(input.shape) >= p
-    mask = keep.astype(input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    mask = keep.astype(input.dtype) * backend.asarray(1.0 / (1.0 - p), input.dtype)
     return input * Tensor._make(mask)
 
 
@@ -154,7 +155,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices (any shape) to one-hot vectors along a new last axis
     (int64). ``num_classes=-1`` takes the largest index + 1."""
-    t = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    t = tensor.data if isinstance(tensor, Tensor) else backend.asarray(tensor)
     if not np.issubdtype(t.dtype, np.integer):
         raise TypeError(f"one_hot: expected integer class indices, got dtype {t.dtype}")
     if t.size and t.min() < 0:
@@ -164,7 +165,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise ValueError(
             f"one_hot: class index {int(t.max())} is out of range for num_classes={num_classes}"
         )
-    out = np.zeros(t.shape + (max(n, 0),), dtype=np.int64)
+    out = backend.zeros(t.shape + (max(n, 0),), np.int64)
     if t.size:
         np.put_along_axis(out, t[..., None], 1, axis=-1)
     return Tensor._make(out)

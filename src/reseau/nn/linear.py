@@ -7,10 +7,11 @@ import math
 
 import numpy as np
 
-from ..backend import get_default_dtype
+from .. import backend
+from ..dtype import as_dtype, get_default_dtype
 from ..ops.nn import linear
 from ..registry import ACTIVATIONS
-from ..tensor import Tensor, as_dtype
+from ..tensor import Tensor
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -45,9 +46,9 @@ class Linear(Module):
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        self.weight = Parameter(backend.empty((self.out_features, self.in_features), dtype))
         if bias:
-            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
+            self.bias = Parameter(backend.empty((self.out_features,), dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

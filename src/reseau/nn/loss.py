@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import LOSSES
+from .. import backend
 from ..tensor import Tensor
 from . import loss_functions as LF
 from .module import Module
@@ -43,7 +44,7 @@ class _Loss(Module):
     def _set_weight(self, name: str, value) -> None:
         # a buffer, as in PyTorch: saved with the model, converted by .double()
         if value is not None:
-            value = value if isinstance(value, Tensor) else Tensor(np.asarray(value))
+            value = value if isinstance(value, Tensor) else Tensor(backend.asarray(value))
         self.register_buffer(name, value)
 
     def extra_repr(self) -> str:

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..ops import nn as _fused
 from ..ops.elementwise import clamp, log, where
 from ..ops.losses import BinaryCrossEntropy
@@ -93,14 +94,14 @@ def _const(x, like: Tensor, name: str, arg: str, shape=None) -> np.ndarray | Non
     """An optional per-class or per-element weight as a constant array."""
     if x is None:
         return None
-    arr = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=like.dtype)
+    arr = backend.asarray(x.data if isinstance(x, Tensor) else x, like.dtype)
     if shape is not None and arr.shape != shape:
         raise ValueError(f"{name}: {arg} must have shape {shape}, got {arr.shape}")
     return arr
 
 
 def _class_indices(target, n_classes: int, ignore_index: int | None, name: str) -> np.ndarray:
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.data if isinstance(target, Tensor) else backend.asarray(target)
     check_class_indices(t, n_classes, ignore_index, name)
     return t
 
@@ -202,7 +203,7 @@ def _gaussian_nll(name, input, target, var, full, eps, reduction, precision: boo
     input = _floating_input(input, name)
     target = _float_target(input, target, name, allow_int=True)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
-        var = Tensor._make(np.full(input.shape, float(var), dtype=input.dtype))
+        var = Tensor._make(backend.full(input.shape, float(var), input.dtype))
     var = _floating_input(var, name, what)
     if var.dtype != input.dtype:
         var = var.to(input.dtype)
@@ -361,10 +362,10 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
     w = _const(weight, input, name, "weight", shape=(c,))
     keep = tf != ignore_index
     safe = np.where(keep, tf, 0)
-    wy = (np.ones(c, dtype=input.dtype) if w is None else w)[safe] * keep
+    wy = (backend.ones(c, input.dtype) if w is None else w)[safe] * keep
     losses = -flat[np.arange(tf.shape[0]), safe] * Tensor._make(wy)
     if reduction == "mean":
-        return losses.sum() / Tensor._make(np.asarray(wy.sum(), dtype=input.dtype))
+        return losses.sum() / Tensor._make(backend.asarray(wy.sum(), input.dtype))
     if reduction == "sum":
         return losses.sum()
     return losses.reshape(t.shape)
@@ -398,7 +399,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     h = z.relu()
     if p == 2:
         h = h * h
-    others = np.ones(x.shape, dtype=input.dtype)
+    others = backend.ones(x.shape, input.dtype)
     others[rows, tf] = 0  # the true class does not count against itself
     w = _const(weight, input, name, "weight", shape=(c,))
     if w is not None:

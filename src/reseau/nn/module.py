@@ -15,9 +15,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .. import backend
 from ..autograd import no_grad
-from ..backend import is_floating
-from ..tensor import Tensor, as_dtype
+from ..dtype import as_dtype, is_floating
+from ..tensor import Tensor
 from .parameter import Buffer, Parameter
 
 __all__ = ["Module", "StateDictError"]
@@ -420,7 +421,7 @@ class Module:
         for key, value in state_dict.items():
             if key not in own:
                 continue
-            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+            arr = value.data if isinstance(value, Tensor) else backend.asarray(value)
             if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                            or arr.dtype == np.bool_):
                 problems.append(f"{key!r} holds non-numeric data ({arr.dtype})")

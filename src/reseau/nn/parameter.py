@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_default_dtype
+from .. import backend
 from ..tensor import Tensor
 
 __all__ = ["Parameter", "Buffer"]
@@ -38,7 +38,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True):
         if data is None:
-            arr = np.empty((0,), dtype=get_default_dtype())
+            arr = backend.empty((0,))
         elif isinstance(data, Tensor):
             arr = data.data
         elif isinstance(data, np.ndarray):
@@ -71,7 +71,7 @@ class Buffer(Tensor):
     __slots__ = ("persistent",)
 
     def __init__(self, data, persistent: bool = True):
-        arr = data.data if isinstance(data, Tensor) else np.asarray(data)
+        arr = data.data if isinstance(data, Tensor) else backend.asarray(data)
         self.data = arr
         self.grad = None
         self.grad_fn = None

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
+
 __all__ = ["sgd", "adam", "rmsprop", "adagrad"]
 
 
@@ -50,7 +52,7 @@ def sgd(param: np.ndarray, grad: np.ndarray, momentum_buffer: np.ndarray | None,
     g = _effective_grad(param, grad, weight_decay, maximize)
     if momentum != 0:
         if momentum_buffer is None:
-            momentum_buffer = np.array(g)  # a copy, and an array even for 0-d
+            momentum_buffer = backend.array(g)  # a copy, and an array even for 0-d
         else:
             np.multiply(momentum_buffer, momentum, out=momentum_buffer)
             if dampening != 0:
@@ -100,7 +102,7 @@ def adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray,
         second = max_exp_avg_sq
     else:
         second = exp_avg_sq
-    denom = np.asarray(np.sqrt(second))  # 0-d parameters: NumPy would give a scalar
+    denom = backend.asarray(np.sqrt(second))  # 0-d parameters: NumPy would give a scalar
     np.divide(denom, bias_correction2_sqrt, out=denom)
     np.add(denom, eps, out=denom)
     np.add(param, np.multiply(exp_avg / denom, -step_size), out=param)
@@ -124,10 +126,10 @@ def rmsprop(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray,
     np.add(square_avg, np.multiply(g, 1.0 - alpha) * g, out=square_avg)
     if centered:
         np.add(grad_avg, np.multiply(g - grad_avg, 1.0 - alpha), out=grad_avg)
-        avg = np.asarray(square_avg - grad_avg * grad_avg)
+        avg = backend.asarray(square_avg - grad_avg * grad_avg)
         np.sqrt(avg, out=avg)
     else:
-        avg = np.asarray(np.sqrt(square_avg))
+        avg = backend.asarray(np.sqrt(square_avg))
     np.add(avg, eps, out=avg)
     if momentum > 0:
         np.multiply(momentum_buffer, momentum, out=momentum_buffer)
@@ -150,6 +152,6 @@ def adagrad(param: np.ndarray, grad: np.ndarray, state_sum: np.ndarray, *, step:
     g = _effective_grad(param, grad, weight_decay, maximize)
     clr = lr / (1 + (step - 1) * lr_decay)
     np.add(state_sum, g * g, out=state_sum)
-    std = np.asarray(np.sqrt(state_sum))
+    std = backend.asarray(np.sqrt(state_sum))
     np.add(std, eps, out=std)
     np.add(param, np.multiply(g / std, -clr), out=param)

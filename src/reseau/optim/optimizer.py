@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from .. import backend
 from ..autograd import enable_grad
 from ..tensor import Tensor
 
@@ -302,7 +303,7 @@ class Optimizer:
                 )
             if key != "step" and np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(p.dtype)
-            return Tensor._make(np.array(arr, copy=True))
+            return Tensor._make(backend.array(arr))
         return copy.deepcopy(value)
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ from types import GeneratorType
 
 import numpy as np
 
+from ... import backend
 from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
@@ -48,8 +49,8 @@ def _vector_norm(x: np.ndarray, p: float) -> np.ndarray:
     ``linalg.vector_norm``: p=inf is max|x|, p=-inf min|x|, p=0 the count of non-zeros)."""
     flat = x.reshape(-1)
     if flat.size == 0:
-        return np.zeros((), dtype=x.dtype)
-    return np.asarray(np.linalg.norm(flat, ord=p), dtype=x.dtype)
+        return backend.zeros((), x.dtype)
+    return backend.asarray(np.linalg.norm(flat, ord=p), x.dtype)
 
 
 def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False,
@@ -64,7 +65,7 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     tensors = _as_list(tensors, what)
     p = _norm_type(norm_type, what)
     if not tensors:
-        return Tensor._make(np.zeros((), dtype=np.float32))
+        return Tensor._make(backend.zeros((), np.float32))
     norms = [_vector_norm(t.data, p) for t in tensors]
     dtype = np.result_type(*norms)
     total = _vector_norm(np.stack([n.astype(dtype) for n in norms]), p)
@@ -87,7 +88,7 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm.data if isinstance(total_norm, Tensor) else backend.asarray(total_norm)
     # Computed in the norm's dtype, as PyTorch does, so that float32 results match.
     coef = np.minimum(max_norm / (total + total.dtype.type(1e-6)), total.dtype.type(1.0))
     for g in grads:

@@ -79,9 +79,6 @@ class Node:
     freed = False
     seq = 0  # creation order, set by the op that builds the node (see backward)
 
-    def __init__(self, op):
-        self.op = op
-
     @property
     def name(self) -> str:
         return self.op.name
@@ -143,28 +140,22 @@ def _check_finite(g: np.ndarray, node: Node, index: int) -> None:
         )
 
 
-def _accumulate_leaf(tensor, g: np.ndarray, fresh: bool) -> None:
+def _accumulate_leaf(tensor, g: np.ndarray, fresh: bool, make_tensor) -> None:
     """Add ``g`` into a leaf's ``.grad``. The first gradient is copied unless it was
     freshly allocated by the engine, so that ``.grad`` never aliases another array."""
     if tensor.grad is None:
         if isinstance(g, np.generic):  # a VJP on 0-d arrays may give a NumPy scalar
             g, fresh = np.asarray(g), True
-        tensor._grad = _make_tensor(g if fresh else g.copy())
+        tensor._grad = make_tensor(g if fresh else g.copy())
     else:
         tensor.grad.data += g
 
 
-def _make_tensor(data):
-    global _make_tensor
-    from .tensor import Tensor
-
-    _make_tensor = Tensor._make  # resolved once: tensor.py imports this module
-    return _make_tensor(data)
-
-
-def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
+def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) -> None:
     """Backpropagate ``grad`` (d loss / d root) from ``root`` to every leaf that
-    requires a gradient, accumulating into the leaves' ``.grad``.
+    requires a gradient, accumulating into the leaves' ``.grad``. ``make_tensor``
+    wraps an array as a tensor (``Tensor._make``, handed over by ``Tensor.backward``:
+    the engine does not import ``tensor.py``).
 
     Order: every node carries the sequence number of its creation, and an op's inputs
     always exist before it, so processing pending nodes from the highest number down
@@ -175,7 +166,7 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
     root_node = root.grad_fn
     if root_node is None:
         if root.requires_grad:
-            _accumulate_leaf(root, grad, fresh=False)
+            _accumulate_leaf(root, grad, False, make_tensor)
         return
 
     anomaly = _Mode.anomaly
@@ -193,7 +184,7 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             if node.retained is not None:
                 out = node.retained()
                 if out is not None:
-                    _accumulate_leaf(out, g, fresh=False)
+                    _accumulate_leaf(out, g, False, make_tensor)
             inputs = node.inputs
             versions = node.versions
             if versions is not None:
@@ -231,7 +222,7 @@ def backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                 if child is None:  # a leaf: _accumulate_leaf, inlined on the hot path
                     tg = t._grad
                     if tg is None:
-                        t._grad = _make_tensor(gi if fresh else gi.copy())
+                        t._grad = make_tensor(gi if fresh else gi.copy())
                     else:
                         tg.data += gi
                 elif child in grads:

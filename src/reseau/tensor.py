@@ -15,6 +15,8 @@ from .grad_mode import is_grad_enabled
 
 __all__ = ["Tensor", "as_dtype"]
 
+_new = object.__new__
+
 def _infer_array(data, dtype=None) -> np.ndarray:
     """Array for ``reseau.tensor(data)``: Python floats give the default float dtype
     (float32), Python ints int64, bools bool; NumPy arrays keep their dtype."""
@@ -58,25 +60,25 @@ class Tensor:
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
-        self.data = _infer_array(data, dtype)
-        self._grad = None
-        self.grad_fn = None
-        self._requires_grad = False
-        self._version = 0
-        self.name = None
+        self._set_slots(_infer_array(data, dtype))
         if requires_grad:
             self.requires_grad = True
+
+    def _set_slots(self, data: np.ndarray, grad_fn=None) -> None:
+        """Give every slot its first value: the one place that lists them, for
+        ``__init__``, ``_make`` and the subclasses (``nn.Parameter``, ``nn.Buffer``)."""
+        self.data = data
+        self._grad = None
+        self.grad_fn = grad_fn
+        self._requires_grad = grad_fn is not None
+        self._version = 0
+        self.name = None
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn=None) -> "Tensor":
         """Wrap an array without copying or checking (the engine's fast path)."""
-        t = object.__new__(cls)
-        t.data = data
-        t._grad = None
-        t.grad_fn = grad_fn
-        t._requires_grad = grad_fn is not None
-        t._version = 0
-        t.name = None
+        t = _new(cls)
+        t._set_slots(data, grad_fn)
         return t
 
     # ----------------------------------------------------------------- autograd
@@ -158,7 +160,7 @@ class Tensor:
                     f"{self.shape}; they must match"
                 )
             grad = grad.astype(self.data.dtype, copy=False)
-        autograd.backward(self, grad, retain_graph=retain_graph)
+        autograd.backward(self, grad, Tensor._make, retain_graph=retain_graph)
 
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
@@ -273,28 +275,28 @@ class Tensor:
     def to(self, dtype) -> "Tensor":
         if isinstance(dtype, str) and dtype == "cpu":
             return self
-        return _cast(self, as_dtype(dtype))
+        return ops.cast(self, as_dtype(dtype))
 
     def type(self, dtype) -> "Tensor":
         return self.to(dtype)
 
     def float(self) -> "Tensor":
-        return _cast(self, np.dtype(np.float32))
+        return ops.cast(self, np.dtype(np.float32))
 
     def double(self) -> "Tensor":
-        return _cast(self, np.dtype(np.float64))
+        return ops.cast(self, np.dtype(np.float64))
 
     def long(self) -> "Tensor":
-        return _cast(self, np.dtype(np.int64))
+        return ops.cast(self, np.dtype(np.int64))
 
     def int(self) -> "Tensor":
-        return _cast(self, np.dtype(np.int32))
+        return ops.cast(self, np.dtype(np.int32))
 
     def bool(self) -> "Tensor":
-        return _cast(self, np.dtype(np.bool_))
+        return ops.cast(self, np.dtype(np.bool_))
 
     def clone(self) -> "Tensor":
-        return _clone(self)
+        return ops.clone(self)
 
     def cpu(self) -> "Tensor":
         return self
@@ -386,41 +388,41 @@ class Tensor:
         return self._inplace_binary(ufunc, other, what)
 
     def __iadd__(self, other):
-        return self._iop(other, _add, np.add, "+=")
+        return self._iop(other, ops.add, np.add, "+=")
 
     def __isub__(self, other):
-        return self._iop(other, _sub, np.subtract, "-=")
+        return self._iop(other, ops.sub, np.subtract, "-=")
 
     def __imul__(self, other):
-        return self._iop(other, _mul, np.multiply, "*=")
+        return self._iop(other, ops.mul, np.multiply, "*=")
 
     def __itruediv__(self, other):
-        return self._iop(other, _div, np.true_divide, "/=")
+        return self._iop(other, ops.div, np.true_divide, "/=")
 
     # ------------------------------------------------------------ operators
-    def __add__(self, other): return _add(self, other)
-    def __radd__(self, other): return _add(other, self)
-    def __sub__(self, other): return _sub(self, other)
-    def __rsub__(self, other): return _sub(other, self)
-    def __mul__(self, other): return _mul(self, other)
-    def __rmul__(self, other): return _mul(other, self)
-    def __truediv__(self, other): return _div(self, other)
-    def __rtruediv__(self, other): return _div(other, self)
-    def __pow__(self, other): return _pow(self, other)
-    def __rpow__(self, other): return _pow(other, self)
-    def __matmul__(self, other): return _matmul(self, other)
-    def __rmatmul__(self, other): return _matmul(other, self)
-    def __neg__(self): return _neg(self)
+    def __add__(self, other): return ops.add(self, other)
+    def __radd__(self, other): return ops.add(other, self)
+    def __sub__(self, other): return ops.sub(self, other)
+    def __rsub__(self, other): return ops.sub(other, self)
+    def __mul__(self, other): return ops.mul(self, other)
+    def __rmul__(self, other): return ops.mul(other, self)
+    def __truediv__(self, other): return ops.div(self, other)
+    def __rtruediv__(self, other): return ops.div(other, self)
+    def __pow__(self, other): return ops.pow(self, other)
+    def __rpow__(self, other): return ops.pow(other, self)
+    def __matmul__(self, other): return ops.matmul(self, other)
+    def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __neg__(self): return ops.neg(self)
     def __pos__(self): return self
-    def __abs__(self): return _abs(self)
-    def __getitem__(self, index): return _getitem(self, index)
+    def __abs__(self): return ops.abs(self)
+    def __getitem__(self, index): return ops.getitem(self, index)
 
-    def __eq__(self, other): return _cmp.eq(self, other)  # type: ignore[override]
-    def __ne__(self, other): return _cmp.ne(self, other)  # type: ignore[override]
-    def __lt__(self, other): return _cmp.lt(self, other)
-    def __le__(self, other): return _cmp.le(self, other)
-    def __gt__(self, other): return _cmp.gt(self, other)
-    def __ge__(self, other): return _cmp.ge(self, other)
+    def __eq__(self, other): return ops.eq(self, other)  # type: ignore[override]
+    def __ne__(self, other): return ops.ne(self, other)  # type: ignore[override]
+    def __lt__(self, other): return ops.lt(self, other)
+    def __le__(self, other): return ops.le(self, other)
+    def __gt__(self, other): return ops.gt(self, other)
+    def __ge__(self, other): return ops.ge(self, other)
 
     def __setitem__(self, index, value) -> None:
         self._check_inplace("__setitem__")
@@ -430,79 +432,65 @@ class Tensor:
         self._bump()
 
     # ------------------------------------------------------------ math methods
-    def add(self, other): return _add(self, other)
-    def sub(self, other): return _sub(self, other)
-    def mul(self, other): return _mul(self, other)
-    def div(self, other): return _div(self, other)
-    def pow(self, exponent): return _pow(self, exponent)
-    def matmul(self, other): return _matmul(self, other)
-    def neg(self): return _neg(self)
-    def exp(self): return _ew.exp(self)
-    def log(self): return _ew.log(self)
-    def sqrt(self): return _ew.sqrt(self)
-    def abs(self): return _abs(self)
-    def sign(self): return _ew.sign(self)
-    def clamp(self, min=None, max=None): return _ew.clamp(self, min, max)
-    def clip(self, min=None, max=None): return _ew.clamp(self, min, max)
-    def relu(self): return _act.relu(self)
-    def sigmoid(self): return _act.sigmoid(self)
-    def tanh(self): return _act.tanh(self)
-    def softmax(self, dim): return _red.softmax(self, dim)
-    def log_softmax(self, dim): return _red.log_softmax(self, dim)
-    def logsumexp(self, dim, keepdim=False): return _red.logsumexp(self, dim, keepdim)
-    def maximum(self, other): return _ew.maximum(self, other)
-    def minimum(self, other): return _ew.minimum(self, other)
+    def add(self, other): return ops.add(self, other)
+    def sub(self, other): return ops.sub(self, other)
+    def mul(self, other): return ops.mul(self, other)
+    def div(self, other): return ops.div(self, other)
+    def pow(self, exponent): return ops.pow(self, exponent)
+    def matmul(self, other): return ops.matmul(self, other)
+    def neg(self): return ops.neg(self)
+    def exp(self): return ops.exp(self)
+    def log(self): return ops.log(self)
+    def sqrt(self): return ops.sqrt(self)
+    def abs(self): return ops.abs(self)
+    def sign(self): return ops.sign(self)
+    def clamp(self, min=None, max=None): return ops.clamp(self, min, max)
+    def clip(self, min=None, max=None): return ops.clamp(self, min, max)
+    def relu(self): return ops.relu(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def tanh(self): return ops.tanh(self)
+    def softmax(self, dim): return ops.softmax(self, dim)
+    def log_softmax(self, dim): return ops.log_softmax(self, dim)
+    def logsumexp(self, dim, keepdim=False): return ops.logsumexp(self, dim, keepdim)
+    def maximum(self, other): return ops.maximum(self, other)
+    def minimum(self, other): return ops.minimum(self, other)
 
-    def sum(self, dim=None, keepdim=False): return _red.sum(self, dim, keepdim)
-    def mean(self, dim=None, keepdim=False): return _red.mean(self, dim, keepdim)
+    def sum(self, dim=None, keepdim=False): return ops.sum(self, dim, keepdim)
+    def mean(self, dim=None, keepdim=False): return ops.mean(self, dim, keepdim)
     def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
-        return _red.var(self, dim, keepdim, correction=correction, unbiased=unbiased)
+        return ops.var(self, dim, keepdim, correction=correction, unbiased=unbiased)
     def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
-        return _red.std(self, dim, keepdim, correction=correction, unbiased=unbiased)
-    def max(self, dim=None, keepdim=False): return _red.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return _red.min(self, dim, keepdim)
-    def amax(self, dim=None, keepdim=False): return _red.amax(self, dim, keepdim)
-    def amin(self, dim=None, keepdim=False): return _red.amin(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return _red.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return _red.argmin(self, dim, keepdim)
+        return ops.std(self, dim, keepdim, correction=correction, unbiased=unbiased)
+    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
+    def amax(self, dim=None, keepdim=False): return ops.amax(self, dim, keepdim)
+    def amin(self, dim=None, keepdim=False): return ops.amin(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
     def any(self): return Tensor._make(np.asarray(self.data.any()))
     def all(self): return Tensor._make(np.asarray(self.data.all()))
     def isfinite(self): return Tensor._make(np.isfinite(self.data))
     def isnan(self): return Tensor._make(np.isnan(self.data))
     def isinf(self): return Tensor._make(np.isinf(self.data))
 
-    def reshape(self, *shape): return _shp.reshape(self, *shape)
-    def view(self, *shape): return _shp.reshape(self, *shape)
-    def view_as(self, other): return _shp.reshape(self, other.shape)
-    def flatten(self, start_dim=0, end_dim=-1): return _shp.flatten(self, start_dim, end_dim)
-    def transpose(self, dim0, dim1): return _shp.transpose(self, dim0, dim1)
-    def t(self): return _shp.transpose(self, 0, 1) if self.ndim == 2 else self
-    def permute(self, *dims): return _shp.permute(self, *dims)
-    def squeeze(self, dim=None): return _shp.squeeze(self, dim)
-    def unsqueeze(self, dim): return _shp.unsqueeze(self, dim)
-    def expand(self, *shape): return _shp.expand(self, *shape)
-    def expand_as(self, other): return _shp.expand(self, other.shape)
+    def reshape(self, *shape): return ops.reshape(self, *shape)
+    def view(self, *shape): return ops.reshape(self, *shape)
+    def view_as(self, other): return ops.reshape(self, other.shape)
+    def flatten(self, start_dim=0, end_dim=-1): return ops.flatten(self, start_dim, end_dim)
+    def transpose(self, dim0, dim1): return ops.transpose(self, dim0, dim1)
+    def t(self): return ops.transpose(self, 0, 1) if self.ndim == 2 else self
+    def permute(self, *dims): return ops.permute(self, *dims)
+    def squeeze(self, dim=None): return ops.squeeze(self, dim)
+    def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
+    def expand(self, *shape): return ops.expand(self, *shape)
+    def expand_as(self, other): return ops.expand(self, other.shape)
 
     @property
     def T(self):
         n = self.data.ndim
-        return _shp.permute(self, (1, 0) if n == 2 else tuple(range(n - 1, -1, -1)))
+        return ops.permute(self, (1, 0) if n == 2 else tuple(range(n - 1, -1, -1)))
 
 
-# The ops import Tensor, so they are imported after the class is defined.
-from .ops import activation as _act  # noqa: E402
-from .ops import compare as _cmp  # noqa: E402
-from .ops import elementwise as _ew  # noqa: E402
-from .ops import reduce as _red  # noqa: E402
-from .ops import shape as _shp  # noqa: E402
-from .ops.arithmetic import abs as _abs  # noqa: E402
-from .ops.arithmetic import add as _add  # noqa: E402
-from .ops.arithmetic import cast as _cast  # noqa: E402
-from .ops.arithmetic import clone as _clone  # noqa: E402
-from .ops.arithmetic import div as _div  # noqa: E402
-from .ops.arithmetic import matmul as _matmul  # noqa: E402
-from .ops.arithmetic import mul as _mul  # noqa: E402
-from .ops.arithmetic import neg as _neg  # noqa: E402
-from .ops.arithmetic import pow as _pow  # noqa: E402
-from .ops.arithmetic import sub as _sub  # noqa: E402
-from .ops.shape import getitem as _getitem  # noqa: E402
+# The one import of ops (the core's one back-edge): the ops build Tensors, so they are
+# imported after the class is defined, and every method above calls through this name.
+from . import ops  # noqa: E402

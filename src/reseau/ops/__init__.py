@@ -6,9 +6,34 @@ clamp, maximum, where...), ``activation`` (relu, sigmoid, tanh, softplus, gelu..
 ``reduce`` (sum, mean, var, max, logsumexp, softmax...), ``shape`` (reshape, permute,
 indexing, cat, stack...), ``compare`` (no gradient), ``nn`` (fused linear and losses),
 ``losses`` (binary cross-entropy on probabilities).
+
+The public function of every op is also a name of this package (``ops.add``,
+``ops.getitem``): ``tensor.py`` reaches all of them through its one ``ops`` import.
 """
 
-from . import activation, arithmetic, compare, elementwise, losses, nn, reduce, shape  # noqa: F401
+from . import losses  # noqa: F401 (registers binary_cross_entropy)
+from .activation import gelu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, tanh
+from .arithmetic import abs, add, cast, clone, div, matmul, mul, neg, pow, sub
+from .compare import eq, ge, gt, le, lt, ne
+from .elementwise import clamp, exp, log, maximum, minimum, sign, sqrt, where
+from .nn import binary_cross_entropy_with_logits, cross_entropy, linear
+from .reduce import (
+    amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var,
+)
 from .registry import OPS, OpDef, apply, register
+from .shape import (
+    cat, expand, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze,
+)
 
-__all__ = ["OPS", "OpDef", "apply", "register"]
+__all__ = [
+    "OPS", "OpDef", "apply", "register",
+    "gelu", "leaky_relu", "log_sigmoid", "relu", "sigmoid", "softplus", "tanh",
+    "abs", "add", "cast", "clone", "div", "matmul", "mul", "neg", "pow", "sub",
+    "eq", "ge", "gt", "le", "lt", "ne",
+    "clamp", "exp", "log", "maximum", "minimum", "sign", "sqrt", "where",
+    "binary_cross_entropy_with_logits", "cross_entropy", "linear",
+    "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp", "max", "mean", "min",
+    "softmax", "std", "sum", "var",
+    "cat", "expand", "flatten", "getitem", "permute", "reshape", "squeeze", "stack",
+    "transpose", "unsqueeze",
+]

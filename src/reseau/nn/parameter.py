@@ -49,12 +49,7 @@ class Parameter(Tensor):
                 "build the tensor first, e.g. Parameter(reseau.tensor([1.0, 2.0]))"
             )
         # Tensor.__init__ would copy the array; a Parameter shares it (PyTorch's rule).
-        self.data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._requires_grad = False
-        self._version = 0
-        self.name = None
+        self._set_slots(arr)
         if requires_grad:
             self.requires_grad = True  # the setter refuses integer dtypes with a clear error
 
@@ -72,10 +67,5 @@ class Buffer(Tensor):
 
     def __init__(self, data, persistent: bool = True):
         arr = data.data if isinstance(data, Tensor) else backend.asarray(data)
-        self.data = arr
-        self.grad = None
-        self.grad_fn = None
-        self._requires_grad = False
-        self._version = 0
-        self.name = None
+        self._set_slots(arr)
         self.persistent = persistent

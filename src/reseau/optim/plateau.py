@@ -7,8 +7,8 @@ import math
 import numbers
 
 from ..registry import SCHEDULES
-from .lr_scheduler import LRScheduler, _check_optimizer
 from .optimizer import Optimizer
+from .scheduler import LRScheduler, _check_optimizer
 
 __all__ = ["ReduceLROnPlateau"]
 

@@ -134,10 +134,11 @@ class Registry:
         """
         return self._objects[self._check(name, caller, detail, alternatives)]
 
-    def build(self, name: str, *args, caller: str | None = None, **kwargs):
+    def build(self, name: str, /, *args, **kwargs):
         """``get(name)(*args, **kwargs)``, with the ``kwargs`` info of the entry as
-        defaults (``ACTIVATIONS.build("softmax")`` is ``Softmax(dim=-1)``)."""
-        obj = self.get(name, caller)
+        defaults (``ACTIVATIONS.build("softmax")`` is ``Softmax(dim=-1)``). To word the
+        error of an unknown name, check it with :meth:`get` first."""
+        obj = self.get(name)
         return obj(*args, **{**self._info[name.lower()].get("kwargs", {}), **kwargs})
 
     def info(self, name: str) -> dict:

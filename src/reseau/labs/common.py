@@ -9,7 +9,7 @@ from .. import nn
 from ..data import DataLoader, TensorDataset, circles, train_val_test_split
 from ..tensor import Tensor
 
-__all__ = ["circle_data", "circle_net", "quiet_fit", "copy_weights", "accuracy_of",
+__all__ = ["circle_data", "circle_net", "quiet_fit", "accuracy_of",
            "plot_boundary"]
 
 
@@ -25,15 +25,7 @@ def circle_data(n_samples: int, seed: int, *, noise: float = 0.1,
 def circle_net(hidden: int = 4, activation: str = "tanh", dtype=None) -> nn.Module:
     """The network of seed 003: 2 inputs, ``hidden`` tanh units, 2 output scores
     (softmax cross-entropy is applied by the loss)."""
-    act = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid,
-           "identity": nn.Identity}[activation]
-    return nn.Sequential(nn.Linear(2, hidden, dtype=dtype), act(),
-                         nn.Linear(hidden, 2, dtype=dtype))
-
-
-def copy_weights(model) -> dict:
-    """A copy of the model's weights, to start another run from the same point."""
-    return model.state_dict()
+    return nn.MLP([2, hidden, 2], activation=activation, dtype=dtype)
 
 
 def quiet_fit(model, optimizer, train, val=None, *, epochs: int, batch_size, seed: int,

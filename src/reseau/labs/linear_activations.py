@@ -22,13 +22,7 @@ BATCH = 10
 
 
 def _linear_net(depth: int, activation=nn.Identity) -> nn.Sequential:
-    sizes = [2] + [HIDDEN] * depth + [2]
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b, dtype="float64"))
-        if i < depth:
-            layers.append(activation())
-    return nn.Sequential(*layers)
+    return nn.MLP([2] + [HIDDEN] * depth + [2], activation=activation, dtype="float64")
 
 
 def collapse(net: nn.Sequential):

@@ -48,9 +48,7 @@ def _spread(w: np.ndarray) -> float:
 
 
 def _network(activation: str, init: str, dropout: float) -> nn.Sequential:
-    act = nn.Sigmoid() if activation == "sigmoid" else nn.Tanh()
-    layers = [nn.Linear(2, HIDDEN), act] + ([nn.Dropout(dropout)] if dropout else [])
-    net = nn.Sequential(*layers, nn.Linear(HIDDEN, 2))
+    net = nn.MLP([2, HIDDEN, 2], activation=activation, dropout=dropout)
     if init == "zeros":
         for p in net.parameters():
             nn.init.zeros_(p)

@@ -12,25 +12,8 @@ from ._base import CourseModel
 
 __all__ = ["MLP"]
 
-_ACTIVATIONS = {
-    "relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU,
-    "gelu": nn.GELU, "softplus": nn.Softplus, "silu": nn.SiLU, "identity": nn.Identity,
-}
 
-
-def _activation(spec, layer: int) -> nn.Module:
-    if isinstance(spec, str):
-        if spec.lower() not in _ACTIVATIONS:
-            raise ValueError(f"MLP: unknown activation {spec!r} for hidden layer {layer}; "
-                             f"expected one of {', '.join(_ACTIVATIONS)} or a Module class")
-        return _ACTIVATIONS[spec.lower()]()
-    if isinstance(spec, type) and issubclass(spec, nn.Module):
-        return spec()
-    raise TypeError(f"MLP: the activation of hidden layer {layer} must be a name or a "
-                    f"Module class (e.g. nn.Tanh), got {spec!r}")
-
-
-class MLP(CourseModel, nn.Sequential):
+class MLP(CourseModel, nn.MLP):
     r"""A fully connected classifier: ``sizes = [d, h_1, ..., h_L, C]`` gives ``L``
     hidden layers, each with its own activation ``f_k``, and ``C`` output logits.
 
@@ -53,8 +36,9 @@ class MLP(CourseModel, nn.Sequential):
             g = W_k^T g                          (gradient of h_{k-1})
             g = g * f'_{k-1}(a_{k-1})            (gradient of a_{k-1}; skipped at k = 1)
 
-    The engine computes these by autograd; :class:`ManualMLP` writes them by hand
-    for one hidden layer. For a network that is not a classifier, use
+    The network is a :class:`reseau.nn.MLP` (no output activation); the engine
+    computes these by autograd; :class:`ManualMLP` writes them by hand for one hidden
+    layer. For a network that is not a classifier, use
     ``reseau.nn.MLP`` with a loss of your choice.
 
     Parameters
@@ -64,7 +48,8 @@ class MLP(CourseModel, nn.Sequential):
     activation : str, Module class, or a sequence of them
         One for every hidden layer, or one per hidden layer: ``"relu"``, ``"tanh"``,
         ``"sigmoid"``, ``"leaky_relu"``, ``"gelu"``, ``"softplus"``, ``"silu"``,
-        ``"identity"``, or a class such as ``nn.Tanh``.
+        ``"identity"`` (any name of ``reseau.registry.ACTIVATIONS``), or a class such as
+        ``nn.Tanh``.
     weight_decay : float
         ``rho``.
     dropout : float
@@ -91,29 +76,12 @@ class MLP(CourseModel, nn.Sequential):
         if sizes[-1] < 2:
             raise ValueError(f"MLP: the last size is the number of classes and must be at "
                              f"least 2, got {sizes[-1]}")
-        n_hidden = len(sizes) - 2
-        if isinstance(activation, (str, type)):
-            activations = [activation] * n_hidden
-        else:
-            activations = list(activation)
-            if len(activations) != n_hidden:
-                raise ValueError(f"MLP: got {len(activations)} activations for {n_hidden} "
-                                 f"hidden layers (sizes {sizes}); give one per hidden layer")
         if weight_decay < 0:
             raise ValueError(f"MLP: weight_decay (rho) must be >= 0, got {weight_decay}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}")
-        layers = []
-        for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(nn.Linear(n_in, n_out, dtype=dtype))
-            if k < n_hidden:
-                layers.append(_activation(activations[k], k + 1))
-                if dropout > 0:
-                    layers.append(nn.Dropout(dropout))
-        super().__init__(*layers)
-        self.sizes = sizes
-        self.in_features = sizes[0]
-        self.num_classes = sizes[-1]
+        # nn.MLP checks the activations (one, or one per hidden layer) and the dropout
+        super().__init__(sizes, activation=activation, dropout=dropout, dtype=dtype)
+        self.in_features = self.sizes[0]
+        self.num_classes = self.sizes[-1]
         self.weight_decay = float(weight_decay)
 
     def objective(self, x, y) -> Tensor:

@@ -342,9 +342,12 @@ class EngineEstimator(BaseEstimator):
         activations, outputting the raw scores (logits for the classifiers), e.g. to
         save it with ``reseau.io.save`` or to keep training it with ``reseau.train.fit``.
         """
+        from ..nn import Sequential
+
         check_is_fitted(self, "coefs_")
-        return build_network(self.coefs_, self.intercepts_, self._hidden_activation(),
-                             bias=self._has_bias())
+        # a plain Sequential of the MLP's layers: what this method has always returned
+        return Sequential(*build_network(self.coefs_, self.intercepts_,
+                                         self._hidden_activation(), bias=self._has_bias()))
 
     def _check_activation(self) -> None:
         if self.activation not in ACTIVATIONS:

@@ -22,9 +22,10 @@ from ..creation import from_numpy
 
 __all__ = ["ACTIVATIONS", "init_weights", "build_network", "read_network", "forward"]
 
-#: scikit-learn's activation names and the reseau modules that compute them.
-ACTIVATIONS = {"identity": nn.Identity, "logistic": nn.Sigmoid, "tanh": nn.Tanh,
-               "relu": nn.ReLU}
+#: scikit-learn's activation names (its API: MLPClassifier(activation="logistic")); each is
+#: the name of ``reseau.registry.ACTIVATIONS`` except "logistic", reseau's "sigmoid".
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+_RESEAU_NAME = {"logistic": "sigmoid"}
 
 #: Every array of an estimator is float64: predictions then agree to ~1e-15 whatever
 #: the batch size or the order of the samples, and the numbers are scikit-learn's.
@@ -66,23 +67,21 @@ def _generator_untouched():
         gen.bit_generator.state = state
 
 
-def build_network(coefs, intercepts, activation: str, bias: bool = True) -> nn.Sequential:
-    """An ``nn.Sequential`` of ``Linear`` layers holding copies of ``coefs`` and
-    ``intercepts``, with ``activation`` between them (none after the last layer: it
-    outputs raw scores). ``bias=False`` builds layers without bias (the intercepts are
-    then ignored)."""
-    layers = []
+def build_network(coefs, intercepts, activation: str, bias: bool = True) -> nn.MLP:
+    """An ``nn.MLP`` whose ``Linear`` layers hold copies of ``coefs`` and ``intercepts``,
+    with ``activation`` between them (none after the last layer: it outputs raw scores).
+    ``bias=False`` builds layers without bias (the intercepts are then ignored)."""
+    sizes = [coefs[0].shape[0], *(coef.shape[1] for coef in coefs)]
     with _generator_untouched():
-        for i, coef in enumerate(coefs):
-            linear = nn.Linear(coef.shape[0], coef.shape[1], bias=bias, dtype=DTYPE)
-            state = {"weight": coef.T}
-            if bias:
-                state["bias"] = intercepts[i]
-            linear.load_state_dict(state)
-            layers.append(linear)
-            if i < len(coefs) - 1:
-                layers.append(ACTIVATIONS[activation]())
-    return nn.Sequential(*layers)
+        net = nn.MLP(sizes, activation=_RESEAU_NAME.get(activation, activation), bias=bias,
+                     dtype=DTYPE)
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    for linear, coef, intercept in zip(linears, coefs, intercepts):
+        state = {"weight": coef.T}
+        if bias:
+            state["bias"] = intercept
+        linear.load_state_dict(state)
+    return net
 
 
 def read_network(net: nn.Sequential, n_layers: int):

@@ -321,16 +321,6 @@ def plot_history(history, *, metrics=None, title: str | None = None, figsize=(10
 
 
 # --------------------------------------------------------------- activations
-def _activation_functions():
-    from .. import ops
-
-    return {
-        "sigmoid": ops.activation.sigmoid, "tanh": ops.activation.tanh,
-        "relu": ops.activation.relu, "leaky_relu": ops.activation.leaky_relu,
-        "softplus": ops.activation.softplus, "gelu": ops.activation.gelu,
-    }
-
-
 def plot_activations(names=("sigmoid", "tanh", "relu"), *, x_range=(-6.0, 6.0),
                      saturation: float = 0.05, figsize=(12.0, 3.5), dpi: int = 100,
                      path=None):
@@ -348,20 +338,22 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), *, x_range=(-6.0, 6.0),
     >>> fig.axes[0].get_title()
     "sigmoid (max f' = 0.25)"
     """
-    functions = _activation_functions()
+    from ..registry import ACTIVATIONS
+
+    known = ACTIVATIONS.names(output_only=False)  # the element-wise ones
     if isinstance(names, str):
         names = [names]
-    unknown = [n for n in names if n not in functions]
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
         raise ValueError(f"plot_activations: unknown activation(s) {unknown}; expected names "
-                         f"among {', '.join(functions)}")
+                         f"among {', '.join(known)}")
     grid = np.linspace(x_range[0], x_range[1], 801)
     fig = _figure(figsize, dpi)
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names):
         x = Tensor._make(grid.copy())
         x.requires_grad = True
-        fx = functions[name](x)
+        fx = ACTIVATIONS.build(name)(x)
         fx.sum().backward()  # d/dx_i of sum_j f(x_j) = f'(x_i)
         f, df = fx.data, x.grad.data
         ax.plot(grid, f, label=f"{name}(x)")

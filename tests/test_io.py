@@ -3,6 +3,7 @@
 import os
 import pickle
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -200,3 +201,82 @@ def test_pytorch_style_state_dict_save_and_load(tmp_path):
     other = nn.MLP([2, 3, 2])
     other.load_state_dict(reseau.load(tmp_path / "m.pt"))
     np.testing.assert_array_equal(other(inputs()).data, net(inputs()).data)
+
+
+# Files written by the io.py of reseau 0.1.0 (format 1), before each layer declared its
+# own constructor arguments: they must keep loading, to the same predictions.
+OLD_FILES = Path(__file__).parent / "io_files"
+
+
+def test_files_saved_by_the_previous_io_load_to_the_same_predictions():
+    with np.load(OLD_FILES / "expected_v1.npz") as f:
+        expected = {k: f[k] for k in f.files}
+    x = reseau.tensor(expected["x"])
+    mlp = io.load(OLD_FILES / "mlp_v1.npz")
+    assert type(mlp) is nn.MLP and mlp.sizes == [3, 5, 4, 2] and not mlp.training
+    assert [type(m).__name__ for m in mlp] == ["Linear", "Tanh", "Dropout"] * 2 + [
+        "Linear", "Softmax"]
+    assert mlp[2].p == 0.25 and mlp[-1].dim == -1
+    seq = io.load(OLD_FILES / "sequential_v1.npz")
+    assert type(seq) is nn.Sequential and seq[4].p == 0.1 and seq[5].bias is None
+    assert (seq[3].negative_slope, seq[6].beta, seq[7].approximate) == (0.2, 2.0, "tanh")
+    changed = io.load(OLD_FILES / "changed_mlp_v1.npz")
+    assert type(changed) is nn.Sequential       # an MLP whose second activation was replaced
+    assert [type(m).__name__ for m in changed] == ["Linear", "Sigmoid", "Linear", "SiLU",
+                                                   "Linear", "Tanh"]
+    for name, model in [("mlp", mlp), ("seq", seq), ("changed", changed)]:
+        np.testing.assert_array_equal(model(x).data, expected[name])
+    listed = io.load(OLD_FILES / "modulelist_v1.npz")
+    assert [type(m).__name__ for m in listed] == ["Linear", "ReLU", "Sigmoid", "Tanh",
+                                                  "LogSigmoid", "Softmax"]
+    weights = io.load(OLD_FILES / "state_dict_v1.npz")
+    np.testing.assert_array_equal(weights["0.weight"], mlp[0].weight.data)
+
+
+@pytest.mark.parametrize("name", ["mlp", "sequential", "modulelist"])
+def test_the_architecture_written_today_is_the_one_of_the_old_files(name):
+    path = OLD_FILES / f"{name}_v1.npz"
+    assert io.architecture(io.load(path)) == io.read_info(path)["architecture"]
+
+
+def test_the_architecture_of_a_changed_mlp_is_the_one_of_the_old_file():
+    changed = nn.MLP([3, 4, 4, 2], activation="sigmoid")
+    changed[3] = nn.SiLU()
+    changed.append(nn.Tanh())
+    saved = io.read_info(OLD_FILES / "changed_mlp_v1.npz")["architecture"]
+    assert io.architecture(changed) == saved and saved["type"] == "MLP"
+
+
+def test_each_layer_declares_the_arguments_that_rebuild_it():
+    assert nn.Linear(3, 2, bias=False).init_kwargs() == {
+        "in_features": 3, "out_features": 2, "bias": False}
+    assert nn.LeakyReLU(0.3).init_kwargs() == {"negative_slope": 0.3}
+    assert nn.BatchNorm1d(4, momentum=None).init_kwargs() == {
+        "num_features": 4, "eps": 1e-5, "momentum": None, "affine": True,
+        "track_running_stats": True}
+    assert nn.ReLU().init_kwargs() == {} and nn.Module().init_kwargs() is None
+    mlp = nn.MLP([2, 3, 1], activation="tanh", output_activation="sigmoid", dropout=0.5)
+    kwargs = mlp.init_kwargs()
+    assert isinstance(kwargs.pop("activation"), nn.Tanh)
+    assert isinstance(kwargs.pop("output_activation"), nn.Sigmoid)
+    assert kwargs == {"sizes": [2, 3, 1], "dropout": 0.5, "bias": True}
+
+
+class Scaled(nn.Module):
+    """A custom layer, declared like reseau's own, but not one of reseau.nn."""
+
+    init_args = ("factor",)
+
+    def __init__(self, factor=2.0):
+        super().__init__()
+        self.factor = factor
+
+
+def test_only_exact_reseau_classes_are_described():
+    class MyReLU(nn.ReLU):
+        pass
+
+    assert io.architecture(Scaled()) is None
+    assert io.architecture(nn.Sequential(nn.Linear(2, 2), MyReLU())) is None
+    assert io.architecture(nn.Sequential(nn.Tanh())) == {
+        "type": "Sequential", "children": [["0", {"type": "Tanh"}]]}

@@ -42,7 +42,7 @@ bool = _np.dtype("bool")  # noqa: A001  (PyTorch's name)
 float = float32  # noqa: A001
 double = float64
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",

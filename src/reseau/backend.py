@@ -25,6 +25,8 @@ __all__ = [
     "set_default_dtype",
     "manual_seed",
     "default_generator",
+    "get_rng_state",
+    "set_rng_state",
     "is_floating",
 ]
 
@@ -88,3 +90,15 @@ def manual_seed(seed: int) -> np.random.Generator:
 def default_generator() -> np.random.Generator:
     """The generator that ``manual_seed`` reseeds."""
     return _generator
+
+
+def get_rng_state() -> dict:
+    """The state of the default generator (a dict of plain Python values), to put back
+    later with :func:`set_rng_state`: code that must not move a seeded random stream
+    (building a model to load weights into it) saves it first."""
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Put the default generator back in a state returned by :func:`get_rng_state`."""
+    _generator.bit_generator.state = state

@@ -31,7 +31,7 @@ def test_the_cli_guide_documents_every_train_option():
 
 @pytest.mark.parametrize("module", [
     "reseau.train.metrics", "reseau.train.progress", "reseau.train.callbacks",
-    "reseau.train", "reseau.io",
+    "reseau.train", "reseau.io.npz",
 ])
 def test_docstring_examples(module, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

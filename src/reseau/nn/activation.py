@@ -16,6 +16,8 @@ __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "SiLU", "
 class ReLU(Module):
     """``max(0, x)``; derivative 1 for x > 0 and 0 otherwise (0 at x = 0)."""
 
+    init_args = ()
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -30,6 +32,8 @@ class ReLU(Module):
 @ACTIVATIONS.register("leaky_relu")
 class LeakyReLU(Module):
     """``x`` for x > 0, ``negative_slope * x`` otherwise."""
+
+    init_args = ("negative_slope",)
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
@@ -47,6 +51,8 @@ class LeakyReLU(Module):
 class Sigmoid(Module):
     """``1 / (1 + exp(-x))``; derivative ``s (1 - s)`` (at most 1/4: it saturates)."""
 
+    init_args = ()
+
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
@@ -54,6 +60,8 @@ class Sigmoid(Module):
 @ACTIVATIONS.register("tanh")
 class Tanh(Module):
     """``tanh x``; derivative ``1 - tanh^2 x``."""
+
+    init_args = ()
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
@@ -63,6 +71,8 @@ class Tanh(Module):
 class Softplus(Module):
     """``log(1 + exp(beta x)) / beta`` (``x`` where ``beta x > threshold``): a smooth
     ReLU whose derivative is ``sigmoid(beta x)``."""
+
+    init_args = ("beta", "threshold")
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -81,6 +91,8 @@ class GELU(Module):
     """``x Phi(x)``, Phi the standard normal CDF (``approximate='tanh'`` for the tanh
     formula)."""
 
+    init_args = ("approximate",)
+
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
@@ -98,12 +110,16 @@ class GELU(Module):
 class SiLU(Module):
     """``x sigmoid(x)`` (swish)."""
 
+    init_args = ()
+
     def forward(self, input: Tensor) -> Tensor:
         return F.silu(input)
 
 
 class LogSigmoid(Module):
     """``log sigmoid(x)``, stable for large |x|."""
+
+    init_args = ()
 
     def forward(self, input: Tensor) -> Tensor:
         return F.logsigmoid(input)
@@ -113,6 +129,8 @@ class LogSigmoid(Module):
 class Softmax(Module):
     """``exp(x) / sum(exp(x))`` along ``dim`` (pass it: ``Softmax(dim=1)`` for (N, C)
     scores)."""
+
+    init_args = ("dim",)
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
@@ -128,6 +146,8 @@ class Softmax(Module):
 @ACTIVATIONS.register("log_softmax", output_only=True, kwargs={"dim": -1})
 class LogSoftmax(Module):
     """``x - logsumexp(x)`` along ``dim``: log-probabilities, input of ``NLLLoss``."""
+
+    init_args = ("dim",)
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()

@@ -41,6 +41,8 @@ class BatchNorm1d(Module):
         without them batch statistics are used in evaluation too.
     """
 
+    init_args = ("num_features", "eps", "momentum", "affine", "track_running_stats")
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
                  dtype=None) -> None:

@@ -24,6 +24,8 @@ class Dropout(Module):
     True
     """
 
+    init_args = ("p",)
+
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:

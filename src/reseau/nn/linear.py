@@ -65,6 +65,10 @@ class Linear(Module):
         params = self._parameters  # direct: skips Module.__getattr__ on the hot path
         return linear(input, params["weight"], params["bias"])
 
+    def init_kwargs(self) -> dict:
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.bias is not None}
+
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
@@ -74,6 +78,8 @@ class Linear(Module):
 class Identity(Module):
     """Returns its input unchanged (any constructor arguments are ignored): a
     placeholder, e.g. to remove a layer from a network."""
+
+    init_args = ()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__()
@@ -85,6 +91,8 @@ class Identity(Module):
 class Flatten(Module):
     """Flattens dimensions ``start_dim`` to ``end_dim`` into one: (N, 28, 28) becomes
     (N, 784) with the defaults."""
+
+    init_args = ("start_dim", "end_dim")
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()

@@ -449,6 +449,22 @@ class Module:
                 t._version += 1
         return _IncompatibleKeys(missing, unexpected)
 
+    # ------------------------------------------------------------ rebuilding
+    #: The names of the constructor arguments that rebuild this module, each stored in
+    #: the attribute of the same name: ``reseau.io`` saves them beside the weights and
+    #: rebuilds the layer from them. None (the default): the module cannot be rebuilt
+    #: from its arguments (a custom Module), and ``io.load`` then needs ``model=``.
+    init_args: tuple[str, ...] | None = None
+
+    def init_kwargs(self) -> dict | None:
+        """The keyword arguments that rebuild this module (``type(self)(**kwargs)``, the
+        weights aside), read from the attributes named by ``init_args``; None when the
+        module does not declare them. Override when an argument is not kept as is
+        (``Linear`` keeps a bias tensor, not the ``bias`` flag)."""
+        if self.init_args is None:
+            return None
+        return {name: getattr(self, name) for name in self.init_args}
+
     # ------------------------------------------------------------ repr
     def extra_repr(self) -> str:
         """The text inside the parentheses of this module's repr (its settings)."""

@@ -1,14 +1,14 @@
-"""Saving and loading models, safely.
+"""reseau's own model file: one ``.npz`` archive with the weights and a JSON description.
 
 A model file is one ``.npz`` archive (NumPy's zip of ``.npy`` arrays): one array per
 entry of the state dict, plus one entry, ``__reseau__``, holding JSON text: the
-architecture (so that an ``nn.MLP`` or a ``Sequential`` of known layers is rebuilt
-without the script that made it), the training configuration and free metadata.
+architecture (``io.architecture``: an ``nn.MLP`` or a ``Sequential`` of known layers is
+rebuilt without the script that made it), the training configuration and free metadata.
 
 Loading never executes code: arrays are read with ``allow_pickle=False``, the rest is
-JSON, and the architecture can only name layers from a fixed list of reseau classes. A
-truncated, corrupted or foreign file (one holding a pickled object included) raises
-:class:`ModelFileError`, which says what is wrong with which file.
+JSON, and the architecture can only name layers of ``reseau.nn`` that declare their
+constructor arguments. A truncated, corrupted or foreign file (one holding a pickled
+object included) raises :class:`ModelFileError`, which says what is wrong with which file.
 
 Writes are atomic (``reseau.files``): the file is written under a temporary name in the
 same folder, then renamed over the target, so a crash or Ctrl-C mid-write leaves the
@@ -17,7 +17,6 @@ previous file intact.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import os
@@ -26,144 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_open, atomic_write_text  # noqa: F401 (atomic_write_text re-exported)
+from ..files import atomic_open
+from ..nn import StateDictError
+from ..version import __version__
+from .architecture import architecture, build
+from .errors import ModelFileError
 
-__all__ = [
-    "save", "load", "save_state_dict", "load_state_dict", "read_info", "architecture",
-    "ModelFileError", "atomic_write_text",
-]
+__all__ = ["save", "load", "save_state_dict", "load_state_dict", "read_info"]
 
 FORMAT_VERSION = 1
 _META_KEY = "__reseau__"
 _MODEL, _STATE = "reseau.model", "reseau.state_dict"
-
-# The layers an architecture may name, with the constructor arguments read from each
-# instance. Only these classes are ever built by ``load``.
-_LAYER_ARGS = {
-    "Linear": lambda m: {"in_features": m.in_features, "out_features": m.out_features,
-                         "bias": m.bias is not None},
-    "Identity": (), "Flatten": ("start_dim", "end_dim"), "Dropout": ("p",),
-    "BatchNorm1d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
-    "ReLU": (), "LeakyReLU": ("negative_slope",), "Sigmoid": (), "Tanh": (),
-    "Softplus": ("beta", "threshold"), "GELU": ("approximate",), "SiLU": (),
-    "LogSigmoid": (), "Softmax": ("dim",), "LogSoftmax": ("dim",),
-}
-_CONTAINERS = ("Sequential", "ModuleList")
-
-
-class ModelFileError(ValueError):
-    """A file that ``load`` refuses: missing, truncated, corrupted, foreign, or not
-    matching the model it is loaded into."""
-
-
-# ----------------------------------------------------------------- architecture
-def _nn():
-    from . import nn
-    return nn
-
-
-def _exact(module, name: str) -> bool:
-    """``module`` is reseau's own ``nn.<name>``, not a subclass that may differ."""
-    return type(module) is getattr(_nn(), name, None)
-
-
-def architecture(module) -> dict | None:
-    """A JSON-able description of ``module`` from which :func:`load` rebuilds it, or
-    None when it holds a layer reseau does not know (a custom Module class)."""
-    name = type(module).__name__
-    if name == "MLP" and _exact(module, "MLP"):
-        return _mlp_architecture(module)
-    if name in _CONTAINERS and _exact(module, name):
-        children = []
-        for child_name, child in module._modules.items():
-            spec = architecture(child) if child is not None else None
-            if spec is None:
-                return None
-            children.append([child_name, spec])
-        return {"type": name, "children": children}
-    if name in _LAYER_ARGS and _exact(module, name) and not module._modules:
-        args = _LAYER_ARGS[name]
-        kwargs = args(module) if callable(args) else {a: getattr(module, a) for a in args}
-        return {"type": name, **kwargs}
-    return None
-
-
-def _mlp_architecture(mlp) -> dict | None:
-    children = architecture(_nn().Sequential(dict(mlp._modules)))
-    if children is None:
-        return None
-    specs = [spec for _, spec in children["children"]]
-    linear = [s for s in specs if s["type"] == "Linear"]
-    hidden = specs[1] if len(mlp.sizes) > 2 else None
-    dropout = next((s["p"] for s in specs if s["type"] == "Dropout"), 0.0)
-    out_act = specs[-1] if specs[-1]["type"] != "Linear" else None
-    return {"type": "MLP", "sizes": list(mlp.sizes), "activation": hidden,
-            "output_activation": out_act, "dropout": dropout,
-            "bias": bool(linear and linear[0]["bias"]), "children": children["children"]}
-
-
-def _build(spec, where: str):
-    """The module that ``spec`` describes; only known reseau classes are built."""
-    nn = _nn()
-    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
-        raise ModelFileError(f"{where}: a layer description is not a dict with a 'type'")
-    kind = spec["type"]
-    if kind == "MLP":
-        return _build_mlp(spec, where)
-    if kind in _CONTAINERS:
-        children = spec.get("children")
-        if not isinstance(children, list):
-            raise ModelFileError(f"{where}: {kind} without a list of children")
-        built = {}
-        for item in children:
-            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
-                raise ModelFileError(f"{where}: a child of {kind} is not a [name, layer] pair")
-            built[item[0]] = _build(item[1], where)
-        if kind == "Sequential":
-            return nn.Sequential(built)
-        return nn.ModuleList(list(built.values()))
-    if kind not in _LAYER_ARGS:
-        raise ModelFileError(
-            f"{where}: unknown layer type {kind!r}; reseau rebuilds only "
-            f"{', '.join(list(_LAYER_ARGS) + list(_CONTAINERS) + ['MLP'])}"
-        )
-    kwargs = {k: v for k, v in spec.items() if k != "type"}
-    try:
-        return getattr(nn, kind)(**kwargs)
-    except (TypeError, ValueError) as err:
-        raise ModelFileError(f"{where}: cannot build {kind} from {kwargs}: {err}") from None
-
-
-def _build_mlp(spec, where: str):
-    nn = _nn()
-    children = spec.get("children", [])
-    try:
-        def factory(layer):
-            return None if layer is None else (lambda: _build(layer, where))
-        mlp = nn.MLP(spec["sizes"], activation=factory(spec.get("activation")) or "relu",
-                     output_activation=factory(spec.get("output_activation")),
-                     dropout=spec.get("dropout", 0.0), bias=spec.get("bias", True))
-    except (KeyError, TypeError, ValueError) as err:
-        raise ModelFileError(f"{where}: cannot build the MLP: {err}") from None
-    rebuilt = architecture(mlp)
-    if rebuilt is not None and rebuilt["children"] == children:
-        return mlp
-    # an MLP whose layers were changed after construction: rebuild the layers as they were
-    return _build({"type": "Sequential", "children": children}, where)
-
-
-@contextlib.contextmanager
-def _rng_untouched():
-    """Building layers draws initial weights; put reseau's generator back as it was, so
-    that loading a model does not change the random numbers a seeded run draws next."""
-    from .backend import default_generator
-    gen = default_generator()
-    state = gen.bit_generator.state
-    try:
-        yield
-    finally:
-        gen.bit_generator.state = state
-
 
 # ----------------------------------------------------------------- writing
 def _json_default(value):
@@ -196,7 +68,6 @@ def _state_arrays(obj) -> dict[str, np.ndarray]:
 
 def _write(path, arrays: dict, meta: dict) -> Path:
     meta = {**meta, "tensors": list(arrays), "format_version": FORMAT_VERSION}
-    from . import __version__
     meta.setdefault("reseau_version", __version__)
     text = json.dumps(meta, default=_json_default, indent=1)
     payload = {**arrays, _META_KEY: np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
@@ -349,7 +220,6 @@ def read_info(path) -> dict:
 
 
 def _fill(model, arrays: dict, path) -> None:
-    from .nn import StateDictError
     try:
         model.load_state_dict(arrays)
     except StateDictError as err:
@@ -400,12 +270,7 @@ def load(path, model=None):
                 "cannot rebuild by itself; build it in Python and pass it: "
                 "load(path, model=MyNet(...))"
             )
-        try:
-            with _rng_untouched():
-                model = _build(spec, f"load: {path}")
-        except MemoryError:
-            raise ModelFileError(f"load: the architecture in {path} is too large to build "
-                                 "(damaged or forged file?)") from None
+        model = build(spec, f"load: {path}")
     _fill(model, arrays, path)
     if meta is not None and hasattr(model, "train"):
         model.train(bool(meta.get("training", True)))

@@ -108,15 +108,3 @@ class MLP(Sequential):
                 "output_activation": None if isinstance(layers[-1], Linear) else layers[-1],
                 "dropout": next((m.p for m in layers if isinstance(m, Dropout)), 0.0),
                 "bias": first_linear is not None and first_linear.bias is not None}
-
-    def init_kwargs(self) -> dict:
-        """The arguments that rebuild this MLP (for ``reseau.io``): the activations are
-        given as the layers of the first hidden layer and of the output (None without
-        one), which ``io`` saves as their own descriptions."""
-        layers = list(self._modules.values())
-        first_linear = next((m for m in layers if isinstance(m, Linear)), None)
-        return {"sizes": list(self.sizes),
-                "activation": layers[1] if len(self.sizes) > 2 else None,
-                "output_activation": None if isinstance(layers[-1], Linear) else layers[-1],
-                "dropout": next((m.p for m in layers if isinstance(m, Dropout)), 0.0),
-                "bias": first_linear is not None and first_linear.bias is not None}

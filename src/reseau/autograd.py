@@ -39,6 +39,7 @@ from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.
 __all__ = [
     "Node",
     "backward",
+    "may_keep",
     "unbroadcast",
     "no_grad",
     "enable_grad",
@@ -140,15 +141,89 @@ def _check_finite(g: np.ndarray, node: Node, index: int) -> None:
         )
 
 
-def _accumulate_leaf(tensor, g: np.ndarray, fresh: bool, make_tensor) -> None:
-    """Add ``g`` into a leaf's ``.grad``. The first gradient is copied unless it was
-    freshly allocated by the engine, so that ``.grad`` never aliases another array."""
-    if tensor.grad is None:
-        if isinstance(g, np.generic):  # a VJP on 0-d arrays may give a NumPy scalar
-            g, fresh = np.asarray(g), True
-        tensor._grad = make_tensor(g if fresh else g.copy())
+def may_keep(gi: np.ndarray, g: np.ndarray, in_grads: tuple, inputs: tuple) -> bool:
+    """The gradient-aliasing rule: whether the engine may keep ``gi``, a VJP's output,
+    without a copy, and later add other gradients into it in place.
+
+    Only an array that the VJP allocated for this one input qualifies. Not ``g``, the
+    upstream gradient (it may be the user's ``gradient=`` array, or a buffer another
+    node still reads); not a view (of ``g`` or of anything else: ``gi.base`` is set);
+    not an array returned for two inputs (``Add`` returns ``g, g``); not the array of
+    one of the node's inputs (a tensor the user holds). Anything else is copied before
+    it is stored where ``+=`` may reach it. Arrays the engine allocates itself (zeros
+    for a ``None`` gradient, the sums of un-broadcasting, dtype casts) are always kept.
+    """
+    if gi is g or gi.base is not None:
+        return False
+    if len(in_grads) > 1:
+        n = 0
+        for other in in_grads:
+            if other is gi:
+                n += 1
+        if n > 1:
+            return False
+    for t in inputs:
+        if t.data is gi:
+            return False
+    return True
+
+
+def _conform(gi, node: Node, i: int, in_grads: tuple, g: np.ndarray):
+    """A VJP output off the common path (None, a NumPy scalar, another shape or dtype)
+    as an array of input ``i``'s shape and dtype, and whether the engine may keep it."""
+    t = node.inputs[i]
+    if gi is None:  # the VJP skipped an input that needs a gradient: zero
+        return np.zeros_like(t.data), True
+    if type(gi) is not np.ndarray:
+        return _fit_gradient(np.asarray(gi), t, node, i), True  # a NumPy scalar: now ours
+    fit = _fit_gradient(gi, t, node, i)
+    if fit is not gi:  # summed or cast by the engine: a new array
+        return fit, True
+    return gi, may_keep(gi, g, in_grads, node.inputs)
+
+
+def _accumulate_leaf(tensor, g: np.ndarray, keep: bool, make_tensor) -> None:
+    """Add ``g`` into a leaf's ``.grad``. The first gradient becomes ``.grad`` as it is
+    only if ``keep`` (see :func:`may_keep`), else a copy: ``.grad`` never aliases
+    another array."""
+    if tensor._grad is None:
+        tensor._grad = make_tensor(g if keep else g.copy())
     else:
-        tensor.grad.data += g
+        tensor._grad.data += g
+
+
+def _add_pending(node: Node, g: np.ndarray, keep: bool, pending: dict, owned: set,
+                 heap: list) -> None:
+    """Sum ``g`` into the gradient waiting for ``node`` (scheduling ``node`` the first
+    time). A waiting gradient is added into in place only if the engine owns it
+    (``owned``); otherwise the sum is a new array, which it then owns."""
+    if node not in pending:
+        pending[node] = g
+        if keep:
+            owned.add(node)
+        heappush(heap, (-node.seq, node))
+    elif node in owned:
+        pending[node] += g
+    else:
+        pending[node] = pending[node] + g
+        owned.add(node)
+
+
+def _call_vjp(node: Node, g: np.ndarray, make_tensor) -> tuple:
+    """Run ``node``'s VJP on ``g`` (after the checks), one gradient per input."""
+    if node.freed:
+        _raise_freed(node)
+    if node.retained is not None:
+        out = node.retained()
+        if out is not None:
+            _accumulate_leaf(out, g, False, make_tensor)
+    versions = node.versions
+    if versions is not None:
+        for t, v in zip(node.inputs, versions):
+            if t._version != v:
+                _raise_modified(node)
+    in_grads = node.op.vjp(node, g)
+    return in_grads if type(in_grads) is tuple else (in_grads,)
 
 
 def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) -> None:
@@ -163,37 +238,23 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) ->
     reach it from ``root`` has sent its gradient. No recursion, and no separate pass to
     count dependencies.
     """
-    root_node = root.grad_fn
-    if root_node is None:
+    node = root.grad_fn
+    if node is None:
         if root.requires_grad:
             _accumulate_leaf(root, grad, False, make_tensor)
         return
-
     anomaly = _Mode.anomaly
-    grads = {root_node: grad}
-    owned = set()  # nodes whose gradient buffer the engine allocated (safe to add into)
-    heap = [(-root_node.seq, root_node)]
+    pending = {node: grad}  # node -> gradient of its output, summed over its consumers
+    owned = set()  # nodes whose pending gradient the engine may add into in place
+    heap = [(-node.seq, node)]
     prev_mode = _Mode.grad_enabled
     _Mode.grad_enabled = False  # VJPs work on arrays; nothing they do builds a graph
     try:
         while heap:
             node = heappop(heap)[1]
-            if node.freed:
-                _raise_freed(node)
-            g = grads.pop(node)
-            if node.retained is not None:
-                out = node.retained()
-                if out is not None:
-                    _accumulate_leaf(out, g, False, make_tensor)
+            g = pending.pop(node)
+            in_grads = _call_vjp(node, g, make_tensor)
             inputs = node.inputs
-            versions = node.versions
-            if versions is not None:
-                for t, v in zip(inputs, versions):
-                    if t._version != v:
-                        _raise_modified(node)
-            in_grads = node.op.vjp(node, g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
             i = -1
             for t, need in zip(inputs, node.needs_input_grad):
                 i += 1
@@ -201,56 +262,20 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) ->
                     continue
                 gi = in_grads[i]
                 data = t.data
-                if type(gi) is not np.ndarray and gi is not None:
-                    gi = np.asarray(gi)  # NumPy returns scalars from 0-d operations
-                if gi is None:
-                    gi, fresh = np.zeros_like(data), True
-                elif gi.shape != data.shape or gi.dtype is not data.dtype:
-                    fit = _fit_gradient(gi, t, node, i)
-                    fresh = fit is not gi or (gi is not g and gi.base is None and (
-                        len(in_grads) == 1 or _alone(gi, in_grads)))
-                    gi = fit
+                if type(gi) is np.ndarray and gi.shape == data.shape and gi.dtype is data.dtype:
+                    keep = may_keep(gi, g, in_grads, inputs)  # the common case, inline
                 else:
-                    # A VJP returns g itself, a view of g, or a new array (the rule for
-                    # op authors in ops/registry.py). A new array that no other input
-                    # received is ours to keep and to add into: no copy needed.
-                    fresh = gi is not g and gi.base is None and (
-                        len(in_grads) == 1 or _alone(gi, in_grads))
+                    gi, keep = _conform(gi, node, i, in_grads, g)
                 if anomaly:
                     _check_finite(gi, node, i)
-                child = t.grad_fn
-                if child is None:  # a leaf: _accumulate_leaf, inlined on the hot path
-                    tg = t._grad
-                    if tg is None:
-                        t._grad = make_tensor(gi if fresh else gi.copy())
-                    else:
-                        tg.data += gi
-                elif child in grads:
-                    if child in owned:
-                        grads[child] += gi
-                    else:
-                        grads[child] = grads[child] + gi
-                        owned.add(child)
+                if t.grad_fn is None:
+                    _accumulate_leaf(t, gi, keep, make_tensor)
                 else:
-                    grads[child] = gi
-                    if fresh:
-                        owned.add(child)
-                    heappush(heap, (-child.seq, child))
+                    _add_pending(t.grad_fn, gi, keep, pending, owned, heap)
             if not retain_graph:
                 node._free()
     finally:
         _Mode.grad_enabled = prev_mode
-
-
-def _alone(gi: np.ndarray, in_grads: tuple) -> bool:
-    """Whether ``gi`` is the gradient of one input only (not shared between inputs)."""
-    if len(in_grads) == 1:
-        return True
-    n = 0
-    for other in in_grads:
-        if other is gi:
-            n += 1
-    return n == 1
 
 
 def _raise_freed(node: Node) -> None:

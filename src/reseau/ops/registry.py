@@ -19,7 +19,7 @@ casts the VJP outputs: ops never call ``unbroadcast``.
 Rules for a VJP: never modify ``g`` or anything saved in place, and return for each
 input either ``g`` itself, a view of ``g``, or a newly allocated array (never an array
 saved by the forward): the engine then knows which gradients it may keep without a
-copy and add into in place.
+copy and add into in place (``autograd.may_keep``, the one statement of that rule).
 
 The table (``OPS``) drives the tests (each op must have a test case), the op list in
 the docs and the labels of the graph drawing.

@@ -148,3 +148,39 @@ def test_no_input_requiring_a_gradient():
 def test_fn_must_return_a_tensor():
     with pytest.raises(TypeError, match="must return a Tensor"):
         gradcheck(lambda a: 1.0, (x64([1.0]),))
+
+
+# ------------------------------------------------------------------ central_difference
+def test_central_difference_perturbs_in_place_and_restores():
+    from reseau.gradcheck import central_difference
+
+    a = np.array([[1.0, 2.0], [3.0, -1.0]])
+    before = a.copy()
+    # f = sum(a^3): df/da = 3 a^2, and the central difference of a cubic is off by eps^2
+    got = central_difference(lambda: float(np.sum(a ** 3)), a, 1e-3)
+    np.testing.assert_allclose(got, 3 * before.ravel() ** 2 + 1e-6, rtol=1e-9)
+    np.testing.assert_array_equal(a, before)
+    # chosen flat indices only, in their order
+    got = central_difference(lambda: float(np.sum(a ** 2)), a, 1e-4, np.array([3, 0]))
+    np.testing.assert_allclose(got, [-2.0, 2.0], rtol=1e-8)
+    assert central_difference(lambda: 0.0, np.zeros((0, 3)), 1e-3).shape == (0,)
+
+
+def test_central_difference_computes_in_the_array_dtype():
+    from reseau.gradcheck import central_difference
+
+    a = np.array([1.0], dtype=np.float32)
+    # float32: 1 + 1e-8 rounds to 1, so the difference is exactly 0 (float64 would see it)
+    assert central_difference(lambda: a.sum(), a, 1e-8)[0] == 0.0
+    b = np.array([1.0])
+    assert central_difference(lambda: b.sum(), b, 1e-8)[0] == pytest.approx(1.0, rel=1e-6)
+    with pytest.raises(ValueError, match="must be contiguous"):
+        central_difference(lambda: 0.0, np.ones((3, 4)).T, 1e-3)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import sys
+
+    result = doctest.testmod(sys.modules["reseau.gradcheck"])
+    assert result.attempted >= 2 and result.failed == 0

@@ -15,6 +15,7 @@ from .. import nn
 from ..autograd import no_grad
 from ..backend import manual_seed
 from ..creation import tensor
+from ..gradcheck import central_difference
 from ..gradcheck_module import gradcheck_module
 from .registry import LabConfig, register
 from .report import Report, fmt, new_figure, sci
@@ -38,19 +39,12 @@ def _net(dtype: str, state=None) -> nn.Module:
 def finite_differences(net, loss_fn, x, y, eps: float) -> np.ndarray:
     """Every partial derivative of the loss by central differences, in the dtype of
     the network's parameters (float32 stays float32: that is the point)."""
-    out = []
-    for p in net.parameters():
-        flat = p.data.reshape(-1)  # a view: writing into it moves the parameter
-        for j in range(flat.size):
-            orig = flat[j]
-            with no_grad():
-                flat[j] = orig + flat.dtype.type(eps)
-                plus = loss_fn(net(x), y).data
-                flat[j] = orig - flat.dtype.type(eps)
-                minus = loss_fn(net(x), y).data
-            flat[j] = orig
-            out.append((plus - minus) / (2 * flat.dtype.type(eps)))
-    return np.asarray(out, dtype=np.float64)
+    def loss():
+        with no_grad():
+            return loss_fn(net(x), y).data
+
+    return np.concatenate([central_difference(loss, p.data, eps)
+                           for p in net.parameters()])
 
 
 def backprop(net, loss_fn, x, y) -> np.ndarray:

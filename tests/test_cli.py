@@ -289,8 +289,9 @@ def history_of(folder, column):
                                              ("blobs", 3)])
 def test_each_generated_set_with_samples_noise_and_test_size(name, n_classes, tmp_path,
                                                              capsys):
+    from reseau.cli.preparation import load_data
+    from reseau.cli.settings import TrainSettings
     from reseau.data import blobs, spiral, xor
-    from reseau.train import config, experiment
 
     out = tmp_path / name
     status, _, err = run(capsys, "train", "--data", name, "--samples", "200", "--noise", "0.05",
@@ -304,8 +305,9 @@ def test_each_generated_set_with_samples_noise_and_test_size(name, n_classes, tm
     assert model.sizes == [2, 4, n_classes]
     assert io.read_info(out / "model.npz")["config"]["preprocessing"]["x_mean"] is None
     # the data is the generator's draw with these samples, noise and seed
-    settings = config.resolve({"data": name, "samples": "200", "noise": "0.05", "seed": "2"})
-    X, y, features, _ = experiment.load_data(settings)
+    settings = TrainSettings.resolve({"data": name, "samples": "200", "noise": "0.05",
+                                      "seed": "2"})
+    X, y, features, _ = load_data(settings)
     make = {"moons": moons, "xor": xor, "spiral": spiral, "blobs": blobs}[name]
     X_ref, y_ref = make(200, noise=0.05, seed=2, as_tensor=False)
     np.testing.assert_array_equal(X, X_ref)
@@ -365,16 +367,19 @@ def test_optimizer_momentum_weight_decay_and_seed_are_those_of_the_python_recipe
     """The command trains exactly what the same settings give in Python."""
     import reseau
     from reseau import nn, optim
-    from reseau.train import config, experiment, fit
+    from reseau.cli.experiment import build_optimizer
+    from reseau.cli.preparation import prepare
+    from reseau.cli.settings import TrainSettings
+    from reseau.train import fit
 
     status, _, err = run(capsys, "train", "--optimizer", "sgd", "--momentum", "0.9",
                          "--weight-decay", "0.001", "--lr", "0.05", "--epochs", "3",
                          "--samples", "200", "--seed", "3", "--out", str(tmp_path / "a"),
                          "--log-every", "0")
     assert status == 0, err
-    settings = config.resolve({"samples": 200, "seed": 3})
+    settings = TrainSettings.resolve({"samples": 200, "seed": 3})
     reseau.manual_seed(3)
-    data = experiment.prepare(settings)
+    data = prepare(settings)
     model = nn.MLP([2, 4, 2], activation="tanh")
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=0.001)
     fit(model, nn.CrossEntropyLoss(), opt, (data.X_train, data.y_train),
@@ -391,8 +396,8 @@ def test_optimizer_momentum_weight_decay_and_seed_are_those_of_the_python_recipe
         ({"optimizer": "adam", "lr": "0.02"}, {"lr": 0.02, "weight_decay": 0.0}),
         ({"optimizer": "adagrad"}, {"lr": 0.01}),
     ]:
-        group = experiment.build_optimizer(config.resolve(argv),
-                                           nn.Linear(2, 2).parameters()).param_groups[0]
+        group = build_optimizer(TrainSettings.resolve(argv),
+                                nn.Linear(2, 2).parameters()).param_groups[0]
         assert {k: group[k] for k in expected} == expected, argv
     # another seed: other data, other weights, another history
     run(capsys, "train", "--epochs", "3", "--samples", "200", "--seed", "4", "--out",
@@ -403,7 +408,9 @@ def test_optimizer_momentum_weight_decay_and_seed_are_those_of_the_python_recipe
 @pytest.mark.parametrize("loss, head", [("bce", "prob_"), ("hinge", "score_")])
 def test_classification_losses(loss, head, tmp_path, capsys):
     from reseau import nn
-    from reseau.train import config, evaluate, experiment
+    from reseau.cli.preparation import prepare
+    from reseau.cli.settings import TrainSettings
+    from reseau.train import evaluate
 
     out = tmp_path / loss
     status, _, err = run(capsys, "train", "--loss", loss, "--samples", "200", "--epochs", "5",
@@ -411,7 +418,7 @@ def test_classification_losses(loss, head, tmp_path, capsys):
     assert status == 0, err
     model = io.load(out / "model.npz")
     assert model.sizes[-1] == (1 if loss == "bce" else 2)      # bce: one logit
-    data = experiment.prepare(config.resolve({"samples": 200, "loss": loss}))
+    data = prepare(TrainSettings.resolve({"samples": 200, "loss": loss}))
     loss_fn = {"bce": nn.BCEWithLogitsLoss, "hinge": nn.MultiMarginLoss}[loss]()
     expected = evaluate(model, loss_fn, (data.X_test, data.y_test))
     assert metrics_of(out)["test"]["loss"] == pytest.approx(expected["loss"], rel=1e-6)
@@ -442,8 +449,8 @@ def test_regression_losses_mae_and_huber(tmp_path, capsys):
 
 def test_every_schedule_writes_the_learning_rates_of_pytorch(tmp_path, capsys, monkeypatch):
     torch = pytest.importorskip("torch")
-    from reseau.train import experiment
-    monkeypatch.setattr(experiment, "_plots", lambda *args: [])    # not needed here: faster
+    from reseau.cli import run_folder
+    monkeypatch.setattr(run_folder, "write_plots", lambda *args: [])  # not needed here: faster
     S = torch.optim.lr_scheduler
 
     def torch_lrs(make, epochs=4, metric=None):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from reseau.labs import LABS, get_lab, run_all, run_lab
-from reseau.labs.cli import main
+from reseau.cli.lab import main
 from reseau.labs.registry import register
 from reseau.labs.report import Report, fmt, pct, sci
 

@@ -7,7 +7,8 @@ tables, figures embedded), its PNGs and ``results.json``. From the shell::
     reseau lab circle-automation --quick --out reports
     reseau lab all --out reports          # every lab, and reports/index.md
 
-From Python: ``run_lab(name, out, quick=False, seed=0)`` and ``run_all(out)``.
+From Python: ``run_lab(name, out, quick=False, seed=0)`` and ``run_all(out)``. The
+command line is the application's (:mod:`reseau.cli.lab`).
 The labs are registered in :data:`LABS`, in the order of the course.
 """
 
@@ -21,11 +22,4 @@ from . import (  # noqa: E402,F401
     backprop_complexity, gradient_check,
 )
 
-__all__ = ["LABS", "Lab", "LabConfig", "Report", "get_lab", "run_lab", "run_all", "main"]
-
-
-def main(argv=None) -> int:
-    """``reseau lab ...`` (see :mod:`reseau.labs.cli`)."""
-    from .cli import main as _main
-
-    return _main(argv)
+__all__ = ["LABS", "Lab", "LabConfig", "Report", "get_lab", "run_lab", "run_all"]

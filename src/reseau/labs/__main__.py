@@ -1,7 +1,7 @@
-"""``python -m reseau.labs NAME [--quick] [--out DIR] [--seed N]``."""
+"""``python -m reseau.labs NAME [--quick] [--out DIR] [--seed N]``: ``reseau lab``."""
 
 import sys
 
-from .cli import main
+from reseau.cli.lab import main
 
 sys.exit(main())

@@ -1,5 +1,7 @@
-"""``python -m reseau.ops``: print the table of primitives (Markdown)."""
+"""``python -m reseau.ops``: print the table of primitives (Markdown), as ``reseau ops``."""
 
-from reseau.ops.registry import op_table_markdown
+import sys
 
-print(op_table_markdown(), end="")
+from reseau.cli import main
+
+sys.exit(main(["ops"]))

@@ -1,8 +1,7 @@
 """``reseau lab NAME [--quick] [--out DIR] [--seed N] [--data-dir DIR]``, ``reseau lab
-list`` and ``reseau lab all``: the command line of the labs.
+list`` and ``reseau lab all``: the command line of the labs (:mod:`reseau.labs`).
 
-``main(argv)`` is what ``reseau lab ...`` calls (and ``python -m reseau.labs ...``);
-``add_arguments(parser)`` lets the ``reseau`` command build the same sub-command.
+``main(argv)`` is also ``python -m reseau.labs ...``.
 """
 
 from __future__ import annotations
@@ -11,12 +10,15 @@ import argparse
 import sys
 import textwrap
 
-__all__ = ["main", "add_arguments", "run_from_args", "describe_labs"]
+__all__ = ["add_parser", "run", "main", "add_arguments", "describe_labs"]
+
+_DESCRIPTION = ("Re-run an experiment of the course documents and write its report "
+                "(Markdown + PNG) into a folder.")
 
 
 def describe_labs() -> str:
     """The text of ``reseau lab list``: each lab's name, source and summary."""
-    from .registry import LABS
+    from ..labs import LABS
 
     width = max(len(n) for n in LABS)
     lines = ["Labs (run one with `reseau lab NAME`, all with `reseau lab all`):", ""]
@@ -28,7 +30,7 @@ def describe_labs() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the lab sub-command's arguments to ``parser``."""
+    """Add the lab command's arguments to ``parser``."""
     parser.add_argument("name", metavar="NAME",
                         help="a lab name, 'list' to describe the labs, or 'all' to run them all")
     parser.add_argument("--quick", action="store_true",
@@ -42,9 +44,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def run_from_args(args: argparse.Namespace) -> int:
+def add_parser(subparsers) -> None:
+    """Add ``lab`` to the ``reseau`` command's subparsers."""
+    lab = subparsers.add_parser(
+        "lab", help="re-run an experiment of the course and write its report",
+        description=_DESCRIPTION, epilog="Run 'reseau lab list' to see the labs.")
+    add_arguments(lab)
+
+
+def run(args: argparse.Namespace) -> int:
     """Run what the parsed ``args`` ask for; returns the exit status."""
-    from .registry import get_lab, run_all, run_lab
+    from ..labs import get_lab, run_all, run_lab
 
     if args.name == "list":
         print(describe_labs())
@@ -80,11 +90,8 @@ def run_from_args(args: argparse.Namespace) -> int:
 
 
 def main(argv=None) -> int:
-    """Entry point of ``python -m reseau.labs`` (``reseau lab`` calls the same code)."""
-    parser = argparse.ArgumentParser(
-        prog="reseau lab",
-        description="Re-run an experiment of the course documents and write its report "
-                    "(Markdown + PNG) into a folder.",
-        epilog="Run `reseau lab list` to see the labs.")
+    """``python -m reseau.labs ...``: the same as ``reseau lab ...``."""
+    parser = argparse.ArgumentParser(prog="reseau lab", description=_DESCRIPTION,
+                                     epilog="Run `reseau lab list` to see the labs.")
     add_arguments(parser)
-    return run_from_args(parser.parse_args(argv))
+    return run(parser.parse_args(argv))

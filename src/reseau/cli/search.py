@@ -16,11 +16,18 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import math
 import sys
 
-__all__ = ["add_parser", "run"]
+from .experiment import build_loss, build_model, build_optimizer, build_scheduler
+from .options import (
+    add_data_options, add_fit_options, add_split_options, default, optimizer_help,
+)
+from .preparation import prepare
+from .run_folder import new_run_dir, write_json
+from .settings import ConfigError, TrainSettings, activation_names, check_value
+
+__all__ = ["add_parser", "run", "Candidate"]
 
 # options that take a comma-separated list of values, one configuration per value
 GRID_OPTIONS = ("hidden", "lr", "activation", "optimizer", "batch_size")
@@ -41,10 +48,7 @@ search.json.
 
 
 def add_parser(subparsers) -> None:
-    """Add the ``search`` subcommand to the ``reseau`` command's subparsers."""
-    from .cli import _add_data_options
-    from .train.config import ACTIVATIONS, LOSSES, OPTIMIZERS
-
+    """Add ``search`` to the ``reseau`` command's subparsers."""
     s = subparsers.add_parser(
         "search", help="grid search of hyper-parameters on the dev set",
         description="Train one MLP per combination of the listed values, score each on "
@@ -52,42 +56,36 @@ def add_parser(subparsers) -> None:
                     "the chosen one (seed 003: choose the hidden size on the dev set).",
         epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
         argument_default=argparse.SUPPRESS)
-    _add_data_options(s, with_defaults=False)
-    s.add_argument("--test-size", metavar="FRACTION",
-                   help="share of the data held out for the test (default: 0.25)")
-    s.add_argument("--dev-size", metavar="FRACTION",
-                   help="share held out as the dev set, to choose on (default: 0.2)")
-    s.add_argument("--standardize", action=argparse.BooleanOptionalAction,
-                   help="standardise the inputs with the training set's statistics "
-                        "(default: yes, except for images)")
+    add_data_options(s, with_defaults=False)
+    add_split_options(s, "--dev-size", "share held out as the dev set, to choose on")
     s.add_argument("--hidden", metavar="LIST", default="2,4,8,16",
                    help="hidden layers to try, e.g. 2,4,8,16 or 8,16x16 (default: 2,4,8,16)")
     s.add_argument("--lr", metavar="LIST",
                    help="learning rates to try, e.g. 0.01,0.1,1 (default: the optimizer's)")
     s.add_argument("--activation", metavar="LIST",
-                   help=f"activations to try among {', '.join(ACTIVATIONS)} (default: tanh)")
+                   help=f"activations to try among {', '.join(activation_names())} "
+                        f"(default: {default('activation')})")
     s.add_argument("--optimizer", metavar="LIST",
-                   help=f"optimizers to try among {', '.join(OPTIMIZERS)} (default: sgd)")
+                   help=f"optimizers to try among {optimizer_help()} "
+                        f"(default: {default('optimizer')})")
     s.add_argument("--batch-size", metavar="LIST",
-                   help="batch sizes to try, numbers or 'full' (default: 10)")
-    s.add_argument("--loss", metavar="NAME", help=f"{', '.join(LOSSES)} (default: auto)")
-    s.add_argument("--momentum", metavar="M", help="momentum of sgd or rmsprop (default: 0)")
-    s.add_argument("--weight-decay", metavar="L2", help="weight decay (default: none)")
-    s.add_argument("--epochs", metavar="N", help="epochs per configuration (default: 150)")
-    s.add_argument("--schedule", metavar="SPEC", help="learning-rate schedule, as in "
-                                                       "'reseau train' (default: none)")
+                   help="batch sizes to try, numbers or 'full' "
+                        f"(default: {default('batch_size')})")
+    add_fit_options(s, "as in 'reseau train'")
     s.add_argument("--jobs", metavar="N", default="1",
                    help="configurations trained in parallel; -1: one per core (default: 1)")
     s.add_argument("--refit", action="store_true",
                    help="train the chosen configuration again on train + dev before testing")
-    s.add_argument("--out", metavar="DIR", help="the run folder (default: runs/<date>-<time>)")
 
 
-def _grid_values(key: str, text: str) -> list:
+def _setting(key: str, value: str):
+    """The ``reseau train`` setting for one grid value (``16x16`` -> ``16,16``)."""
+    return value.replace("x", ",") if key == "hidden" else value
+
+
+def grid_values(key: str, text: str) -> list:
     """The checked values of a list option, kept as the user wrote them (so that the
-    table shows ``16x16``, not ``[16, 16]``)."""
-    from .train.config import ConfigError, check_value
-
+    table shows ``16x16``, not ``(16, 16)``)."""
     values = [v.strip() for v in str(text).split(",")]
     if any(v == "" for v in values):
         raise ConfigError(f"--{key.replace('_', '-')} has an empty value in {text!r}; "
@@ -97,9 +95,15 @@ def _grid_values(key: str, text: str) -> list:
     return list(dict.fromkeys(values))  # a value given twice is trained once
 
 
-def _setting(key: str, value: str):
-    """The ``reseau train`` setting for one grid value (``16x16`` -> ``16,16``)."""
-    return value.replace("x", ",") if key == "hidden" else value
+def _jobs(text) -> int:
+    try:
+        jobs = int(str(text).strip())
+    except ValueError:
+        raise ConfigError(f"--jobs must be a whole number (-1: every core), got "
+                          f"{text!r}") from None
+    if jobs == 0 or jobs < -1:
+        raise ConfigError(f"--jobs must be >= 1, or -1 for one per core; got {jobs}")
+    return jobs
 
 
 class Candidate:
@@ -108,31 +112,27 @@ class Candidate:
     :func:`reseau.train.grid_search` uses. The score is the accuracy (classification)
     or R^2 (regression)."""
 
-    def __init__(self, settings: dict, n_in: int, n_out: int, task: str, **config):
-        from .train.config import check_value
-
+    def __init__(self, settings: TrainSettings, n_in: int, n_out: int, task: str, **config):
         self.config = config
-        self.settings = {**settings, **{k: check_value(k, _setting(k, v))
-                                        for k, v in config.items()}}
+        self.settings = settings.replace(**{k: _setting(k, v) for k, v in config.items()})
         self.n_in, self.n_out, self.task = n_in, n_out, task
         self.metric = "accuracy" if task == "classification" else "r2"
 
     def fit(self, X, y):
-        from .train import experiment as E
-        from .train.fit import fit
+        from ..train import fit
 
         s = self.settings
-        self.model = E.build_model(s, self.n_in, self.n_out)
-        self.loss_fn = E.build_loss(s["loss"])
-        optimizer = E.build_optimizer(s, self.model.parameters())
-        scheduler = E.build_scheduler(s["schedule"], optimizer, s["epochs"])
-        self.history = fit(self.model, self.loss_fn, optimizer, (X, y), epochs=s["epochs"],
-                           scheduler=scheduler, metrics=(), batch_size=s["batch_size"],
+        self.model = build_model(s, self.n_in, self.n_out)
+        self.loss_fn = build_loss(s.loss)
+        optimizer = build_optimizer(s, self.model.parameters())
+        scheduler = build_scheduler(s.schedule, optimizer, s.epochs)
+        self.history = fit(self.model, self.loss_fn, optimizer, (X, y), epochs=s.epochs,
+                           scheduler=scheduler, metrics=(), batch_size=s.batch_size,
                            log_every=None)
         return self
 
     def score(self, X, y) -> float:
-        from .train.fit import evaluate
+        from ..train import evaluate
 
         return evaluate(self.model, self.loss_fn, (X, y), metrics=(self.metric,))[self.metric]
 
@@ -143,10 +143,8 @@ def _shown(metric: str, value: float) -> str:
 
 def run(args, out=None) -> int:
     """Run ``reseau search`` with the parsed ``args``; returns the exit status."""
-    from . import io
-    from .train import experiment as E
-    from .train.config import ConfigError, resolve
-    from .train.grid_search import grid_search
+    from .. import io
+    from ..train import grid_search
 
     out = out or sys.stdout
     given = vars(args)
@@ -154,32 +152,25 @@ def run(args, out=None) -> int:
               if k not in (*GRID_OPTIONS, "command", "jobs", "refit", "dev_size")}
     if "dev_size" in given:
         single["val_size"] = given["dev_size"]
-    settings = resolve(single)
-    grid = {k: _grid_values(k, given[k]) for k in GRID_OPTIONS if given.get(k) is not None}
-    try:
-        jobs = int(str(given["jobs"]).strip())
-    except ValueError:
-        raise ConfigError(f"--jobs must be a whole number (-1: every core), got "
-                          f"{given['jobs']!r}") from None
-    if jobs == 0 or jobs < -1:
-        raise ConfigError(f"--jobs must be >= 1, or -1 for one per core; got {jobs}")
-    # dev_split: prepare() holds out val_size as the dev set; stored with the model, it
+    settings = TrainSettings.resolve(single)
+    grid = {k: grid_values(k, given[k]) for k in GRID_OPTIONS if given.get(k) is not None}
+    jobs = _jobs(given["jobs"])
+    # the dev set is held out as the validation set; stored with the model, dev_split
     # lets reseau evaluate re-create the same train / dev / test split
-    settings = {**settings, "dev_split": True}
-    data = E.prepare(settings)
-    settings["loss"] = data.loss  # 'auto' resolved from the targets
-    build = functools.partial(Candidate, settings, data.X_train.shape[1], E.n_outputs(data),
-                              data.task)
-    metric = "accuracy" if data.task == "classification" else "r2"
+    data = prepare(settings, dev_split=True)
+    task = data.prep.task
+    settings = settings.replace(loss=data.prep.loss)  # 'auto' resolved from the targets
+    build = functools.partial(Candidate, settings, data.X_train.shape[1], data.n_outputs, task)
+    metric = "accuracy" if task == "classification" else "r2"
     n_configs = math.prod(len(values) for values in grid.values())
     names = ", ".join(k.replace("_", "-") for k in grid)
-    print(f"Searching {n_configs} configuration(s) of {names} on {settings['data']}: "
+    print(f"Searching {n_configs} configuration(s) of {names} on {settings.data}: "
           f"{len(data.X_train)} train, {len(data.X_val)} dev, {len(data.X_test)} test; "
           f"scored by dev {metric}, {jobs} job(s)", file=out, flush=True)
     result = grid_search(build, grid, (data.X_train, data.y_train), (data.X_val, data.y_val),
                          (data.X_test, data.y_test), n_jobs=jobs,
-                         refit=given.get("refit", False), seed=settings["seed"])
-    run_dir = E.new_run_dir(settings["out"])  # only now: a failed search leaves no folder
+                         refit=given.get("refit", False), seed=settings.seed)
+    run_dir = new_run_dir(settings.out)  # only now: a failed search leaves no folder
     result.to_csv(run_dir / "table.csv")
     print(result.format(), file=out)
     chosen = " ".join(f"{k.replace('_', '-')}={v}" for k, v in result.best_params.items())
@@ -187,13 +178,14 @@ def run(args, out=None) -> int:
           f"{'train + dev' if result.refit else 'train'}, test {metric} "
           f"{_shown(metric, result.test_score)} (the only configuration tested)", file=out)
     best = result.best_model
-    stored = {**best.settings, "out": None, "preprocessing": data.preprocessing()}
+    stored = {**best.settings.stored(), "dev_split": True,
+              "preprocessing": data.prep.to_dict()}
     summary = {"grid": grid, "chosen": result.best_params, "metric": metric,
                "dev_score": result.best_score, "test_score": result.test_score,
                "refit": result.refit, "table": result.table}
     io.save(best.model, run_dir / "model.npz", config=stored,
             metadata={"search": {k: summary[k] for k in ("chosen", "dev_score",
                                                           "test_score", "refit")}})
-    io.atomic_write_text(run_dir / "search.json", json.dumps(summary, indent=2) + "\n")
+    write_json(run_dir / "search.json", summary)
     print(f"Wrote {run_dir}/: table.csv, model.npz, search.json", file=out, flush=True)
     return 0

@@ -1,0 +1,79 @@
+"""``reseau predict MODEL input.csv``: the model's predictions for the rows of a CSV file,
+as CSV (the prediction, then one probability, or score, per class)."""
+
+from __future__ import annotations
+
+import csv
+import io as _stdio
+import sys
+
+import numpy as np
+
+from .experiment import load_trained
+from .preparation import Preprocessing
+
+__all__ = ["add_parser", "run", "prediction_table"]
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "predict", help="predict the rows of a CSV file",
+        description="Predict each row of a CSV file whose header names the model's input "
+                    "features (extra columns are ignored); writes CSV: the prediction, "
+                    "then one probability per class.",
+        epilog="example:  reseau predict runs/x/model.npz input.csv > predictions.csv")
+    p.add_argument("model", metavar="MODEL", help="a model.npz written by reseau train")
+    p.add_argument("input", metavar="INPUT.csv", help="rows to predict")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard "
+                                                            "output")
+
+
+def _label(value):
+    return int(value) if float(value).is_integer() else value
+
+
+def _probabilities(out: np.ndarray, prep: Preprocessing) -> np.ndarray:
+    """Class probabilities from the network's logits: a sigmoid for one logit (BCE),
+    else a softmax."""
+    if prep.loss == "bce":
+        p1 = 1 / (1 + np.exp(-out.reshape(-1).astype(np.float64)))
+        return np.stack([1 - p1, p1], axis=1)
+    z = out.astype(np.float64) - out.max(axis=1, keepdims=True)
+    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+
+
+def prediction_table(out: np.ndarray, prep: Preprocessing) -> tuple[list, list]:
+    """The header and rows of the output CSV for the network's outputs ``out``."""
+    if prep.task == "regression":
+        values = prep.raw_targets(out)
+        header = (["prediction"] if values.shape[1] == 1
+                  else [f"prediction_{k + 1}" for k in range(values.shape[1])])
+        return header, [[repr(float(v)) for v in row] for row in values]
+    classes = [_label(c) for c in prep.classes]
+    probs = _probabilities(out, prep)
+    kind = "score" if prep.loss == "hinge" else "prob"
+    values = out if kind == "score" else probs
+    header = ["prediction"] + [f"{kind}_{c}" for c in classes]
+    return header, [[classes[int(k)]] + [f"{v:.6g}" for v in row]
+                    for k, row in zip(probs.argmax(axis=1), values)]
+
+
+def run(args) -> int:
+    """Run ``reseau predict`` with the parsed ``args``; returns the exit status."""
+    from ..data import load_csv
+    from ..files import atomic_write_text
+    from ..train import predict
+
+    model, _, prep = load_trained(args.model)
+    inputs, _ = load_csv(args.input, target=None, features=prep.features, as_tensor=False)
+    header, rows = prediction_table(predict(model, prep.inputs(inputs)), prep)
+    buf = _stdio.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    if args.output:
+        atomic_write_text(args.output, buf.getvalue())
+    else:
+        sys.stdout.write(buf.getvalue())
+        sys.stdout.flush()
+    return 0

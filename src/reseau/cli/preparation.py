@@ -1,0 +1,194 @@
+"""The data of a run: load the named set or CSV file, split it (stratified for classes),
+standardise it, and remember how (:class:`Preprocessing`), so that ``reseau evaluate`` and
+``reseau predict`` treat new data exactly as training did.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..registry import DATASETS, LOSSES
+from .settings import ConfigError, TrainSettings
+
+__all__ = ["Preprocessing", "Data", "load_data", "prepare"]
+
+
+@dataclass
+class Preprocessing:
+    """What turns raw inputs and targets into what the model saw in training; saved with
+    the model (:meth:`to_dict`) for ``reseau evaluate`` and ``reseau predict``."""
+
+    features: list = field(default_factory=list)
+    task: str = "classification"   # or "regression"
+    loss: str = "cross-entropy"
+    classes: list | None = None    # the class labels, in the order of the model's outputs
+    x_mean: list | None = None     # None: inputs not standardised
+    x_scale: list | None = None
+    y_mean: list | None = None     # regression targets are standardised too
+    y_scale: list | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Preprocessing:
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def inputs(self, X: np.ndarray) -> np.ndarray:
+        """Inputs as the model saw them in training: flattened, float32, standardised
+        with the training set's statistics when it was."""
+        X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
+        if self.x_mean is not None:
+            X = ((X - np.asarray(self.x_mean)) / np.asarray(self.x_scale)).astype(np.float32)
+        return X
+
+    def raw_inputs(self, X: np.ndarray) -> np.ndarray:
+        """The inverse of :meth:`inputs`: back to the data's own units."""
+        if self.x_mean is None:
+            return X
+        return X * np.asarray(self.x_scale) + np.asarray(self.x_mean)
+
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        """Targets in the form the loss takes: class indices (a float column for BCE), or
+        standardised real values."""
+        if self.task == "regression":
+            y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+            return ((y - np.asarray(self.y_mean)) / np.asarray(self.y_scale)).astype(np.float32)
+        if self.loss == "bce":
+            return np.asarray(y, dtype=np.float32).reshape(-1, 1)
+        return np.asarray(y, dtype=np.int64)
+
+    def raw_targets(self, y: np.ndarray) -> np.ndarray:
+        """Standardised regression values (targets or predictions) in the target's units."""
+        return y * np.asarray(self.y_scale) + np.asarray(self.y_mean)
+
+    def class_indices(self, y: np.ndarray, where: str) -> np.ndarray:
+        """Original class labels (as in the data) to the model's class indices."""
+        classes = np.asarray(self.classes)
+        y = np.asarray(y).reshape(-1)
+        idx = np.searchsorted(classes, y).clip(0, len(classes) - 1)
+        unknown = classes[idx] != y
+        if unknown.any():
+            label = np.asarray(y[unknown][0]).item()  # 2, not np.int64(2)
+            raise ConfigError(f"{where}: label {label!r} was not seen in training (the "
+                              f"classes are {self.classes})")
+        return idx.astype(np.int64)
+
+
+@dataclass
+class Data:
+    """Features and targets, split and transformed, with their :class:`Preprocessing`.
+    ``X_val`` is None when no validation (or dev) set was held out."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    X_val: np.ndarray | None
+    y_val: np.ndarray | None
+    prep: Preprocessing
+
+    @property
+    def n_outputs(self) -> int:
+        """Outputs of the network: one per class (one logit for BCE), or per target."""
+        if self.prep.task == "regression":
+            return self.y_train.shape[1]
+        return 1 if self.prep.loss == "bce" else len(self.prep.classes)
+
+
+def load_data(settings: TrainSettings, features=None):
+    """``(X, y, features, official_test)`` for the named set or CSV file;
+    ``official_test`` is ``(X_test, y_test)`` for sets that come with one (MNIST).
+    ``features`` picks and orders a CSV file's columns (those of the training run)."""
+    from .. import data as D
+
+    name = settings.data
+    if name in DATASETS:
+        load, kind = DATASETS.get(name), DATASETS.info(name)["kind"]
+        if kind == "toy":
+            noise = {} if settings.noise is None else {"noise": settings.noise}
+            X, y = load(settings.samples, seed=settings.seed, as_tensor=False, **noise)
+            return X, y, [f"x{i + 1}" for i in range(X.shape[1])], None
+        official = None
+        if kind == "images":
+            X, y = load(train=True, root=settings.data_dir, as_tensor=False)
+            official = load(train=False, root=settings.data_dir, as_tensor=False)
+        else:
+            X, y = load(as_tensor=False)
+        return X, y, [f"pixel{i}" for i in range(X.shape[1])], official
+    if settings.target is None:
+        raise ConfigError(f"--data {name} is a CSV file: say which column to predict with "
+                          "--target COLUMN")
+    X, y = D.load_csv(name, target=settings.target, features=features, as_tensor=False)
+    if features is None:
+        with open(name, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f, skipinitialspace=True), [])
+        features = [h.strip() for h in header if h.strip() != settings.target]
+    return X, y, list(features), None
+
+
+def _task_and_loss(loss: str, y: np.ndarray) -> tuple[str, str]:
+    real = np.issubdtype(y.dtype, np.floating)
+    if loss == "auto":
+        return ("regression", "mse") if real else ("classification", "cross-entropy")
+    task = LOSSES.info(loss)["task"]
+    if task == "classification" and real and not np.all(y == np.round(y)):
+        regression = ", ".join(LOSSES.names(task="regression"))
+        raise ConfigError(f"--loss {loss} is for class labels, but the target holds real "
+                          f"values; use --loss {regression} for a regression")
+    return task, loss
+
+
+def prepare(settings: TrainSettings, dev_split: bool = False) -> Data:
+    """Load, split (stratified for classes) and standardise the data of ``settings``.
+    A validation set is carved out when early stopping or a plateau schedule needs one,
+    or when ``dev_split`` is true (``reseau search`` chooses on it)."""
+    from ..data import train_val_test_split
+
+    if settings.target is not None and settings.data in DATASETS:
+        raise ConfigError(f"--target applies to a CSV file; {settings.data} has its own "
+                          "labels: leave --target out")
+    X, y, features, official_test = load_data(settings)
+    task, loss = _task_and_loss(settings.loss, y)
+    X = X.reshape(len(X), -1).astype(np.float32)
+    y = y.reshape(len(y), -1) if task == "regression" else y.reshape(-1)
+    classes = None
+    if task == "classification":
+        y_all = y if official_test is None else np.concatenate([y, official_test[1]])
+        classes = np.unique(y_all)
+        y = np.searchsorted(classes, y).astype(np.int64)
+        if loss == "bce" and len(classes) != 2:
+            raise ConfigError(f"--loss bce is for two classes, but the target has "
+                              f"{len(classes)}; use --loss cross-entropy")
+    needs_val = (dev_split or settings.early_stopping > 0
+                 or settings.schedule.startswith("plateau"))
+    val = settings.val_size if needs_val else 0.0
+    test = 0.0 if official_test is not None else settings.test_size
+    if val + test >= 1:
+        raise ConfigError(f"test-size ({test:g}) and val-size ({val:g}) leave no training data")
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = train_val_test_split(
+        X, y, (1 - val - test, val, test), stratify=task == "classification",
+        seed=settings.seed)
+    if official_test is not None:
+        X_te = official_test[0].reshape(len(official_test[0]), -1).astype(np.float32)
+        y_te = np.searchsorted(classes, official_test[1]).astype(np.int64)
+    prep = Preprocessing(features=features, task=task, loss=loss,
+                         classes=None if classes is None else classes.tolist())
+    standardize = settings.standardize
+    if standardize == "auto":  # tabular data; named sets other than points are images
+        standardize = settings.data not in DATASETS or DATASETS.info(settings.data)["kind"] \
+            == "toy"
+    if standardize:
+        mean, scale = X_tr.mean(axis=0), X_tr.std(axis=0)
+        prep.x_mean, prep.x_scale = mean.tolist(), np.where(scale == 0, 1.0, scale).tolist()
+    if task == "regression":
+        # targets in standard units too, so that one learning rate suits every data set
+        mean, scale = y_tr.mean(axis=0), y_tr.std(axis=0)
+        prep.y_mean, prep.y_scale = mean.tolist(), np.where(scale == 0, 1.0, scale).tolist()
+    X_va, y_va = (X_va, y_va) if val else (None, None)
+    return Data(prep.inputs(X_tr), prep.targets(y_tr), prep.inputs(X_te), prep.targets(y_te),
+                None if X_va is None else prep.inputs(X_va),
+                None if y_va is None else prep.targets(y_va), prep)

@@ -75,7 +75,7 @@ class GridSearchResult:
     def to_csv(self, path) -> Path:
         """Write the table as CSV (a header row, then best first), atomically: a
         temporary file in the same folder, renamed over ``path``."""
-        from ..io import atomic_write_text
+        from ..files import atomic_write_text
 
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

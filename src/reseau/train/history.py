@@ -84,7 +84,7 @@ class History:
             writer.writerow([_format(v) for v in row.values()])
         text = buf.getvalue()
         if path is not None:
-            from ..io import atomic_write_text
+            from ..files import atomic_write_text
             atomic_write_text(path, text)
         return text
 

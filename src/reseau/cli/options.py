@@ -12,7 +12,7 @@ from ..registry import OPTIMIZERS
 from .settings import SCHEDULE_ARGS, TrainSettings, dataset_names, loss_names, optimizer_names
 
 __all__ = ["UsageError", "Parser", "add_data_options", "add_split_options", "add_fit_options",
-           "default", "lr_help",
+           "default", "default_rates", "lr_help",
            "weight_decay_help", "momentum_help", "loss_help", "optimizer_help"]
 
 
@@ -53,10 +53,14 @@ def optimizer_help() -> str:
     return ", ".join(optimizer_names())
 
 
+def default_rates() -> str:
+    """``0.1 for sgd, 0.01 for adagrad and rmsprop, ...``: each optimizer's default
+    learning rate, from the registry."""
+    return _grouped({n: OPTIMIZERS.info(n)["default_lr"] for n in optimizer_names()})
+
+
 def lr_help() -> str:
-    """The default learning rate of each optimizer, from the registry."""
-    rates = {n: OPTIMIZERS.info(n)["default_lr"] for n in optimizer_names()}
-    return f"learning rate (default: {_grouped(rates)})"
+    return f"learning rate (default: {default_rates()})"
 
 
 def weight_decay_help() -> str:

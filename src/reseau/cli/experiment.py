@@ -21,8 +21,8 @@ from .preparation import Preprocessing, prepare
 from .run_folder import new_run_dir, write_run
 from .settings import SCHEDULE_ARGS, TrainSettings, schedule_arguments
 
-__all__ = ["build_model", "build_loss", "build_optimizer", "build_scheduler", "scores",
-           "confusion", "summary_line", "load_trained", "run"]
+__all__ = ["build_model", "build_loss", "build_optimizer", "build_scheduler", "build_training",
+           "scores", "confusion", "summary_line", "load_trained", "run"]
 
 
 # ----------------------------------------------------------------- building from names
@@ -65,6 +65,15 @@ def build_scheduler(spec: str, optimizer, epochs: int):
     elif name == "poly":
         kwargs["total_iters"] = run
     return SCHEDULES.get(name)(optimizer, **kwargs)
+
+
+def build_training(settings: TrainSettings, n_in: int, n_out: int, loss: str):
+    """``(model, loss_fn, optimizer, scheduler)`` for one network of ``settings``;
+    ``loss`` is the loss's name (``settings.loss`` with ``auto`` resolved)."""
+    model = build_model(settings, n_in, n_out)
+    optimizer = build_optimizer(settings, model.parameters())
+    return (model, build_loss(loss), optimizer,
+            build_scheduler(settings.schedule, optimizer, settings.epochs))
 
 
 # ----------------------------------------------------------------- scores
@@ -138,10 +147,8 @@ def run(settings: TrainSettings, out=None, err=None) -> tuple[int, Path]:
     err = err or sys.stderr
     manual_seed(settings.seed)
     data = prepare(settings)
-    model = build_model(settings, data.X_train.shape[1], data.n_outputs)
-    loss_fn = build_loss(data.prep.loss)
-    optimizer = build_optimizer(settings, model.parameters())
-    scheduler = build_scheduler(settings.schedule, optimizer, settings.epochs)
+    model, loss_fn, optimizer, scheduler = build_training(
+        settings, data.X_train.shape[1], data.n_outputs, data.prep.loss)
     run_dir = new_run_dir(settings.out)
     stored = {**settings.stored(), "preprocessing": data.prep.to_dict()}
     has_val = data.X_val is not None

@@ -19,7 +19,7 @@ import functools
 import math
 import sys
 
-from .experiment import build_loss, build_model, build_optimizer, build_scheduler
+from .experiment import build_training
 from .options import (
     add_data_options, add_fit_options, add_split_options, default, optimizer_help,
 )
@@ -122,10 +122,8 @@ class Candidate:
         from ..train import fit
 
         s = self.settings
-        self.model = build_model(s, self.n_in, self.n_out)
-        self.loss_fn = build_loss(s.loss)
-        optimizer = build_optimizer(s, self.model.parameters())
-        scheduler = build_scheduler(s.schedule, optimizer, s.epochs)
+        self.model, self.loss_fn, optimizer, scheduler = build_training(
+            s, self.n_in, self.n_out, s.loss)
         self.history = fit(self.model, self.loss_fn, optimizer, (X, y), epochs=s.epochs,
                            scheduler=scheduler, metrics=(), batch_size=s.batch_size,
                            log_every=None)

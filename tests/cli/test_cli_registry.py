@@ -11,7 +11,7 @@ from reseau import nn, optim
 from reseau.cli import build_parser
 from reseau.cli.experiment import build_optimizer, build_scheduler
 from reseau.cli.options import default_rates
-from reseau.cli.settings import SCHEDULE_ARGS, ConfigError, TrainSettings
+from reseau.cli.settings import SCHEDULE_SPECS, ConfigError, TrainSettings
 from reseau.registry import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -61,7 +61,7 @@ def test_hidden_activations_are_the_registrys_except_output_only_ones():
 
 
 def test_each_offered_schedule_is_a_registered_scheduler_taking_its_arguments():
-    for name, schedule in SCHEDULE_ARGS.items():
+    for name, schedule in SCHEDULE_SPECS.items():
         params = inspect.signature(SCHEDULES.get(name)).parameters
         assert all(arg.keyword in params for arg in schedule.args), name
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..registry import LOSSES, OPTIMIZERS, SCHEDULES
 from .preparation import Preprocessing, prepare
 from .run_folder import new_run_dir, write_run
-from .settings import SCHEDULE_ARGS, TrainSettings, schedule_arguments
+from .settings import SCHEDULE_SPECS, TrainSettings, schedule_arguments
 
 __all__ = ["build_model", "build_loss", "build_optimizer", "build_scheduler", "build_training",
            "scores", "confusion", "summary_line", "load_trained", "run"]
@@ -50,12 +50,12 @@ def build_optimizer(settings: TrainSettings, params):
 
 def build_scheduler(spec: str, optimizer, epochs: int):
     """The scheduler of ``--schedule NAME[:ARG[:ARG]]`` (see
-    :data:`~reseau.cli.settings.SCHEDULE_ARGS`), or None for ``none``."""
+    :data:`~reseau.cli.settings.SCHEDULE_SPECS`), or None for ``none``."""
     name, given = schedule_arguments(spec)
     if name == "none":
         return None
     run = max(1, epochs)
-    kwargs = {arg.keyword: arg.default for arg in SCHEDULE_ARGS[name].args}
+    kwargs = {arg.keyword: arg.default for arg in SCHEDULE_SPECS[name].args}
     kwargs.update(given)
     if name == "step":
         every = kwargs["step_size"]

@@ -9,7 +9,7 @@ import inspect
 import textwrap
 
 from ..registry import OPTIMIZERS
-from .settings import SCHEDULE_ARGS, TrainSettings, dataset_names, loss_names, optimizer_names
+from .settings import SCHEDULE_SPECS, TrainSettings, dataset_names, loss_names, optimizer_names
 
 __all__ = ["UsageError", "Parser", "add_data_options", "add_split_options", "add_fit_options",
            "default", "default_rates", "lr_help",
@@ -77,7 +77,7 @@ def momentum_help() -> str:
 def schedules_help() -> str:
     """The ``--schedule`` specs, one per scheduler, with their defaults."""
     lines = ["schedules (--schedule NAME[:ARG[:ARG]]):"]
-    for name, schedule in SCHEDULE_ARGS.items():
+    for name, schedule in SCHEDULE_SPECS.items():
         spec = name + "".join(f"[:{a.label}" for a in schedule.args) + "]" * len(schedule.args)
         shown = {a.label: a.shown or f"{a.default:g}" for a in schedule.args}
         text = f"  {spec:<20}  {schedule.summary.format(**shown)}"

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from ..registry import ACTIVATIONS, DATASETS, LOSSES, OPTIMIZERS
 
 __all__ = ["TrainSettings", "ConfigError", "check_value", "load_toml", "schedule_arguments",
-           "SCHEDULE_ARGS", "dataset_names", "loss_names", "optimizer_names",
+           "SCHEDULE_SPECS", "dataset_names", "loss_names", "optimizer_names",
            "activation_names"]
 
 
@@ -40,7 +40,7 @@ class ScheduleArg(NamedTuple):
     shown: str = ""       # the default as the help says it, when it is not a number
 
 
-class Schedule(NamedTuple):
+class ScheduleSpec(NamedTuple):
     """What ``--schedule NAME[:ARG[:ARG]]`` means for one scheduler of the registry."""
 
     args: tuple[ScheduleArg, ...]
@@ -49,20 +49,22 @@ class Schedule(NamedTuple):
 
 # The schedulers of the registry that --schedule offers (which of a scheduler's arguments
 # a short spec sets is the command's choice, not the scheduler's).
-SCHEDULE_ARGS: dict[str, Schedule] = {
-    "step": Schedule((ScheduleArg("EVERY", "step_size", None, least=1,
-                                  shown="a third of the run"),
-                      ScheduleArg("GAMMA", "gamma", 0.1)),
-                     "lr x GAMMA ({GAMMA}) every EVERY epochs ({EVERY})"),
-    "exponential": Schedule((ScheduleArg("GAMMA", "gamma", 0.97),),
-                            "lr x GAMMA ({GAMMA}) each epoch"),
-    "cosine": Schedule((), "cosine annealing to 0 over the run"),
-    "poly": Schedule((ScheduleArg("POWER", "power", 1.0),),
-                     "polynomial decay to 0 over the run (power {POWER}: linear)"),
-    "plateau": Schedule((ScheduleArg("PATIENCE", "patience", 5, least=0),
-                         ScheduleArg("FACTOR", "factor", 0.1)),
-                        "lr x FACTOR ({FACTOR}) after PATIENCE ({PATIENCE}) epochs without a "
-                        "better validation loss (a validation set is held out)"),
+SCHEDULE_SPECS: dict[str, ScheduleSpec] = {
+    "step": ScheduleSpec(
+        (ScheduleArg("EVERY", "step_size", None, least=1, shown="a third of the run"),
+         ScheduleArg("GAMMA", "gamma", 0.1)),
+        "lr x GAMMA ({GAMMA}) every EVERY epochs ({EVERY})"),
+    "exponential": ScheduleSpec(
+        (ScheduleArg("GAMMA", "gamma", 0.97),),
+        "lr x GAMMA ({GAMMA}) each epoch"),
+    "cosine": ScheduleSpec((), "cosine annealing to 0 over the run"),
+    "poly": ScheduleSpec(
+        (ScheduleArg("POWER", "power", 1.0),),
+        "polynomial decay to 0 over the run (power {POWER}: linear)"),
+    "plateau": ScheduleSpec(
+        (ScheduleArg("PATIENCE", "patience", 5, least=0), ScheduleArg("FACTOR", "factor", 0.1)),
+        "lr x FACTOR ({FACTOR}) after PATIENCE ({PATIENCE}) epochs without a better "
+        "validation loss (a validation set is held out)"),
 }
 
 
@@ -165,8 +167,8 @@ def schedule_arguments(spec: str) -> tuple[str, dict]:
     if not isinstance(spec, str):
         raise ConfigError(f"schedule must be text such as 'step:30:0.5', got {spec!r}")
     name, *args = spec.strip().lower().split(":")
-    _choice("schedule", name, ["none", *SCHEDULE_ARGS])
-    known = SCHEDULE_ARGS[name].args if name != "none" else ()
+    _choice("schedule", name, ["none", *SCHEDULE_SPECS])
+    known = SCHEDULE_SPECS[name].args if name != "none" else ()
     if len(args) > len(known):
         raise ConfigError(f"schedule {name!r} takes at most {len(known)} ':' argument(s), "
                           f"got {spec!r}")

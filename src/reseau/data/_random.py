@@ -10,7 +10,8 @@ from ..backend import default_generator
 __all__ = ["check_generator"]
 
 
-def check_generator(seed, caller: str) -> np.random.Generator:
+def check_generator(seed, caller: str, *, own: bool = False,
+                    name: str = "seed") -> np.random.Generator:
     """The generator that ``seed`` names.
 
     Parameters
@@ -21,16 +22,30 @@ def check_generator(seed, caller: str) -> np.random.Generator:
         it is (its state advances).
     caller : str
         The public function's name, for the error message.
+    own : bool
+        Always return a new generator that no one else holds (scikit-learn's
+        ``random_state``: a fitted estimator keeps its own): from ``None`` or a generator
+        (also NumPy's legacy ``RandomState``), it is seeded by one number drawn from
+        that generator (reseau's default one for ``None``), which advances it.
+    name : str
+        The argument's name, for the error message (``"random_state"``).
     """
+    if own:
+        if seed is None:
+            return np.random.default_rng(int(default_generator().integers(2**63)))
+        if isinstance(seed, np.random.Generator):
+            return np.random.default_rng(int(seed.integers(2**63)))
+        if isinstance(seed, np.random.RandomState):
+            return np.random.default_rng(int(seed.randint(2**31)))
     if seed is None:
         return default_generator()
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         if seed < 0:
-            raise ValueError(f"{caller}: seed must be a non-negative integer, got {seed}")
+            raise ValueError(f"{caller}: {name} must be a non-negative integer, got {seed}")
         return np.random.default_rng(int(seed))
     raise TypeError(
-        f"{caller}: seed must be None, an int or a numpy.random.Generator, got "
-        f"{type(seed).__name__}; e.g. seed=0 or seed=numpy.random.default_rng(0)"
+        f"{caller}: {name} must be None, an int or a numpy.random.Generator, got "
+        f"{type(seed).__name__}; e.g. {name}=0 or {name}=numpy.random.default_rng(0)"
     )

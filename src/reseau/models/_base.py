@@ -3,6 +3,8 @@ training by full-batch gradient descent on the model's ``objective``."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import nn
@@ -33,8 +35,7 @@ class CourseModel:
     def _l2_penalty(self) -> Tensor:
         """``rho / 2 ||W||^2`` on the weights of ``self.linear`` (not the bias): its
         gradient is ``rho W``."""
-        w = self.linear.weight
-        return (self.weight_decay / 2) * (w * w).sum()
+        return (self.weight_decay / 2) * nn.l2_penalty(self.linear.weight)
 
     def _dtype(self) -> np.dtype:
         return next(iter(self.parameters())).dtype
@@ -82,31 +83,27 @@ class CourseModel:
                              f"values from {arr.min()} to {arr.max()}")
         return arr
 
-    def _weight_penalty(self) -> Tensor | float:
-        """``sum_k ||W_k||^2`` over the weight matrices (biases are not penalised)."""
-        total = 0.0
-        for p in self.parameters():
-            if p.ndim >= 2:
-                total = total + (p * p).sum()
-        return total
-
     def fit(self, x, y, lr: float = 0.1, epochs: int = 100, optimizer=None) -> list:
         """Minimise ``objective(x, y)`` by full-batch gradient descent: each epoch,
         ``theta <- theta - lr * grad objective(theta)`` (``reseau.optim.SGD``, or the
-        ``optimizer`` given). Returns the objective before each step."""
+        ``optimizer`` given). Returns the objective before each step.
+
+        The loop is ``reseau.train.fit`` with one batch of all the data; if the
+        objective becomes NaN or infinite, training stops with the weights of the last
+        good epoch and a ``RuntimeWarning`` says so."""
         from ..optim import SGD
+        from ..train import fit
 
         if epochs < 0:
             raise ValueError(f"{type(self).__name__}.fit: epochs must be >= 0, got {epochs}")
         opt = SGD(self.parameters(), lr=lr) if optimizer is None else optimizer
-        history = []
-        for _ in range(epochs):
-            opt.zero_grad()
-            loss = self.objective(x, y)
-            loss.backward()
-            opt.step()
-            history.append(loss.item())
-        return history
+        history = fit(self, None, opt, (x, y), epochs=epochs, objective=self.objective,
+                      batch_size="full", shuffle=False, eval_train=False, metrics=(),
+                      log_every=None, progress=False, divergence_threshold=None)
+        if history.stop_reason == "diverged":
+            warnings.warn(f"{type(self).__name__}.fit: {history.message}", RuntimeWarning,
+                          stacklevel=2)
+        return list(history["loss"]) if len(history) else []
 
     def extra_repr(self) -> str:
         return f"weight_decay={self.weight_decay}"

@@ -8,13 +8,10 @@ import numpy as np
 from .. import nn
 from ..nn import functional as F
 from ..tensor import Tensor
+from ..train.metrics import probabilities
 from ._base import CourseModel
 
 __all__ = ["LogisticRegression", "SoftmaxRegression"]
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * a) + 1.0)  # = 1 / (1 + exp(-a)), without overflow
 
 
 class LogisticRegression(CourseModel, nn.Module):
@@ -65,7 +62,7 @@ class LogisticRegression(CourseModel, nn.Module):
 
     def predict_proba(self, x) -> np.ndarray:
         """``P(y = 1 | x_i)``, shape ``(n,)``."""
-        return _sigmoid(self._no_grad_forward(x))
+        return probabilities(self._no_grad_forward(x))
 
     def predict(self, x) -> np.ndarray:
         """Labels 0/1: 1 where ``P(y = 1 | x) > 0.5`` (logit > 0)."""
@@ -118,9 +115,7 @@ class SoftmaxRegression(CourseModel, nn.Module):
 
     def predict_proba(self, x) -> np.ndarray:
         """Class probabilities, shape ``(n, C)``."""
-        a = self._no_grad_forward(x)
-        e = np.exp(a - a.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return probabilities(self._no_grad_forward(x))
 
     def predict(self, x) -> np.ndarray:
         """The most probable class of each row."""

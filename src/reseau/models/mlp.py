@@ -8,6 +8,7 @@ import numpy as np
 from .. import nn
 from ..nn import functional as F
 from ..tensor import Tensor
+from ..train.metrics import probabilities
 from ._base import CourseModel
 
 __all__ = ["MLP"]
@@ -90,7 +91,7 @@ class MLP(CourseModel, nn.MLP):
         labels = self._class_targets(y, x.shape[0], self.num_classes)
         loss = F.cross_entropy(self(x), labels)
         if self.weight_decay:
-            loss = loss + (self.weight_decay / 2) * self._weight_penalty()
+            loss = loss + (self.weight_decay / 2) * nn.l2_penalty(self)
         return loss
 
     def predict_proba(self, x) -> np.ndarray:
@@ -101,8 +102,7 @@ class MLP(CourseModel, nn.MLP):
             a = self._no_grad_forward(x)
         finally:
             self.train(was_training)
-        e = np.exp(a - a.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        return probabilities(a)
 
     def predict(self, x) -> np.ndarray:
         """The most probable class of each row."""

@@ -105,6 +105,8 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits (sigmoid included, stable)."""
 
+    takes_logits = True  # one output score is a logit: class 1 above 0, not above 0.5
+
     def __init__(self, weight=None, reduction: str = "mean", pos_weight=None) -> None:
         super().__init__(reduction)
         self._set_weight("weight", weight)

@@ -35,10 +35,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import optim
 from ..autograd import enable_grad
-from ..backend import default_generator
 from ..creation import from_numpy
+from ..data import DataLoader, TensorDataset
+from ..data._random import check_generator
 from ..nn import l2_penalty
 from ..tensor import Tensor
+from ..train import Callback, fit
 from ._network import ACTIVATIONS, DTYPE, build_network, forward, init_weights, read_network
 
 __all__ = ["EngineEstimator"]
@@ -46,27 +48,6 @@ __all__ = ["EngineEstimator"]
 _SOLVERS = ("adam", "sgd")
 _SCHEDULES = ("constant", "adaptive")
 _MIN_LR = 1e-6  # the 'adaptive' schedule stops once the learning rate falls below this
-
-
-def make_rng(random_state, caller: str) -> np.random.Generator:
-    """A private generator from scikit-learn's ``random_state`` convention.
-
-    ``None`` draws a seed from reseau's generator (so ``reseau.manual_seed`` makes the
-    fit reproducible), an int seeds a new generator, a ``numpy.random.Generator`` or
-    ``RandomState`` gives the seed (and advances). NumPy's global state is never used.
-    """
-    if random_state is None:
-        return np.random.default_rng(int(default_generator().integers(2**63)))
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return np.random.default_rng(int(random_state))
-    if isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(int(random_state.integers(2**63)))
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(int(random_state.randint(2**31)))
-    raise ValueError(
-        f"{caller}: random_state must be None, an int or a numpy random generator, got "
-        f"{random_state!r}; e.g. random_state=0"
-    )
 
 
 def _plain(state: dict) -> dict:
@@ -165,7 +146,8 @@ class EngineEstimator(BaseEstimator):
 
     def _start(self, n_features: int, n_outputs: int) -> np.random.Generator:
         """Fresh weights and bookkeeping, for a first fit."""
-        rng = make_rng(self.random_state, type(self).__name__)
+        rng = check_generator(self.random_state, type(self).__name__, own=True,
+                              name="random_state")
         sizes = [n_features, *self._hidden_sizes(), n_outputs]
         self.coefs_, self.intercepts_ = init_weights(
             sizes, self._hidden_activation(), rng, zeros=self._zero_init)
@@ -210,107 +192,40 @@ class EngineEstimator(BaseEstimator):
         optimizer = self._make_optimizer(net, self.learning_rate_init)
         if incremental and self._optimizer_state is not None:
             optimizer.load_state_dict(self._optimizer_state)
-        with enable_grad():
-            if incremental:
-                self._epoch(net, optimizer, X, Y, rng)
-            else:
-                optimizer = self._train(net, optimizer, X, Y, val, rng)
+        optimizer = self._train(net, optimizer, X, Y, val, rng, stopping=not incremental)
         self.coefs_, self.intercepts_ = read_network(net, self.n_layers_ - 1)
         self._optimizer_state = _plain(optimizer.state_dict())
         self._rng = rng
         return self
 
-    def _epoch(self, net, optimizer, X, Y, rng, before=None) -> bool:
-        """One pass over ``(X, Y)`` in shuffled mini-batches; records the mean batch
-        loss. Returns False (weights put back to ``before``, the state dict they start
-        from) if the loss diverged."""
-        before = net.state_dict() if before is None else before
-        weights = [p for p in net.parameters() if p.ndim == 2]
-        n, batch = len(X), self._batch_size(len(X))
-        order = rng.permutation(n) if self.shuffle else np.arange(n)
-        total = 0.0
-        # overflows are not errors here: a non-finite loss is detected and reported below
-        with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n, batch):
-                idx = order[start:start + batch]
-                out = net(from_numpy(X[idx]))
-                loss = self._data_loss(out, self._target_tensor(Y[idx]))
-                c = self._l2_coefficient(len(idx), n)
-                if c > 0:
-                    loss = loss + (0.5 * c) * l2_penalty(weights)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                total += float(loss.item()) * len(idx)
-        loss_value = total / n
-        if not math.isfinite(loss_value):
-            net.load_state_dict(before)
-            warnings.warn(
-                f"{type(self).__name__}: training diverged (the loss became {loss_value} in "
-                f"epoch {self.n_iter_ + 1}); the weights of the previous epoch are kept. "
-                f"Lower learning_rate_init (it is {self.learning_rate_init:g}) or "
-                "standardize the inputs.", ConvergenceWarning, stacklevel=4)
-            return False
-        self.n_iter_ += 1
-        self.t_ += n
-        self.loss_ = loss_value
-        self.loss_curve_.append(loss_value)
-        self.best_loss_ = min(self.best_loss_, loss_value)
-        if self.verbose:
-            print(f"Iteration {self.n_iter_}, loss = {loss_value:.8f}")
-        return True
+    def _train(self, net, optimizer, X, Y, val, rng, stopping: bool):
+        """Train ``net`` with ``reseau.train.fit`` on shuffled mini-batches of ``(X, Y)``
+        (one epoch without ``stopping``: ``partial_fit``); returns the last optimizer.
 
-    def _train(self, net, optimizer, X, Y, val, rng):
-        """Epochs until ``max_iter`` or the stopping rule; returns the last optimizer.
-
-        The rule counts the epochs that fail to improve the best training loss (the
-        best validation score with early stopping) by ``tol``; after more than
-        ``n_iter_no_change`` of them in a row, training stops, or, with
-        ``learning_rate='adaptive'``, goes back to the best weights and restarts the
-        optimizer with a learning rate 5 times smaller (until it is below 1e-6).
+        Each batch ``B`` minimises the module docstring's ``J_B``; :class:`_Epochs`
+        keeps the estimator's bookkeeping and applies its stopping rule.
         """
-        best_score, best_state = -np.inf, net.state_dict()
-        no_improvement, lr = 0, self.learning_rate_init
-        for _ in range(self.max_iter):
-            start_state = net.state_dict()
-            if not self._epoch(net, optimizer, X, Y, rng, start_state):
-                break
-            if val is not None:
-                score = self._score_output(forward(net, val[0]), val[1])
-                self.validation_scores_.append(score)
-                self.best_validation_score_ = max(self.best_validation_score_, score)
-                if self.verbose:
-                    print(f"Validation score: {score:.6f}")
-            else:
-                # the epoch's loss was measured (mostly) on the weights it started from
-                score, state = -self.loss_, start_state
-            no_improvement = no_improvement + 1 if score < best_score + self.tol else 0
-            if score > best_score:
-                best_score = score
-                best_state = net.state_dict() if val is not None else state
-            if no_improvement <= self.n_iter_no_change:
-                continue
-            if self.learning_rate == "adaptive" and lr / 5 >= _MIN_LR:
-                lr /= 5
-                net.load_state_dict(best_state)
-                optimizer = self._make_optimizer(net, lr)
-                no_improvement = 0
-                if self.verbose:
-                    print(f"Back to the best weights; learning rate set to {lr:.6g}")
-                continue
-            if self.verbose:
-                what = "Validation score" if val is not None else "Training loss"
-                print(f"{what} did not improve more than tol={self.tol} for "
-                      f"{self.n_iter_no_change} consecutive epochs. Stopping.")
-            break
-        else:
-            warnings.warn(
-                f"{type(self).__name__}: maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet; raise max_iter or learning_rate_init.",
-                ConvergenceWarning, stacklevel=4)
-        if val is not None or self.learning_rate == "adaptive":
-            net.load_state_dict(best_state)  # the weights of the best epoch
-        return optimizer
+        n = len(X)
+        weights = [p for p in net.parameters() if p.ndim == 2]
+
+        def objective(x, y):
+            loss = self._data_loss(net(x), y)
+            c = self._l2_coefficient(len(x), n)
+            return loss + (0.5 * c) * l2_penalty(weights) if c > 0 else loss
+
+        loader = DataLoader(TensorDataset(from_numpy(X), self._target_tensor(Y)),
+                            batch_size=self._batch_size(n), shuffle=bool(self.shuffle),
+                            generator=rng)
+        epochs = _Epochs(self, val, stopping, n)
+        # overflows are not errors here: fit detects a non-finite loss and stops
+        with enable_grad(), np.errstate(over="ignore", invalid="ignore"):
+            history = fit(net, None, optimizer, loader, callbacks=[epochs],
+                          epochs=int(self.max_iter) if stopping else 1, metrics=(),
+                          eval_train=False, log_every=None, progress=False,
+                          divergence_threshold=None, objective=objective)
+        if history.stop_reason == "interrupted":
+            raise KeyboardInterrupt  # fit kept the last good weights; the estimator keeps none
+        return epochs.optimizer
 
     def _validation_split(self, X, Y, rng):
         """Hold out ``validation_fraction`` of the samples (stratified for classifiers)."""
@@ -352,3 +267,83 @@ class EngineEstimator(BaseEstimator):
     def _check_activation(self) -> None:
         if self.activation not in ACTIVATIONS:
             self._fail("activation", f"one of {', '.join(map(repr, ACTIVATIONS))}")
+
+
+class _Epochs(Callback):
+    """What an estimator does after each epoch of ``fit``: its bookkeeping (``n_iter_``,
+    ``loss_curve_``...), the validation score, and, with ``stopping``, its stopping rule.
+
+    The rule counts the epochs that fail to improve the best training loss (the
+    best validation score with early stopping) by ``tol``; after more than
+    ``n_iter_no_change`` of them in a row, training stops, or, with
+    ``learning_rate='adaptive'``, goes back to the best weights and restarts the
+    optimizer with a learning rate 5 times smaller (until it is below 1e-6). At the end
+    the weights of the best epoch are kept (with early stopping or 'adaptive').
+    """
+
+    def __init__(self, estimator: EngineEstimator, val, stopping: bool, n_samples: int) -> None:
+        self.est, self.val, self.stopping, self.n_samples = estimator, val, stopping, n_samples
+        self.optimizer = None
+
+    def on_train_begin(self, state) -> None:
+        self.optimizer = state.optimizer
+        self.best_score, self.best_state = -np.inf, state.model.state_dict()
+        # the weights the next epoch starts from: its loss is measured (mostly) on them
+        self.start_state = self.best_state
+        self.no_improvement, self.lr = 0, self.est.learning_rate_init
+
+    def on_epoch_end(self, state, logs) -> None:
+        est, net = self.est, state.model
+        est.n_iter_ += 1
+        est.t_ += self.n_samples
+        est.loss_ = logs["loss"]
+        est.loss_curve_.append(est.loss_)
+        est.best_loss_ = min(est.best_loss_, est.loss_)
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+        if not self.stopping:
+            return
+        if self.val is not None:
+            score = est._score_output(forward(net, self.val[0]), self.val[1])
+            est.validation_scores_.append(score)
+            est.best_validation_score_ = max(est.best_validation_score_, score)
+            if est.verbose:
+                print(f"Validation score: {score:.6f}")
+        else:
+            score = -est.loss_
+        self.no_improvement = self.no_improvement + 1 if score < self.best_score + est.tol else 0
+        if score > self.best_score:
+            self.best_score = score
+            self.best_state = net.state_dict() if self.val is not None else self.start_state
+        if self.no_improvement > est.n_iter_no_change:
+            if est.learning_rate == "adaptive" and self.lr / 5 >= _MIN_LR:
+                self.lr /= 5
+                net.load_state_dict(self.best_state)
+                state.optimizer = self.optimizer = est._make_optimizer(net, self.lr)
+                self.no_improvement = 0
+                if est.verbose:
+                    print(f"Back to the best weights; learning rate set to {self.lr:.6g}")
+            else:
+                if est.verbose:
+                    what = "Validation score" if self.val is not None else "Training loss"
+                    print(f"{what} did not improve more than tol={est.tol} for "
+                          f"{est.n_iter_no_change} consecutive epochs. Stopping.")
+                state.stop("early_stopping", "")
+        if self.val is None:
+            self.start_state = net.state_dict()
+
+    def on_train_end(self, state) -> None:
+        est, name = self.est, type(self.est).__name__
+        if state.stop_reason == "diverged":
+            warnings.warn(
+                f"{name}: training diverged (the loss became non-finite in epoch "
+                f"{est.n_iter_ + 1}); the weights of the previous epoch are kept. Lower "
+                f"learning_rate_init (it is {est.learning_rate_init:g}) or standardize the "
+                "inputs.", ConvergenceWarning, stacklevel=2)
+        elif self.stopping and state.stop_reason == "completed":
+            warnings.warn(
+                f"{name}: maximum iterations ({est.max_iter}) reached and the optimization "
+                "hasn't converged yet; raise max_iter or learning_rate_init.",
+                ConvergenceWarning, stacklevel=2)
+        if self.stopping and (self.val is not None or est.learning_rate == "adaptive"):
+            state.model.load_state_dict(self.best_state)  # the weights of the best epoch

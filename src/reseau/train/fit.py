@@ -16,6 +16,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..creation import as_tensor
+from ..optim.plateau import ReduceLROnPlateau
 from ..tensor import Tensor
 from . import metrics as _m
 from .callbacks import Callback, TrainState
@@ -58,12 +59,6 @@ def _resolve_metrics(metrics) -> dict:
             )
         resolved[name] = METRICS[name][0]
     return resolved
-
-
-def _threshold(loss_fn) -> float:
-    """The decision threshold of a single-output classifier: its output is a logit
-    (threshold 0) under a loss "with logits", else a probability (threshold 0.5)."""
-    return 0.0 if "WithLogits" in type(loss_fn).__name__ else 0.5
 
 
 def _as_loader(data, batch_size, shuffle: bool, what: str):
@@ -148,7 +143,7 @@ def evaluate(model, loss_fn, data, metrics=("accuracy",), batch_size: int = _EVA
         out, y = _outputs(model, loader, "evaluate: data")
     finally:
         _set_mode(model, was_training)
-    return _scores(loss_fn, out, y, _resolve_metrics(metrics), _threshold(loss_fn))
+    return _scores(loss_fn, out, y, _resolve_metrics(metrics), _m.decision_threshold(loss_fn))
 
 
 def predict(model, X, batch_size: int = _EVAL_BATCH) -> np.ndarray:
@@ -181,7 +176,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         scheduler=None, callbacks=(), metrics=("accuracy",), *, batch_size=32,
         shuffle: bool = True, eval_train: bool = True, log_every: int | None = 1,
         val_name: str = "val", progress: bool | None = None, divergence_threshold=100.0,
-        out=None) -> History:
+        out=None, objective=None) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``.
 
     Parameters
@@ -198,7 +193,9 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         Stepped once per epoch; ``ReduceLROnPlateau`` is given the validation loss (the
         training loss without validation data).
     callbacks : sequence of Callback
-        E.g. ``EarlyStopping``, ``ModelCheckpoint``.
+        E.g. ``EarlyStopping``, ``ModelCheckpoint``. A callback may replace
+        ``state.optimizer`` (e.g. a fresh one with a smaller learning rate): the next
+        epoch uses it (a ``scheduler`` keeps driving the one it was given).
     metrics : sequence of str or callable
         ``"accuracy"``, ``"precision"``, ``"recall"``, ``"f1"`` (macro), ``"mse"``,
         ``"mae"``, ``"r2"``, or functions of ``(y_true, y_pred)``.
@@ -219,6 +216,13 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         that check off.
     out : file, optional
         Where log lines go (standard output by default); messages go to standard error.
+    objective : callable, optional
+        ``objective(inputs, targets)`` gives the scalar that a training step minimises,
+        instead of ``loss_fn(model(inputs), targets)``: e.g. a data loss plus a weight
+        penalty (the course models' ``objective``). The logged training loss is then
+        its mean over the epoch's batches when ``eval_train`` is False; ``loss_fn``
+        still scores whole data sets (it may be None when nothing is scored:
+        ``eval_train=False``, no ``val_data``).
 
     Returns
     -------
@@ -238,11 +242,11 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
                                                           "val_data")
     train_eval_loader = _eval_loader(train_loader) if eval_train else None
     metric_fns = _resolve_metrics(metrics)
-    threshold = _threshold(loss_fn)
+    threshold = _m.decision_threshold(loss_fn)
     history = History()
     state = TrainState(model=model, optimizer=optimizer, history=history)
     bar = ProgressBar(len(train_loader) * epochs, epochs, progress, out)
-    plateau = type(scheduler).__name__ == "ReduceLROnPlateau"
+    plateau = isinstance(scheduler, ReduceLROnPlateau)  # it is given the loss to watch
     good_weights, good_epoch = model.state_dict(), None
     initial_loss = None
 
@@ -252,11 +256,11 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         for epoch in range(epochs):
             state.epoch = epoch
             bar.start_epoch(epoch)
-            lr = optimizer.param_groups[0]["lr"]
+            lr = state.optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
             mean_loss, seen, first, diverged = _train_epoch(
-                model, loss_fn, optimizer, train_loader, bar, epoch,
-                keep_outputs=not eval_train and bool(metric_fns))
+                model, loss_fn, state.optimizer, train_loader, bar, epoch,
+                keep_outputs=not eval_train and bool(metric_fns), objective=objective)
             initial_loss = first if initial_loss is None else initial_loss
             if diverged is None and divergence_threshold and initial_loss is not None \
                     and mean_loss > divergence_threshold * max(initial_loss, 1.0):
@@ -275,12 +279,11 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
                         "no epoch completed, so the initial weights are kept")
                 model.load_state_dict(good_weights)
                 state.stop("diverged", f"Training diverged: {diverged}; {kept}. "
-                           + _advice(optimizer))
+                           + _advice(state.optimizer))
                 break
             logs["lr"] = lr
             logs["time"] = time.perf_counter() - start
             history.append({"epoch": epoch, **logs})
-            good_weights, good_epoch = model.state_dict(), epoch
             if scheduler is not None:
                 if plateau:
                     scheduler.step(logs.get("val_loss", logs["loss"]))
@@ -288,6 +291,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
                     scheduler.step()
             for cb in callbacks:
                 cb.on_epoch_end(state, logs)
+            # after the callbacks, which may have moved the weights: the next epoch's start
+            good_weights, good_epoch = model.state_dict(), epoch
             last = epoch == epochs - 1 or state.stop_training
             if log_every and (epoch % log_every == 0 or last):
                 bar.write(format_epoch_line(epoch, logs, val_name))
@@ -311,7 +316,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     return history
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_outputs: bool):
+def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_outputs: bool,
+                 objective=None):
     """One pass of mini-batch descent. Returns the mean batch loss, the outputs and
     targets seen (when kept), the first batch's loss, and why training diverged (None
     if it did not). A non-finite loss stops the pass before its step is taken."""
@@ -319,8 +325,11 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
     total, count, outs, targets, first = 0.0, 0, [], [], None
     for b, batch in enumerate(loader):
         x, y = _split_batch(batch, "train_data")
-        output = model(x)
-        loss = loss_fn(output, y)
+        if objective is None:
+            output = model(x)
+            loss = loss_fn(output, y)
+        else:
+            output, loss = None, objective(x, y)
         value = float(loss.item())
         if not math.isfinite(value):
             return total / max(count, 1), None, first, \
@@ -330,12 +339,14 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
         loss.backward()
         optimizer.step()
         total, count = total + value * len(x), count + len(x)
-        if keep_outputs:
+        if keep_outputs and output is not None:
             outs.append(np.asarray(output.data))
             targets.append(np.asarray(y.data if isinstance(y, Tensor) else y))
         bar.update(value)
     seen = (np.concatenate(outs), np.concatenate(targets)) if outs else None
-    return total / max(count, 1), seen, first, None
+    # one batch (full-batch descent): its loss exactly, not (loss * n) / n
+    mean = first if count and b == 0 else total / max(count, 1)
+    return mean, seen, first, None
 
 
 def _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader, val_loader,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "to_numpy", "predicted_labels", "accuracy", "confusion_matrix", "precision_recall_f1",
+    "to_numpy", "probabilities", "decision_threshold", "predicted_labels", "accuracy", "confusion_matrix", "precision_recall_f1",
     "precision", "recall", "f1_score", "mean_squared_error", "mean_absolute_error",
     "r2_score",
 ]
@@ -30,6 +30,44 @@ def to_numpy(x, name: str = "input") -> np.ndarray:
     if arr.dtype == object:
         raise TypeError(f"{name}: expected numbers, got an array of Python objects")
     return arr
+
+
+def probabilities(scores) -> np.ndarray:
+    """Probabilities from a model's logits, in NumPy (in the scores' floating dtype;
+    float64 for integer scores).
+
+    One score per row (shape ``(N,)``): ``P(class 1) = sigmoid(s) = 1 / (1 + e^-s)``,
+    shape ``(N,)``. A score matrix ``(N, C)``: ``softmax(s)_j = e^(s_j - max s) /
+    sum_k e^(s_k - max s)`` along each row (the max is subtracted so that ``e^`` cannot
+    overflow).
+
+    >>> probabilities([0.0, 2.0]).round(3).tolist()
+    [0.5, 0.881]
+    >>> probabilities([[0.0, 0.0], [1.0, 1.0]]).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
+    s = to_numpy(scores, "scores")
+    if s.dtype.kind != "f":
+        s = s.astype(np.float64)
+    if s.ndim == 1:
+        return 0.5 * (np.tanh(0.5 * s) + 1.0)  # = 1 / (1 + e^-s), with no overflow
+    if s.ndim != 2:
+        raise ValueError(f"probabilities: expected scores of shape (N,) or (N, C), got "
+                         f"shape {s.shape}")
+    e = np.exp(s - s.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def decision_threshold(loss) -> float:
+    """The score above which a one-output classifier predicts class 1: 0 when its
+    output is a logit (a loss that declares ``takes_logits``, such as
+    ``BCEWithLogitsLoss``), 0.5 when it is a probability. ``loss`` is a loss object or
+    class, or a name of ``reseau.registry.LOSSES`` (``"bce"``)."""
+    if isinstance(loss, str):
+        from ..registry import LOSSES
+
+        loss = LOSSES.get(loss)
+    return 0.0 if getattr(loss, "takes_logits", False) else 0.5
 
 
 def predicted_labels(y_pred, threshold: float = 0.5) -> np.ndarray:

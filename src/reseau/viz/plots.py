@@ -92,13 +92,12 @@ def _evaluate(model, points: np.ndarray, output: str | None):
 
 def _probabilities(out: np.ndarray, output: str) -> np.ndarray:
     """Class probabilities from probabilities or logits, shape (n, C) with C >= 2."""
+    from ..train.metrics import probabilities
+
     if out.ndim == 1:  # one score per point: the probability of class 1
-        p1 = 1.0 / (1.0 + np.exp(-out)) if output == "logits" else out
+        p1 = probabilities(out) if output == "logits" else out
         return np.stack([1.0 - p1, p1], axis=1)
-    if output == "logits":
-        e = np.exp(out - out.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    return out
+    return probabilities(out) if output == "logits" else out
 
 
 # ------------------------------------------------------------ decision boundary

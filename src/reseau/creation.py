@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import default_generator, get_default_dtype
+from .backend import default_generator
+from .dtype import as_dtype, data_dtype, dtype_or_default, range_dtype
 from .ops._convert import shape_arg
-from .tensor import Tensor, as_dtype
+from .tensor import Tensor
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
     "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
     "full_like", "randn_like", "rand_like",
 ]
-
-
-def _dtype(dtype) -> np.dtype:
-    return get_default_dtype() if dtype is None else as_dtype(dtype)
 
 
 def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -53,22 +50,20 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.zeros(shape_arg(size), dtype=dtype_or_default(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.ones(shape_arg(size), dtype=dtype_or_default(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.empty(shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+    return _new(np.empty(shape_arg(size), dtype=dtype_or_default(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
-        dtype = np.asarray(fill_value).dtype
-        dtype = get_default_dtype() if dtype == np.float64 else (
-            np.int64 if dtype.kind == "i" else dtype)
+        dtype = data_dtype(np.asarray(fill_value).dtype)
     return _new(np.full(shape_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad)
 
 
@@ -78,29 +73,28 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     if end is None:
         start, end = 0, start
     if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if ints else get_default_dtype()
+        dtype = range_dtype(start, end, step)
     return _new(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad)
 
 
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+    return _new(np.linspace(start, end, steps, dtype=dtype_or_default(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    return _new(np.eye(n, m, dtype=dtype_or_default(dtype)), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Standard normal draws, from the generator ``manual_seed`` reseeds."""
     rng = generator or default_generator()
-    return _new(rng.standard_normal(shape_arg(size)).astype(_dtype(dtype)), requires_grad)
+    return _new(rng.standard_normal(shape_arg(size)).astype(dtype_or_default(dtype)), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Uniform draws in [0, 1)."""
     rng = generator or default_generator()
-    return _new(rng.random(shape_arg(size)).astype(_dtype(dtype)), requires_grad)
+    return _new(rng.random(shape_arg(size)).astype(dtype_or_default(dtype)), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size=(), dtype=None, generator=None) -> Tensor:

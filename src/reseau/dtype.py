@@ -1,11 +1,19 @@
 """The dtype policy, in one place: dtype names, the default floating dtype, and the
-rules that decide the dtype of a result.
+rules that decide the dtype of a result (PyTorch's rules, where NumPy's differ).
 
-- A Python float becomes the default dtype (float32 unless changed), a Python int
-  int64, a bool bool; NumPy arrays keep their dtype.
-- An integer or bool operand meeting a floating one takes the floating dtype
-  (PyTorch's rule; NumPy would give float64).
-- Only floating tensors can require a gradient.
+- Data: a Python float becomes the default dtype (float32 unless changed), a Python
+  int int64, a bool bool; NumPy arrays keep their dtype (:func:`data_dtype`).
+- A Python or NumPy number next to a tensor does not widen it: ``x32 * 2.0`` stays
+  float32 (:func:`scalar_dtype`).
+- An integer or bool operand meeting a floating one takes the floating dtype; NumPy
+  would give float64 (:func:`promote_float`).
+- True division of integers gives the default float (:func:`true_divide_dtype`).
+- Creation functions: the default dtype unless told (:func:`dtype_or_default`);
+  ``arange`` of integers gives int64 (:func:`range_dtype`); ``full`` takes the dtype
+  of its fill value read as data (:func:`data_dtype`).
+- Only floating tensors can require a gradient (:func:`is_floating`).
+
+Every function returns a ``numpy.dtype``; callers cast, this module only decides.
 """
 
 from __future__ import annotations
@@ -18,6 +26,12 @@ __all__ = [
     "get_default_dtype",
     "set_default_dtype",
     "is_floating",
+    "data_dtype",
+    "scalar_dtype",
+    "promote_float",
+    "true_divide_dtype",
+    "dtype_or_default",
+    "range_dtype",
 ]
 
 #: Names accepted wherever a dtype is expected (``dtype="float64"``, ``x.to("long")``).
@@ -61,3 +75,62 @@ def set_default_dtype(dtype) -> None:
 def is_floating(dtype) -> bool:
     """True for float16/32/64: the dtypes that can carry a gradient."""
     return np.dtype(dtype).kind == "f"
+
+
+def data_dtype(read: np.dtype) -> np.dtype:
+    """The dtype of a tensor built from Python data that NumPy read as ``read``: float64
+    (what NumPy makes of Python floats) becomes the default dtype, every integer dtype
+    int64 (NumPy picks int32 on some platforms), anything else is kept (bool)."""
+    if read == np.float64:
+        return _default_dtype
+    if read.kind == "i":
+        return np.dtype(np.int64)
+    return read
+
+
+def scalar_dtype(x, like: np.dtype | None) -> np.dtype | None:
+    """The dtype of a Python or NumPy number ``x`` used as the other operand of a
+    tensor of dtype ``like``. The number never widens the tensor: a floating tensor
+    keeps its dtype; a float meeting an integer or bool tensor gives the default dtype;
+    a bool meeting a bool tensor stays bool; an int takes an integer tensor's dtype, or
+    int64 next to a bool tensor. Without a tensor (``like`` None): the default dtype
+    for a Python float, else None (NumPy's own dtype for the number)."""
+    if like is None:
+        return _default_dtype if isinstance(x, float) else None
+    if like.kind == "f":
+        return like
+    if isinstance(x, (float, np.floating)):
+        return _default_dtype
+    if like == np.bool_:
+        return like if isinstance(x, (bool, np.bool_)) else np.dtype(np.int64)
+    return like
+
+
+def promote_float(a: np.dtype, b: np.dtype) -> np.dtype | None:
+    """The dtype both operands of a binary op take when exactly one of them is floating:
+    the floating one's (``int64 + float32`` is float32; NumPy would give float64).
+    None when both or neither are floating: NumPy's promotion applies."""
+    fa, fb = a.kind == "f", b.kind == "f"
+    if fa == fb:
+        return None
+    return a if fa else b
+
+
+def true_divide_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype in which ``a / b`` is computed for operands of ``dtype``: itself when
+    floating, else the default dtype (``int64 / 2`` is float32, as in PyTorch)."""
+    return dtype if dtype.kind == "f" else _default_dtype
+
+
+def dtype_or_default(dtype) -> np.dtype:
+    """``dtype`` normalised (:func:`as_dtype`), or the default dtype when None: the rule
+    of ``zeros``, ``ones``, ``randn``... (creation functions make floats by default)."""
+    return _default_dtype if dtype is None else as_dtype(dtype)
+
+
+def range_dtype(*values) -> np.dtype:
+    """The dtype of ``arange(start, end, step)`` when none is given: int64 when every
+    value is an integer (Python or NumPy), else the default dtype."""
+    if all(isinstance(v, (int, np.integer)) for v in values):
+        return np.dtype(np.int64)
+    return _default_dtype

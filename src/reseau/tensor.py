@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import autograd
-from .dtype import as_dtype, get_default_dtype, is_floating
+from . import backend
+from .dtype import as_dtype, data_dtype, get_default_dtype, is_floating
 from .grad_mode import is_grad_enabled
 
 __all__ = ["Tensor", "as_dtype"]
@@ -18,25 +19,23 @@ __all__ = ["Tensor", "as_dtype"]
 _new = object.__new__
 
 def _infer_array(data, dtype=None) -> np.ndarray:
-    """Array for ``reseau.tensor(data)``: Python floats give the default float dtype
-    (float32), Python ints int64, bools bool; NumPy arrays keep their dtype."""
+    """Array for ``reseau.tensor(data)``: a copy, of ``dtype`` if given, else of the
+    dtype the policy gives the data (``dtype.data_dtype``; arrays keep their own)."""
     if isinstance(data, Tensor):
         arr = data.data.copy()
-    elif isinstance(data, np.ndarray):
+    elif isinstance(data, backend.xp.ndarray):
         arr = data.copy()
     elif isinstance(data, np.generic):
-        arr = np.asarray(data)
+        arr = backend.asarray(data)
     else:
-        arr = np.array(data)
-        if arr.dtype == np.float64 and dtype is None:  # not through float32 first
-            arr = arr.astype(get_default_dtype())
-        elif arr.dtype.kind == "i":
-            arr = arr.astype(np.int64)
-        elif arr.dtype == object:
+        arr = backend.array(data)
+        if arr.dtype == object:
             raise TypeError(
                 f"tensor: could not convert {type(data).__name__} to a numeric array "
                 "(ragged nested lists, or non-numeric values?)"
             )
+        if dtype is None:  # with a dtype given, cast once (a float64 not through float32)
+            arr = arr.astype(data_dtype(arr.dtype), copy=False)
     if dtype is not None:
         arr = arr.astype(as_dtype(dtype), copy=False)
     return arr

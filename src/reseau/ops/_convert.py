@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_default_dtype, is_floating
+from .. import backend
+from ..dtype import promote_float, scalar_dtype
 from ..tensor import Tensor
 
 _SCALARS = (bool, int, float, np.number, np.bool_)
@@ -12,25 +13,14 @@ _SCALARS = (bool, int, float, np.number, np.bool_)
 
 def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
     """A constant tensor for ``x`` (a Python or NumPy scalar, or an array). A scalar
-    takes the dtype of ``like`` so that ``x32 * 2.0`` stays float32, as in PyTorch."""
+    takes its dtype from ``like`` (``dtype.scalar_dtype``): ``x32 * 2.0`` stays float32,
+    as in PyTorch."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, _SCALARS):
-        dtype = None
-        if like is not None:
-            ld = like.data.dtype
-            if is_floating(ld):
-                dtype = ld
-            elif isinstance(x, (float, np.floating)):
-                dtype = get_default_dtype()
-            elif isinstance(x, (bool, np.bool_)) and ld == np.bool_:
-                dtype = np.bool_
-            else:
-                dtype = ld if ld != np.bool_ else np.int64
-        elif isinstance(x, float):
-            dtype = get_default_dtype()
-        return Tensor._make(np.asarray(x, dtype=dtype))
-    if isinstance(x, np.ndarray):
+        dtype = scalar_dtype(x, None if like is None else like.data.dtype)
+        return Tensor._make(backend.asarray(x, dtype=dtype))
+    if isinstance(x, backend.xp.ndarray):
         return Tensor._make(x)
     if isinstance(x, (list, tuple)):
         return Tensor(x)
@@ -58,18 +48,17 @@ def as_input(x, op: str) -> Tensor:
 
 def binary_operands(a, b, op: str) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of a common kind: an integer or bool operand meeting a
-    floating one is cast to the floating dtype (PyTorch's rule; NumPy would give
-    float64)."""
+    floating one is cast to the floating dtype (``dtype.promote_float``)."""
     if not isinstance(a, Tensor):
         a = to_tensor(a, b, op)
     elif not isinstance(b, Tensor):
         b = to_tensor(b, a, op)
     da, db = a.data.dtype, b.data.dtype
     if da != db:
-        fa, fb = is_floating(da), is_floating(db)
-        if fa and not fb:
+        common = promote_float(da, db)
+        if common is da:
             b = Tensor._make(b.data.astype(da))
-        elif fb and not fa:
+        elif common is db:
             a = Tensor._make(a.data.astype(db))
     return a, b
 

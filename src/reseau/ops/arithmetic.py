@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import is_floating
+from ..dtype import is_floating, true_divide_dtype
 from ..tensor import Tensor
 from ._convert import as_input, binary_operands, to_tensor
 from .registry import apply, register
@@ -216,11 +216,9 @@ def mul(a, b) -> Tensor:
 def div(a, b) -> Tensor:
     """Elementwise true division ``a / b``; integer inputs give a float result."""
     a, b = binary_operands(a, b, "div")
-    if not is_floating(a.data.dtype):
-        from ..backend import get_default_dtype
-
-        a = Tensor._make(a.data.astype(get_default_dtype()))
-        b = Tensor._make(b.data.astype(get_default_dtype()))
+    dtype = true_divide_dtype(a.data.dtype)
+    if dtype is not a.data.dtype:
+        a, b = Tensor._make(a.data.astype(dtype)), Tensor._make(b.data.astype(dtype))
     return apply(Div, a, b)
 
 

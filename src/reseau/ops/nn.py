@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtype import promote_float
 from ..tensor import Tensor
 from .registry import apply, register
 
@@ -48,7 +49,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input has {xd.shape[-1] if xd.ndim else 0} features but the layer expects "
             f"{wd.shape[1]} (input shape {xd.shape}, weight shape {wd.shape})"
         )
-    if xd.dtype is not wd.dtype and xd.dtype.kind != "f":
+    if xd.dtype is not wd.dtype and promote_float(xd.dtype, wd.dtype) is wd.dtype:
         x = x.to(wd.dtype)  # integer or bool inputs (e.g. pixels) meet float weights
     if bias is None:
         return apply(Linear, x, weight)

@@ -4,6 +4,8 @@ defaults < TOML file < options, and the round trips through TOML and the model f
 import dataclasses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reseau.cli.settings import ConfigError, TrainSettings, check_value, load_toml
 
@@ -82,3 +84,17 @@ def test_settings_that_do_not_go_together():
 def test_schedule_specs_are_checked(spec, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_value("schedule", spec)
+
+
+@given(key=st.sampled_from(sorted(TrainSettings.__dataclass_fields__)),
+       value=st.one_of(st.text(max_size=12), st.integers(-5, 10 ** 6),
+                       st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                       st.none(), st.lists(st.integers(-2, 5), max_size=3)))
+def test_any_value_of_any_setting_is_accepted_or_refused_with_a_config_error(key, value):
+    """What a user may type (or write in a TOML file) never crashes the checks."""
+    try:
+        settings = TrainSettings().replace(**{key: value})
+    except ConfigError as err:
+        assert key.replace("_", "-") in str(err) or "momentum" in str(err)
+    else:
+        assert settings == TrainSettings().replace(**{key: getattr(settings, key)})

@@ -77,11 +77,6 @@ def build_training(settings: TrainSettings, n_in: int, n_out: int, loss: str):
 
 
 # ----------------------------------------------------------------- scores
-def _threshold(prep: Preprocessing) -> float:
-    """The decision threshold of a one-output classifier: its output is a logit (BCE)."""
-    return 0.0 if prep.loss == "bce" else 0.5
-
-
 def scores(model, loss_fn, X: np.ndarray, y: np.ndarray, prep: Preprocessing) -> dict:
     """Loss and metrics on ``(X, y)`` (as the model sees them); regression errors in the
     target's own units. Empty for no data."""
@@ -102,9 +97,10 @@ def scores(model, loss_fn, X: np.ndarray, y: np.ndarray, prep: Preprocessing) ->
 def confusion(model, X: np.ndarray, y: np.ndarray, prep: Preprocessing) -> list:
     """The confusion matrix of a classifier on ``(X, y)``, as nested lists."""
     from ..train import confusion_matrix, predict
+    from ..train.metrics import decision_threshold
 
     return confusion_matrix(np.asarray(y).reshape(-1).astype(np.int64), predict(model, X),
-                            len(prep.classes), _threshold(prep)).tolist()
+                            len(prep.classes), decision_threshold(prep.loss)).tolist()
 
 
 def summary_line(task: str, split_scores: dict) -> str:

@@ -32,25 +32,22 @@ def _label(value):
     return int(value) if float(value).is_integer() else value
 
 
-def _probabilities(out: np.ndarray, prep: Preprocessing) -> np.ndarray:
-    """Class probabilities from the network's logits: a sigmoid for one logit (BCE),
-    else a softmax."""
-    if prep.loss == "bce":
-        p1 = 1 / (1 + np.exp(-out.reshape(-1).astype(np.float64)))
-        return np.stack([1 - p1, p1], axis=1)
-    z = out.astype(np.float64) - out.max(axis=1, keepdims=True)
-    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-
-
 def prediction_table(out: np.ndarray, prep: Preprocessing) -> tuple[list, list]:
     """The header and rows of the output CSV for the network's outputs ``out``."""
+    from ..train.metrics import probabilities
+
     if prep.task == "regression":
         values = prep.raw_targets(out)
         header = (["prediction"] if values.shape[1] == 1
                   else [f"prediction_{k + 1}" for k in range(values.shape[1])])
         return header, [[repr(float(v)) for v in row] for row in values]
     classes = [_label(c) for c in prep.classes]
-    probs = _probabilities(out, prep)
+    scores = out.astype(np.float64)
+    if prep.loss == "bce":  # one logit: P(class 1)
+        p1 = probabilities(scores.reshape(-1))
+        probs = np.stack([1 - p1, p1], axis=1)
+    else:
+        probs = probabilities(scores)
     kind = "score" if prep.loss == "hinge" else "prob"
     values = out if kind == "score" else probs
     header = ["prediction"] + [f"{kind}_{c}" for c in classes]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
-from ..backend import default_generator
+from ..backend import get_rng_state, set_rng_state
 from ..creation import from_numpy
 
 __all__ = ["ACTIVATIONS", "init_weights", "build_network", "read_network", "forward"]
@@ -59,12 +59,11 @@ def _generator_untouched():
     """``nn.Linear`` draws initial weights that are overwritten at once: put reseau's
     generator back as it was, so that building a network changes no one's random
     numbers."""
-    gen = default_generator()
-    state = gen.bit_generator.state
+    state = get_rng_state()
     try:
         yield
     finally:
-        gen.bit_generator.state = state
+        set_rng_state(state)
 
 
 def build_network(coefs, intercepts, activation: str, bias: bool = True) -> nn.MLP:

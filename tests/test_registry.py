@@ -115,3 +115,45 @@ def test_build_uses_the_kwargs_info():
     assert ACTIVATIONS.build("softmax").dim == -1
     assert ACTIVATIONS.build("softmax", dim=0).dim == 0
     assert isinstance(LOSSES.build("huber"), nn.HuberLoss)
+
+
+def test_a_registered_activation_is_a_name_for_every_mlp():
+    from reseau.models import MLP as CourseMLP
+    from reseau.sklearn._network import build_network
+
+    class Cube(nn.Module):
+        def forward(self, x):
+            return x * x * x
+
+    with ACTIVATIONS.registered("cube", Cube):
+        assert [type(m).__name__ for m in nn.MLP([2, 3, 1], activation="cube")] == \
+            ["Linear", "Cube", "Linear"]
+        net = CourseMLP([2, 3, 4, 2], activation=["cube", "tanh"])
+        assert [type(m).__name__ for m in net][1:4] == ["Cube", "Linear", "Tanh"]
+    with pytest.raises(ValueError, match="MLP: unknown activation 'cube'; expected one of"):
+        nn.MLP([2, 3, 1], activation="cube")
+    # scikit-learn's names: "logistic" is reseau's sigmoid
+    coefs = [np.ones((2, 3)), np.ones((3, 1))]
+    layers = build_network(coefs, [np.zeros(3), np.zeros(1)], "logistic")
+    assert [type(m).__name__ for m in layers] == ["Linear", "Sigmoid", "Linear"]
+
+
+def test_one_generator_rule_for_seeds_and_random_states():
+    from reseau.data._random import check_generator
+
+    gen = np.random.default_rng(5)
+    assert check_generator(gen, "f") is gen  # a seed argument: used as it is
+    own = check_generator(gen, "f", own=True)  # a random_state: a generator of its own,
+    assert own is not gen                      # seeded by one draw
+    assert own.integers(100) == np.random.default_rng(
+        np.random.default_rng(5).integers(2**63)).integers(100)
+    legacy = check_generator(np.random.RandomState(0), "f", own=True)
+    assert isinstance(legacy, np.random.Generator)
+    reseau.manual_seed(3)
+    a = check_generator(None, "f", own=True).random()
+    reseau.manual_seed(3)
+    assert check_generator(None, "f", own=True).random() == a
+    with pytest.raises(TypeError, match="Est: random_state must be None, an int or a numpy"):
+        check_generator("0", "Est", own=True, name="random_state")
+    with pytest.raises(ValueError, match="f: seed must be a non-negative integer, got -1"):
+        check_generator(-1, "f")

@@ -108,3 +108,16 @@ def test_errors():
         MLP([2, 4, 1])
     with pytest.raises(ValueError, match=r"MLP: expected inputs of shape \(n, 2\)"):
         MLP([2, 4, 3]).objective(np.zeros((3, 5)), np.zeros(3, dtype=int))
+
+
+def test_the_network_is_an_nn_mlp_and_fit_stops_on_divergence():
+    X, y = data()
+    reseau.manual_seed(0)
+    # each step multiplies the weights by 1 - lr rho = -999: they overflow float32 soon
+    net = MLP([3, 5, 3], activation="tanh", weight_decay=1.0)
+    assert isinstance(net, nn.MLP) and net.sizes == [3, 5, 3]
+    with pytest.warns(RuntimeWarning, match=r"MLP.fit: Training diverged.*last good epoch"), \
+            np.errstate(over="ignore", invalid="ignore"):
+        history = net.fit(X, y, lr=1000.0, epochs=50)
+    assert 3 < len(history) < 50  # it stopped at the first non-finite objective
+    assert all(np.isfinite(p.data).all() for p in net.parameters())  # the last good weights

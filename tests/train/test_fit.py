@@ -171,3 +171,61 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(capsys, monkeypatch):
     monkeypatch.setattr(progress, "_isatty", lambda stream: True)
     fit(model, nn.CrossEntropyLoss(), opt, train, epochs=2, batch_size=10, log_every=None)
     assert "epoch 2/2" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- what the models and the
+# scikit-learn estimators need of fit
+def test_objective_replaces_the_loss_of_a_step_and_one_batch_logs_its_exact_value():
+    X, y = circles(64, seed=3, as_tensor=False)
+    model, twin = net(1), net(1)
+    rho = 0.01
+
+    def objective(x, t):  # cross-entropy plus an L2 penalty on the weights
+        return nn.functional.cross_entropy(model(x), t) + rho * nn.l2_penalty(model)
+
+    h = fit(model, None, optim.SGD(model.parameters(), lr=0.5), (X, y), epochs=5,
+            objective=objective, batch_size="full", shuffle=False, eval_train=False,
+            metrics=(), log_every=None, progress=False)
+    # the same steps written out
+    opt, values = optim.SGD(twin.parameters(), lr=0.5), []
+    for _ in range(5):
+        loss = (nn.functional.cross_entropy(twin(reseau.tensor(X)), reseau.tensor(y))
+                + rho * nn.l2_penalty(twin))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        values.append(loss.item())
+    assert h.loss == values  # exactly: one batch's mean is its value
+    for p, q in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_a_callback_may_replace_the_optimizer():
+    from reseau.train import Callback
+
+    class Slower(Callback):
+        def on_epoch_end(self, state, logs):
+            if state.epoch == 1:
+                state.optimizer = optim.SGD(state.model.parameters(), lr=0.01)
+
+    model = net()
+    train, _ = circle_sets(100)
+    h = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.3), train,
+            epochs=4, callbacks=[Slower()], log_every=None, progress=False)
+    assert h.lr == [0.3, 0.3, 0.01, 0.01]
+
+
+def test_a_subclass_of_reduce_lr_on_plateau_is_given_the_loss():
+    seen = []
+
+    class Watching(optim.lr_scheduler.ReduceLROnPlateau):
+        def step(self, metrics):
+            seen.append(metrics)
+            super().step(metrics)
+
+    model = net()
+    train, val = circle_sets(100)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    h = fit(model, nn.CrossEntropyLoss(), opt, train, val, epochs=3,
+            scheduler=Watching(opt), log_every=None, progress=False)
+    assert seen == h.val_loss

@@ -80,3 +80,36 @@ def test_against_scikit_learn():
     assert M.mean_squared_error(t, p) == pytest.approx(sk.mean_squared_error(t, p))
     assert M.mean_absolute_error(t, p) == pytest.approx(sk.mean_absolute_error(t, p))
     assert M.r2_score(t, p) == pytest.approx(sk.r2_score(t, p))
+
+
+def test_probabilities_from_logits():
+    from reseau.train.metrics import probabilities
+
+    s = np.array([-1.0, 0.0, 3.0])
+    np.testing.assert_allclose(probabilities(s), 1 / (1 + np.exp(-s)), rtol=1e-14)
+    with np.errstate(all="raise"):  # no overflow far from 0
+        assert probabilities(np.array([-800.0, 800.0])).tolist() == [0.0, 1.0]
+    z = np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]], dtype=np.float32)
+    p = probabilities(z)
+    assert p.dtype == np.float32 and np.isfinite(p).all()
+    np.testing.assert_allclose(p[0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-6)
+    np.testing.assert_allclose(p[1], [1.0, 0.0, 0.0])
+    assert probabilities([0, 0]).tolist() == [0.5, 0.5]  # ints: float64
+    with pytest.raises(ValueError, match=r"probabilities: expected scores of shape \(N,\) or"):
+        probabilities(np.zeros((2, 2, 2)))
+
+
+def test_decision_threshold_from_what_the_loss_declares():
+    from reseau import nn
+    from reseau.train.metrics import decision_threshold
+
+    assert decision_threshold(nn.BCEWithLogitsLoss()) == 0.0
+    assert decision_threshold(nn.BCEWithLogitsLoss) == 0.0 == decision_threshold("bce")
+    assert decision_threshold(nn.BCELoss()) == 0.5 == decision_threshold("mse")
+
+    class MyLogitLoss(nn.MSELoss):
+        takes_logits = True
+
+    assert decision_threshold(MyLogitLoss()) == 0.0
+    with pytest.raises(ValueError, match="unknown loss 'bec'.*did you mean 'bce'"):
+        decision_threshold("bec")

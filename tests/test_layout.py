@@ -141,3 +141,14 @@ def test_code_lines_and_op_classes_count_what_they_say():
 def test_no_source_file_over_600_lines():
     too_long = {str(p.relative_to(SRC)): _lines(p) for p in SRC.rglob("*.py") if _lines(p) > 600}
     assert not too_long, f"split these files (over 600 lines): {too_long}"
+
+
+def test_layout_page_names_every_file():
+    # docs/layout.md has a row "| `path` | what lives there |" for each file of src/reseau
+    import re
+
+    text = (SRC.parents[1] / "docs" / "layout.md").read_text()
+    rows = set(re.findall(r"^\| `([\w/]+\.py)` \|", text, flags=re.M))
+    files = {p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")}
+    assert not files - rows, f"add a row to docs/layout.md for: {sorted(files - rows)}"
+    assert not rows - files, f"docs/layout.md names files that are gone: {sorted(rows - files)}"

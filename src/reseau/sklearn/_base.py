@@ -33,12 +33,12 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import optim
 from ..autograd import enable_grad
 from ..creation import from_numpy
 from ..data import DataLoader, TensorDataset
 from ..data._random import check_generator
 from ..nn import l2_penalty
+from ..registry import OPTIMIZERS
 from ..tensor import Tensor
 from ..train import Callback, fit
 from ._network import ACTIVATIONS, DTYPE, build_network, forward, init_weights, read_network
@@ -132,11 +132,13 @@ class EngineEstimator(BaseEstimator):
 
     # -- the fit loop -------------------------------------------------------------
     def _make_optimizer(self, net, lr: float):
-        params = list(net.parameters())
         if self.solver == "adam":
-            return optim.Adam(params, lr=lr, betas=(self.beta_1, self.beta_2), eps=self.epsilon)
-        nesterov = bool(self.nesterovs_momentum) and self.momentum > 0
-        return optim.SGD(params, lr=lr, momentum=self.momentum, nesterov=nesterov)
+            options = dict(betas=(self.beta_1, self.beta_2), eps=self.epsilon)
+        else:
+            options = dict(momentum=self.momentum,
+                           nesterov=bool(self.nesterovs_momentum) and self.momentum > 0)
+        # scikit-learn's solver names are reseau's optimizer names
+        return OPTIMIZERS.get(self.solver)(list(net.parameters()), lr=lr, **options)
 
     def _batch_size(self, n: int) -> int:
         if self.batch_size is None:

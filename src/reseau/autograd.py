@@ -26,6 +26,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
+from . import backend
 from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.autograd)
     _Mode,
     detect_anomaly,
@@ -119,7 +120,7 @@ def _fit_gradient(g, tensor, node: Node, index: int) -> np.ndarray:
     """Un-broadcast a VJP output to its input's shape and dtype, and check it."""
     shape = tensor.data.shape
     if g.shape != shape:
-        g = np.asarray(unbroadcast(g, shape))
+        g = backend.asarray(unbroadcast(g, shape))  # a sum over every axis is a scalar
         if g.shape != shape:
             raise RuntimeError(
                 f"{node.op.name} backward: the gradient for input {index} has shape "
@@ -175,7 +176,7 @@ def _conform(gi, node: Node, i: int, in_grads: tuple, g: np.ndarray):
     if gi is None:  # the VJP skipped an input that needs a gradient: zero
         return np.zeros_like(t.data), True
     if type(gi) is not np.ndarray:
-        return _fit_gradient(np.asarray(gi), t, node, i), True  # a NumPy scalar: now ours
+        return _fit_gradient(backend.asarray(gi), t, node, i), True  # a scalar: now ours
     fit = _fit_gradient(gi, t, node, i)
     if fit is not gi:  # summed or cast by the engine: a new array
         return fit, True

@@ -18,6 +18,9 @@ __all__ = [
     "ones",
     "empty",
     "full",
+    "arange",
+    "linspace",
+    "eye",
     "asarray",
     "array",
     "to_numpy",
@@ -58,6 +61,23 @@ def empty(shape, dtype=None):
 def full(shape, value, dtype=None):
     """A new array filled with ``value`` (default dtype if None)."""
     return xp.full(shape, value, dtype=get_default_dtype() if dtype is None else dtype)
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    """Evenly spaced values in [start, stop); dtype None: inferred from the arguments,
+    as NumPy does (int64 for integers)."""
+    return xp.arange(start, stop, step, dtype=dtype)
+
+
+def linspace(start, stop, num: int, dtype=None):
+    """``num`` evenly spaced values from ``start`` to ``stop`` included (default dtype
+    if None)."""
+    return xp.linspace(start, stop, num, dtype=get_default_dtype() if dtype is None else dtype)
+
+
+def eye(n: int, m: int | None = None, dtype=None):
+    """The identity matrix (n rows, m columns; default dtype if None)."""
+    return xp.eye(n, m, dtype=get_default_dtype() if dtype is None else dtype)
 
 
 def asarray(obj, dtype=None):

@@ -1,14 +1,15 @@
 """Creating tensors: from data, filled with a constant, ranges, identity, random draws.
 
-Random draws come from the generator in ``reseau.backend``, which
-``reseau.manual_seed`` reseeds: the same seed gives the same numbers.
+Every array is allocated by ``reseau.backend`` (the array module of the device), and
+random draws come from its generator, which ``reseau.manual_seed`` reseeds: the same
+seed gives the same numbers. Dtypes follow ``reseau.dtype``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .backend import default_generator
+from . import backend
 from .dtype import as_dtype, data_dtype, dtype_or_default, range_dtype
 from .ops._convert import shape_arg
 from .tensor import Tensor
@@ -38,7 +39,7 @@ def as_tensor(data, dtype=None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or as_dtype(dtype) == data.dtype):
-        return Tensor._make(data)
+        return Tensor._make(backend.asarray(data))
     return Tensor(data, dtype=dtype)
 
 
@@ -46,25 +47,25 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (its dtype kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._make(array)
+    return Tensor._make(backend.asarray(array))
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(shape_arg(size), dtype=dtype_or_default(dtype)), requires_grad)
+    return _new(backend.zeros(shape_arg(size), dtype_or_default(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(shape_arg(size), dtype=dtype_or_default(dtype)), requires_grad)
+    return _new(backend.ones(shape_arg(size), dtype_or_default(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.empty(shape_arg(size), dtype=dtype_or_default(dtype)), requires_grad)
+    return _new(backend.empty(shape_arg(size), dtype_or_default(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     if dtype is None:
-        dtype = data_dtype(np.asarray(fill_value).dtype)
-    return _new(np.full(shape_arg((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad)
+        dtype = data_dtype(np.asarray(fill_value).dtype)  # host-side: reads the dtype only
+    return _new(backend.full(shape_arg((size,)), fill_value, as_dtype(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -74,26 +75,27 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
         start, end = 0, start
     if dtype is None:
         dtype = range_dtype(start, end, step)
-    return _new(np.arange(start, end, step, dtype=as_dtype(dtype)), requires_grad)
+    return _new(backend.arange(start, end, step, as_dtype(dtype)), requires_grad)
 
 
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.linspace(start, end, steps, dtype=dtype_or_default(dtype)), requires_grad)
+    return _new(backend.linspace(start, end, steps, dtype_or_default(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.eye(n, m, dtype=dtype_or_default(dtype)), requires_grad)
+    return _new(backend.eye(n, m, dtype_or_default(dtype)), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Standard normal draws, from the generator ``manual_seed`` reseeds."""
-    rng = generator or default_generator()
-    return _new(rng.standard_normal(shape_arg(size)).astype(dtype_or_default(dtype)), requires_grad)
+    rng = generator or backend.default_generator()
+    draws = rng.standard_normal(shape_arg(size)).astype(dtype_or_default(dtype))
+    return _new(draws, requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Uniform draws in [0, 1)."""
-    rng = generator or default_generator()
+    rng = generator or backend.default_generator()
     return _new(rng.random(shape_arg(size)).astype(dtype_or_default(dtype)), requires_grad)
 
 
@@ -101,13 +103,13 @@ def randint(low: int, high: int | None = None, size=(), dtype=None, generator=No
     """Integers in [low, high) (int64)."""
     if high is None:
         low, high = 0, low
-    rng = generator or default_generator()
+    rng = generator or backend.default_generator()
     return Tensor._make(rng.integers(low, high, size=tuple(size), dtype=np.int64).astype(
         np.int64 if dtype is None else as_dtype(dtype)))
 
 
 def randperm(n: int, generator=None) -> Tensor:
-    rng = generator or default_generator()
+    rng = generator or backend.default_generator()
     return Tensor._make(rng.permutation(n).astype(np.int64))
 
 

@@ -149,10 +149,11 @@ class Tensor:
                     f"but this tensor has shape {self.shape}; reduce it first (e.g. "
                     "loss.sum() or loss.mean()) or pass gradient= of the same shape"
                 )
-            data = self.data  # d loss / d loss = 1 (np.array: cheaper than ones_like)
-            grad = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+            data = self.data  # d loss / d loss = 1 (array(1): cheaper than ones for 0-d)
+            grad = (backend.array(1, data.dtype) if data.ndim == 0
+                    else backend.ones(data.shape, data.dtype))
         else:
-            grad = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            grad = gradient.data if isinstance(gradient, Tensor) else backend.asarray(gradient)
             if grad.shape != self.data.shape:
                 raise RuntimeError(
                     f"backward: gradient has shape {grad.shape} but the tensor has shape "
@@ -237,10 +238,11 @@ class Tensor:
                 "numpy: cannot convert a tensor that requires grad; use "
                 "tensor.detach().numpy()"
             )
-        return self.data
+        return backend.to_numpy(self.data)
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        arr = backend.to_numpy(self.data)
+        return arr if dtype is None else arr.astype(dtype)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -360,18 +362,14 @@ class Tensor:
         return self._bump()
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
-        from .backend import default_generator
-
         self._check_inplace("uniform_")
-        rng = generator or default_generator()
+        rng = generator or backend.default_generator()
         self.data[...] = rng.uniform(a, b, size=self.data.shape)
         return self._bump()
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
-        from .backend import default_generator
-
         self._check_inplace("normal_")
-        rng = generator or default_generator()
+        rng = generator or backend.default_generator()
         self.data[...] = rng.normal(mean, std, size=self.data.shape)
         return self._bump()
 
@@ -466,8 +464,8 @@ class Tensor:
     def amin(self, dim=None, keepdim=False): return ops.amin(self, dim, keepdim)
     def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
     def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
-    def any(self): return Tensor._make(np.asarray(self.data.any()))
-    def all(self): return Tensor._make(np.asarray(self.data.all()))
+    def any(self): return Tensor._make(backend.asarray(self.data.any()))
+    def all(self): return Tensor._make(backend.asarray(self.data.all()))
     def isfinite(self): return Tensor._make(np.isfinite(self.data))
     def isnan(self): return Tensor._make(np.isnan(self.data))
     def isinf(self): return Tensor._make(np.isinf(self.data))

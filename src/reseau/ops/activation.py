@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ._convert import as_input
 from .registry import apply, register
@@ -28,7 +29,7 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
     1.5e-7, under float32's resolution), taken as erfc so the left tail keeps its
     relative precision."""
     if x.dtype == np.float64:
-        return 0.5 * (1 + np.asarray(_erf_exact(x / _SQRT_2), dtype=np.float64))
+        return 0.5 * (1 + backend.asarray(_erf_exact(x / _SQRT_2), dtype=np.float64))
     a = np.abs(x) / x.dtype.type(_SQRT_2)
     t = 1 / (1 + 0.3275911 * a)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
@@ -134,7 +135,7 @@ class GELU:
             t = np.tanh(u)
             ctx.t = t
             return 0.5 * x * (1 + t)
-        cdf = np.asarray(_normal_cdf(x), dtype=x.dtype)  # 0-d: an array, not a float
+        cdf = backend.asarray(_normal_cdf(x), dtype=x.dtype)  # 0-d: an array, not a float
         ctx.cdf = cdf
         return x * cdf
 

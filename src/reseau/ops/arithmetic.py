@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..dtype import is_floating, true_divide_dtype
 from ..tensor import Tensor
 from ._convert import as_input, binary_operands, to_tensor
@@ -121,7 +122,7 @@ class RPowScalar:
     """z = c ** x (c a number); dx = g * z * log(c)"""
 
     def forward(ctx, x, base):
-        z = np.power(np.asarray(base, dtype=x.dtype), x)
+        z = np.power(backend.asarray(base, dtype=x.dtype), x)
         ctx.z, ctx.logc = z, np.log(base) if base > 0 else np.nan
         return z
 

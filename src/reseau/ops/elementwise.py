@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ._convert import as_input, binary_operands
 from .registry import apply, register
@@ -118,7 +119,7 @@ class Where:
 
     def vjp(ctx, g):
         _, nx, ny = ctx.needs_input_grad
-        zero = np.zeros((), dtype=g.dtype)
+        zero = backend.zeros((), g.dtype)
         gx = np.where(ctx.cond, g, zero) if nx else None
         gy = np.where(ctx.cond, zero, g) if ny else None
         return None, gx, gy
@@ -173,7 +174,7 @@ def minimum(a, b) -> Tensor:
 
 def where(condition, x, y) -> Tensor:
     """``x`` where ``condition`` holds, ``y`` elsewhere (broadcasting all three)."""
-    cond = condition if isinstance(condition, Tensor) else Tensor._make(np.asarray(condition))
+    cond = condition if isinstance(condition, Tensor) else Tensor._make(backend.asarray(condition))
     if cond.data.dtype != np.bool_:
         cond = Tensor._make(cond.data.astype(bool))
     x, y = binary_operands(x, y, "where")

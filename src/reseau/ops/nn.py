@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..dtype import promote_float
 from ..tensor import Tensor
 from .registry import apply, register
@@ -73,7 +74,7 @@ class CrossEntropy:
         s = e.sum(axis=1, keepdims=True)
         logp = shifted - np.log(s)
         ctx.p = e / s  # softmax, kept for the backward
-        rows = np.arange(n)
+        rows = backend.arange(n)
         eps = label_smoothing
         if weight is None and ignore_index is None and not eps:
             # the common case: no class weights, nothing ignored, no smoothing
@@ -81,9 +82,9 @@ class CrossEntropy:
             wy = None
             denom = n
         else:
-            keep = np.ones(n, dtype=bool) if ignore_index is None else target != ignore_index
+            keep = backend.ones(n, bool) if ignore_index is None else target != ignore_index
             safe_t = np.where(keep, target, 0)
-            w_all = np.ones(c, dtype=logits.dtype) if weight is None else weight
+            w_all = backend.ones(c, logits.dtype) if weight is None else weight
             wy = w_all[safe_t] * keep  # weight of each sample's class, 0 if ignored
             losses = -(1 - eps) * wy * logp[rows, safe_t]
             if eps:
@@ -94,15 +95,15 @@ class CrossEntropy:
         ctx.target, ctx.wy, ctx.eps, ctx.reduction, ctx.denom = target, wy, eps, reduction, denom
         if reduction == "mean":
             total = losses.sum() / denom if denom else np.nan  # all ignored: NaN, as PyTorch
-            return np.asarray(total, dtype=logits.dtype)
+            return backend.asarray(total, dtype=logits.dtype)
         if reduction == "sum":
-            return np.asarray(losses.sum(), dtype=logits.dtype)
+            return backend.asarray(losses.sum(), dtype=logits.dtype)
         return losses.astype(logits.dtype, copy=False)
 
     def vjp(ctx, g):
         p = ctx.p
         n, c = p.shape
-        rows = np.arange(n)
+        rows = backend.arange(n)
         eps, wy = ctx.eps, ctx.wy
         if wy is None:
             grad = p.copy()
@@ -135,7 +136,7 @@ def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str
     if t.view(f"u{t.dtype.itemsize}").max() < c:
         return ignore_index is not None and bool(
             0 <= ignore_index < c and (t == ignore_index).any())
-    ignored = np.zeros(t.shape, bool) if ignore_index is None else t == ignore_index
+    ignored = backend.zeros(t.shape, bool) if ignore_index is None else t == ignore_index
     bad = ~ignored & ((t < 0) | (t >= c))
     if bad.any():
         extra = "" if ignore_index is None else f", or ignore_index={ignore_index}"
@@ -164,7 +165,7 @@ def cross_entropy(
             f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
+    tdata = target.data if isinstance(target, Tensor) else backend.asarray(target)
     if logits.ndim == 1:
         out = cross_entropy(logits.reshape(1, -1), Tensor._make(tdata.reshape(1)), weight,
                             ignore_index, reduction, label_smoothing)
@@ -180,7 +181,8 @@ def cross_entropy(
     any_ignored = check_class_indices(tdata, c, ignore_index, "cross_entropy")
     w = None
     if weight is not None:
-        w = (weight.data if isinstance(weight, Tensor) else np.asarray(weight)).astype(logits.dtype)
+        w = weight.data if isinstance(weight, Tensor) else backend.asarray(weight)
+        w = w.astype(logits.dtype)
         if w.shape != (c,):
             raise ValueError(f"cross_entropy: weight must have shape ({c},), got {w.shape}")
     return apply(CrossEntropy, logits, Tensor._make(tdata), weight=w,
@@ -203,9 +205,9 @@ class BCEWithLogits:
         ctx.z, ctx.y, ctx.w, ctx.pw, ctx.reduction = z, y, weight, pw, reduction
         ctx.log_s, ctx.log_1ms, ctx.shape = log_s, log_1ms, losses.shape
         if reduction == "mean":
-            return np.asarray(losses.mean(), dtype=z.dtype)
+            return backend.asarray(losses.mean(), dtype=z.dtype)
         if reduction == "sum":
-            return np.asarray(losses.sum(), dtype=z.dtype)
+            return backend.asarray(losses.sum(), dtype=z.dtype)
         return losses
 
     def vjp(ctx, g):
@@ -242,8 +244,8 @@ def binary_cross_entropy_with_logits(
         )
 
     def arr(v):
-        return None if v is None else np.asarray(v.data if isinstance(v, Tensor) else v,
-                                                 dtype=logits.dtype)
+        return None if v is None else backend.asarray(
+            v.data if isinstance(v, Tensor) else v, dtype=logits.dtype)
 
     return apply(BCEWithLogits, logits, target, weight=arr(weight), pos_weight=arr(pos_weight),
                  reduction=reduction)

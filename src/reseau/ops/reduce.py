@@ -8,6 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ._convert import as_input, normalize_dims
 from .elementwise import sqrt
@@ -34,7 +35,7 @@ def _expand_back(g: np.ndarray, axes, keepdim: bool, shape) -> np.ndarray:
 def _broadcast_back(g: np.ndarray, shape) -> np.ndarray:
     """``g`` copied out to ``shape`` (a fresh writable array, cheaper here than a
     broadcast view for the small gradients of reductions)."""
-    out = np.empty(shape, dtype=g.dtype)
+    out = backend.empty(shape, g.dtype)
     out[...] = g
     return out
 
@@ -159,7 +160,7 @@ def _take_at(ctx, x, idx, dim, keepdim):
 
 
 def _scatter_at(ctx, g):
-    gx = np.zeros(ctx.shape, dtype=g.dtype)
+    gx = backend.zeros(ctx.shape, g.dtype)
     if not ctx.keepdim:
         g = np.expand_dims(g, ctx.dim)
     np.put_along_axis(gx, ctx.idx, g, axis=ctx.dim)

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from numpy import asarray, ndarray
+from numpy import ndarray
 
+from .. import backend
 from ..autograd import Node, _user_site, next_seq
 from ..grad_mode import _Mode
 from ..tensor import Tensor
@@ -107,7 +108,7 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations: keep arrays
-        out = asarray(out)
+        out = backend.asarray(out)
     if not track:
         return Tensor._make(out)
     node.needs_input_grad = tuple([t._requires_grad for t in inputs])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..tensor import Tensor
 from ._convert import as_input, normalize_dims, shape_arg, to_tensor
 from .registry import apply, register
@@ -70,7 +71,7 @@ class GetItem:
         return x[index]
 
     def vjp(ctx, g):
-        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        gx = backend.zeros(ctx.shape, g.dtype)
         if ctx.basic:
             gx[ctx.index] = g
         else:
@@ -203,7 +204,7 @@ def _index_part(i):
     if isinstance(i, Tensor):
         return i.data
     if isinstance(i, list):
-        return np.asarray(i)
+        return backend.asarray(i)
     return i
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import reseau
+from reseau.gradcheck import central_difference
 from reseau.models import ManualMLP
 from reseau.ops.nn import cross_entropy
 
@@ -49,28 +50,13 @@ def test_gradients_equal_autograd(activation, penalties):
                                    err_msg=name)
 
 
-def numeric_gradient(f, array, eps=1e-6):
-    """Central differences of the scalar f() with respect to every entry of array."""
-    out = np.zeros_like(array)
-    flat, gflat = array.reshape(-1), out.reshape(-1)
-    for j in range(flat.size):
-        orig = flat[j]
-        flat[j] = orig + eps
-        plus = f()
-        flat[j] = orig - eps
-        minus = f()
-        flat[j] = orig
-        gflat[j] = (plus - minus) / (2 * eps)
-    return out
-
-
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_gradients_equal_finite_differences(activation):
     net, x, y = make_problem(activation, seed=1, **ELASTIC)
     net.loss(x, y)
     grads = net.backward(y)
     for name, array in list(net.parameters().items()) + [("x", x)]:
-        numeric = numeric_gradient(lambda: net.loss(x, y), array)
+        numeric = central_difference(lambda: net.loss(x, y), array, 1e-6).reshape(array.shape)
         np.testing.assert_allclose(grads[name], numeric, rtol=1e-6, atol=1e-8, err_msg=name)
 
 

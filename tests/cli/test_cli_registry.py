@@ -64,6 +64,7 @@ def test_each_offered_schedule_is_a_registered_scheduler_taking_its_arguments():
     for name, schedule in SCHEDULE_SPECS.items():
         params = inspect.signature(SCHEDULES.get(name)).parameters
         assert all(arg.keyword in params for arg in schedule.args), name
+        assert schedule.run_length is None or schedule.run_length in params, name
 
 
 @pytest.mark.parametrize("spec, epochs, expected", [

@@ -54,16 +54,12 @@ def build_scheduler(spec: str, optimizer, epochs: int):
     name, given = schedule_arguments(spec)
     if name == "none":
         return None
-    run = max(1, epochs)
-    kwargs = {arg.keyword: arg.default for arg in SCHEDULE_SPECS[name].args}
+    schedule = SCHEDULE_SPECS[name]
+    kwargs = {arg.keyword: max(1, epochs // 3) if arg.default is None else arg.default
+              for arg in schedule.args}
     kwargs.update(given)
-    if name == "step":
-        every = kwargs["step_size"]
-        kwargs["step_size"] = max(1, epochs // 3 if every is None else every)
-    elif name == "cosine":
-        kwargs["T_max"] = run
-    elif name == "poly":
-        kwargs["total_iters"] = run
+    if schedule.run_length is not None:
+        kwargs[schedule.run_length] = max(1, epochs)
     return SCHEDULES.get(name)(optimizer, **kwargs)
 
 

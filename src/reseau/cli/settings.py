@@ -35,7 +35,7 @@ class ScheduleArg(NamedTuple):
 
     label: str            # its name in messages and help: EVERY
     keyword: str          # the scheduler's argument it sets
-    default: float | None  # None: set from the number of epochs (see ``shown``)
+    default: float | None  # None: a third of the run (as ``shown`` says)
     least: int | None = None  # a whole number of epochs, at least this; None: a number > 0
     shown: str = ""       # the default as the help says it, when it is not a number
 
@@ -45,6 +45,7 @@ class ScheduleSpec(NamedTuple):
 
     args: tuple[ScheduleArg, ...]
     summary: str  # for the help; {LABEL} is replaced by that argument's default
+    run_length: str | None = None  # the scheduler's argument set to the number of epochs
 
 
 # The schedulers of the registry that --schedule offers (which of a scheduler's arguments
@@ -57,10 +58,10 @@ SCHEDULE_SPECS: dict[str, ScheduleSpec] = {
     "exponential": ScheduleSpec(
         (ScheduleArg("GAMMA", "gamma", 0.97),),
         "lr x GAMMA ({GAMMA}) each epoch"),
-    "cosine": ScheduleSpec((), "cosine annealing to 0 over the run"),
+    "cosine": ScheduleSpec((), "cosine annealing to 0 over the run", run_length="T_max"),
     "poly": ScheduleSpec(
         (ScheduleArg("POWER", "power", 1.0),),
-        "polynomial decay to 0 over the run (power {POWER}: linear)"),
+        "polynomial decay to 0 over the run (power {POWER}: linear)", run_length="total_iters"),
     "plateau": ScheduleSpec(
         (ScheduleArg("PATIENCE", "patience", 5, least=0), ScheduleArg("FACTOR", "factor", 0.1)),
         "lr x FACTOR ({FACTOR}) after PATIENCE ({PATIENCE}) epochs without a better "

@@ -67,6 +67,40 @@ def test_ops_never_unbroadcast():
     assert offenders == []
 
 
+def _top_level(path):
+    """(kind, name, applied op classes) for each top-level class and function."""
+    import ast
+
+    out = []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef):
+            out.append(("class", node.name, set()))
+        elif isinstance(node, ast.FunctionDef):
+            applied = {c.args[0].id for c in ast.walk(node) if isinstance(c, ast.Call)
+                       and getattr(c.func, "id", "") == "apply" and c.args
+                       and isinstance(c.args[0], ast.Name)}
+            out.append(("def", node.name, applied))
+    return out
+
+
+def test_each_op_function_sits_right_after_its_class():
+    # read one op at a time: between an op class and the public function that applies it
+    # there is no other op class (Pow, PowScalar, RPowScalar -> pow is one op family)
+    ops_dir = pathlib.Path(reseau.__file__).parent / "ops"
+    misplaced = []
+    for path in sorted(ops_dir.glob("*.py")):
+        items = _top_level(path)
+        classes = [i for i, (kind, _, _) in enumerate(items) if kind == "class"]
+        for j, (kind, name, applied) in enumerate(items):
+            if kind != "def" or name.startswith("_") or not applied:
+                continue
+            first = min(i for i in classes if items[i][1] in applied)
+            between = {items[i][1] for i in classes if first < i < j} - applied
+            if between:
+                misplaced.append(f"{path.name}: {name} is separated from its op by {between}")
+    assert not misplaced, "\n".join(misplaced)
+
+
 # ------------------------------------------------------------------ graph building
 @pytest.mark.parametrize("case", DIFF_CASES, ids=[c.name for c in DIFF_CASES])
 def test_case_builds_a_node_of_its_op(case):

@@ -50,6 +50,11 @@ class ReLU:
         return g * (ctx.x > 0)
 
 
+def relu(x: Tensor) -> Tensor:
+    x = as_input(x, "relu")
+    return apply(ReLU, x)
+
+
 @register("leaky_relu")
 class LeakyReLU:
     """z = x if x > 0 else a x; dx = g if x > 0 else a g"""
@@ -60,6 +65,11 @@ class LeakyReLU:
 
     def vjp(ctx, g):
         return np.where(ctx.x > 0, g, g * ctx.a)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    x = as_input(x, "leaky_relu")
+    return apply(LeakyReLU, x, negative_slope=float(negative_slope))  # float32 stays float32
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -82,6 +92,11 @@ class Sigmoid:
         return g * z * (1 - z)
 
 
+def sigmoid(x: Tensor) -> Tensor:
+    x = as_input(x, "sigmoid")
+    return apply(Sigmoid, x)
+
+
 @register("tanh", saves_inputs=False)
 class Tanh:
     """z = tanh x; dx = g * (1 - z^2)"""
@@ -94,6 +109,11 @@ class Tanh:
     def vjp(ctx, g):
         z = ctx.z
         return g * (1 - z * z)
+
+
+def tanh(x: Tensor) -> Tensor:
+    x = as_input(x, "tanh")
+    return apply(Tanh, x)
 
 
 @register("softplus")
@@ -111,6 +131,13 @@ class Softplus:
         return np.where(bx > ctx.threshold, g, g * _stable_sigmoid(bx))
 
 
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    x = as_input(x, "softplus")
+    if beta <= 0:
+        raise ValueError(f"softplus: beta must be positive, got {beta}")
+    return apply(Softplus, x, beta=float(beta), threshold=float(threshold))
+
+
 @register("log_sigmoid")
 class LogSigmoid:
     """z = log sigmoid(x) = -softplus(-x) = min(x, 0) - log(1 + e^-|x|); dx = g * sigmoid(-x)"""
@@ -121,6 +148,11 @@ class LogSigmoid:
 
     def vjp(ctx, g):
         return g * _stable_sigmoid(-ctx.x)
+
+
+def log_sigmoid(x: Tensor) -> Tensor:
+    x = as_input(x, "log_sigmoid")
+    return apply(LogSigmoid, x)
 
 
 @register("gelu")
@@ -147,38 +179,6 @@ class GELU:
             return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
         return g * (ctx.cdf + x * pdf)
-
-
-def relu(x: Tensor) -> Tensor:
-    x = as_input(x, "relu")
-    return apply(ReLU, x)
-
-
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    x = as_input(x, "leaky_relu")
-    return apply(LeakyReLU, x, negative_slope=float(negative_slope))  # float32 stays float32
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    x = as_input(x, "sigmoid")
-    return apply(Sigmoid, x)
-
-
-def tanh(x: Tensor) -> Tensor:
-    x = as_input(x, "tanh")
-    return apply(Tanh, x)
-
-
-def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    x = as_input(x, "softplus")
-    if beta <= 0:
-        raise ValueError(f"softplus: beta must be positive, got {beta}")
-    return apply(Softplus, x, beta=float(beta), threshold=float(threshold))
-
-
-def log_sigmoid(x: Tensor) -> Tensor:
-    x = as_input(x, "log_sigmoid")
-    return apply(LogSigmoid, x)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:

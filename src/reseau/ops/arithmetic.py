@@ -28,6 +28,11 @@ class Add:
         return g, g
 
 
+def add(a, b) -> Tensor:
+    """Elementwise ``a + b`` with broadcasting."""
+    return apply(Add, *binary_operands(a, b, "add"))
+
+
 @register("sub", saves_inputs=False)
 class Sub:
     """z = x - y; dx = g, dy = -g"""
@@ -37,6 +42,11 @@ class Sub:
 
     def vjp(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+def sub(a, b) -> Tensor:
+    """Elementwise ``a - b`` with broadcasting."""
+    return apply(Sub, *binary_operands(a, b, "sub"))
 
 
 @register("mul")
@@ -50,6 +60,11 @@ class Mul:
     def vjp(ctx, g):
         nx, ny = ctx.needs_input_grad
         return (g * ctx.y if nx else None), (g * ctx.x if ny else None)
+
+
+def mul(a, b) -> Tensor:
+    """Elementwise ``a * b`` with broadcasting."""
+    return apply(Mul, *binary_operands(a, b, "mul"))
 
 
 @register("div")
@@ -68,6 +83,15 @@ class Div:
         return gx, gy
 
 
+def div(a, b) -> Tensor:
+    """Elementwise true division ``a / b``; integer inputs give a float result."""
+    a, b = binary_operands(a, b, "div")
+    dtype = true_divide_dtype(a.data.dtype)
+    if dtype is not a.data.dtype:
+        a, b = Tensor._make(a.data.astype(dtype)), Tensor._make(b.data.astype(dtype))
+    return apply(Div, a, b)
+
+
 @register("neg", saves_inputs=False)
 class Neg:
     """z = -x; dx = -g"""
@@ -77,6 +101,11 @@ class Neg:
 
     def vjp(ctx, g):
         return -g
+
+
+def neg(x: Tensor) -> Tensor:
+    x = as_input(x, "neg")
+    return apply(Neg, x)
 
 
 @register("pow")
@@ -130,6 +159,20 @@ class RPowScalar:
         return g * ctx.z * ctx.logc
 
 
+def pow(base, exponent) -> Tensor:
+    """``base ** exponent``: a number as exponent (or base) is an attribute of the op,
+    a tensor exponent gets its own gradient."""
+    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
+        if isinstance(exponent, (int, float, np.number)):
+            if isinstance(exponent, np.generic):  # a Python number: float32 stays float32
+                exponent = exponent.item()
+            return apply(PowScalar, base, exponent=exponent)
+    if isinstance(exponent, Tensor) and not isinstance(base, Tensor):
+        if isinstance(base, (int, float, np.number)) and is_floating(exponent.data.dtype):
+            return apply(RPowScalar, exponent, base=float(base))
+    return apply(Pow, *binary_operands(base, exponent, "pow"))
+
+
 @register("matmul")
 class MatMul:
     """z = x @ y; dx = g @ y^T, dy = x^T @ g (1-D operands are treated as a row / a
@@ -165,83 +208,6 @@ class MatMul:
         return gx, gy
 
 
-@register("abs")
-class Abs:
-    """z = |x|; dx = g * sign(x) (abs'(0) = 0)"""
-
-    def forward(ctx, x):
-        ctx.x = x
-        return np.abs(x)
-
-    def vjp(ctx, g):
-        return g * np.sign(ctx.x)
-
-
-@register("cast", saves_inputs=False)
-class Cast:
-    """z = x as another floating dtype; dx = g (cast back by the engine)"""
-
-    def forward(ctx, x, dtype):
-        return x.astype(dtype)
-
-    def vjp(ctx, g):
-        return g
-
-
-@register("clone", saves_inputs=False)
-class Clone:
-    """z = copy of x; dx = g"""
-
-    def forward(ctx, x):
-        return x.copy()
-
-    def vjp(ctx, g):
-        return g
-
-
-def add(a, b) -> Tensor:
-    """Elementwise ``a + b`` with broadcasting."""
-    return apply(Add, *binary_operands(a, b, "add"))
-
-
-def sub(a, b) -> Tensor:
-    """Elementwise ``a - b`` with broadcasting."""
-    return apply(Sub, *binary_operands(a, b, "sub"))
-
-
-def mul(a, b) -> Tensor:
-    """Elementwise ``a * b`` with broadcasting."""
-    return apply(Mul, *binary_operands(a, b, "mul"))
-
-
-def div(a, b) -> Tensor:
-    """Elementwise true division ``a / b``; integer inputs give a float result."""
-    a, b = binary_operands(a, b, "div")
-    dtype = true_divide_dtype(a.data.dtype)
-    if dtype is not a.data.dtype:
-        a, b = Tensor._make(a.data.astype(dtype)), Tensor._make(b.data.astype(dtype))
-    return apply(Div, a, b)
-
-
-def neg(x: Tensor) -> Tensor:
-    x = as_input(x, "neg")
-    return apply(Neg, x)
-
-
-def pow(base, exponent) -> Tensor:
-    """``base ** exponent``: a number as exponent (or base) is an attribute of the op,
-    a tensor exponent gets its own gradient."""
-    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
-        if isinstance(exponent, (int, float, np.number)):
-            if isinstance(exponent, np.generic):  # a Python number: float32 stays float32
-                exponent = exponent.item()
-            return apply(PowScalar, base, exponent=exponent)
-    if isinstance(exponent, Tensor) and not isinstance(base, Tensor):
-        if isinstance(base, (int, float, np.number)) and is_floating(exponent.data.dtype):
-            return apply(RPowScalar, exponent, base=float(base))
-    return apply(Pow, *binary_operands(base, exponent, "pow"))
-
-
 def matmul(a, b) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading (batch)
     dimensions broadcast."""
@@ -264,9 +230,32 @@ def matmul(a, b) -> Tensor:
     return apply(MatMul, a, b)
 
 
+@register("abs")
+class Abs:
+    """z = |x|; dx = g * sign(x) (abs'(0) = 0)"""
+
+    def forward(ctx, x):
+        ctx.x = x
+        return np.abs(x)
+
+    def vjp(ctx, g):
+        return g * np.sign(ctx.x)
+
+
 def abs(x: Tensor) -> Tensor:
     x = as_input(x, "abs")
     return apply(Abs, x)
+
+
+@register("cast", saves_inputs=False)
+class Cast:
+    """z = x as another floating dtype; dx = g (cast back by the engine)"""
+
+    def forward(ctx, x, dtype):
+        return x.astype(dtype)
+
+    def vjp(ctx, g):
+        return g
 
 
 def cast(x: Tensor, dtype: np.dtype) -> Tensor:
@@ -277,6 +266,17 @@ def cast(x: Tensor, dtype: np.dtype) -> Tensor:
     if not is_floating(dtype):
         return Tensor._make(x.data.astype(dtype))
     return apply(Cast, x, dtype=dtype)
+
+
+@register("clone", saves_inputs=False)
+class Clone:
+    """z = copy of x; dx = g"""
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def vjp(ctx, g):
+        return g
 
 
 def clone(x: Tensor) -> Tensor:

@@ -25,6 +25,11 @@ class Exp:
         return g * ctx.z
 
 
+def exp(x: Tensor) -> Tensor:
+    x = as_input(x, "exp")
+    return apply(Exp, x)
+
+
 @register("log")
 class Log:
     """z = ln x; dx = g / x"""
@@ -35,6 +40,11 @@ class Log:
 
     def vjp(ctx, g):
         return g / ctx.x
+
+
+def log(x: Tensor) -> Tensor:
+    x = as_input(x, "log")
+    return apply(Log, x)
 
 
 @register("sqrt", saves_inputs=False)
@@ -50,6 +60,11 @@ class Sqrt:
         return g / (2 * ctx.z)
 
 
+def sqrt(x: Tensor) -> Tensor:
+    x = as_input(x, "sqrt")
+    return apply(Sqrt, x)
+
+
 @register("sign", saves_inputs=False)
 class Sign:
     """z = sign(x); dx = 0 (piecewise constant)"""
@@ -59,6 +74,11 @@ class Sign:
 
     def vjp(ctx, g):
         return np.zeros_like(g)
+
+
+def sign(x: Tensor) -> Tensor:
+    x = as_input(x, "sign")
+    return apply(Sign, x)
 
 
 @register("clamp")
@@ -76,73 +96,6 @@ class Clamp:
         if ctx.hi is not None:
             mask = mask & (x <= ctx.hi)
         return g * mask
-
-
-@register("maximum")
-class Maximum:
-    """z = max(x, y) elementwise; the gradient goes to the larger, split in half on ties"""
-
-    def forward(ctx, x, y):
-        ctx.x, ctx.y = x, y
-        return np.maximum(x, y)
-
-    def vjp(ctx, g):
-        return _split_tie(g, ctx.x, ctx.y, ctx.needs_input_grad, np.greater)
-
-
-@register("minimum")
-class Minimum:
-    """z = min(x, y) elementwise; the gradient goes to the smaller, split in half on ties"""
-
-    def forward(ctx, x, y):
-        ctx.x, ctx.y = x, y
-        return np.minimum(x, y)
-
-    def vjp(ctx, g):
-        return _split_tie(g, ctx.x, ctx.y, ctx.needs_input_grad, np.less)
-
-
-def _split_tie(g, x, y, needs, wins):
-    tie = (x == y) * 0.5
-    gx = g * (wins(x, y) + tie) if needs[0] else None
-    gy = g * (wins(y, x) + tie) if needs[1] else None
-    return gx, gy
-
-
-@register("where", saves_inputs=False)
-class Where:
-    """z = x where cond else y; dx = g where cond, dy = g elsewhere (cond gets none)"""
-
-    def forward(ctx, cond, x, y):
-        ctx.cond = cond
-        return np.where(cond, x, y)
-
-    def vjp(ctx, g):
-        _, nx, ny = ctx.needs_input_grad
-        zero = backend.zeros((), g.dtype)
-        gx = np.where(ctx.cond, g, zero) if nx else None
-        gy = np.where(ctx.cond, zero, g) if ny else None
-        return None, gx, gy
-
-
-def exp(x: Tensor) -> Tensor:
-    x = as_input(x, "exp")
-    return apply(Exp, x)
-
-
-def log(x: Tensor) -> Tensor:
-    x = as_input(x, "log")
-    return apply(Log, x)
-
-
-def sqrt(x: Tensor) -> Tensor:
-    x = as_input(x, "sqrt")
-    return apply(Sqrt, x)
-
-
-def sign(x: Tensor) -> Tensor:
-    x = as_input(x, "sign")
-    return apply(Sign, x)
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:
@@ -164,12 +117,59 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     return apply(Clamp, x, lo=min, hi=max)
 
 
+def _split_tie(g, x, y, needs, wins):
+    tie = (x == y) * 0.5
+    gx = g * (wins(x, y) + tie) if needs[0] else None
+    gy = g * (wins(y, x) + tie) if needs[1] else None
+    return gx, gy
+
+
+@register("maximum")
+class Maximum:
+    """z = max(x, y) elementwise; the gradient goes to the larger, split in half on ties"""
+
+    def forward(ctx, x, y):
+        ctx.x, ctx.y = x, y
+        return np.maximum(x, y)
+
+    def vjp(ctx, g):
+        return _split_tie(g, ctx.x, ctx.y, ctx.needs_input_grad, np.greater)
+
+
 def maximum(a, b) -> Tensor:
     return apply(Maximum, *binary_operands(a, b, "maximum"))
 
 
+@register("minimum")
+class Minimum:
+    """z = min(x, y) elementwise; the gradient goes to the smaller, split in half on ties"""
+
+    def forward(ctx, x, y):
+        ctx.x, ctx.y = x, y
+        return np.minimum(x, y)
+
+    def vjp(ctx, g):
+        return _split_tie(g, ctx.x, ctx.y, ctx.needs_input_grad, np.less)
+
+
 def minimum(a, b) -> Tensor:
     return apply(Minimum, *binary_operands(a, b, "minimum"))
+
+
+@register("where", saves_inputs=False)
+class Where:
+    """z = x where cond else y; dx = g where cond, dy = g elsewhere (cond gets none)"""
+
+    def forward(ctx, cond, x, y):
+        ctx.cond = cond
+        return np.where(cond, x, y)
+
+    def vjp(ctx, g):
+        _, nx, ny = ctx.needs_input_grad
+        zero = backend.zeros((), g.dtype)
+        gx = np.where(ctx.cond, g, zero) if nx else None
+        gy = np.where(ctx.cond, zero, g) if ny else None
+        return None, gx, gy
 
 
 def where(condition, x, y) -> Tensor:

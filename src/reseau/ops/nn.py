@@ -61,65 +61,19 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return apply(Linear, x, weight, bias)
 
 
-@register("cross_entropy", saves_inputs=False)
-class CrossEntropy:
-    """l_i = -(1-e) w_{y_i} log p_{i,y_i} - (e/C) sum_c w_c log p_{i,c}, p = softmax(z_i);
-    dz_i = (1-e) w_{y_i} (p_i - onehot(y_i)) + (e/C)(sum(w) p_i - w)
-    (without weights and smoothing: p_i - onehot(y_i)); mean divides by sum of w_{y_i}"""
-
-    def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
-        n, c = logits.shape
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)
-        logp = shifted - np.log(s)
-        ctx.p = e / s  # softmax, kept for the backward
-        rows = backend.arange(n)
-        eps = label_smoothing
-        if weight is None and ignore_index is None and not eps:
-            # the common case: no class weights, nothing ignored, no smoothing
-            losses = -logp[rows, target]
-            wy = None
-            denom = n
-        else:
-            keep = backend.ones(n, bool) if ignore_index is None else target != ignore_index
-            safe_t = np.where(keep, target, 0)
-            w_all = backend.ones(c, logits.dtype) if weight is None else weight
-            wy = w_all[safe_t] * keep  # weight of each sample's class, 0 if ignored
-            losses = -(1 - eps) * wy * logp[rows, safe_t]
-            if eps:
-                losses -= (eps / c) * (logp @ w_all) * keep
-            target = safe_t
-            ctx.w_all, ctx.keep = w_all, keep
-            denom = wy.sum()
-        ctx.target, ctx.wy, ctx.eps, ctx.reduction, ctx.denom = target, wy, eps, reduction, denom
-        if reduction == "mean":
-            total = losses.sum() / denom if denom else np.nan  # all ignored: NaN, as PyTorch
-            return backend.asarray(total, dtype=logits.dtype)
-        if reduction == "sum":
-            return backend.asarray(losses.sum(), dtype=logits.dtype)
-        return losses.astype(logits.dtype, copy=False)
-
-    def vjp(ctx, g):
-        p = ctx.p
-        n, c = p.shape
-        rows = backend.arange(n)
-        eps, wy = ctx.eps, ctx.wy
-        if wy is None:
-            grad = p.copy()
-            grad[rows, ctx.target] -= 1
-        else:
-            grad = p * ((1 - eps) * wy)[:, None]
-            grad[rows, ctx.target] -= (1 - eps) * wy
-            if eps:
-                grad += (eps / c) * (ctx.w_all.sum() * p - ctx.w_all) * ctx.keep[:, None]
-        if ctx.reduction == "mean":
-            grad *= g / ctx.denom if ctx.denom else np.nan
-        elif ctx.reduction == "sum":
-            grad *= g
-        else:
-            grad *= g[:, None]
-        return grad, None
+def _weighted_nll(ctx, logp, target, weight, ignore_index, eps):
+    """Per-sample losses of ``CrossEntropy`` with class weights, ignored targets or
+    label smoothing (its docstring's formula); saves what the VJP needs."""
+    n, c = logp.shape
+    keep = backend.ones(n, bool) if ignore_index is None else target != ignore_index
+    safe_t = np.where(keep, target, 0)
+    w_all = backend.ones(c, logp.dtype) if weight is None else weight
+    wy = w_all[safe_t] * keep  # weight of each sample's class, 0 if ignored
+    losses = -(1 - eps) * wy * logp[backend.arange(n), safe_t]
+    if eps:
+        losses -= (eps / c) * (logp @ w_all) * keep
+    ctx.target, ctx.wy, ctx.w_all, ctx.keep, ctx.denom = safe_t, wy, w_all, keep, wy.sum()
+    return losses
 
 
 def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str) -> bool:
@@ -145,6 +99,55 @@ def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str
             f"(expected 0..{c - 1}{extra})"
         )
     return bool(ignored.any())
+
+
+@register("cross_entropy", saves_inputs=False)
+class CrossEntropy:
+    """l_i = -(1-e) w_{y_i} log p_{i,y_i} - (e/C) sum_c w_c log p_{i,c}, p = softmax(z_i);
+    dz_i = (1-e) w_{y_i} (p_i - onehot(y_i)) + (e/C)(sum(w) p_i - w)
+    (without weights and smoothing: p_i - onehot(y_i)); mean divides by sum of w_{y_i}"""
+
+    def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
+        n = logits.shape[0]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        logp = shifted - np.log(s)
+        ctx.p = e / s  # softmax, kept for the backward
+        ctx.eps, ctx.reduction = label_smoothing, reduction
+        if weight is None and ignore_index is None and not label_smoothing:
+            # the common case: no class weights, nothing ignored, no smoothing
+            losses = -logp[backend.arange(n), target]
+            ctx.target, ctx.wy, ctx.denom = target, None, n
+        else:
+            losses = _weighted_nll(ctx, logp, target, weight, ignore_index, label_smoothing)
+        if reduction == "mean":  # all ignored: NaN, as PyTorch
+            total = losses.sum() / ctx.denom if ctx.denom else np.nan
+            return backend.asarray(total, dtype=logits.dtype)
+        if reduction == "sum":
+            return backend.asarray(losses.sum(), dtype=logits.dtype)
+        return losses.astype(logits.dtype, copy=False)
+
+    def vjp(ctx, g):
+        p = ctx.p
+        n, c = p.shape
+        rows = backend.arange(n)
+        eps, wy = ctx.eps, ctx.wy
+        if wy is None:
+            grad = p.copy()
+            grad[rows, ctx.target] -= 1
+        else:
+            grad = p * ((1 - eps) * wy)[:, None]
+            grad[rows, ctx.target] -= (1 - eps) * wy
+            if eps:
+                grad += (eps / c) * (ctx.w_all.sum() * p - ctx.w_all) * ctx.keep[:, None]
+        if ctx.reduction == "mean":
+            grad *= g / ctx.denom if ctx.denom else np.nan
+        elif ctx.reduction == "sum":
+            grad *= g
+        else:
+            grad *= g[:, None]
+        return grad, None
 
 
 def cross_entropy(

@@ -46,6 +46,20 @@ def _count(shape, axes) -> int:
     return int(np.prod([shape[a] for a in axes]))
 
 
+def _axes(dim, x: Tensor, op: str):
+    """The axes to reduce; dim 0 or -1 of a 0-d tensor is no axis (as in PyTorch)."""
+    axes = normalize_dims(dim, x.ndim, op)
+    return () if x.ndim == 0 and axes is not None else axes
+
+
+def _single_dim(dim, ndim, op):
+    """One axis; None for a 0-d tensor (dim 0 or -1), which NumPy treats as 'all'."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
+    d = normalize_dims(dim, ndim, op)[0]
+    return None if ndim == 0 else d
+
+
 @register("sum", saves_inputs=False)
 class Sum:
     """z = sum of x over axes; dx = g broadcast back"""
@@ -56,6 +70,12 @@ class Sum:
 
     def vjp(ctx, g):
         return _broadcast_back(_expand_back(g, ctx.axes, ctx.keepdim, ctx.shape), ctx.shape)
+
+
+def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple of ints, or None for all)."""
+    x = as_input(x, "sum")
+    return apply(Sum, x, axes=_axes(dim, x, "sum"), keepdim=keepdim)
 
 
 @register("mean", saves_inputs=False)
@@ -70,6 +90,18 @@ class Mean:
         n = _count(ctx.shape, ctx.axes)
         g = _expand_back(g, ctx.axes, ctx.keepdim, ctx.shape) / g.dtype.type(n)
         return _broadcast_back(g, ctx.shape)
+
+
+def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple of ints, or None for all)."""
+    x = as_input(x, "mean")
+    if not x.is_floating_point:
+        raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}; use x.float()")
+    return apply(Mean, x, axes=_axes(dim, x, "mean"), keepdim=keepdim)
+
+
+def _correction(correction, unbiased):
+    return correction if unbiased is None else int(bool(unbiased))
 
 
 @register("var")
@@ -92,6 +124,30 @@ class Var:
             return g * (2 / ctx.denom) * ctx.d
 
 
+def var(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, 0: population)."""
+    x = as_input(x, "var")
+    axes = _axes(dim, x, "var")
+    return apply(Var, x, axes=axes, keepdim=keepdim, correction=_correction(correction, unbiased))
+
+
+def std(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
+    """Standard deviation: ``sqrt(var(x))``."""
+    x = as_input(x, "std")
+    return sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased))
+
+
+def _drop(z, axes):
+    return z.reshape(()) if axes is None else np.squeeze(z, axis=axes)
+
+
+def _share_among_ties(g, ctx):
+    mask = ctx.x == ctx.z
+    count = np.sum(mask, axis=ctx.axes, keepdims=True)
+    g = _expand_back(g, ctx.axes, ctx.keepdim, ctx.x.shape)
+    return g * mask / count.astype(g.dtype)
+
+
 @register("amax")
 class AMax:
     """z = max of x over axes; dx = g shared evenly among the entries equal to the max"""
@@ -103,6 +159,11 @@ class AMax:
 
     def vjp(ctx, g):
         return _share_among_ties(g, ctx)
+
+
+def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "amax")
+    return apply(AMax, x, axes=_axes(dim, x, "amax"), keepdim=keepdim)
 
 
 @register("amin")
@@ -118,39 +179,9 @@ class AMin:
         return _share_among_ties(g, ctx)
 
 
-def _drop(z, axes):
-    return z.reshape(()) if axes is None else np.squeeze(z, axis=axes)
-
-
-def _share_among_ties(g, ctx):
-    mask = ctx.x == ctx.z
-    count = np.sum(mask, axis=ctx.axes, keepdims=True)
-    g = _expand_back(g, ctx.axes, ctx.keepdim, ctx.x.shape)
-    return g * mask / count.astype(g.dtype)
-
-
-@register("max_dim")
-class MaxDim:
-    """z = max of x along dim; dx = g at the returned arg-max, 0 elsewhere"""
-
-    def forward(ctx, x, dim, keepdim):
-        idx = np.expand_dims(np.argmax(x, axis=dim), dim)
-        return _take_at(ctx, x, idx, dim, keepdim)
-
-    def vjp(ctx, g):
-        return _scatter_at(ctx, g)
-
-
-@register("min_dim")
-class MinDim:
-    """z = min of x along dim; dx = g at the returned arg-min, 0 elsewhere"""
-
-    def forward(ctx, x, dim, keepdim):
-        idx = np.expand_dims(np.argmin(x, axis=dim), dim)
-        return _take_at(ctx, x, idx, dim, keepdim)
-
-    def vjp(ctx, g):
-        return _scatter_at(ctx, g)
+def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "amin")
+    return apply(AMin, x, axes=_axes(dim, x, "amin"), keepdim=keepdim)
 
 
 def _take_at(ctx, x, idx, dim, keepdim):
@@ -167,6 +198,55 @@ def _scatter_at(ctx, g):
     return gx
 
 
+@register("max_dim")
+class MaxDim:
+    """z = max of x along dim; dx = g at the returned arg-max, 0 elsewhere"""
+
+    def forward(ctx, x, dim, keepdim):
+        idx = np.expand_dims(np.argmax(x, axis=dim), dim)
+        return _take_at(ctx, x, idx, dim, keepdim)
+
+    def vjp(ctx, g):
+        return _scatter_at(ctx, g)
+
+
+def max(x: Tensor, dim=None, keepdim: bool = False):
+    """With no ``dim``: the largest value (ties share the gradient). With ``dim``: the
+    named tuple ``(values, indices)``, the gradient going to the returned index."""
+    x = as_input(x, "max")
+    if dim is None:
+        return amax(x)
+    d = _single_dim(dim, x.ndim, "max")
+    if d is None:  # a 0-d tensor: its only entry, at index 0
+        return ValuesIndices(apply(MaxDim, x.reshape(1), dim=0, keepdim=False), argmax(x))
+    values = apply(MaxDim, x, dim=d, keepdim=keepdim)
+    return ValuesIndices(values, argmax(x, d, keepdim))
+
+
+@register("min_dim")
+class MinDim:
+    """z = min of x along dim; dx = g at the returned arg-min, 0 elsewhere"""
+
+    def forward(ctx, x, dim, keepdim):
+        idx = np.expand_dims(np.argmin(x, axis=dim), dim)
+        return _take_at(ctx, x, idx, dim, keepdim)
+
+    def vjp(ctx, g):
+        return _scatter_at(ctx, g)
+
+
+def min(x: Tensor, dim=None, keepdim: bool = False):
+    """With no ``dim``: the smallest value. With ``dim``: ``(values, indices)``."""
+    x = as_input(x, "min")
+    if dim is None:
+        return amin(x)
+    d = _single_dim(dim, x.ndim, "min")
+    if d is None:  # a 0-d tensor: its only entry, at index 0
+        return ValuesIndices(apply(MinDim, x.reshape(1), dim=0, keepdim=False), argmin(x))
+    values = apply(MinDim, x, dim=d, keepdim=keepdim)
+    return ValuesIndices(values, argmin(x, d, keepdim))
+
+
 @register("argmax", differentiable=False, saves_inputs=False)
 class ArgMax:
     """z = index of the max (int64); not differentiable"""
@@ -175,12 +255,24 @@ class ArgMax:
         return np.argmax(x, axis=dim, keepdims=keepdim).astype(np.int64)
 
 
+def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "argmax")
+    d = None if dim is None else _single_dim(dim, x.ndim, "argmax")
+    return apply(ArgMax, x, dim=d, keepdim=keepdim and d is not None)
+
+
 @register("argmin", differentiable=False, saves_inputs=False)
 class ArgMin:
     """z = index of the min (int64); not differentiable"""
 
     def forward(ctx, x, dim, keepdim):
         return np.argmin(x, axis=dim, keepdims=keepdim).astype(np.int64)
+
+
+def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    x = as_input(x, "argmin")
+    d = None if dim is None else _single_dim(dim, x.ndim, "argmin")
+    return apply(ArgMin, x, dim=d, keepdim=keepdim and d is not None)
 
 
 def _stable_max(x, axes):
@@ -205,6 +297,12 @@ class LogSumExp:
         return g * ctx.softmax
 
 
+def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x), dim))`` computed as ``m + log(sum(exp(x - m)))``, m the max."""
+    x = as_input(x, "logsumexp")
+    return apply(LogSumExp, x, axes=_axes(dim, x, "logsumexp"), keepdim=keepdim)
+
+
 @register("softmax", saves_inputs=False)
 class Softmax:
     """z_i = e^(x_i - m) / sum_j e^(x_j - m); dx = z * (g - sum(g * z))
@@ -221,6 +319,12 @@ class Softmax:
         return z * (g - np.sum(g * z, axis=ctx.dim, keepdims=True))
 
 
+def softmax(x: Tensor, dim: int) -> Tensor:
+    """``exp(x) / sum(exp(x), dim)``, shifted by the max for stability."""
+    x = as_input(x, "softmax")
+    return apply(Softmax, x, dim=_single_dim(dim, x.ndim, "softmax"))
+
+
 @register("log_softmax", saves_inputs=False)
 class LogSoftmax:
     """z = x - logsumexp(x); dx = g - softmax(x) * sum(g)"""
@@ -233,110 +337,6 @@ class LogSoftmax:
 
     def vjp(ctx, g):
         return g - np.exp(ctx.z) * np.sum(g, axis=ctx.dim, keepdims=True)
-
-
-def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Sum over ``dim`` (an int, a tuple of ints, or None for all)."""
-    x = as_input(x, "sum")
-    return apply(Sum, x, axes=_axes(dim, x, "sum"), keepdim=keepdim)
-
-
-def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim`` (an int, a tuple of ints, or None for all)."""
-    x = as_input(x, "mean")
-    if not x.is_floating_point:
-        raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}; use x.float()")
-    return apply(Mean, x, axes=_axes(dim, x, "mean"), keepdim=keepdim)
-
-
-def _correction(correction, unbiased):
-    return correction if unbiased is None else int(bool(unbiased))
-
-
-def var(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, 0: population)."""
-    x = as_input(x, "var")
-    axes = _axes(dim, x, "var")
-    return apply(Var, x, axes=axes, keepdim=keepdim, correction=_correction(correction, unbiased))
-
-
-def std(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
-    """Standard deviation: ``sqrt(var(x))``."""
-    x = as_input(x, "std")
-    return sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased))
-
-
-def _axes(dim, x: Tensor, op: str):
-    """The axes to reduce; dim 0 or -1 of a 0-d tensor is no axis (as in PyTorch)."""
-    axes = normalize_dims(dim, x.ndim, op)
-    return () if x.ndim == 0 and axes is not None else axes
-
-
-def _single_dim(dim, ndim, op):
-    """One axis; None for a 0-d tensor (dim 0 or -1), which NumPy treats as 'all'."""
-    if not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}: dim must be a single int, got {dim!r}")
-    d = normalize_dims(dim, ndim, op)[0]
-    return None if ndim == 0 else d
-
-
-def max(x: Tensor, dim=None, keepdim: bool = False):
-    """With no ``dim``: the largest value (ties share the gradient). With ``dim``: the
-    named tuple ``(values, indices)``, the gradient going to the returned index."""
-    x = as_input(x, "max")
-    if dim is None:
-        return amax(x)
-    d = _single_dim(dim, x.ndim, "max")
-    if d is None:  # a 0-d tensor: its only entry, at index 0
-        return ValuesIndices(apply(MaxDim, x.reshape(1), dim=0, keepdim=False), argmax(x))
-    values = apply(MaxDim, x, dim=d, keepdim=keepdim)
-    return ValuesIndices(values, argmax(x, d, keepdim))
-
-
-def min(x: Tensor, dim=None, keepdim: bool = False):
-    """With no ``dim``: the smallest value. With ``dim``: ``(values, indices)``."""
-    x = as_input(x, "min")
-    if dim is None:
-        return amin(x)
-    d = _single_dim(dim, x.ndim, "min")
-    if d is None:  # a 0-d tensor: its only entry, at index 0
-        return ValuesIndices(apply(MinDim, x.reshape(1), dim=0, keepdim=False), argmin(x))
-    values = apply(MinDim, x, dim=d, keepdim=keepdim)
-    return ValuesIndices(values, argmin(x, d, keepdim))
-
-
-def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "amax")
-    return apply(AMax, x, axes=_axes(dim, x, "amax"), keepdim=keepdim)
-
-
-def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "amin")
-    return apply(AMin, x, axes=_axes(dim, x, "amin"), keepdim=keepdim)
-
-
-def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "argmax")
-    d = None if dim is None else _single_dim(dim, x.ndim, "argmax")
-    return apply(ArgMax, x, dim=d, keepdim=keepdim and d is not None)
-
-
-def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "argmin")
-    d = None if dim is None else _single_dim(dim, x.ndim, "argmin")
-    return apply(ArgMin, x, dim=d, keepdim=keepdim and d is not None)
-
-
-def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
-    """``log(sum(exp(x), dim))`` computed as ``m + log(sum(exp(x - m)))``, m the max."""
-    x = as_input(x, "logsumexp")
-    return apply(LogSumExp, x, axes=_axes(dim, x, "logsumexp"), keepdim=keepdim)
-
-
-def softmax(x: Tensor, dim: int) -> Tensor:
-    """``exp(x) / sum(exp(x), dim)``, shifted by the max for stability."""
-    x = as_input(x, "softmax")
-    return apply(Softmax, x, dim=_single_dim(dim, x.ndim, "softmax"))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:

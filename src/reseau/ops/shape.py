@@ -28,82 +28,6 @@ class Reshape:
         return g.reshape(ctx.shape)
 
 
-@register("permute", saves_inputs=False)
-class Permute:
-    """z = x with its axes reordered by dims; dx = g with the inverse order"""
-
-    def forward(ctx, x, dims):
-        inverse = [0] * len(dims)
-        for i, d in enumerate(dims):
-            inverse[d] = i
-        ctx.inverse = tuple(inverse)
-        return x.transpose(dims)
-
-    def vjp(ctx, g):
-        return g.transpose(ctx.inverse)
-
-
-@register("expand", saves_inputs=False)
-class Expand:
-    """z = x broadcast to shape (a read-only view); dx = g summed back by the engine"""
-
-    def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
-
-    def vjp(ctx, g):
-        return g
-
-
-def _is_basic_index(index) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(
-        i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in items
-    )
-
-
-@register("getitem", saves_inputs=False)
-class GetItem:
-    """z = x[index]; dx = zeros with g scattered back to the indexed places, summed
-    where an index repeats (scatter-add)"""
-
-    def forward(ctx, x, index, basic):
-        ctx.shape, ctx.dtype, ctx.index, ctx.basic = x.shape, x.dtype, index, basic
-        return x[index]
-
-    def vjp(ctx, g):
-        gx = backend.zeros(ctx.shape, g.dtype)
-        if ctx.basic:
-            gx[ctx.index] = g
-        else:
-            np.add.at(gx, ctx.index, g)
-        return gx
-
-
-@register("cat", saves_inputs=False)
-class Cat:
-    """z = the inputs joined along dim; dx_i = the slice of g that came from x_i"""
-
-    def forward(ctx, *xs, dim):
-        ctx.dim = dim
-        ctx.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
-        return np.concatenate(xs, axis=dim)
-
-    def vjp(ctx, g):
-        return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
-
-
-@register("stack", saves_inputs=False)
-class Stack:
-    """z = the inputs stacked along a new dim; dx_i = g[..., i, ...]"""
-
-    def forward(ctx, *xs, dim):
-        ctx.dim, ctx.n = dim, len(xs)
-        return np.stack(xs, axis=dim)
-
-    def vjp(ctx, g):
-        return tuple(np.take(g, i, axis=ctx.dim) for i in range(ctx.n))
-
-
 def reshape(x: Tensor, *shape) -> Tensor:
     """The same entries in a new shape (one dimension may be -1)."""
     x = as_input(x, "reshape")
@@ -118,32 +42,6 @@ def reshape(x: Tensor, *shape) -> Tensor:
             f"into {shape}"
         ) from None
     return apply(Reshape, x, shape=shape)
-
-
-def permute(x: Tensor, *dims) -> Tensor:
-    x = as_input(x, "permute")
-    dims = shape_arg(dims)
-    n = x.data.ndim
-    if dims == (1, 0) and n == 2:  # .T of a matrix: the common case, already valid
-        return apply(Permute, x, dims=dims)
-    dims = tuple(d % n if -n <= d < n else d for d in dims) if n else dims
-    if sorted(dims) != list(range(n)):
-        raise ValueError(
-            f"permute: dims {dims} are not a permutation of the {n} axes of a tensor "
-            f"of shape {x.shape}"
-        )
-    return apply(Permute, x, dims=dims)
-
-
-def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two dimensions."""
-    x = as_input(x, "transpose")
-    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-        return x
-    d0, d1 = (normalize_dims(d, x.ndim, "transpose")[0] for d in (dim0, dim1))
-    dims = list(range(x.ndim))
-    dims[d0], dims[d1] = dims[d1], dims[d0]
-    return apply(Permute, x, dims=tuple(dims))
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
@@ -180,6 +78,58 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shape)
 
 
+@register("permute", saves_inputs=False)
+class Permute:
+    """z = x with its axes reordered by dims; dx = g with the inverse order"""
+
+    def forward(ctx, x, dims):
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        ctx.inverse = tuple(inverse)
+        return x.transpose(dims)
+
+    def vjp(ctx, g):
+        return g.transpose(ctx.inverse)
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    x = as_input(x, "permute")
+    dims = shape_arg(dims)
+    n = x.data.ndim
+    if dims == (1, 0) and n == 2:  # .T of a matrix: the common case, already valid
+        return apply(Permute, x, dims=dims)
+    dims = tuple(d % n if -n <= d < n else d for d in dims) if n else dims
+    if sorted(dims) != list(range(n)):
+        raise ValueError(
+            f"permute: dims {dims} are not a permutation of the {n} axes of a tensor "
+            f"of shape {x.shape}"
+        )
+    return apply(Permute, x, dims=dims)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    x = as_input(x, "transpose")
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    d0, d1 = (normalize_dims(d, x.ndim, "transpose")[0] for d in (dim0, dim1))
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return apply(Permute, x, dims=tuple(dims))
+
+
+@register("expand", saves_inputs=False)
+class Expand:
+    """z = x broadcast to shape (a read-only view); dx = g summed back by the engine"""
+
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def vjp(ctx, g):
+        return g
+
+
 def expand(x: Tensor, *shape) -> Tensor:
     """Broadcast to a larger shape without copying; -1 keeps a dimension."""
     x = as_input(x, "expand")
@@ -200,12 +150,37 @@ def expand(x: Tensor, *shape) -> Tensor:
     return apply(Expand, x, shape=full)
 
 
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in items
+    )
+
+
 def _index_part(i):
     if isinstance(i, Tensor):
         return i.data
     if isinstance(i, list):
         return backend.asarray(i)
     return i
+
+
+@register("getitem", saves_inputs=False)
+class GetItem:
+    """z = x[index]; dx = zeros with g scattered back to the indexed places, summed
+    where an index repeats (scatter-add)"""
+
+    def forward(ctx, x, index, basic):
+        ctx.shape, ctx.dtype, ctx.index, ctx.basic = x.shape, x.dtype, index, basic
+        return x[index]
+
+    def vjp(ctx, g):
+        gx = backend.zeros(ctx.shape, g.dtype)
+        if ctx.basic:
+            gx[ctx.index] = g
+        else:
+            np.add.at(gx, ctx.index, g)
+        return gx
 
 
 def getitem(x: Tensor, index) -> Tensor:
@@ -232,6 +207,19 @@ def _join_inputs(tensors, op: str) -> list[Tensor]:
     return [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
 
 
+@register("cat", saves_inputs=False)
+class Cat:
+    """z = the inputs joined along dim; dx_i = the slice of g that came from x_i"""
+
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([x.shape[dim] for x in xs])[:-1]
+        return np.concatenate(xs, axis=dim)
+
+    def vjp(ctx, g):
+        return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
+
+
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
     ts = _join_inputs(tensors, "cat")
@@ -245,6 +233,18 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 f"dimension {dim}"
             )
     return apply(Cat, *ts, dim=d)
+
+
+@register("stack", saves_inputs=False)
+class Stack:
+    """z = the inputs stacked along a new dim; dx_i = g[..., i, ...]"""
+
+    def forward(ctx, *xs, dim):
+        ctx.dim, ctx.n = dim, len(xs)
+        return np.stack(xs, axis=dim)
+
+    def vjp(ctx, g):
+        return tuple(np.take(g, i, axis=ctx.dim) for i in range(ctx.n))
 
 
 def stack(tensors, dim: int = 0) -> Tensor:

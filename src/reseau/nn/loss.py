@@ -14,10 +14,8 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..registry import LOSSES
 from .. import backend
+from ..registry import LOSSES
 from ..tensor import Tensor
 from . import loss_functions as LF
 from .module import Module

@@ -198,6 +198,15 @@ def _scatter_at(ctx, g):
     return gx
 
 
+def _values_indices(op, arg, x: Tensor, dim, keepdim: bool, name: str) -> ValuesIndices:
+    """``max(x, dim)`` or ``min(x, dim)``: the values by ``op`` (``MaxDim``, ``MinDim``)
+    and their indices by ``arg`` (``argmax``, ``argmin``)."""
+    d = _single_dim(dim, x.ndim, name)
+    if d is None:  # a 0-d tensor: its only entry, at index 0
+        return ValuesIndices(apply(op, x.reshape(1), dim=0, keepdim=False), arg(x))
+    return ValuesIndices(apply(op, x, dim=d, keepdim=keepdim), arg(x, d, keepdim))
+
+
 @register("max_dim")
 class MaxDim:
     """z = max of x along dim; dx = g at the returned arg-max, 0 elsewhere"""
@@ -214,13 +223,7 @@ def max(x: Tensor, dim=None, keepdim: bool = False):
     """With no ``dim``: the largest value (ties share the gradient). With ``dim``: the
     named tuple ``(values, indices)``, the gradient going to the returned index."""
     x = as_input(x, "max")
-    if dim is None:
-        return amax(x)
-    d = _single_dim(dim, x.ndim, "max")
-    if d is None:  # a 0-d tensor: its only entry, at index 0
-        return ValuesIndices(apply(MaxDim, x.reshape(1), dim=0, keepdim=False), argmax(x))
-    values = apply(MaxDim, x, dim=d, keepdim=keepdim)
-    return ValuesIndices(values, argmax(x, d, keepdim))
+    return amax(x) if dim is None else _values_indices(MaxDim, argmax, x, dim, keepdim, "max")
 
 
 @register("min_dim")
@@ -238,13 +241,7 @@ class MinDim:
 def min(x: Tensor, dim=None, keepdim: bool = False):
     """With no ``dim``: the smallest value. With ``dim``: ``(values, indices)``."""
     x = as_input(x, "min")
-    if dim is None:
-        return amin(x)
-    d = _single_dim(dim, x.ndim, "min")
-    if d is None:  # a 0-d tensor: its only entry, at index 0
-        return ValuesIndices(apply(MinDim, x.reshape(1), dim=0, keepdim=False), argmin(x))
-    values = apply(MinDim, x, dim=d, keepdim=keepdim)
-    return ValuesIndices(values, argmin(x, d, keepdim))
+    return amin(x) if dim is None else _values_indices(MinDim, argmin, x, dim, keepdim, "min")
 
 
 @register("argmax", differentiable=False, saves_inputs=False)

@@ -154,3 +154,17 @@ def test_a_gradient_broadcast_back_is_the_engines_own_array():
     np.testing.assert_array_equal(b.grad.data, [3.0, 3.0])
     assert not np.shares_memory(b.grad.data, user)
     np.testing.assert_array_equal(user, np.ones((3, 2)))
+
+
+def test_a_numpy_scalar_or_none_from_a_vjp_becomes_an_array_of_the_input():
+    scalar = make_op("returns_scalar", lambda ctx, g: g.sum() * 3)  # np.float32, not 0-d
+    x = reseau.tensor(np.float32(2.0), requires_grad=True)
+    y = apply(scalar, x)
+    y.backward(retain_graph=True)
+    y.backward()
+    assert isinstance(x.grad.data, np.ndarray) and x.grad.data.shape == ()
+    assert x.grad.item() == 6.0
+    skips = make_op("returns_none", lambda ctx, g: None)
+    z = leaf([1.0, 2.0])
+    apply(skips, z).backward(gradient=np.ones(2, np.float32))
+    np.testing.assert_array_equal(z.grad.data, [0.0, 0.0])

@@ -152,3 +152,12 @@ def test_layout_page_names_every_file():
     files = {p.relative_to(SRC).as_posix() for p in SRC.rglob("*.py")}
     assert not files - rows, f"add a row to docs/layout.md for: {sorted(files - rows)}"
     assert not rows - files, f"docs/layout.md names files that are gone: {sorted(rows - files)}"
+
+
+def test_links_of_the_layout_page_and_the_readme_resolve():
+    import re
+
+    root = SRC.parents[1]
+    for page in (root / "README.md", root / "docs" / "layout.md"):
+        for target in re.findall(r"\]\(([^)#:]+\.md)\)", page.read_text()):
+            assert (page.parent / target).is_file(), f"{page.name} links to missing {target}"

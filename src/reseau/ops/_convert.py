@@ -19,7 +19,7 @@ def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
         return x
     if isinstance(x, _SCALARS):
         dtype = scalar_dtype(x, None if like is None else like.data.dtype)
-        return Tensor._make(backend.asarray(x, dtype=dtype))
+        return Tensor._make(backend.xp.asarray(x, dtype=dtype))  # hot: no wrapper call
     if isinstance(x, backend.xp.ndarray):
         return Tensor._make(x)
     if isinstance(x, (list, tuple)):

@@ -108,7 +108,7 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations: keep arrays
-        out = backend.asarray(out)
+        out = backend.xp.asarray(out)  # (backend.asarray, without a call on the hot path)
     if not track:
         return Tensor._make(out)
     node.needs_input_grad = tuple([t._requires_grad for t in inputs])

@@ -161,8 +161,8 @@ def predict(model, X, batch_size: int = _EVAL_BATCH) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros((0,))
 
 
-def _finite_weights(model) -> bool:
-    return all(np.all(np.isfinite(p.data)) for p in model.parameters())
+def _finite_weights(params) -> bool:
+    return all(np.isfinite(p.data).all() for p in params)
 
 
 def _advice(optimizer) -> str:
@@ -248,6 +248,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     bar = ProgressBar(len(train_loader) * epochs, epochs, progress, out)
     plateau = isinstance(scheduler, ReduceLROnPlateau)  # it is given the loss to watch
     good_weights, good_epoch = model.state_dict(), None
+    params = list(model.parameters())  # the model's layers do not change during training
     initial_loss = None
 
     for cb in callbacks:
@@ -270,7 +271,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
             if diverged is None:
                 logs = _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader,
                                    val_loader, mean_loss, seen)
-                if not math.isfinite(logs["loss"]) or not _finite_weights(model):
+                if not math.isfinite(logs["loss"]) or not _finite_weights(params):
                     diverged = ("the weights or the training loss became non-finite in "
                                 f"epoch {epoch}")
             if diverged is not None:
@@ -352,7 +353,10 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
 def _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader, val_loader,
                 mean_loss, seen) -> dict:
     """The end-of-epoch loss and metrics on the training and validation data."""
-    _set_mode(model, False)
+    # the model is switched to evaluation mode only when it is run (cheap small epochs)
+    runs = train_eval_loader is not None or val_loader is not None
+    if runs:
+        _set_mode(model, False)
     try:
         if train_eval_loader is not None:
             out, y = _outputs(model, train_eval_loader, "train_data")
@@ -366,5 +370,6 @@ def _epoch_logs(model, loss_fn, metric_fns, threshold, train_eval_loader, val_lo
             out, y = _outputs(model, val_loader, "val_data")
             logs.update(_scores(loss_fn, out, y, metric_fns, threshold, prefix="val_"))
     finally:
-        _set_mode(model, True)
+        if runs:
+            _set_mode(model, True)
     return logs

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "to_numpy", "probabilities", "decision_threshold", "predicted_labels", "accuracy", "confusion_matrix", "precision_recall_f1",
+    "to_numpy", "probabilities", "decision_threshold", "predicted_labels", "accuracy",
+    "confusion_matrix", "precision_recall_f1",
     "precision", "recall", "f1_score", "mean_squared_error", "mean_absolute_error",
     "r2_score",
 ]

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ..autograd import no_grad
+from .. import backend
 from ..backend import default_generator
 from ..registry import INITIALISERS
 from ..tensor import Tensor
@@ -120,7 +121,7 @@ def eye_(tensor: Tensor) -> Tensor:
     _check(tensor, "eye_")
     if tensor.ndim != 2:
         raise ValueError(f"eye_: expected a 2-D tensor, got shape {tensor.shape}")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _fill(tensor, backend.eye(*tensor.shape, dtype=tensor.dtype))
 
 
 @INITIALISERS.register("uniform")

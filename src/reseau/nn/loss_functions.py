@@ -363,7 +363,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
     keep = tf != ignore_index
     safe = np.where(keep, tf, 0)
     wy = (backend.ones(c, input.dtype) if w is None else w)[safe] * keep
-    losses = -flat[np.arange(tf.shape[0]), safe] * Tensor._make(wy)
+    losses = -flat[backend.arange(tf.shape[0]), safe] * Tensor._make(wy)
     if reduction == "mean":
         return losses.sum() / Tensor._make(backend.asarray(wy.sum(), input.dtype))
     if reduction == "sum":
@@ -394,7 +394,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                          f"{input.shape}, got {t.shape}")
     x = input.reshape(-1, c)
     tf = t.reshape(-1)
-    rows = np.arange(tf.shape[0])
+    rows = backend.arange(tf.shape[0])
     z = margin - x[rows, tf].unsqueeze(1) + x  # (N, C)
     h = z.relu()
     if p == 2:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from ..files import atomic_open
 
 __all__ = ["DownloadError", "cache_dir", "download_file", "md5sum"]
 
@@ -56,23 +57,18 @@ def md5sum(path) -> str:
 def _fetch(url: str, path: Path, md5: str | None, timeout: float) -> None:
     """Download ``url`` to ``path`` through a temporary file in the same folder."""
     request = urllib.request.Request(url, headers={"User-Agent": "reseau"})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
+    # atomic_open: whatever happens (bad checksum, network error, Ctrl-C), no partial
+    # file stays and an earlier good copy at ``path`` is left as it was
+    with atomic_open(path, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as r:
         digest = hashlib.md5()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=timeout) as r:
-            for chunk in iter(lambda: r.read(_CHUNK), b""):
-                digest.update(chunk)
-                out.write(chunk)
+        for chunk in iter(lambda: r.read(_CHUNK), b""):
+            digest.update(chunk)
+            out.write(chunk)
         if md5 is not None and digest.hexdigest() != md5.lower():
             raise ValueError(
                 f"the file failed its MD5 check (expected {md5}, got {digest.hexdigest()}) "
                 "and was deleted"
             )
-        os.replace(tmp, path)
-    finally:
-        # whatever happened (bad checksum, network error, Ctrl-C), no partial file stays
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _reason(err: BaseException) -> str:

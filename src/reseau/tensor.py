@@ -2,21 +2,23 @@
 
 The arithmetic lives in ``reseau.ops`` (one registered primitive per operation, forward
 and VJP side by side); the methods and operators here are written out one by one and
-call into it.
+call into it through one name, ``ops``, imported at the bottom of this file: the core's
+one import that points back up (the ops build Tensors). The backward engine
+(``autograd``) does not import this file: ``backward`` hands it ``Tensor._make``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import autograd
-from . import backend
+from . import autograd, backend
 from .dtype import as_dtype, data_dtype, get_default_dtype, is_floating
 from .grad_mode import is_grad_enabled
 
 __all__ = ["Tensor", "as_dtype"]
 
-_new = object.__new__
+_new = object.__new__  # Tensor._make skips __init__ (no copy, no checks)
+
 
 def _infer_array(data, dtype=None) -> np.ndarray:
     """Array for ``reseau.tensor(data)``: a copy, of ``dtype`` if given, else of the

@@ -271,7 +271,7 @@ def grid_search(build: Callable, param_grid, train, dev, test=None, *,
     """
     from joblib import Parallel, delayed
 
-    from ..backend import default_generator, manual_seed
+    from ..backend import get_rng_state, manual_seed, set_rng_state
 
     configs = expand_grid(param_grid)
     train, dev = _check_pair(train, "train"), _check_pair(dev, "dev")
@@ -280,7 +280,7 @@ def grid_search(build: Callable, param_grid, train, dev, test=None, *,
     score = score or _default_score
     names = list(dict.fromkeys(name for config in configs for name in config))
     # the search reseeds reseau's generator: the caller's random stream is put back after
-    saved_state = None if seed is None else default_generator().bit_generator.state
+    saved_state = None if seed is None else get_rng_state()
     try:
         results = Parallel(n_jobs=n_jobs, backend=backend, verbose=verbose)(
             delayed(_run_one)(build, config, train, dev, fit, score, seed) for config in configs)
@@ -297,7 +297,7 @@ def grid_search(build: Callable, param_grid, train, dev, test=None, *,
         test_score = None if test is None else float(score(model, *test))
     finally:
         if saved_state is not None:
-            default_generator().bit_generator.state = saved_state
+            set_rng_state(saved_state)
     result = GridSearchResult(table=[rows[i] for i in order], params=names,
                               best_params=dict(configs[best]),
                               best_score=rows[best]["dev_score"], best_model=model,

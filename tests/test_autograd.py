@@ -118,6 +118,34 @@ def test_set_grad_enabled():
     assert (x * 2).grad_fn is not None
 
 
+def test_every_mode_context_is_also_a_decorator():
+    x = leaf([1.0])
+
+    @reseau.set_grad_enabled(False)
+    def frozen():
+        return (x * 2).grad_fn, reseau.is_grad_enabled()
+
+    assert reseau.is_grad_enabled()  # decorating does not change the mode
+    assert frozen() == (None, False) and reseau.is_grad_enabled()
+
+    @reseau.no_grad()
+    def outer():
+        return inner()
+
+    @reseau.enable_grad()
+    def inner():
+        return (x * 2).grad_fn is not None
+
+    assert outer()
+
+    @reseau.detect_anomaly()
+    def checked():
+        return reseau.autograd.is_anomaly_enabled()
+
+    before = reseau.autograd.is_anomaly_enabled()
+    assert checked() and reseau.autograd.is_anomaly_enabled() == before
+
+
 def test_grad_mode_names_are_also_in_reseau_autograd():
     # documented, and where PyTorch has them (torch.autograd.no_grad)
     from reseau import autograd, grad_mode

@@ -26,7 +26,7 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from . import backend
+from . import backend, grad_mode
 from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.autograd)
     _Mode,
     detect_anomaly,
@@ -37,18 +37,7 @@ from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.
     set_grad_enabled,
 )
 
-__all__ = [
-    "Node",
-    "backward",
-    "may_keep",
-    "unbroadcast",
-    "no_grad",
-    "enable_grad",
-    "set_grad_enabled",
-    "is_grad_enabled",
-    "detect_anomaly",
-    "is_anomaly_enabled",
-]
+__all__ = ["Node", "backward", "may_keep", "unbroadcast", *grad_mode.__all__]
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

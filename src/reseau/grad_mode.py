@@ -33,6 +33,18 @@ def is_grad_enabled() -> bool:
     return _Mode.grad_enabled
 
 
+def _decorate(fn, make_context):
+    """``fn`` run inside a new ``make_context()`` at each call: the decorator form of
+    every mode context (``@no_grad()``, ``@detect_anomaly()``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_context():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 class _GradModeContext:
     """Base of ``no_grad`` / ``enable_grad``: a context manager and a decorator."""
 
@@ -48,12 +60,7 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(fn, self.__class__)
 
 
 class no_grad(_GradModeContext):
@@ -85,13 +92,7 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):
         _Mode.grad_enabled = self._prev  # used as a decorator: do not change the mode now
         mode = self._enabled
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(fn, lambda: set_grad_enabled(mode))
 
 
 def is_anomaly_enabled() -> bool:
@@ -118,9 +119,5 @@ class detect_anomaly:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.enabled):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        enabled = self.enabled
+        return _decorate(fn, lambda: detect_anomaly(enabled))

@@ -33,6 +33,10 @@ Extra information a table's entries carry (keyword arguments of ``register``):
   ``f(n_samples, noise=..., seed=..., as_tensor=False)``), ``"table"`` (``f(as_tensor=
   False)``) or ``"images"`` (``f(train=..., root=..., as_tensor=False)``, with an
   official test set).
+- ``MODELS`` (functions of ``reseau.models`` that build a ready-made network, such as
+  ``lenet5``): ``input_shape``, the shape of one example without the batch dimension
+  (``(1, 28, 28)``: an image data set is reshaped to it, as ``reseau train --model``
+  does).
 
 Default learning rates. Before this table they lived in three places with three
 values for SGD: 0.1 in the ``reseau train`` command (seed 003's Circle experiment, and
@@ -50,7 +54,7 @@ import contextlib
 import difflib
 
 __all__ = ["Registry", "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "INITIALISERS", "SCHEDULES",
-           "DATASETS"]
+           "DATASETS", "MODELS"]
 
 
 class Registry:
@@ -170,3 +174,4 @@ OPTIMIZERS = Registry("optimizer")
 INITIALISERS = Registry("initialiser")
 SCHEDULES = Registry("schedule")
 DATASETS = Registry("data set")
+MODELS = Registry("model")

@@ -507,3 +507,56 @@ for _id, _kw, _ygrad in [
 
     case("binary_cross_entropy", _id, _bce_prob, _bce_prob_torch,
          Arg((2, 3), low=0.05, high=0.95), Arg((2, 3), low=0, high=1, grad=_ygrad))
+
+
+# ------------------------------------------------------------------ convolutions
+# (src/reseau/ops/conv.py): odd sizes, strides, paddings, dilations and groups; the
+# random sweeps over many more geometries are in test_conv_ops.py
+def _kw_case(op, id, fn, tfn, kw, *args, **extra):
+    case(op, id, lambda *ts, _kw=kw: fn(*ts, **_kw),
+         (lambda *ts, _kw=kw: tfn(*ts, **_kw)) if torch else None, *args, **extra)
+
+
+def _conv_cases():
+    from reseau.ops import conv as C
+
+    tconv = F.conv2d if torch else None
+    for id, xs, ws, bias, kw in [
+        ("plain", (2, 3, 5, 6), (4, 3, 3, 3), True, {}),
+        ("stride_pad", (2, 2, 7, 5), (3, 2, 3, 2), True, dict(stride=2, padding=1)),
+        ("dilation_pair", (1, 2, 7, 8), (2, 2, 2, 3), False,
+         dict(stride=(1, 2), padding=(2, 1), dilation=(2, 1))),
+        ("groups", (2, 4, 5, 5), (6, 2, 3, 3), True, dict(groups=2, padding=1)),
+        ("depthwise", (2, 3, 6, 5), (3, 1, 3, 3), True, dict(groups=3, stride=2)),
+        ("same_even", (1, 2, 5, 6), (2, 2, 2, 4), True, dict(padding="same")),
+        ("pointwise", (2, 3, 4, 4), (5, 3, 1, 1), True, {}),
+    ]:
+        args = (Arg(xs), Arg(ws)) + ((Arg((ws[0],)),) if bias else ())
+        _kw_case("conv2d", id, C.conv2d, tconv, kw, *args)
+    _kw_case("conv2d", "const_weight", C.conv2d, tconv, dict(padding=1),
+             Arg((2, 2, 4, 5)), Arg((3, 2, 3, 3), grad=False))
+    _kw_case("conv2d", "unbatched", C.conv2d, tconv, dict(padding=1),
+             Arg((2, 4, 5)), Arg((3, 2, 3, 3)), Arg((3,)))
+    _kw_case("conv2d", "conv1d", C.conv1d, F.conv1d if torch else None,
+             dict(stride=2, padding=1, dilation=2), Arg((2, 3, 9)), Arg((4, 3, 3)), Arg((4,)))
+    tconvt = F.conv_transpose2d if torch else None
+    for id, xs, ws, bias, kw in [
+        ("plain", (2, 3, 4, 5), (3, 2, 3, 3), True, {}),
+        ("stride_outpad", (2, 2, 3, 4), (2, 3, 3, 2), True,
+         dict(stride=2, padding=1, output_padding=1)),
+        ("groups_dilation", (1, 4, 3, 3), (4, 1, 2, 3), False,
+         dict(groups=2, dilation=(2, 1), stride=(1, 3))),
+    ]:
+        args = (Arg(xs), Arg(ws)) + ((Arg((ws[1] * kw.get("groups", 1),)),) if bias else ())
+        _kw_case("conv_transpose2d", id, C.conv_transpose2d, tconvt, kw, *args)
+    for id, kw in [("plain", dict(kernel_size=2)),
+                   ("all", dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=2))]:
+        _kw_case("unfold", id, C.unfold, F.unfold if torch else None, kw, Arg((2, 3, 5, 6)))
+    _kw_case("fold", "plain", C.fold, F.fold if torch else None,
+             dict(output_size=(4, 5), kernel_size=2), Arg((2, 12, 12)))
+    _kw_case("fold", "all", C.fold, F.fold if torch else None,
+             dict(output_size=(5, 6), kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=2),
+             Arg((2, 12, 6)))
+
+
+_conv_cases()

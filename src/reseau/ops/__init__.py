@@ -15,6 +15,7 @@ from . import losses  # noqa: F401 (registers binary_cross_entropy)
 from .activation import gelu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, tanh
 from .arithmetic import abs, add, cast, clone, div, matmul, mul, neg, pow, sub
 from .compare import eq, ge, gt, le, lt, ne
+from .conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from .elementwise import clamp, exp, log, maximum, minimum, sign, sqrt, where
 from .nn import binary_cross_entropy_with_logits, cross_entropy, linear
 from .reduce import (
@@ -30,6 +31,7 @@ __all__ = [
     "gelu", "leaky_relu", "log_sigmoid", "relu", "sigmoid", "softplus", "tanh",
     "abs", "add", "cast", "clone", "div", "matmul", "mul", "neg", "pow", "sub",
     "eq", "ge", "gt", "le", "lt", "ne",
+    "conv1d", "conv2d", "conv_transpose2d", "fold", "unfold",
     "clamp", "exp", "log", "maximum", "minimum", "sign", "sqrt", "where",
     "binary_cross_entropy_with_logits", "cross_entropy", "linear",
     "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp", "max", "mean", "min",

@@ -11,6 +11,7 @@ from .activation import (
     GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh,
 )
 from .batchnorm import BatchNorm1d
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .containers import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear
@@ -26,7 +27,8 @@ from .regularization import elastic_net, l1_penalty, l2_penalty, penalized_weigh
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "StateDictError", "Sequential",
-    "ModuleList", "ModuleDict", "Linear", "Identity", "Flatten", "Dropout", "BatchNorm1d",
+    "ModuleList", "ModuleDict", "Linear", "Identity", "Flatten", "Conv1d", "Conv2d",
+    "ConvTranspose2d", "Dropout", "BatchNorm1d",
     "MLP", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softplus", "GELU", "SiLU", "LogSigmoid",
     "Softmax", "LogSoftmax", "L1Loss", "MSELoss", "HuberLoss", "SmoothL1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",

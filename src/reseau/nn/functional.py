@@ -18,6 +18,7 @@ from ..backend import default_generator
 from ..ops.activation import gelu, leaky_relu, sigmoid, softplus, tanh
 from ..ops.activation import log_sigmoid as logsigmoid
 from ..ops.activation import relu as _relu
+from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from ..ops.nn import linear
 from ..ops.reduce import log_softmax as _log_softmax
 from ..ops.reduce import softmax as _softmax
@@ -32,6 +33,7 @@ from .loss_functions import (
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu", "logsigmoid",
     "silu", "softmax", "log_softmax", "dropout", "batch_norm", "one_hot",
+    "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold",
     "l1_loss", "mse_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "multi_margin_loss",
     "hinge_embedding_loss", "cosine_embedding_loss", "margin_ranking_loss",

@@ -17,7 +17,8 @@ from .report import Report
 
 # Importing a lab module registers it; the order here is the order of `reseau lab list`.
 from . import (  # noqa: E402,F401
-    circle_automation, svm_comparison, mnist, zero_init, linear_activations, learning_rate,
+    circle_automation, svm_comparison, mnist, mnist_cnn, zero_init, linear_activations,
+    learning_rate,
     gradient_descent_variants, dataset_size, early_stopping, activations,
     backprop_complexity, gradient_check,
 )

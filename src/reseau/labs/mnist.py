@@ -106,7 +106,21 @@ def run(report: Report, config: LabConfig) -> None:
         {len(yt):,}), against 93% for the seed's network. The training accuracy ends at
         {pct(history['accuracy'][-1], 2)}.""")
 
-    report.heading("Confusion matrix")
+    _confusion(report, cm)
+
+    worst = _worst(report, scores, Xt * std + mean, yt)
+    report.results.update(
+        test_acc=test_acc, train_acc=float(history["accuracy"][-1]),
+        epochs=len(history), log=tee.lines, confusion=cm, worst=worst,
+        sizes=p["sizes"], n_train=len(X), n_test=len(Xt))
+    report.headline = (f"{pct(test_acc, 2)} test accuracy after {len(history)} epochs "
+                       f"({'-'.join(map(str, p['sizes']))} ReLU MLP); the seed reached 93%.")
+
+
+def _confusion(report: Report, cm: np.ndarray, what: str = "") -> None:
+    """The confusion matrix as a table, the most frequent confusion, and a figure of
+    where the errors go; ``what`` names the network when a lab has several."""
+    report.heading(f"Confusion matrix{what and f' ({what})'}")
     report.text("Rows: the true digit; columns: the predicted digit (test set).")
     report.table(["true \\ predicted"] + [str(d) for d in range(10)] + ["accuracy"],
                  [[f"**{d}**"] + [int(v) for v in cm[d]]
@@ -125,14 +139,6 @@ def run(report: Report, config: LabConfig) -> None:
                 axes[0, 0].text(b, a, str(off[a, b]), ha="center", va="center", fontsize=7)
     fig.colorbar(im, ax=axes[0, 0], label="log(1 + count)")
     report.figure(fig, "confusion", "Where the errors go.")
-
-    worst = _worst(report, scores, Xt * std + mean, yt)
-    report.results.update(
-        test_acc=test_acc, train_acc=float(history["accuracy"][-1]),
-        epochs=len(history), log=tee.lines, confusion=cm, worst=worst,
-        sizes=p["sizes"], n_train=len(X), n_test=len(Xt))
-    report.headline = (f"{pct(test_acc, 2)} test accuracy after {len(history)} epochs "
-                       f"({'-'.join(map(str, p['sizes']))} ReLU MLP); the seed reached 93%.")
 
 
 def _worst(report: Report, scores: np.ndarray, images: np.ndarray, y: np.ndarray,

@@ -161,3 +161,14 @@ def test_links_of_the_layout_page_and_the_readme_resolve():
     for page in (root / "README.md", root / "docs" / "layout.md"):
         for target in re.findall(r"\]\(([^)#:]+\.md)\)", page.read_text()):
             assert (page.parent / target).is_file(), f"{page.name} links to missing {target}"
+
+
+def test_readme_layout_names_every_top_level_file_and_package():
+    root = SRC.parents[1]
+    readme = (root / "README.md").read_text()
+    block = readme[readme.index("## Layout"):readme.index("## Documentation")]
+    names = {line.split()[0] for line in block.splitlines() if line.startswith("  ")
+             and not line.lstrip().startswith("--")}
+    entries = {p.name + ("/" if p.is_dir() else "") for p in SRC.iterdir()
+               if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())}
+    assert not entries - names, f"README's layout misses {sorted(entries - names)}"

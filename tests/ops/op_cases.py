@@ -560,3 +560,85 @@ def _conv_cases():
 
 
 _conv_cases()
+
+# ------------------------------------------------------------------ pooling (ops/pool.py)
+# Random continuous inputs have no ties, so max pooling is differentiable at them; ties
+# and the index chosen among them are tested in tests/ops/test_pool.py.
+from reseau.ops import pool as _pool  # noqa: E402
+
+_MAXPOOL = [
+    # id, input shape, keyword arguments (the same for reseau and torch)
+    ("k2", (2, 3, 6, 6), dict(kernel_size=2)),
+    ("k3_s2_p1", (2, 2, 7, 5), dict(kernel_size=3, stride=2, padding=1)),
+    ("k2_s1_overlap", (1, 2, 5, 4), dict(kernel_size=2, stride=1)),
+    ("k3x2_s2x1_p1x0_ceil", (2, 2, 6, 5), dict(kernel_size=(3, 2), stride=(2, 1),
+                                              padding=(1, 0), ceil_mode=True)),
+    ("k2_dil2_p1_ceil", (1, 2, 7, 8), dict(kernel_size=2, stride=2, padding=1, dilation=2,
+                                           ceil_mode=True)),
+    ("k3_dil2x1_s1", (1, 2, 7, 6), dict(kernel_size=3, stride=1, dilation=(2, 1))),
+    ("unbatched", (3, 5, 5), dict(kernel_size=2, stride=2, ceil_mode=True)),
+]
+for _id, _s, _kw in _MAXPOOL:
+    case("max_pool2d", _id, lambda x, kw=_kw: _pool.max_pool2d(x, **kw),
+         lambda x, kw=_kw: F.max_pool2d(x, **kw), Arg(_s))
+    case("max_pool2d_indices", _id,
+         lambda x, kw=_kw: _pool.max_pool2d(x, return_indices=True, **kw)[1],
+         lambda x, kw=_kw: F.max_pool2d(x, return_indices=True, **kw)[1], Arg(_s))
+for _id, _s, _kw in [
+    ("k2", (2, 3, 8), dict(kernel_size=2)),
+    ("k3_s2_p1_dil2_ceil", (2, 2, 9), dict(kernel_size=3, stride=2, padding=1, dilation=2,
+                                           ceil_mode=True)),
+    ("unbatched", (3, 7), dict(kernel_size=3, stride=1)),
+]:
+    case("max_pool2d", f"1d_{_id}", lambda x, kw=_kw: _pool.max_pool1d(x, **kw),
+         lambda x, kw=_kw: F.max_pool1d(x, **kw), Arg(_s))
+    case("max_pool2d_indices", f"1d_{_id}",
+         lambda x, kw=_kw: _pool.max_pool1d(x, return_indices=True, **kw)[1],
+         lambda x, kw=_kw: F.max_pool1d(x, return_indices=True, **kw)[1], Arg(_s))
+
+for _id, _s, _kw in [
+    ("k2", (2, 3, 6, 6), dict(kernel_size=2)),
+    ("k3_s2_p1", (2, 2, 7, 5), dict(kernel_size=3, stride=2, padding=1)),
+    ("k3_s2_p1_exclude_pad", (2, 2, 7, 5), dict(kernel_size=3, stride=2, padding=1,
+                                                count_include_pad=False)),
+    ("k3x2_s2_p1_ceil", (1, 2, 6, 7), dict(kernel_size=(3, 2), stride=2, padding=1,
+                                           ceil_mode=True)),
+    ("ceil_exclude_pad", (1, 2, 6, 7), dict(kernel_size=3, stride=2, padding=1,
+                                            ceil_mode=True, count_include_pad=False)),
+    ("overlap_s1", (1, 2, 5, 4), dict(kernel_size=2, stride=1)),
+    ("divisor_override", (2, 2, 5, 5), dict(kernel_size=3, stride=2, padding=1,
+                                            divisor_override=5)),
+    ("unbatched", (3, 5, 5), dict(kernel_size=2)),
+]:
+    case("avg_pool2d", _id, lambda x, kw=_kw: _pool.avg_pool2d(x, **kw),
+         lambda x, kw=_kw: F.avg_pool2d(x, **kw), Arg(_s))
+for _id, _s, _kw in [
+    ("k2", (2, 3, 8), dict(kernel_size=2)),
+    ("k3_s2_p1_ceil_exclude_pad", (2, 2, 8), dict(kernel_size=3, stride=2, padding=1,
+                                                  ceil_mode=True, count_include_pad=False)),
+    ("unbatched", (3, 7), dict(kernel_size=3, stride=1)),
+]:
+    case("avg_pool2d", f"1d_{_id}", lambda x, kw=_kw: _pool.avg_pool1d(x, **kw),
+         lambda x, kw=_kw: F.avg_pool1d(x, **kw), Arg(_s))
+
+for _id, _s, _out in [
+    ("5x7_to_3x4", (2, 3, 5, 7), (3, 4)), ("global", (2, 3, 4, 5), 1),
+    ("none_keeps_width", (2, 2, 6, 5), (None, 2)), ("upsample_5_to_7", (1, 2, 5, 3), (7, 4)),
+    ("unbatched", (3, 6, 6), 4),
+]:
+    case("adaptive_avg_pool2d", _id, lambda x, o=_out: _pool.adaptive_avg_pool2d(x, o),
+         lambda x, o=_out: F.adaptive_avg_pool2d(x, o), Arg(_s))
+    case("max_pool2d", f"adaptive_{_id}", lambda x, o=_out: _pool.adaptive_max_pool2d(x, o),
+         lambda x, o=_out: F.adaptive_max_pool2d(x, o), Arg(_s))
+    case("adaptive_max_pool2d_indices", _id,
+         lambda x, o=_out: _pool.adaptive_max_pool2d(x, o, return_indices=True)[1],
+         lambda x, o=_out: F.adaptive_max_pool2d(x, o, return_indices=True)[1], Arg(_s))
+
+# nearest interpolation is indexing (its gradient sums over the copies)
+for _id, _s, _kw in [
+    ("nearest_scale2", (1, 2, 3, 4), dict(scale_factor=2)),
+    ("nearest_size", (2, 2, 5, 3), dict(size=(7, 2))),
+    ("nearest_1d_scale1.5", (2, 3, 4), dict(scale_factor=1.5)),
+]:
+    case("getitem", f"interpolate_{_id}", lambda x, kw=_kw: _pool.interpolate(x, **kw),
+         lambda x, kw=_kw: F.interpolate(x, **kw), Arg(_s))

@@ -18,6 +18,10 @@ from .compare import eq, ge, gt, le, lt, ne
 from .conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from .elementwise import clamp, exp, log, maximum, minimum, sign, sqrt, where
 from .nn import binary_cross_entropy_with_logits, cross_entropy, linear
+from .pool import (
+    adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate, max_pool1d,
+    max_pool2d,
+)
 from .reduce import (
     amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var,
 )
@@ -34,6 +38,8 @@ __all__ = [
     "conv1d", "conv2d", "conv_transpose2d", "fold", "unfold",
     "clamp", "exp", "log", "maximum", "minimum", "sign", "sqrt", "where",
     "binary_cross_entropy_with_logits", "cross_entropy", "linear",
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "interpolate",
+    "max_pool1d", "max_pool2d",
     "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp", "max", "mean", "min",
     "softmax", "std", "sum", "var",
     "cat", "expand", "flatten", "getitem", "permute", "reshape", "squeeze", "stack",

@@ -1,5 +1,6 @@
-"""``BatchNorm1d``: normalisation by batch statistics, with running averages for
-evaluation."""
+"""``BatchNorm1d`` and ``BatchNorm2d``: normalisation by batch statistics, with running
+averages for evaluation. Both are one code path (``_BatchNorm``): the statistics of each
+channel are taken over every axis but the channel axis (N, or N and L, or N, H and W)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation of an (N, C) or (N, C, L) input, per channel:
+class _BatchNorm(Module):
+    """Batch normalisation per channel (axis 1):
     ``y = (x - mean) / sqrt(var + eps) * weight + bias``.
 
     In training, mean and var are the batch's (var biased, divided by n) and the
@@ -47,11 +48,12 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
+        name = type(self).__name__
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
-            raise ValueError(f"BatchNorm1d: num_features must be a positive int, got "
+            raise ValueError(f"{name}: num_features must be a positive int, got "
                              f"{num_features!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum}")
         self.num_features = int(num_features)
         self.eps = eps
         self.momentum = momentum
@@ -86,12 +88,11 @@ class BatchNorm1d(Module):
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
+    def _check_input_dim(self, input: Tensor) -> None:
+        raise NotImplementedError
+
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
-                f"(N, {self.num_features}, L), got {input.shape}"
-            )
+        self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
@@ -105,3 +106,41 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of an (N, C) or (N, C, L) input, per channel C (statistics
+    over N, or N and L). The arguments, buffers and modes of ``_BatchNorm``, as in
+    PyTorch."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L), got {input.shape}"
+            )
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of an (N, C, H, W) input, per channel C (statistics over N,
+    H and W): the usual normalisation after a convolution. The arguments, buffers
+    (``running_mean``, ``running_var``, ``num_batches_tracked``) and modes of
+    ``_BatchNorm``, as in PyTorch.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau import nn
+    >>> bn = nn.BatchNorm2d(3)
+    >>> y = bn(reseau.randn(4, 3, 5, 5))
+    >>> [round(float(v), 6) + 0.0 for v in y.mean((0, 2, 3)).data]
+    [0.0, 0.0, 0.0]
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim != 4 or input.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm2d: expected a 4-D input (N, {self.num_features}, H, W), got shape "
+                f"{input.shape}"
+                + ("; add a batch axis with x.unsqueeze(0)" if input.ndim == 3 else "")
+            )

@@ -20,6 +20,10 @@ from ..ops.activation import log_sigmoid as logsigmoid
 from ..ops.activation import relu as _relu
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
 from ..ops.nn import linear
+from ..ops.pool import (
+    adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate, max_pool1d,
+    max_pool2d,
+)
 from ..ops.reduce import log_softmax as _log_softmax
 from ..ops.reduce import softmax as _softmax
 from ..tensor import Tensor
@@ -33,6 +37,8 @@ from .loss_functions import (
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu", "logsigmoid",
     "silu", "softmax", "log_softmax", "dropout", "batch_norm", "one_hot",
+    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "max_pool1d",
+    "avg_pool1d", "interpolate", "dropout2d",
     "conv1d", "conv2d", "conv_transpose2d", "unfold", "fold",
     "l1_loss", "mse_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "multi_margin_loss",
@@ -87,21 +93,46 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     """
     if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability p must be between 0 and 1, got {p!r}")
+    return _dropout(input, p, training, input.shape)
+
+
+def _dropout(input: Tensor, p: float, training: bool, mask_shape: tuple) -> Tensor:
+    """``input`` times a mask of shape ``mask_shape`` (broadcast): 0 with probability p,
+    ``1 / (1 - p)`` otherwise."""
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return input * Tensor._make(backend.zeros((), input.dtype))
-    keep = default_generator().random(input.shape) >= p
+    keep = default_generator().random(mask_shape) >= p
     mask = keep.astype(input.dtype) * backend.asarray(1.0 / (1.0 - p), input.dtype)
     return input * Tensor._make(mask)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout: each channel of an (N, C, H, W) or (C, H, W) input is zeroed
+    whole with probability ``p``, the others scaled by ``1 / (1 - p)`` (neighbouring
+    pixels are correlated, so dropping single pixels regularises little). As PyTorch, a
+    3-D input is read as (N, C, L) with a warning."""
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: probability p must be between 0 and 1, got {p!r}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W) (or 3-D), got shape "
+                         f"{input.shape}")
+    if input.ndim == 3:
+        warnings.warn("dropout2d: received a 3-D input; as PyTorch, it is read as (N, C, L) "
+                      "and whole (n, c) rows are dropped. Use dropout1d for (N, C, L) "
+                      "inputs, or x.unsqueeze(0) for an unbatched image", UserWarning,
+                      stacklevel=2)
+    return _dropout(input, p, training, input.shape[:2] + (1,) * (input.ndim - 2))
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None,
                training: bool = False, momentum: float = 0.1,
                eps: float = 1e-5) -> Tensor:
-    """Batch normalisation over the batch (and length) axes of an (N, C) or (N, C, L)
-    input, per channel C:
+    """Batch normalisation over every axis but the channels of an (N, C, ...) input
+    ((N, C), (N, C, L), (N, C, H, W)...), per channel C:
     ``y = (x - mean) / sqrt(var + eps) * weight + bias``.
 
     In training (or without running statistics) mean and var are the batch's, var
@@ -109,9 +140,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     ``running = (1 - momentum) running + momentum * batch``, with the *unbiased* batch
     variance (divided by n - 1). In evaluation the running statistics are used.
     """
-    if input.ndim not in (2, 3):
+    if input.ndim < 2:
         raise ValueError(
-            f"batch_norm: expected an (N, C) or (N, C, L) input, got shape {input.shape}"
+            f"batch_norm: expected an (N, C, ...) input of at least 2 dimensions, got shape "
+            f"{input.shape}"
         )
     c = input.shape[1]
     for arg, t in (("running_mean", running_mean), ("running_var", running_var),
@@ -121,11 +153,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 f"batch_norm: {arg} has shape {t.shape} but the input has {c} channels "
                 f"(input shape {input.shape}); expected ({c},)"
             )
-    axes = (0,) if input.ndim == 2 else (0, 2)
-    bshape = (1, c) if input.ndim == 2 else (1, c, 1)
+    axes = (0,) + tuple(range(2, input.ndim))  # every axis but the channels
+    bshape = (1, c) + (1,) * (input.ndim - 2)
     use_batch = training or running_mean is None or running_var is None
     if use_batch:
-        n = input.shape[0] * (input.shape[2] if input.ndim == 3 else 1)
+        n = input.numel() // c if c else 0
         if n <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got "

@@ -1,5 +1,5 @@
-"""``Linear``, ``Identity`` and ``Flatten``: the layers that only reshape or map
-affinely."""
+"""``Linear``, ``Identity``, ``Flatten`` and ``Unflatten``: the layers that only reshape
+or map affinely."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Linear", "Identity", "Flatten"]
+__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
 
 
 class Linear(Module):
@@ -104,3 +104,36 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits dimension ``dim`` into ``unflattened_size`` (one entry may be -1): with
+    ``Unflatten(1, (16, 5, 5))``, (N, 400) becomes (N, 16, 5, 5). The inverse of
+    ``Flatten``."""
+
+    init_args = ("dim", "unflattened_size")
+
+    def __init__(self, dim: int, unflattened_size) -> None:
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape = input.shape
+        d = self.dim + len(shape) if self.dim < 0 else self.dim
+        if not 0 <= d < len(shape):
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of "
+                             f"shape {shape}")
+        sizes = self.unflattened_size
+        known = int(np.prod([s for s in sizes if s != -1]))
+        if -1 in sizes:
+            bad = sizes.count(-1) > 1 or known == 0 or shape[d] % known
+        else:
+            bad = known != shape[d]
+        if bad:
+            raise ValueError(f"Unflatten: cannot split dimension {self.dim} of size {shape[d]} "
+                             f"(input shape {shape}) into {sizes}")
+        return input.reshape(shape[:d] + sizes + shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

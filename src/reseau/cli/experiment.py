@@ -1,6 +1,7 @@
 """One complete training run from its settings (what ``reseau train`` does): prepare the
-data, build the MLP, the loss, the optimizer and the schedule from their names in
-:mod:`reseau.registry`, ``fit``, score, then write the run folder.
+data, build the MLP (or the network of ``--model``), the loss, the optimizer and the
+schedule from their names in :mod:`reseau.registry`, ``fit``, score, then write the run
+folder.
 
 The run folder holds ``model.npz`` (the model with everything ``reseau predict`` needs:
 feature names, standardisation, class labels), ``history.csv``, ``metrics.json``,
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..registry import LOSSES, OPTIMIZERS, SCHEDULES
+from ..registry import LOSSES, MODELS, OPTIMIZERS, SCHEDULES
 from .preparation import Preprocessing, prepare
 from .run_folder import new_run_dir, write_run
 from .settings import SCHEDULE_SPECS, TrainSettings, schedule_arguments
@@ -27,8 +28,11 @@ __all__ = ["build_model", "build_loss", "build_optimizer", "build_scheduler", "b
 
 # ----------------------------------------------------------------- building from names
 def build_model(settings: TrainSettings, n_in: int, n_out: int):
-    """The MLP ``n_in -> hidden... -> n_out`` with the settings' activation."""
+    """The MLP ``n_in -> hidden... -> n_out`` with the settings' activation; or the
+    network of ``--model`` (from ``MODELS``), with ``n_in`` input channels."""
     from .. import nn
+    if settings.model != "mlp":
+        return MODELS.get(settings.model)(num_classes=n_out, in_channels=n_in)
     return nn.MLP([n_in, *settings.hidden, n_out], activation=settings.activation)
 
 
@@ -151,7 +155,9 @@ def run(settings: TrainSettings, out=None, err=None) -> tuple[int, Path]:
     log_every = settings.log_every
     if log_every is None:
         log_every = _default_log_every(settings.epochs)
-    print(f"Training {model.sizes} ({settings.activation}) on {settings.data}: "
+    network = (f"{model.sizes} ({settings.activation})" if settings.model == "mlp" else
+               f"{settings.model} ({sum(p.numel() for p in model.parameters()):,} parameters)")
+    print(f"Training {network} on {settings.data}: "
           f"{len(data.X_train)} train, {0 if not has_val else len(data.X_val)} val, "
           f"{len(data.X_test)} test; {data.prep.loss}, {settings.optimizer}, "
           f"{settings.epochs} epochs. Output: {run_dir}", file=out, flush=True)

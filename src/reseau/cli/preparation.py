@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..registry import DATASETS, LOSSES
+from ..registry import DATASETS, LOSSES, MODELS
 from .settings import ConfigError, TrainSettings
 
 __all__ = ["Preprocessing", "Data", "load_data", "prepare"]
@@ -29,6 +29,7 @@ class Preprocessing:
     x_scale: list | None = None
     y_mean: list | None = None     # regression targets are standardised too
     y_scale: list | None = None
+    input_shape: list | None = None  # one example's shape for a CNN ([1, 28, 28]); None: flat
 
     @classmethod
     def from_dict(cls, values: dict) -> Preprocessing:
@@ -39,14 +40,16 @@ class Preprocessing:
 
     def inputs(self, X: np.ndarray) -> np.ndarray:
         """Inputs as the model saw them in training: flattened, float32, standardised
-        with the training set's statistics when it was."""
+        with the training set's statistics when it was, then shaped as images
+        (``input_shape``) for a convolutional network."""
         X = np.asarray(X, dtype=np.float32).reshape(len(X), -1)
         if self.x_mean is not None:
             X = ((X - np.asarray(self.x_mean)) / np.asarray(self.x_scale)).astype(np.float32)
-        return X
+        return X if self.input_shape is None else X.reshape(len(X), *self.input_shape)
 
     def raw_inputs(self, X: np.ndarray) -> np.ndarray:
         """The inverse of :meth:`inputs`: back to the data's own units."""
+        X = X.reshape(len(X), -1) if self.input_shape is not None else X
         if self.x_mean is None:
             return X
         return X * np.asarray(self.x_scale) + np.asarray(self.x_mean)
@@ -142,6 +145,21 @@ def _task_and_loss(loss: str, y: np.ndarray) -> tuple[str, str]:
     return task, loss
 
 
+def _input_shape(settings: TrainSettings, n_features: int) -> list | None:
+    """The shape of one example for the network of ``--model`` (None for the MLP, which
+    takes flat rows); the data must have that many values per example."""
+    if settings.model == "mlp":
+        return None
+    shape = list(MODELS.info(settings.model)["input_shape"])
+    if int(np.prod(shape)) != n_features:
+        images = [n for n in DATASETS.names() if DATASETS.info(n)["kind"] == "images"]
+        raise ConfigError(f"--model {settings.model} takes images of "
+                          f"{'x'.join(map(str, shape))} ({int(np.prod(shape))} values), but "
+                          f"--data {settings.data} has {n_features} features per example; "
+                          f"use --data {' or '.join(images)}, or --model mlp")
+    return shape
+
+
 def prepare(settings: TrainSettings, dev_split: bool = False) -> Data:
     """Load, split (stratified for classes) and standardise the data of ``settings``.
     A validation set is carved out when early stopping or a plateau schedule needs one,
@@ -177,6 +195,7 @@ def prepare(settings: TrainSettings, dev_split: bool = False) -> Data:
         y_te = np.searchsorted(classes, official_test[1]).astype(np.int64)
     prep = Preprocessing(features=features, task=task, loss=loss,
                          classes=None if classes is None else classes.tolist())
+    prep.input_shape = _input_shape(settings, X.shape[1])
     standardize = settings.standardize
     if standardize == "auto":  # tabular data; named sets other than points are images
         standardize = settings.data not in DATASETS or DATASETS.info(settings.data)["kind"] \

@@ -70,7 +70,8 @@ def write_plots(run_dir: Path, model, history, data: Data, notes: list) -> list:
             curves = {k.replace("val_", "test_", 1): v for k, v in curves.items()}
         _save_png(plot_history(curves), run_dir / "learning_curve.png")
         written.append("learning_curve.png")
-    if data.prep.task == "classification" and data.X_train.shape[1] == 2:
+    if (data.prep.task == "classification" and data.X_train.ndim == 2
+            and data.X_train.shape[1] == 2):
         from ..creation import as_tensor
 
         def raw_model(t):  # the plot works in the data's own units

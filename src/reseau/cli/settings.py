@@ -19,11 +19,11 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
-from ..registry import ACTIVATIONS, DATASETS, LOSSES, OPTIMIZERS
+from ..registry import ACTIVATIONS, DATASETS, LOSSES, MODELS, OPTIMIZERS
 
 __all__ = ["TrainSettings", "ConfigError", "check_value", "load_toml", "schedule_arguments",
            "SCHEDULE_SPECS", "dataset_names", "loss_names", "optimizer_names",
-           "activation_names"]
+           "activation_names", "model_names"]
 
 
 class ConfigError(ValueError):
@@ -89,6 +89,13 @@ def dataset_names() -> list[str]:
     """The named data sets: generated points first, then tables and images."""
     order = ("toy", "table", "images")
     return sorted(DATASETS.names(), key=lambda n: order.index(DATASETS.info(n)["kind"]))
+
+
+def model_names() -> list[str]:
+    """``mlp`` (built from ``--hidden`` and ``--activation``), then the ready-made networks
+    of the ``MODELS`` registry (``lenet5``...)."""
+    from .. import models  # noqa: F401  (importing the models fills MODELS)
+    return ["mlp", *MODELS.names()]
 
 
 def loss_names() -> list[str]:
@@ -250,6 +257,7 @@ class TrainSettings:
     val_size: float = _setting(
         0.2, lambda v: _float("val-size", v, low=0, high=1, open_low=True))
     standardize: bool | str = _setting("auto", lambda v: _bool_or_auto("standardize", v))
+    model: str = _setting("mlp", lambda v: _choice("model", v, model_names()))
     hidden: tuple[int, ...] = _setting((4,), _hidden)
     activation: str = _setting(
         "tanh", lambda v: _choice("activation", v, activation_names()))

@@ -1,4 +1,5 @@
-"""``reseau train``: train an MLP as the settings say and write a run folder."""
+"""``reseau train``: train an MLP (or a network of ``--model``) as the settings say and
+write a run folder."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from .options import (
     add_data_options, add_fit_options, add_split_options, default, lr_help, optimizer_help,
     schedules_help,
 )
-from .settings import TrainSettings, activation_names
+from .settings import TrainSettings, activation_names, model_names
 
 __all__ = ["add_parser", "run"]
 
@@ -20,6 +21,7 @@ examples:
   reseau train --data moons --hidden 16,16 --activation relu --optimizer adam --lr 0.01
   reseau train --data points.csv --target label --early-stopping 10
   reseau train --data mnist --hidden 100 --activation relu --epochs 10 --batch-size 64
+  reseau train --model lenet5 --data mnist --optimizer adam --epochs 10 --batch-size 64
   reseau train --config run.toml --epochs 20    the file's settings, epochs from here
 """
 
@@ -35,7 +37,8 @@ def add_parser(subparsers) -> None:
     """Add ``train`` to the ``reseau`` command's subparsers."""
     t = subparsers.add_parser(
         "train", help="train a network and write a run folder",
-        description="Train a multilayer perceptron. With no options: seed 003's Circle "
+        description="Train a multilayer perceptron (or, with --model, a convolutional "
+                    "network). With no options: seed 003's Circle "
                     "experiment, logged as 'Iter N: Acc train ..% (loss), acc test ..% "
                     "(loss)'.",
         epilog=f"{_EXAMPLES}\n{schedules_help()}\n\n{_RUN_FOLDER}",
@@ -47,6 +50,10 @@ def add_parser(subparsers) -> None:
     add_data_options(t, with_defaults=False)
     add_split_options(t, "--val-size", "share held out for validation, with "
                       "--early-stopping or a plateau schedule")
+    t.add_argument("--model", metavar="NAME",
+                   help=f"{', '.join(model_names())}: the MLP of --hidden and --activation, or "
+                        "a convolutional network for 28x28 images (MNIST, Fashion-MNIST), "
+                        f"which ignores them (default: {default('model')})")
     t.add_argument("--hidden", metavar="SIZES",
                    help="hidden layer sizes, e.g. 64,32; 'none' for no hidden layer "
                         f"(default: {default('hidden')})")

@@ -16,6 +16,13 @@ from reseau.ops import im2col as K
 
 pytestmark = pytest.mark.ops
 
+@pytest.fixture(params=["batch_first", "batch_last"])
+def layout(request, monkeypatch):
+    """Run the test with the columns in each layout of ``im2col.py``."""
+    monkeypatch.setattr(K, "BATCH_LAST_BELOW", 0 if request.param == "batch_first" else 10**6)
+    return request.param
+
+
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-4, atol=1e-4)}
 
 
@@ -62,7 +69,7 @@ def _compare(fn, tfn, arrays, dtype, grads=None):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", range(12))
-def test_conv2d_random_geometries_match_torch(seed, dtype):
+def test_conv2d_random_geometries_match_torch(seed, dtype, layout):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(seed)
     xs, ws, kw = _geometry(rng)
@@ -73,7 +80,7 @@ def test_conv2d_random_geometries_match_torch(seed, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("seed", range(12))
-def test_conv_transpose2d_random_geometries_match_torch(seed, dtype):
+def test_conv_transpose2d_random_geometries_match_torch(seed, dtype, layout):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(100 + seed)
     xs, ws, kw = _geometry(rng)
@@ -93,7 +100,7 @@ def test_conv_transpose2d_random_geometries_match_torch(seed, dtype):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_conv1d_random_geometries_match_torch(seed):
+def test_conv1d_random_geometries_match_torch(seed, layout):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(200 + seed)
     xs, ws, kw = _geometry(rng)
@@ -140,7 +147,7 @@ def test_unfold_and_fold_match_torch(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_gradcheck_random_geometries(seed):
+def test_gradcheck_random_geometries(seed, layout):
     rng = np.random.default_rng(400 + seed)
     xs, ws, kw = _geometry(rng)
     x, w, b = (reseau.tensor(rng.standard_normal(s), requires_grad=True)
@@ -186,13 +193,16 @@ def test_unbatched_input_as_torch():
     assert C.conv1d(reseau.tensor(x[:, 0]), reseau.tensor(w[:, :, 0])).shape == (2, 3)
 
 
-def test_im2col_col2im_are_adjoint_with_clipped_windows():
+@pytest.mark.parametrize("last", [False, True], ids=["batch_first", "batch_last"])
+def test_im2col_col2im_are_adjoint_with_clipped_windows(last):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 3, 5, 7))
     args = ((3, 2), (3, 4), (2, 2), (2, 1), (1, 3))  # kernel, out, stride, padding, dilation
-    cols = K.im2col(x, *args)
+    cols = K.im2col(x, *args, last=last)
+    assert cols.shape == ((3, 3, 2, 3, 4, 2) if last else (2, 3, 3, 2, 3, 4))
     y = rng.standard_normal(cols.shape)
-    back = K.col2im(y, (5, 7), *args[2:])
+    back = K.col2im(y, (5, 7), *args[2:], last=last)
+    assert back.shape == x.shape
     np.testing.assert_allclose((cols * y).sum(), (x * back).sum(), rtol=1e-12)
 
 

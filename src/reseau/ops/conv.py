@@ -15,7 +15,9 @@ import numpy as np
 
 from ..dtype import promote_float
 from ..tensor import Tensor
-from .im2col import col2im, conv_out_size, gemm, gemm_t, gemm_weight, im2col
+from .im2col import (
+    col2im, conv_out_size, gemm, gemm_t, gemm_weight, im2col, to_layout, use_batch_last,
+)
 from .registry import apply, register
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "unfold", "fold"]
@@ -95,23 +97,22 @@ class Conv2d:
     dx = col2im(W^T @ g), dW = sum over n of g @ im2col(x)^T, db = sum of g over n, p, q"""
 
     def forward(ctx, x, w, b=None, *, stride, padding, dilation, groups, out_hw, keep_cols):
-        cols = im2col(x, w.shape[2:], out_hw, stride, padding, dilation)
-        z = gemm(w, cols, groups)
-        if b is not None:
-            z += b.reshape(-1, 1, 1)
+        last = use_batch_last(out_hw[1])  # the layout of the columns (im2col.py)
+        cols = im2col(x, w.shape[2:], out_hw, stride, padding, dilation, last)
         # the columns are needed only for the weight's gradient
         ctx.w, ctx.cols = w, cols if keep_cols else None
-        ctx.geom = (x.shape[2:], stride, padding, dilation, groups)
-        return z
+        ctx.geom = (x.shape[2:], stride, padding, dilation, groups, last)
+        return gemm(w, cols, groups, b, last)
 
     def vjp(ctx, g):
         needs = ctx.needs_input_grad
-        w, (in_hw, stride, padding, dilation, groups) = ctx.w, ctx.geom
+        w, (in_hw, stride, padding, dilation, groups, last) = ctx.w, ctx.geom
         gx = gw = gb = None
+        gl = to_layout(g, last) if needs[0] or needs[1] else None
         if needs[1]:
-            gw = gemm_weight(g, ctx.cols, groups, w.shape)
+            gw = gemm_weight(gl, ctx.cols, groups, w.shape, last)
         if needs[0]:
-            gx = col2im(gemm_t(w, g, groups), in_hw, stride, padding, dilation)
+            gx = col2im(gemm_t(w, gl, groups, last), in_hw, stride, padding, dilation, last)
         if len(needs) == 3 and needs[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb
@@ -147,22 +148,24 @@ class ConvTranspose2d:
     dx = W @ im2col(g) (conv2d of g), dW = sum over n of x @ im2col(g)^T, db = sum of g"""
 
     def forward(ctx, x, w, b=None, *, stride, padding, dilation, groups, out_hw):
-        z = col2im(gemm_t(w, x, groups), out_hw, stride, padding, dilation)
+        last = use_batch_last(x.shape[3])  # the layout of the columns (im2col.py)
+        cols = gemm_t(w, to_layout(x, last), groups, last)
+        z = col2im(cols, out_hw, stride, padding, dilation, last)
         if b is not None:
             z += b.reshape(-1, 1, 1)
-        ctx.x, ctx.w, ctx.geom = x, w, (stride, padding, dilation, groups)
+        ctx.x, ctx.w, ctx.geom = x, w, (stride, padding, dilation, groups, last)
         return z
 
     def vjp(ctx, g):
         needs = ctx.needs_input_grad
-        x, w, (stride, padding, dilation, groups) = ctx.x, ctx.w, ctx.geom
+        x, w, (stride, padding, dilation, groups, last) = ctx.x, ctx.w, ctx.geom
         gx = gw = gb = None
         if needs[0] or needs[1]:
-            cols = im2col(g, w.shape[2:], x.shape[2:], stride, padding, dilation)
+            cols = im2col(g, w.shape[2:], x.shape[2:], stride, padding, dilation, last)
             if needs[1]:
-                gw = gemm_weight(x, cols, groups, w.shape)
+                gw = gemm_weight(to_layout(x, last), cols, groups, w.shape, last)
             if needs[0]:
-                gx = gemm(w, cols, groups)
+                gx = gemm(w, cols, groups, None, last)
             del cols  # the largest buffer: gone before the engine goes on
         if len(needs) == 3 and needs[2]:
             gb = g.sum(axis=(0, 2, 3))

@@ -25,10 +25,10 @@ from .report import Report, new_figure, pct
 # Per network: Adam's step (decayed to 0 along a cosine over the run), epochs, and the
 # largest random shift in pixels (0: none). mlp: lab mnist's recipe, for the comparison.
 FULL = {"n_train": None, "n_test": None, "batch": 64,
-        "nets": {"lenet5": {"lr": 2e-3, "epochs": 12, "shift": 2},
-                 "mnist-net": {"lr": 1e-3, "epochs": 4, "shift": 0}},
+        "nets": {"lenet5": {"lr": 2e-3, "epochs": 10, "shift": 2},
+                 "mnist-net": {"lr": 1e-3, "epochs": 3, "shift": 0}},
         "mlp": mlp_lab.FULL}
-QUICK = {"n_train": 2000, "n_test": 500, "batch": 64,
+QUICK = {"n_train": 1500, "n_test": 500, "batch": 64,
          "nets": {"lenet5": {"lr": 2e-3, "epochs": 1, "shift": 2},
                   "mnist-net": {"lr": 1e-3, "epochs": 1, "shift": 0}},
          "mlp": {**mlp_lab.QUICK, "epochs": 1}}

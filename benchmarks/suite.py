@@ -304,6 +304,61 @@ def w_mnist_predict(lib: Lib, args):
     return {"value": (time.perf_counter() - t0) / 5 * 1e3, "unit": "ms", "loss": float(pred.mean())}
 
 
+def _cnn_epoch(lib: Lib, args, net: str):
+    """One epoch of a CNN (suite_cnn.py) at batch 64, SGD lr 0.01 momentum 0.9."""
+    from suite_cnn import NETWORKS, Masks, NumpyCNN, build, init_cnn
+
+    n = args.cnn_slice or (6400 if args.quick else None)
+    xtr, ytr, _ = mnist(Path(args.data_dir), n)
+    xtr = xtr.reshape(-1, 1, 28, 28)
+    spec = NETWORKS[net]
+    weights = init_cnn(spec, 0)
+    convert = None if lib.name == "numpy" else lib.m.from_numpy
+    masks = Masks(spec, 64, convert=convert)
+    model = NumpyCNN(spec, weights, masks) if lib.name == "numpy" \
+        else build(lib, spec, weights, masks)
+    step = lib.trainer(model, 0.01, 0.9)
+    order = batch_orders(len(xtr), 64, 1, 1)[0]
+    t0, c0 = time.perf_counter(), time.process_time()
+    for idx in order:
+        loss = step(xtr[idx], ytr[idx])
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    loss = loss.item() if hasattr(loss, "item") else loss  # torch warns on float(loss)
+    scale = 60000 / len(xtr)
+    return {"value": elapsed * scale, "unit": "s/epoch", "loss": float(loss), "cpu": cpu * scale}
+
+
+def w_cnn_lenet5(lib, args):
+    return _cnn_epoch(lib, args, "lenet5")
+
+
+def w_cnn_mnist_net(lib, args):
+    return _cnn_epoch(lib, args, "mnist-net")
+
+
+def _conv_layer(lib: Lib, args, layer: str):
+    from suite_cnn import conv_layer_step
+
+    ms, cpu_ms, loss = conv_layer_step(lib, layer, 5 if args.quick else 25)
+    return {"value": ms, "unit": "ms", "loss": loss, "cpu": cpu_ms}
+
+
+def w_conv_lenet_c1(lib, args):
+    return _conv_layer(lib, args, "lenet-c1")
+
+
+def w_conv_lenet_c2(lib, args):
+    return _conv_layer(lib, args, "lenet-c2")
+
+
+def w_conv_example_c1(lib, args):
+    return _conv_layer(lib, args, "example-c1")
+
+
+def w_conv_example_c2(lib, args):
+    return _conv_layer(lib, args, "example-c2")
+
+
 WORKLOADS = {
     "add": (w_add, "add 32x32, autograd tracking on"),
     "small-graph": (w_small_graph, "fwd+bwd ((a @ b).relu() * c).sum(), 32x32"),
@@ -313,7 +368,14 @@ WORKLOADS = {
     "mnist-32": (w_mnist_32, "MNIST 784-256-10 ReLU, SGD momentum, batch 32"),
     "mnist-predict": (w_mnist_predict, "predict 10,000 MNIST test images (no_grad)"),
     "mnist-memory": (w_mnist_memory, "MNIST RSS growth from epoch 1 to 4, batch 128"),
+    "cnn-lenet5": (w_cnn_lenet5, "MNIST LeNet-5, SGD momentum, batch 64"),
+    "cnn-mnist-net": (w_cnn_mnist_net, "MNIST PyTorch example network, SGD mom., batch 64"),
+    "conv-lenet-c1": (w_conv_lenet_c1, "conv 64x1x28x28 * 6x1x5x5 pad 2, fwd+bwd(w)"),
+    "conv-lenet-c2": (w_conv_lenet_c2, "conv 64x6x14x14 * 16x6x5x5, fwd+bwd(x, w)"),
+    "conv-example-c1": (w_conv_example_c1, "conv 64x1x28x28 * 32x1x3x3, fwd+bwd(w)"),
+    "conv-example-c2": (w_conv_example_c2, "conv 64x32x26x26 * 64x32x3x3, fwd+bwd(x, w)"),
 }
+MNIST_WORKLOADS = ("mnist", "cnn-")  # prefixes of the workloads that read MNIST
 LIBS = ("reseau", "torch", "numpy")
 
 
@@ -358,6 +420,8 @@ def run_one(lib: str, workload: str, threads: int, args) -> dict | None:
            "--threads", str(threads), "--data-dir", str(args.data_dir)]
     if args.quick:
         cmd.append("--quick")
+    if args.cnn_slice:
+        cmd += ["--cnn-slice", str(args.cnn_slice)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["?"])[-1]
@@ -372,6 +436,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--cnn-slice", type=int, default=None,
+                        help="train the CNN workloads on the first N images (default: all "
+                        "60,000; 6,400 with --quick); times are scaled to a full epoch")
     parser.add_argument("--data-dir", default=os.environ.get("RESEAU_MNIST_DIR", DEFAULT_MNIST))
     parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -386,7 +453,7 @@ def main() -> None:
     if not Path(args.data_dir).exists():
         print(f"MNIST not found in {args.data_dir}: skipping the MNIST workloads "
               "(pass --data-dir)", file=sys.stderr)
-        names = [w for w in names if not w.startswith("mnist")]
+        names = [w for w in names if not w.startswith(MNIST_WORKLOADS)]
     rows = []
     for threads in args.threads:
         print(f"threads {threads}: NumPy BLAS (api, kernel, threads) = {blas_kernel(threads)}")
@@ -403,6 +470,8 @@ def main() -> None:
                         "loss": runs[-1]["loss"],
                         "max_rss_mb": max(r["max_rss_mb"] for r in runs),
                     }
+                    if "cpu" in runs[0]:  # process CPU time: robust to a shared machine
+                        res[lib]["cpu_median"] = statistics.median(r["cpu"] for r in runs)
             rows.append({"workload": name, "threads": threads, "results": res})
             _print_row(name, threads, res)
     if args.json:
@@ -427,6 +496,12 @@ def _print_row(name, threads, res) -> None:
           f"ratio/numpy {ratio_np:5.2f}  | loss r/t/n {get('reseau', 'loss'):.4f}/"
           f"{get('torch', 'loss'):.4f}/{get('numpy', 'loss'):.4f}  | RSS MB r/t "
           f"{get('reseau', 'max_rss_mb'):.0f}/{get('torch', 'max_rss_mb'):.0f}", flush=True)
+    if "cpu_median" in res.get("reseau", {}):
+        cpu = {lib: get(lib, "cpu_median") for lib in LIBS}
+        print(f"{'  the same in CPU time':50} thr {threads}  {unit:8} reseau "
+              f"{cpu['reseau']:9.3f}  torch {cpu['torch']:9.3f}  numpy {cpu['numpy']:9.3f}  "
+              f"ratio/torch {cpu['reseau'] / cpu['torch']:5.2f}  "
+              f"ratio/numpy {cpu['reseau'] / cpu['numpy']:5.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ Kernels (stride 1 here; the strided slicing of (a) is what general strides need)
     e-chwn  batch last: x as (C, H, W, N), cols (C, kh, kw, OH, OW, N), so that every copy
         and slice-add moves runs of OW*N values; one GEMM per product, giving (O, OH, OW,
         N); NCHW in and out, the four transposed copies counted
-    reseau  the kernels of src/reseau/ops/im2col.py, as its conv2d op calls them
+    reseau  the forward and VJP of reseau's conv2d op, on arrays (whatever it uses)
 """
 
 from __future__ import annotations
@@ -421,34 +421,28 @@ class ConvCHWN:
 
 
 class ConvReseau:
-    """(reseau): the kernels of src/reseau/ops/im2col.py as the conv2d op calls them (no
-    padded copy of x: each offset copies the part of its window inside the input); with
-    their batch-last layout when im2col.py has one (``batch_last``), transposes counted."""
+    """(reseau): the forward and VJP of reseau's conv2d op (src/reseau/ops/conv.py, on
+    plain arrays: no graph, no Tensor), whatever kernels and layouts it uses."""
+
+    class _Ctx:
+        pass
 
     def forward(self, x, w, b, p):
-        from reseau.ops import im2col as k
+        from reseau.ops.conv import Conv2d
+        from reseau.ops.im2col import conv_out_size
 
-        self.bl = hasattr(k, "batch_last")
-        out_hw = tuple(k.conv_out_size(s, kk, 1, p, p, 1) for s, kk in zip(x.shape[2:],
-                                                                            w.shape[2:]))
-        xin = k.batch_last(x) if self.bl else x
-        cols = k.im2col(xin, w.shape[2:], out_hw, (1, 1), (p, p), (1, 1))
-        z = k.gemm(w, cols, 1)
-        z += b.reshape((-1, 1, 1, 1) if self.bl else (-1, 1, 1))
-        return (k.batch_first(z) if self.bl else z), (cols, w, p, x.shape[2:])
+        out_hw = tuple(conv_out_size(s, k, 1, p, p, 1) for s, k in zip(x.shape[2:],
+                                                                      w.shape[2:]))
+        ctx = self._Ctx()
+        y = Conv2d.forward(ctx, x, w, b, stride=(1, 1), padding=(p, p), dilation=(1, 1),
+                           groups=1, out_hw=out_hw, keep_cols=True)
+        return y, ctx
 
     def backward(self, ctx, gy, need_w, need_x):
-        from reseau.ops import im2col as k
+        from reseau.ops.conv import Conv2d
 
-        cols, w, p, in_hw = ctx
-        g = k.batch_last(gy) if self.bl else gy
-        gw = gb = gx = None
-        if need_w:
-            gw = k.gemm_weight(g, cols, 1, w.shape)
-            gb = gy.sum(axis=(0, 2, 3))
-        if need_x:
-            gx = k.col2im(k.gemm_t(w, g, 1), in_hw, (1, 1), (p, p), (1, 1))
-            gx = k.batch_first(gx) if self.bl else gx
+        ctx.needs_input_grad = (need_x, need_w, need_w)
+        gx, gw, gb = Conv2d.vjp(ctx, gy)
         return gw, gb, gx
 
 def make_kernel(name):

@@ -1,6 +1,9 @@
 """LeNet-5 and PyTorch's MNIST example network: parameter counts layer by layer, the
 MODELS registry, and PyTorch's outputs and gradients from the same weights."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -103,3 +106,36 @@ def test_outputs_and_gradients_equal_pytorchs(ours, theirs, dtype):
     for name, p in net.named_parameters():
         np.testing.assert_allclose(p.grad.numpy(), grads[name].grad.numpy(), err_msg=name,
                                    **tol)
+
+
+# ------------------------------------------------------------------ the guide
+MNIST_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+@pytest.mark.skipif(not (MNIST_ROOT / "mnist" / "t10k-labels-idx1-ubyte.gz").exists(),
+                    reason="the MNIST files are not in ../shared/data/mnist")
+def test_the_guide_runs_and_prints_what_it_shows(run_doc, tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RESEAU_DATA", str(MNIST_ROOT))  # load_mnist reads the cache there
+    ns, text = run_doc("cnn.md", min_blocks=7)
+    out = capsys.readouterr().out
+    fences = re.findall(r"^```(\w*)\n(.*?)^```$", text, re.S | re.M)
+    shown = [body for lang, body in fences if not lang]  # the page's output blocks
+    assert len(shown) == 4
+    for block in shown:
+        assert block in out, block[:80]
+    acc = float(re.search(r"test accuracy after 1 epoch on 3000 digits: (\S+)%", out)[1])
+    assert acc > 70
+    for name in ("filters.png", "feature_maps.png"):
+        assert (tmp_path / name).stat().st_size > 2000
+
+
+@pytest.mark.parametrize("module", ["reseau.models.cnn", "reseau.viz.summary",
+                                    "reseau.data.augmentation"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -1,9 +1,7 @@
 """`reseau train --model lenet5 --data mnist`: a CNN of the MODELS registry trained from
 the command line, with the run folder of the MLPs; evaluate and predict read it back."""
 
-import gzip
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +11,15 @@ from reseau import io
 from reseau.cli import main
 from reseau.cli.settings import ConfigError, TrainSettings, model_names
 from reseau.registry import MODELS
+from test_cli import write_tiny_mnist  # tests/ is on the path (its conftest.py)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def tiny_mnist(folder: Path, n_train=40, n_test=10):
-    """The four MNIST files (gzip'd IDX) of random 28x28 digits, labels 0..9 in turn."""
-    folder.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", n_train), ("t10k", n_test)):
-        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-        labels = (np.arange(n) % 10).astype(np.uint8)
-        for kind, arr in (("images-idx3", images), ("labels-idx1", labels)):
-            header = bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
-            (folder / f"{prefix}-{kind}-ubyte.gz").write_bytes(
-                gzip.compress(header + arr.tobytes()))
-    return images
+def tiny_mnist(folder: Path):
+    """The four MNIST files of random 28x28 digits (40 training, 10 test); the test
+    images."""
+    return write_tiny_mnist(folder, n_train=40, n_test=10)["t10k"][0]
 
 
 def test_the_model_names_come_from_the_registry():

@@ -207,21 +207,28 @@ class NumpyCNN:
 
 
 def _max_pool(x, k: int):
-    """k x k max pooling, stride k (sizes divisible by k): the windows as the last axis,
-    argmax (the first maximum, as PyTorch) and its value."""
-    n, c, h, w = x.shape
-    win = x.reshape(n, c, h // k, k, w // k, k).transpose(0, 1, 2, 4, 3, 5)
-    win = win.reshape(n, c, h // k, w // k, k * k)
-    idx = win.argmax(-1)[..., None]
-    return np.take_along_axis(win, idx, -1)[..., 0], (idx, x.shape, k)
+    """k x k max pooling, stride k (sizes divisible by k): the max of the k*k strided
+    views, one per tap of the window."""
+    taps = [(Ellipsis, slice(i, None, k), slice(j, None, k)) for i in range(k)
+            for j in range(k)]
+    y = x[taps[0]].copy()
+    for t in taps[1:]:
+        np.maximum(y, x[t], out=y)
+    return y, (x, y, taps)
 
 
-def _max_pool_backward(g, idx, shape, k):
-    n, c, h, w = shape
-    gw = np.zeros((n, c, h // k, w // k, k * k), g.dtype)
-    np.put_along_axis(gw, idx, g[..., None], -1)
-    gw = gw.reshape(n, c, h // k, w // k, k, k).transpose(0, 1, 2, 4, 3, 5)
-    return gw.reshape(shape)
+def _max_pool_backward(g, x, y, taps):
+    """Each window's gradient to its first maximum (PyTorch's rule on ties): tap by tap,
+    where x equals the max and no earlier tap took it."""
+    gx = np.empty_like(x)
+    free = np.ones(y.shape, bool)  # windows whose maximum no tap has taken yet
+    for t in taps[:-1]:
+        hit = x[t] == y
+        hit &= free
+        free &= ~hit
+        np.multiply(g, hit, out=gx[t])
+    np.multiply(g, free, out=gx[taps[-1]])
+    return gx
 
 
 # ---------------------------------------------------------------- single conv layers

@@ -243,7 +243,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     """Average pooling over (kH, kW) windows of an (N, C, H, W) or (C, H, W) input,
     zero-padded; the divisor counts the padding with ``count_include_pad``, or is
     ``divisor_override`` when given."""
-    x, batched = _batched(input, _name, 2)
+    x, batched = _batched(input, _name, 2, floating=True)
     geom = _geometry(x, _name, kernel_size, stride, padding, 1, ceil_mode)
     (kh, kw), (sh, sw), (ph, pw), _, (oh, ow) = geom
     if divisor_override is not None:
@@ -292,7 +292,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size, *,
                         _name: str = "adaptive_avg_pool2d") -> Tensor:
     """Average pooling to a fixed (OH, OW) output (an int for both; None keeps that
     axis's input size), from an (N, C, H, W) or (C, H, W) input."""
-    x, batched = _batched(input, _name, 2)
+    x, batched = _batched(input, _name, 2, floating=True)
     oh, ow = _adaptive_size(x, output_size, _name)
     h, w = x.shape[2:]
     out = apply(AdaptiveAvgPool2d, x, a_h=_averaging_matrix(h, oh, x.dtype),
@@ -306,26 +306,29 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                _name: str = "max_pool1d"):
     """Max pooling over windows of the last axis of an (N, C, L) or (C, L) input; the
     indices are positions in L."""
-    x = _rank(input, _name, 1).unsqueeze(-2)
-    out = max_pool2d(x, (1, _one(kernel_size, _name, "kernel_size")),
-                     None if stride is None else (1, _one(stride, _name, "stride")),
-                     (0, _one(padding, _name, "padding")),
-                     (1, _one(dilation, _name, "dilation")), ceil_mode, return_indices,
-                     _name=_name)
-    if return_indices:
-        return out[0].squeeze(-2), out[1].squeeze(-2)
-    return out.squeeze(-2)
+    return _pool1d(max_pool2d, input, _name, kernel_size, stride, padding,
+                   (1, _one(dilation, _name, "dilation")), ceil_mode, return_indices)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, *, _name: str = "avg_pool1d") -> Tensor:
     """Average pooling over windows of the last axis of an (N, C, L) or (C, L) input."""
-    x = _rank(input, _name, 1).unsqueeze(-2)
-    out = avg_pool2d(x, (1, _one(kernel_size, _name, "kernel_size")),
-                     None if stride is None else (1, _one(stride, _name, "stride")),
-                     (0, _one(padding, _name, "padding")), ceil_mode, count_include_pad,
-                     _name=_name)
-    return out.squeeze(-2)
+    return _pool1d(avg_pool2d, input, _name, kernel_size, stride, padding, ceil_mode,
+                   count_include_pad)
+
+
+def _pool1d(pool2d, input, name: str, kernel_size, stride, padding, *args):
+    """A 1-D pooling as the 2-D one on a unit height: (N, C, L) seen as (N, C, 1, L)."""
+    x = _rank(input, name, 1)
+    k = (1, _one(kernel_size, name, "kernel_size"))
+    s = None if stride is None else (1, _one(stride, name, "stride"))
+    try:
+        out = pool2d(x.unsqueeze(-2), k, s, (0, _one(padding, name, "padding")), *args,
+                     _name=name)
+    except (ValueError, TypeError) as e:  # say how the 2-D shapes of the message arose
+        raise type(e)(f"{e} (the {x.ndim}-D input of shape {x.shape} is pooled as "
+                      f"{x.shape[:-1] + (1, x.shape[-1])}, with a unit height)") from None
+    return tuple(o.squeeze(-2) for o in out) if isinstance(out, tuple) else out.squeeze(-2)
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
@@ -400,8 +403,11 @@ def _rank(input, name: str, spatial: int) -> Tensor:
     return x
 
 
-def _batched(input, name: str, spatial: int) -> tuple[Tensor, bool]:
+def _batched(input, name: str, spatial: int, floating: bool = False) -> tuple[Tensor, bool]:
     x = _rank(input, name, spatial)
+    if floating and x.dtype.kind != "f":
+        raise TypeError(f"{name}: averaging needs a floating-point input, got dtype {x.dtype} "
+                        f"(shape {x.shape}); convert it with x.float()")
     return (x, True) if x.ndim == spatial + 2 else (x.unsqueeze(0), False)
 
 

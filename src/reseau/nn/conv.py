@@ -9,8 +9,6 @@ without padding, as PyTorch does.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import backend
@@ -116,11 +114,7 @@ class _ConvNd(Module):
     def reset_parameters(self, generator=None) -> None:
         """Draw the weights again, as PyTorch: ``kaiming_uniform_(a=sqrt(5))``, which is
         ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, and the bias from the same interval."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * int(np.prod(self.kernel_size))
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        init.layer_default_(self.weight, self.bias, generator=generator)
 
     def _zero_padding(self, input: Tensor):
         """The input padded by ``padding_mode`` and the padding left for the convolution."""

@@ -23,6 +23,7 @@ from ..tensor import Tensor
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "eye_", "uniform_", "normal_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "layer_default_",
 ]
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -188,3 +189,16 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return _fill(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
+
+
+def layer_default_(weight: Tensor, bias: Tensor | None = None, generator=None) -> None:
+    """PyTorch's default initialisation of ``Linear`` and the convolutions, in place:
+    ``weight ~ kaiming_uniform_(a=sqrt(5))``, which is ``U(-1/sqrt(fan_in),
+    1/sqrt(fan_in))``, then ``bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, with
+    ``fan_in`` computed from the weight (``in * kh * kw``). Drawn in that order, so that
+    a seed gives PyTorch's layer."""
+    kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight, "layer_default_")
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound, generator=generator)

@@ -3,8 +3,6 @@ or map affinely."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import backend
@@ -54,12 +52,9 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self, generator=None) -> None:
-        """Draw the weights again (PyTorch's default initialisation)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        """Draw the weights again (PyTorch's default initialisation,
+        :func:`init.layer_default_`)."""
+        init.layer_default_(self.weight, self.bias, generator=generator)
 
     def forward(self, input: Tensor) -> Tensor:
         params = self._parameters  # direct: skips Module.__getattr__ on the hot path

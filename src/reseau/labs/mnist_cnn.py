@@ -1,7 +1,7 @@
 """Lab ``mnist-cnn`` (the lab seed 003 announces): convolutional networks on MNIST.
 LeNet-5 (61,706 parameters) and the network of PyTorch's MNIST example (1.2 million),
 trained with Adam and a cosine-decaying step, LeNet-5 also with random shifts of up to
-2 pixels; both pass 99.2% test accuracy in the full run. The report shows the networks
+2 pixels; LeNet-5 passes 99.2% test accuracy in the full run. The report shows the networks
 layer by layer, the learned first-layer filters, the feature maps of one digit, the
 confusion matrix, the worst-classified digits, and compares with the MLP of lab ``mnist``
 (accuracy, parameters, time per epoch).
@@ -82,8 +82,8 @@ def _layers(model) -> list[dict]:
 
 @register("mnist-cnn", "Convolutional networks on MNIST",
           "LeNet-5 and PyTorch's example network on real MNIST (Adam, cosine step; LeNet-5 "
-          "with random shifts); the full run passes 99.2% test accuracy; filters, feature "
-          "maps, confusion matrix, worst digits, comparison with the MLP.",
+          "with random shifts); LeNet-5 passes 99.2% test accuracy in the full run; filters, "
+          "feature maps, confusion matrix, worst digits, comparison with the MLP.",
           "seed 003 (next lab), PyTorch's MNIST example, LeCun et al. 1998")
 def run(report: Report, config: LabConfig) -> None:
     from ..viz import plot_feature_maps, plot_filters

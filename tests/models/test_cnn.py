@@ -100,7 +100,8 @@ def test_outputs_and_gradients_equal_pytorchs(ours, theirs, dtype):
     loss_t.backward()
     tol = {"float32": dict(rtol=2e-4, atol=2e-5),
            "float64": dict(rtol=1e-10, atol=1e-12)}[dtype]
-    np.testing.assert_allclose(net(reseau.tensor(x)).detach().numpy(), out_t.detach().numpy(), **tol)
+    np.testing.assert_allclose(net(reseau.tensor(x)).detach().numpy(), out_t.detach().numpy(),
+                               **tol)
     assert loss.item() == pytest.approx(loss_t.item(), rel=tol["rtol"])
     np.testing.assert_allclose(xr.grad.numpy(), xt.grad.numpy(), **tol)
     grads = dict(ref.named_parameters())

@@ -157,14 +157,7 @@ class NumpyMLP:
     def sgd_step_fn(self, lr, momentum):
         def step(x, y):
             acts = []
-            z = self.forward(x, acts)
-            z = z - z.max(axis=1, keepdims=True)
-            p = np.exp(z)
-            p /= p.sum(axis=1, keepdims=True)
-            loss = -np.log(p[np.arange(len(y)), y]).mean()
-            g = p
-            g[np.arange(len(y)), y] -= 1
-            g /= len(y)
+            loss, g = softmax_cross_entropy(self.forward(x, acts), y)
             n = len(self.params) // 2
             grads = [None] * len(self.params)
             for i in reversed(range(n)):
@@ -176,15 +169,32 @@ class NumpyMLP:
                     g = g @ w
                     h = acts[i]
                     g = g * (1 - h * h) if self.act == "tanh" else g * (h > 0)
-            for p_, g_, b_ in zip(self.params, grads, self.buf):
-                if momentum:
-                    b_ *= momentum
-                    b_ += g_
-                    g_ = b_
-                p_ -= lr * g_
+            sgd_update(self.params, grads, self.buf, lr, momentum)
             return loss
 
         return step
+
+
+def softmax_cross_entropy(z, y):
+    """The mean cross-entropy of logits ``z`` (B, K) and labels ``y``, and its gradient
+    with respect to ``z``: (softmax(z) - onehot(y)) / B."""
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(len(y)), y]).mean()
+    p[np.arange(len(y)), y] -= 1
+    p /= len(y)
+    return loss, p
+
+
+def sgd_update(params, grads, bufs, lr, momentum) -> None:
+    """In place, as torch.optim.SGD: b = momentum * b + g; p -= lr * b (b = g without)."""
+    for p_, g_, b_ in zip(params, grads, bufs):
+        if momentum:
+            b_ *= momentum
+            b_ += g_
+            g_ = b_
+        p_ -= lr * g_
 
 
 # ---------------------------------------------------------------- workloads

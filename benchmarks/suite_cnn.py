@@ -186,21 +186,14 @@ class NumpyCNN:
         return grads
 
     def sgd_step_fn(self, lr, momentum):
+        from suite import sgd_update, softmax_cross_entropy
+
         def step(x, y):
             keep = []
-            z = self.forward(x, keep)
-            z = z - z.max(axis=1, keepdims=True)
-            p = np.exp(z)
-            p /= p.sum(axis=1, keepdims=True)
-            loss = -np.log(p[np.arange(len(y)), y]).mean()
-            p[np.arange(len(y)), y] -= 1
-            p /= len(y)
-            grads = self.backward(p, keep)
+            loss, g = softmax_cross_entropy(self.forward(x, keep), y)
+            grads = self.backward(g, keep)
             del keep
-            for p_, g_, b_ in zip(self.params, grads, self.buf):
-                b_ *= momentum
-                b_ += g_
-                p_ -= lr * b_
+            sgd_update(self.params, grads, self.buf, lr, momentum)
             return loss
 
         return step

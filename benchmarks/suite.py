@@ -4,6 +4,7 @@ with a hand-written backward, on the workloads of the courses.
     python benchmarks/suite.py                      # every workload, 1 and 2 threads
     python benchmarks/suite.py --quick              # fewer repetitions, smaller MNIST slice
     python benchmarks/suite.py --only circle --threads 1 --json out.json
+    python benchmarks/suite.py --only cnn- conv- --threads 1   # the CNNs (suite_cnn.py)
 
 Every (library, workload, thread count) runs in its own fresh process, with the BLAS
 thread variables and ``torch.set_num_threads`` set before anything is imported, so that

@@ -1,4 +1,5 @@
-"""Time of every lab's --quick run against its 30-second budget (issue 7).
+"""Time of every lab's --quick run against its budget: 30 seconds (issue 7), 60 for the
+convolutional networks of ``mnist-cnn`` (issue 15).
 
     python benchmarks/labs_quick.py [--data-dir ../shared/data/mnist] [--out DIR]
 
@@ -17,6 +18,10 @@ import time
 from pathlib import Path
 
 BUDGET_S = 30.0
+#: labs with a budget of their own
+LAB_BUDGET_S = {"mnist-cnn": 60.0}
+#: labs that read the MNIST files
+NEEDS_MNIST = ("mnist", "mnist-cnn")
 DEFAULT_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
@@ -33,15 +38,18 @@ def main() -> int:
     over = 0
     print(f"{'lab':28} {'seconds':>8}  budget {BUDGET_S:.0f} s")
     for name in LABS:
-        if name == "mnist" and data_dir is None:
+        if name in NEEDS_MNIST and data_dir is None:
             print(f"{name:28} {'skipped':>8}  (no MNIST files: pass --data-dir)")
             continue
         start = time.perf_counter()
         run_lab(name, out, quick=True, seed=0, data_dir=data_dir)
         seconds = time.perf_counter() - start
-        ok = seconds < BUDGET_S
+        budget = LAB_BUDGET_S.get(name, BUDGET_S)
+        ok = seconds < budget
         over += not ok
-        print(f"{name:28} {seconds:8.1f}  {'ok' if ok else 'OVER BUDGET'}", flush=True)
+        verdict = "ok" if ok else "OVER BUDGET"
+        extra = f" (budget {budget:.0f} s)" if budget != BUDGET_S else ""
+        print(f"{name:28} {seconds:8.1f}  {verdict}{extra}", flush=True)
     return 1 if over else 0
 
 

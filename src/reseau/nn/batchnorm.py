@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import as_dtype, get_default_dtype
+from ..dtype import dtype_or_default
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -59,7 +59,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
+        dtype = dtype_or_default(dtype)
         if affine:
             self.weight = Parameter(backend.ones(num_features, dtype))
             self.bias = Parameter(backend.zeros(num_features, dtype))

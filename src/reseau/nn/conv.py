@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import as_dtype, get_default_dtype
+from ..dtype import dtype_or_default
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
 from ..ops.shape import cat
 from ..tensor import Tensor
@@ -101,7 +101,7 @@ class _ConvNd(Module):
             self.padding = _tuple(padding, n, "padding", name, low=0)
         self.output_padding = _tuple(output_padding, n, "output_padding", name, low=0)
         self.groups, self.padding_mode = int(groups), padding_mode
-        dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
+        dtype = dtype_or_default(dtype)
         shape = ((in_channels, out_channels // groups) if self.transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = Parameter(backend.empty(shape, dtype))

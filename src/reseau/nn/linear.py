@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import as_dtype, get_default_dtype
+from ..dtype import dtype_or_default
 from ..ops.nn import linear
 from ..registry import ACTIVATIONS
 from ..tensor import Tensor
@@ -43,7 +43,7 @@ class Linear(Module):
                 raise ValueError(f"Linear: {arg} must be a non-negative int, got {v!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
+        dtype = dtype_or_default(dtype)
         self.weight = Parameter(backend.empty((self.out_features, self.in_features), dtype))
         if bias:
             self.bias = Parameter(backend.empty((self.out_features,), dtype))

@@ -91,3 +91,25 @@ def test_checkpoint_every_epoch_and_custom_callback(tmp_path):
             log_every=None)
     assert [e for e, _ in seen] == [0, 1, 2] and len(h) == 3
     assert ckpt.saved_epoch == 2 and h.message == "enough"
+
+
+def test_state_start_weights_are_the_weights_each_epoch_started_from():
+    model, opt, data = setup()
+    before = model.state_dict()
+    seen = []
+
+    class Record(Callback):
+        def on_train_begin(self, state):
+            seen.append(("begin", state.start_weights))
+
+        def on_epoch_end(self, state, logs):
+            seen.append((state.epoch, state.start_weights, model.state_dict()))
+
+    fit(model, nn.CrossEntropyLoss(), opt, data, epochs=3, batch_size=10,
+        callbacks=[Record()], log_every=None)
+    assert all(np.array_equal(before[k], seen[0][1][k]) for k in before)
+    # epoch e started from the weights epoch e - 1 ended with (the initial ones for e = 0)
+    ends = [before] + [end for _, _, end in seen[1:]]
+    for (epoch, start, end), previous in zip(seen[1:], ends):
+        assert all(np.array_equal(start[k], previous[k]) for k in start)
+        assert not all(np.array_equal(start[k], end[k]) for k in start)  # the epoch trained

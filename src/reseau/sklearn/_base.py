@@ -289,9 +289,7 @@ class _Epochs(Callback):
 
     def on_train_begin(self, state) -> None:
         self.optimizer = state.optimizer
-        self.best_score, self.best_state = -np.inf, state.model.state_dict()
-        # the weights the next epoch starts from: its loss is measured (mostly) on them
-        self.start_state = self.best_state
+        self.best_score, self.best_state = -np.inf, state.start_weights
         self.no_improvement, self.lr = 0, self.est.learning_rate_init
 
     def on_epoch_end(self, state, logs) -> None:
@@ -316,7 +314,9 @@ class _Epochs(Callback):
         self.no_improvement = self.no_improvement + 1 if score < self.best_score + est.tol else 0
         if score > self.best_score:
             self.best_score = score
-            self.best_state = net.state_dict() if self.val is not None else self.start_state
+            # without validation, the epoch's loss was measured (mostly) on the weights it
+            # started from, which fit keeps in state.start_weights
+            self.best_state = net.state_dict() if self.val is not None else state.start_weights
         if self.no_improvement > est.n_iter_no_change:
             if est.learning_rate == "adaptive" and self.lr / 5 >= _MIN_LR:
                 self.lr /= 5
@@ -331,8 +331,6 @@ class _Epochs(Callback):
                     print(f"{what} did not improve more than tol={est.tol} for "
                           f"{est.n_iter_no_change} consecutive epochs. Stopping.")
                 state.stop("early_stopping", "")
-        if self.val is None:
-            self.start_state = net.state_dict()
 
     def on_train_end(self, state) -> None:
         est, name = self.est, type(self.est).__name__

@@ -32,6 +32,9 @@ class TrainState:
     stop_reason: str = "completed"
     message: str = ""
     extra: dict = field(default_factory=dict)
+    #: a copy (``state_dict``) of the weights the current epoch started from: the last
+    #: good weights, which ``fit`` restores if the epoch diverges or is interrupted
+    start_weights: Any = None
 
     def stop(self, reason: str, message: str) -> None:
         """Ask ``fit`` to end after the current epoch, saying why."""

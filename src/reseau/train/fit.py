@@ -247,7 +247,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     state = TrainState(model=model, optimizer=optimizer, history=history)
     bar = ProgressBar(len(train_loader) * epochs, epochs, progress, out)
     plateau = isinstance(scheduler, ReduceLROnPlateau)  # it is given the loss to watch
-    good_weights, good_epoch = model.state_dict(), None
+    state.start_weights, good_epoch = model.state_dict(), None
     params = list(model.parameters())  # the model's layers do not change during training
     initial_loss = None
 
@@ -278,7 +278,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
                 kept = (f"the weights of the last good epoch ({good_epoch}) are kept"
                         if good_epoch is not None else
                         "no epoch completed, so the initial weights are kept")
-                model.load_state_dict(good_weights)
+                model.load_state_dict(state.start_weights)
                 state.stop("diverged", f"Training diverged: {diverged}; {kept}. "
                            + _advice(state.optimizer))
                 break
@@ -293,7 +293,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
             for cb in callbacks:
                 cb.on_epoch_end(state, logs)
             # after the callbacks, which may have moved the weights: the next epoch's start
-            good_weights, good_epoch = model.state_dict(), epoch
+            state.start_weights, good_epoch = model.state_dict(), epoch
             last = epoch == epochs - 1 or state.stop_training
             if log_every and (epoch % log_every == 0 or last):
                 bar.write(format_epoch_line(epoch, logs, val_name))
@@ -302,7 +302,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     except KeyboardInterrupt:
         # Ctrl-C: put back the weights that the last logged epoch describes, so that what
         # is saved next matches the history.
-        model.load_state_dict(good_weights)
+        model.load_state_dict(state.start_weights)
         where = (f"the weights of the last completed epoch ({good_epoch}) are kept"
                  if good_epoch is not None else "no epoch completed; the initial weights are kept")
         state.stop("interrupted", f"Interrupted (Ctrl-C) during epoch {state.epoch}: {where}.")

@@ -152,7 +152,7 @@ def _input_shape(settings: TrainSettings, n_features: int) -> list | None:
         return None
     shape = list(MODELS.info(settings.model)["input_shape"])
     if int(np.prod(shape)) != n_features:
-        images = [n for n in DATASETS.names() if DATASETS.info(n)["kind"] == "images"]
+        images = DATASETS.names(kind="images")
         raise ConfigError(f"--model {settings.model} takes images of "
                           f"{'x'.join(map(str, shape))} ({int(np.prod(shape))} values), but "
                           f"--data {settings.data} has {n_features} features per example; "

@@ -89,3 +89,19 @@ def test_tensor_to_numpy_goes_through_backend(monkeypatch):
     t = reseau.tensor([1.0, 2.0])
     assert np.asarray(t).tolist() == [1.0, 2.0] and t.numpy() is t.data
     assert len(seen) == 2
+
+
+def test_fork_rng_puts_the_default_generator_back_even_after_a_reseed():
+    reseau.manual_seed(3)
+    expected = reseau.rand(4).numpy()
+    reseau.manual_seed(3)
+    with backend.fork_rng():
+        reseau.rand(10)
+        reseau.manual_seed(99)  # even a new generator is put back in the old state
+        reseau.rand(2)
+    assert np.array_equal(reseau.rand(4).numpy(), expected)
+    reseau.manual_seed(3)
+    with pytest.raises(RuntimeError), backend.fork_rng():
+        reseau.rand(5)
+        raise RuntimeError("the state is restored on errors too")
+    assert np.array_equal(reseau.rand(4).numpy(), expected)

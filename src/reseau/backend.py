@@ -8,6 +8,8 @@ ops themselves only call NumPy functions that dispatch on the array type.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .dtype import get_default_dtype, is_floating, set_default_dtype  # noqa: F401 (re-exported)
@@ -30,6 +32,7 @@ __all__ = [
     "default_generator",
     "get_rng_state",
     "set_rng_state",
+    "fork_rng",
     "is_floating",
 ]
 
@@ -122,3 +125,16 @@ def get_rng_state() -> dict:
 def set_rng_state(state: dict) -> None:
     """Put the default generator back in a state returned by :func:`get_rng_state`."""
     _generator.bit_generator.state = state
+
+
+@contextlib.contextmanager
+def fork_rng():
+    """``with fork_rng():`` draws (and reseeds) inside the block leave the default
+    generator, after it, as it was before (PyTorch's ``torch.random.fork_rng``): e.g.
+    building layers whose initial weights are overwritten at once changes no one's
+    random numbers."""
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)

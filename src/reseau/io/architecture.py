@@ -19,10 +19,8 @@ name any other class.
 
 from __future__ import annotations
 
-import contextlib
-
 from .. import nn
-from ..backend import get_rng_state, set_rng_state
+from ..backend import fork_rng
 from .errors import ModelFileError
 
 __all__ = ["architecture", "build"]
@@ -135,23 +133,14 @@ def _build_children(kind: str, children, where: str):
     return nn.ModuleList(list(built.values()))
 
 
-@contextlib.contextmanager
-def _rng_untouched():
-    """Building layers draws initial weights; put reseau's generator back as it was, so
-    that loading a model does not change the random numbers a seeded run draws next."""
-    state = get_rng_state()
-    try:
-        yield
-    finally:
-        set_rng_state(state)
-
-
 def build(spec, where: str = "build"):
     """The module that ``spec`` (from :func:`architecture`) describes, with fresh
     weights, leaving reseau's random generator as it was; ``where`` starts the
     messages of the :class:`ModelFileError` raised for a description that cannot be
     built."""
-    with _rng_untouched():
+    # building layers draws initial weights: loading a model must not change the random
+    # numbers a seeded run draws next
+    with fork_rng():
         try:
             return _build(spec, where)
         except MemoryError:

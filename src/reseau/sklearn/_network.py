@@ -11,13 +11,11 @@ deep-copy like any scikit-learn estimator.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
-from ..backend import get_rng_state, set_rng_state
+from ..backend import fork_rng
 from ..creation import from_numpy
 
 __all__ = ["ACTIVATIONS", "init_weights", "build_network", "read_network", "forward"]
@@ -54,24 +52,12 @@ def init_weights(layer_sizes, activation: str, rng: np.random.Generator, zeros: 
     return coefs, intercepts
 
 
-@contextlib.contextmanager
-def _generator_untouched():
-    """``nn.Linear`` draws initial weights that are overwritten at once: put reseau's
-    generator back as it was, so that building a network changes no one's random
-    numbers."""
-    state = get_rng_state()
-    try:
-        yield
-    finally:
-        set_rng_state(state)
-
-
 def build_network(coefs, intercepts, activation: str, bias: bool = True) -> nn.MLP:
     """An ``nn.MLP`` whose ``Linear`` layers hold copies of ``coefs`` and ``intercepts``,
     with ``activation`` between them (none after the last layer: it outputs raw scores).
     ``bias=False`` builds layers without bias (the intercepts are then ignored)."""
     sizes = [coefs[0].shape[0], *(coef.shape[1] for coef in coefs)]
-    with _generator_untouched():
+    with fork_rng():  # nn.Linear's initial weights are overwritten at once
         net = nn.MLP(sizes, activation=_RESEAU_NAME.get(activation, activation), bias=bias,
                      dtype=DTYPE)
     linears = [m for m in net if isinstance(m, nn.Linear)]

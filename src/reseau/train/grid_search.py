@@ -19,6 +19,7 @@ processes.) The caller's generator is left as it was.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -271,7 +272,7 @@ def grid_search(build: Callable, param_grid, train, dev, test=None, *,
     """
     from joblib import Parallel, delayed
 
-    from ..backend import get_rng_state, manual_seed, set_rng_state
+    from ..backend import fork_rng, manual_seed
 
     configs = expand_grid(param_grid)
     train, dev = _check_pair(train, "train"), _check_pair(dev, "dev")
@@ -280,8 +281,7 @@ def grid_search(build: Callable, param_grid, train, dev, test=None, *,
     score = score or _default_score
     names = list(dict.fromkeys(name for config in configs for name in config))
     # the search reseeds reseau's generator: the caller's random stream is put back after
-    saved_state = None if seed is None else get_rng_state()
-    try:
+    with contextlib.nullcontext() if seed is None else fork_rng():
         results = Parallel(n_jobs=n_jobs, backend=backend, verbose=verbose)(
             delayed(_run_one)(build, config, train, dev, fit, score, seed) for config in configs)
         rows = [{**{n: config.get(n) for n in names}, **row}
@@ -295,9 +295,6 @@ def grid_search(build: Callable, param_grid, train, dev, test=None, *,
             model = fit(build(**configs[best]), _concat(train[0], dev[0]),
                         _concat(train[1], dev[1]))
         test_score = None if test is None else float(score(model, *test))
-    finally:
-        if saved_state is not None:
-            set_rng_state(saved_state)
     result = GridSearchResult(table=[rows[i] for i in order], params=names,
                               best_params=dict(configs[best]),
                               best_score=rows[best]["dev_score"], best_model=model,

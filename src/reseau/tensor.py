@@ -82,6 +82,15 @@ class Tensor:
         t._set_slots(data, grad_fn)
         return t
 
+    @property
+    def _array(self) -> np.ndarray:
+        """The raw array (the engine's name for it; a slot after the ``.data`` change)."""
+        return self.data
+
+    @_array.setter
+    def _array(self, value: np.ndarray) -> None:
+        self.data = value
+
     # ----------------------------------------------------------------- autograd
     @property
     def grad(self) -> "Tensor | None":

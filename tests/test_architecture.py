@@ -28,7 +28,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reseau"
 # Patterns are matched against the path relative to src/reseau ("*" crosses folders).
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("registry.py", "files.py", "version.py")),  # import nothing from reseau
-    ("core", ("dtype.py", "backend.py", "random.py", "grad_mode.py", "autograd.py",
+    ("core", ("dtype.py", "backend.py", "random.py", "grad_mode.py", "engine.py", "autograd.py",
               "tensor.py", "ops/*", "creation.py")),
     ("nn", ("nn/*",)),
     ("optim", ("optim/*",)),

@@ -12,7 +12,7 @@ import reseau
 from reseau import backend
 
 SRC = Path(reseau.__file__).parent
-CORE = ["grad_mode.py", "autograd.py", "tensor.py", "creation.py", "ops", "nn", "optim"]
+CORE = ["grad_mode.py", "engine.py", "autograd.py", "tensor.py", "creation.py", "ops", "nn", "optim"]
 ALLOCATION = re.compile(r"\bnp\.(zeros|ones|empty|full|array|asarray|ascontiguousarray|arange"
                         r"|eye|linspace)\(")
 

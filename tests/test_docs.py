@@ -19,7 +19,7 @@ def test_core_imports_only_numpy():
 
     allowed = {"numpy", "reseau"}
     stdlib_ok = set(sys.stdlib_module_names)
-    core = ["tensor.py", "autograd.py", "backend.py", "creation.py", "gradcheck.py", "ops",
+    core = ["tensor.py", "engine.py", "autograd.py", "backend.py", "creation.py", "gradcheck.py", "ops",
             "nn", "optim"]
     for name in core:
         base = ROOT / "src" / "reseau" / name

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import reseau
-from reseau.autograd import may_keep
+from reseau.engine import may_keep
 from reseau.ops.registry import OpDef, apply
 
 

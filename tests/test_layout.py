@@ -15,7 +15,7 @@ import tokenize
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "reseau"
-ENGINE = ["grad_mode.py", "autograd.py", "ops/registry.py", "tensor.py"]
+ENGINE = ["grad_mode.py", "engine.py", "ops/registry.py", "tensor.py"]
 ENGINE_BUDGET = 1000
 OP_CLASS_BUDGET = 50
 

@@ -4,14 +4,14 @@ The arithmetic lives in ``reseau.ops`` (one registered primitive per operation, 
 and VJP side by side); the methods and operators here are written out one by one and
 call into it through one name, ``ops``, imported at the bottom of this file: the core's
 one import that points back up (the ops build Tensors). The backward engine
-(``autograd``) does not import this file: ``backward`` hands it ``Tensor._make``.
+(``engine``) does not import this file: ``backward`` hands it ``Tensor._make``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import autograd, backend
+from . import backend, engine
 from .dtype import as_dtype, data_dtype, get_default_dtype, is_floating
 from .grad_mode import is_grad_enabled
 
@@ -171,14 +171,14 @@ class Tensor:
                     f"{self.shape}; they must match"
                 )
             grad = grad.astype(self.data.dtype, copy=False)
-        autograd.backward(self, grad, Tensor._make, retain_graph=retain_graph)
+        engine.backward(self, grad, Tensor._make, retain_graph=retain_graph)
 
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if not self._requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require a gradient")
         if self.grad_fn is not None:
-            autograd.retain(self.grad_fn, self)
+            engine.retain(self.grad_fn, self)
 
     @property
     def retains_grad(self) -> bool:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from numpy import ndarray
 
 from .. import backend
-from ..autograd import Node, _user_site, next_seq
+from ..engine import Node, _user_site, next_seq
 from ..grad_mode import _Mode
 from ..tensor import Tensor
 

@@ -1,0 +1,292 @@
+"""The backward engine: graph nodes and reverse-mode differentiation.
+
+A graph is built on the fly: every differentiable operation whose inputs require a
+gradient returns a tensor whose ``grad_fn`` is a :class:`Node`. The node holds the
+operation, its inputs and whatever the forward saved for the backward (the node *is*
+the ``ctx`` the op's forward and VJP share). The output tensor points at its node and
+the node points at the inputs, never back at the output, so a step's graph is freed by
+reference counting as soon as the last tensor of it is dropped.
+
+``backward`` walks the graph once in topological order (nodes are taken from a heap by
+decreasing creation number: iterative, so a chain of 100,000 ops is fine), calls each
+node's vector-Jacobian product, sums each gradient back to its input's shape
+(:func:`unbroadcast`), and accumulates where paths meet.
+
+The gradient mode (``no_grad``, ``detect_anomaly``...) lives in ``grad_mode.py``; it is
+re-exported here, where PyTorch users look for it (``torch.autograd.no_grad``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import traceback
+import weakref
+from heapq import heappop, heappush
+
+import numpy as np
+
+from . import backend, grad_mode
+from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.autograd)
+    _Mode,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+
+__all__ = ["Node", "backward", "may_keep", "unbroadcast", *grad_mode.__all__]
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_site() -> str:
+    """The innermost stack frame outside the reseau package: where the user created
+    the operation."""
+    for frame in reversed(traceback.extract_stack()):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return (f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                    f"    {frame.line}")
+    return "<unknown>"
+
+
+class Node:
+    """One operation in the graph, and the ``ctx`` its forward and VJP share.
+
+    The forward stores what the backward needs as attributes (``ctx.x = x``). The
+    engine sets ``inputs`` (the input tensors) and ``needs_input_grad`` (which of them
+    need a gradient), so that a VJP computes nothing for constants.
+    """
+
+    # class-level defaults, overridden per instance only when used
+    inputs: tuple = ()
+    needs_input_grad: tuple = ()
+    versions: tuple | None = None
+    site: str | None = None
+    retained = None  # weakref to the output tensor when .retain_grad() was called
+    freed = False
+    seq = 0  # creation order, set by the op that builds the node (see backward)
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    def __repr__(self) -> str:
+        return f"<{self.op.name}Backward>"
+
+    def _free(self) -> None:
+        state = {"op": self.op, "seq": self.seq, "freed": True}
+        if self.retained is not None:
+            state["retained"] = self.retained
+        self.__dict__ = state  # drops everything the forward saved
+
+
+#: creation counter of graph nodes (their topological order)
+next_seq = itertools.count(1).__next__
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting: first over the leading
+    axes that broadcasting added, then (keeping them) over the axes where ``shape`` has
+    size 1 and the gradient does not. Called by the engine only, never by an op."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise ValueError(f"unbroadcast: gradient of shape {grad.shape} cannot reduce to {shape}")
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def _fit_gradient(g, tensor, node: Node, index: int) -> np.ndarray:
+    """Un-broadcast a VJP output to its input's shape and dtype, and check it."""
+    shape = tensor.data.shape
+    if g.shape != shape:
+        g = backend.asarray(unbroadcast(g, shape))  # a sum over every axis is a scalar
+        if g.shape != shape:
+            raise RuntimeError(
+                f"{node.op.name} backward: the gradient for input {index} has shape "
+                f"{g.shape} but the input has shape {shape} (a bug in the op's VJP)"
+            )
+    if g.dtype != tensor.data.dtype:
+        g = g.astype(tensor.data.dtype)
+    return g
+
+
+def _check_finite(g: np.ndarray, node: Node, index: int) -> None:
+    if not np.all(np.isfinite(g)):
+        what = "NaN" if np.isnan(g).any() else "inf"
+        raise RuntimeError(
+            f"anomaly detected: the backward of '{node.op.name}' returned {what} in the "
+            f"gradient of its input {index} (shape {g.shape}).\n"
+            "The operation was created at:\n  "
+            + (node.site or "<unknown: create the graph inside detect_anomaly()>")
+        )
+
+
+def may_keep(gi: np.ndarray, g: np.ndarray, in_grads: tuple, inputs: tuple) -> bool:
+    """The gradient-aliasing rule: whether the engine may keep ``gi``, a VJP's output,
+    without a copy, and later add other gradients into it in place.
+
+    Only an array that the VJP allocated for this one input qualifies. Not ``g``, the
+    upstream gradient (it may be the user's ``gradient=`` array, or a buffer another
+    node still reads); not a view (of ``g`` or of anything else: ``gi.base`` is set);
+    not an array returned for two inputs (``Add`` returns ``g, g``); not the array of
+    one of the node's inputs (a tensor the user holds). Anything else is copied before
+    it is stored where ``+=`` may reach it. Arrays the engine allocates itself (zeros
+    for a ``None`` gradient, the sums of un-broadcasting, dtype casts) are always kept.
+    """
+    if gi is g or gi.base is not None:
+        return False
+    if len(in_grads) > 1:
+        n = 0
+        for other in in_grads:
+            if other is gi:
+                n += 1
+        if n > 1:
+            return False
+    for t in inputs:
+        if t.data is gi:
+            return False
+    return True
+
+
+def _conform(gi, node: Node, i: int, in_grads: tuple, g: np.ndarray):
+    """A VJP output off the common path (None, a NumPy scalar, another shape or dtype)
+    as an array of input ``i``'s shape and dtype, and whether the engine may keep it."""
+    t = node.inputs[i]
+    if gi is None:  # the VJP skipped an input that needs a gradient: zero
+        return np.zeros_like(t.data), True
+    if not isinstance(gi, backend.xp.ndarray):  # NumPy returns scalars from 0-d operations
+        return _fit_gradient(backend.asarray(gi), t, node, i), True  # a new array: ours
+    fit = _fit_gradient(gi, t, node, i)
+    if fit is not gi:  # summed or cast by the engine: a new array
+        return fit, True
+    return gi, may_keep(gi, g, in_grads, node.inputs)
+
+
+def _accumulate_leaf(tensor, g: np.ndarray, keep: bool, make_tensor) -> None:
+    """Add ``g`` into a leaf's ``.grad``. The first gradient becomes ``.grad`` as it is
+    only if ``keep`` (see :func:`may_keep`), else a copy: ``.grad`` never aliases
+    another array."""
+    if tensor._grad is None:
+        tensor._grad = make_tensor(g if keep else g.copy())
+    else:
+        tensor._grad.data += g
+
+
+def _add_pending(node: Node, g: np.ndarray, keep: bool, pending: dict, owned: set,
+                 heap: list) -> None:
+    """Sum ``g`` into the gradient waiting for ``node`` (scheduling ``node`` the first
+    time). A waiting gradient is added into in place only if the engine owns it
+    (``owned``); otherwise the sum is a new array, which it then owns."""
+    if node not in pending:
+        pending[node] = g
+        if keep:
+            owned.add(node)
+        heappush(heap, (-node.seq, node))
+    elif node in owned:
+        pending[node] += g
+    else:
+        pending[node] = pending[node] + g
+        owned.add(node)
+
+
+def _call_vjp(node: Node, g: np.ndarray, make_tensor) -> tuple:
+    """Run ``node``'s VJP on ``g`` (after the checks), one gradient per input."""
+    if node.freed:
+        _raise_freed(node)
+    if node.retained is not None:
+        out = node.retained()
+        if out is not None:
+            _accumulate_leaf(out, g, False, make_tensor)
+    versions = node.versions
+    if versions is not None:
+        for t, v in zip(node.inputs, versions):
+            if t._version != v:
+                _raise_modified(node)
+    in_grads = node.op.vjp(node, g)
+    return in_grads if type(in_grads) is tuple else (in_grads,)
+
+
+def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) -> None:
+    """Backpropagate ``grad`` (d loss / d root) from ``root`` to every leaf that
+    requires a gradient, accumulating into the leaves' ``.grad``. ``make_tensor``
+    wraps an array as a tensor (``Tensor._make``, handed over by ``Tensor.backward``:
+    the engine does not import ``tensor.py``).
+
+    Order: every node carries the sequence number of its creation, and an op's inputs
+    always exist before it, so processing pending nodes from the highest number down
+    (a heap) is a topological order: a node runs only after every consumer that can
+    reach it from ``root`` has sent its gradient. No recursion, and no separate pass to
+    count dependencies.
+    """
+    node = root.grad_fn
+    if node is None:
+        if root.requires_grad:
+            _accumulate_leaf(root, grad, False, make_tensor)
+        return
+    anomaly = _Mode.anomaly
+    pending = {node: grad}  # node -> gradient of its output, summed over its consumers
+    owned = set()  # nodes whose pending gradient the engine may add into in place
+    heap = [(-node.seq, node)]
+    prev_mode = _Mode.grad_enabled
+    _Mode.grad_enabled = False  # VJPs work on arrays; nothing they do builds a graph
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            g = pending.pop(node)
+            in_grads = _call_vjp(node, g, make_tensor)
+            inputs = node.inputs
+            i = -1
+            for t, need in zip(inputs, node.needs_input_grad):
+                i += 1
+                if not need:
+                    continue
+                gi = in_grads[i]
+                data = t.data
+                if type(gi) is np.ndarray and gi.shape == data.shape and gi.dtype is data.dtype:
+                    keep = may_keep(gi, g, in_grads, inputs)  # the common case, inline
+                else:
+                    gi, keep = _conform(gi, node, i, in_grads, g)
+                if anomaly:
+                    _check_finite(gi, node, i)
+                if t.grad_fn is None:
+                    _accumulate_leaf(t, gi, keep, make_tensor)
+                else:
+                    _add_pending(t.grad_fn, gi, keep, pending, owned, heap)
+            if not retain_graph:
+                node._free()
+    finally:
+        _Mode.grad_enabled = prev_mode
+
+
+def _raise_freed(node: Node) -> None:
+    raise RuntimeError(
+        f"backward: trying to backward through the graph a second time (the buffers "
+        f"of '{node.op.name}' were freed by the first backward). Pass "
+        "retain_graph=True to the first backward() if you need to call it twice, "
+        "or recompute the forward pass."
+    )
+
+
+def _raise_modified(node: Node) -> None:
+    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
+        if t._version != v:
+            raise RuntimeError(
+                f"backward of '{node.op.name}': input {i} (shape {t.shape}) was modified "
+                f"in place after it was used (version {t._version}, expected {v}), and "
+                "the gradient needs its old value. Use an out-of-place operation "
+                "(y = y + 1 rather than y += 1) or clone the tensor before changing it."
+            )
+
+
+def retain(node: Node, tensor) -> None:
+    node.retained = weakref.ref(tensor)

@@ -29,7 +29,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reseau"
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("registry.py", "files.py", "version.py")),  # import nothing from reseau
     ("core", ("dtype.py", "backend.py", "random.py", "grad_mode.py", "engine.py", "autograd.py",
-              "tensor.py", "ops/*", "creation.py")),
+              "tensor.py", "ops/*", "creation.py", "cuda.py", "backends/*")),
     ("nn", ("nn/*",)),
     ("optim", ("optim/*",)),
     ("data", ("data/*", "utils/*")),
@@ -39,7 +39,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("models, viz", ("models/*", "viz/*")),
     ("labs, sklearn", ("labs/*", "sklearn/*")),
     # the application; every __main__.py is a program, whatever folder it sits in
-    ("app", ("cli/*", "compat/*", "playground/*", "__main__.py", "*/__main__.py")),
+    ("app", ("cli/*", "compat/*", "playground/*", "__main__.py", "*/__main__.py", "run.py")),
     # the package root only re-exports: nothing inside the package imports it
     ("root", ("__init__.py",)),
 ]

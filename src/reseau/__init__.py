@@ -30,6 +30,8 @@ from .gradcheck_module import gradcheck_module
 from . import nn  # noqa: E402  (after the core: nn builds on it)
 from . import optim  # noqa: E402  (after Tensor: optimizers update tensors)
 from . import data  # noqa: E402  (datasets and loaders; NumPy only at import)
+from . import backends, cuda  # noqa: E402  (torch.cuda / torch.backends answers: CPU only)
+from .compat import install_as_torch  # noqa: E402  (`import torch` loads reseau)
 from .io import load, save  # noqa: E402  (model files: .npz weights + JSON, no pickle)
 
 float32 = _np.dtype("float32")
@@ -50,7 +52,8 @@ __all__ = [
     "full_like", "randn_like", "rand_like", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "detect_anomaly", "manual_seed", "get_default_dtype",
     "set_default_dtype", "gradcheck", "gradcheck_module", "GradcheckError", "OPS",
-    "autograd", "backend", "nn", "optim", "data", "save", "load",
+    "autograd", "backend", "nn", "optim", "data", "save", "load", "cuda", "backends",
+    "install_as_torch",
     "add", "sub", "mul", "div", "neg", "pow", "matmul", "abs", "clone", "exp", "log", "sqrt",
     "sign", "clamp", "maximum", "minimum", "where", "relu", "leaky_relu", "sigmoid", "tanh",
     "softplus", "log_sigmoid", "gelu", "sum", "mean", "var", "std", "max", "min", "amax",

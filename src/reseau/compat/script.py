@@ -50,7 +50,7 @@ def _report(err: BaseException, skip: set[str]) -> int:
         place = f"{where[-1].filename}:{where[-1].lineno}: " if where else ""
         print(f"{place}ModuleNotFoundError: {err}", file=sys.stderr)
         return 1
-    sys.excepthook(type(err), err, tb)
+    sys.excepthook(type(err), err.with_traceback(tb), tb)  # the hook prints __traceback__
     return 130 if isinstance(err, KeyboardInterrupt) else 1
 
 

@@ -50,7 +50,11 @@ def _report(err: BaseException, skip: set[str]) -> int:
         place = f"{where[-1].filename}:{where[-1].lineno}: " if where else ""
         print(f"{place}ModuleNotFoundError: {err}", file=sys.stderr)
         return 1
-    sys.excepthook(type(err), err.with_traceback(tb), tb)  # the hook prints __traceback__
+    err.with_traceback(tb)
+    if sys.excepthook is sys.__excepthook__:  # traceback reads a notebook cell's linecache
+        traceback.print_exception(err)
+    else:  # the program's own hook
+        sys.excepthook(type(err), err, tb)
     return 130 if isinstance(err, KeyboardInterrupt) else 1
 
 
@@ -128,7 +132,8 @@ def run_module(name: str, args=()) -> int:
 def notebook_cells(source: str) -> list[str]:
     """The code of a notebook's code cells, in order, as Python: IPython's line magics and
     shell lines (``%matplotlib inline``, ``!pip install ...``) become blank lines, and a cell
-    that starts with a cell magic runs only if its body is Python (``%%time``)."""
+    that starts with a cell magic keeps its body only if it is Python (``%%time``; else the
+    cell is empty, so that cells keep their numbers)."""
     cells = []
     for cell in json.loads(source).get("cells", []):
         if cell.get("cell_type") != "code":
@@ -136,9 +141,8 @@ def notebook_cells(source: str) -> list[str]:
         text = cell.get("source", "")
         lines = ("".join(text) if isinstance(text, list) else text).splitlines()
         if lines and lines[0].startswith("%%"):
-            if lines[0][2:].split(" ", 1)[0] not in _PYTHON_CELL_MAGICS:
-                continue
-            lines[0] = ""
+            keep = lines[0][2:].split(" ", 1)[0] in _PYTHON_CELL_MAGICS
+            lines = [""] + lines[1:] if keep else []
         cells.append("\n".join("" if line.lstrip().startswith(("%", "!")) else line
                                for line in lines) + "\n")
     return cells

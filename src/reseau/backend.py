@@ -1,5 +1,6 @@
 """The array backend: which array module the engine uses, how arrays are allocated
-and converted, and the random generator. (The dtype policy lives in ``dtype.py``.)
+and converted, and the default random generator (kept by ``random.py``; the dtype
+policy lives in ``dtype.py``).
 
 Everything that depends on the device (creating arrays, drawing random numbers) goes
 through this module, so that a CuPy backend can later be swapped in with one call. The
@@ -8,10 +9,9 @@ ops themselves only call NumPy functions that dispatch on the array type.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
+from . import random as _random
 from .dtype import get_default_dtype, is_floating, set_default_dtype  # noqa: F401 (re-exported)
 
 __all__ = [
@@ -38,9 +38,6 @@ __all__ = [
 
 #: The array module the engine computes with.
 xp = np
-
-_generator = np.random.default_rng()
-
 
 # --- allocation and conversion: every array the engine, ops, nn and optim create from
 # nothing (not from another array, where ``np.*_like`` dispatches on the array's type)
@@ -99,42 +96,31 @@ def to_numpy(arr) -> np.ndarray:
     return np.asarray(arr)
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator behind every random draw of reseau (``randn``, ``rand``,
-    initialisers, dropout, shuffling), so that a run is reproducible. NumPy's global
-    random state is left alone."""
-    global _generator
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"manual_seed: expected an integer seed, got {type(seed).__name__}")
-    _generator = np.random.default_rng(int(seed))
-    return _generator
+def manual_seed(seed) -> _random.Generator:
+    """Reseed the default generator behind every random draw of reseau (``randn``,
+    ``rand``, initialisers, dropout, shuffling) as ``torch.manual_seed`` does: the same
+    seed gives PyTorch's numbers (``reseau.random``). Returns the generator. NumPy's
+    global random state is left alone."""
+    return _random.manual_seed(seed)
 
 
-def default_generator() -> np.random.Generator:
-    """The generator that ``manual_seed`` reseeds."""
-    return _generator
+def default_generator() -> _random.Generator:
+    """The generator that ``manual_seed`` reseeds (``reseau.random.default_generator``)."""
+    return _random.default_generator
 
 
-def get_rng_state() -> dict:
-    """The state of the default generator (a dict of plain Python values), to put back
-    later with :func:`set_rng_state`: code that must not move a seeded random stream
-    (building a model to load weights into it) saves it first."""
-    return _generator.bit_generator.state
+def get_rng_state():
+    """The state of the default generator (PyTorch's 5056 bytes), to put back later with
+    :func:`set_rng_state`: code that must not move a seeded random stream (building a
+    model to load weights into it) saves it first."""
+    return _random.get_rng_state()
 
 
-def set_rng_state(state: dict) -> None:
+def set_rng_state(state) -> None:
     """Put the default generator back in a state returned by :func:`get_rng_state`."""
-    _generator.bit_generator.state = state
+    _random.set_rng_state(state)
 
 
-@contextlib.contextmanager
-def fork_rng():
-    """``with fork_rng():`` draws (and reseeds) inside the block leave the default
-    generator, after it, as it was before (PyTorch's ``torch.random.fork_rng``): e.g.
-    building layers whose initial weights are overwritten at once changes no one's
-    random numbers."""
-    state = get_rng_state()
-    try:
-        yield
-    finally:
-        set_rng_state(state)
+#: ``with fork_rng():`` draws (and reseeds) inside the block leave the default generator,
+#: after it, as it was before (PyTorch's ``torch.random.fork_rng``).
+fork_rng = _random.fork_rng

@@ -392,9 +392,10 @@ def draw_normal(shape, dtype, mean=0.0, std=1.0, generator=None,
 
 
 def _box_muller_blocks(x: np.ndarray, acc, mean, std) -> np.ndarray:
-    """PyTorch's normal_fill_16 on consecutive blocks of 16 uniforms. float32 follows its
-    AVX2 kernel: every intermediate rounded to float32 (there its log, sin and cos are
-    polynomial approximations: the values agree within a few ulp, not bit for bit)."""
+    """PyTorch's Box-Muller on consecutive blocks of 16 uniforms (``normal_fill_16``).
+    float64 uses the libm functions; float32 follows the AVX2 kernel of x86 builds, all
+    in float32 with Cephes' polynomial ``log``, ``sin`` and ``cos`` (``_logf``,
+    ``_sincosf``)."""
     blocks = x.reshape(-1, 2, 8)
     u1, u2 = 1 - blocks[:, 0], blocks[:, 1]
     if acc == np.float64:
@@ -402,13 +403,74 @@ def _box_muller_blocks(x: np.ndarray, acc, mean, std) -> np.ndarray:
         theta = 2.0 * math.pi * u2
         first, second = radius * np.cos(theta), radius * np.sin(theta)
     else:
-        f32 = np.float32
-        radius = np.sqrt(f32(-2.0) * np.log(u1.astype(np.float64)).astype(f32))
-        theta = (f32(2.0 * math.pi) * u2).astype(np.float64)
-        first = radius * np.cos(theta).astype(f32)
-        second = radius * np.sin(theta).astype(f32)
+        radius = np.sqrt(_F32(-2.0) * _logf(u1))
+        sine, cosine = _sincosf(_F32(2.0 * math.pi) * u2)
+        first, second = radius * cosine, radius * sine
     out = np.stack([first, second], axis=1).reshape(-1)
     return out if (mean == 0 and std == 1) else _fma(out, std, mean, acc)
+
+
+# --- float32 log, sin and cos as PyTorch's AVX2 normal kernel computes them: Cephes'
+# single-precision algorithms (range reduction, then a short polynomial), with the fused
+# multiply-adds GCC makes of them. Bit for bit on x86 PyTorch; other builds (ARM) use
+# the C library's functions and may differ by an ulp or two.
+_F32 = np.float32
+_LOG_POLY = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+             1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+             3.3333331174e-1)
+_COS_POLY = (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)
+_SIN_POLY = (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)
+_PIO4_PARTS = (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8)
+
+
+def _ffma(a, b, c) -> np.ndarray:
+    """float32 ``a * b + c`` rounded once (the product of two floats is exact in float64)."""
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + c).astype(_F32)
+
+
+def _horner(coefficients, x) -> np.ndarray:
+    y = np.full_like(x, coefficients[0])
+    for c in coefficients[1:]:
+        y = _ffma(y, x, _F32(c))
+    return y
+
+
+def _logf(x: np.ndarray) -> np.ndarray:
+    """log of positive normal float32 values: ``x = m 2^e`` with ``m`` in [sqrt(1/2),
+    sqrt(2)), ``log x = e log 2 + f + f^3 P(f) - f^2 / 2`` with ``f = m - 1``, ``log 2``
+    split into 0.693359375 - 2.12194440e-4 so that ``e log 2`` stays exact."""
+    bits = x.view(np.int32)
+    e = ((bits >> 23) - 126).astype(_F32)
+    m = ((bits & np.int32(0x007FFFFF)) | np.int32(0x3F000000)).view(_F32)  # in [0.5, 1)
+    small = m < _F32(0.707106781186547524)
+    f = (m - _F32(1)) + np.where(small, m, _F32(0))  # 2m - 1 below sqrt(1/2)
+    e = e - small.astype(_F32)
+    z = f * f
+    y = _horner(_LOG_POLY, f) * f
+    y = _ffma(y, z, e * _F32(-2.12194440e-4))
+    y = _ffma(z, _F32(-0.5), y)
+    return _ffma(e, _F32(0.693359375), f + y)
+
+
+def _sincosf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sin and cos of float32 values: ``x`` reduced by ``j pi/4`` (``j`` the even integer
+    nearest ``4x/pi`` from above, pi/4 in three parts), then the sine or the cosine
+    polynomial on [-pi/4, pi/4] depending on the octant, and the signs."""
+    negative = x < 0
+    x = np.abs(x)
+    j = ((x * _F32(1.27323954473516)).astype(np.int32) + 1) & ~np.int32(1)
+    y = j.astype(_F32)
+    for part in _PIO4_PARTS:
+        x = _ffma(y, _F32(part), x)
+    z = x * x
+    cos_part = _ffma(_horner(_COS_POLY, z) * z, z, -(z * _F32(0.5))) + _F32(1)
+    sin_part = _ffma(_horner(_SIN_POLY, z) * z, x, x)
+    swap = (j & 2) != 0
+    sine = np.where(swap, cos_part, sin_part)
+    cosine = np.where(swap, sin_part, cos_part)
+    sine = np.where(negative ^ ((j & 4) != 0), -sine, sine)
+    cosine = np.where(((j - 2) & 4) == 0, -cosine, cosine)
+    return sine, cosine
 
 
 def _scalar_normals(gen: Generator, n: int) -> np.ndarray:

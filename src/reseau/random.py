@@ -407,7 +407,7 @@ def _box_muller_blocks(x: np.ndarray, acc, mean, std) -> np.ndarray:
         sine, cosine = _sincosf(_F32(2.0 * math.pi) * u2)
         first, second = radius * cosine, radius * sine
     out = np.stack([first, second], axis=1).reshape(-1)
-    return out if (mean == 0 and std == 1) else _fma(out, std, mean, acc)
+    return out if (mean == 0 and std == 1) else _fma(out, acc(std), acc(mean), acc)
 
 
 # --- float32 log, sin and cos as PyTorch's AVX2 normal kernel computes them: Cephes'

@@ -166,7 +166,8 @@ class _Capture:
     for a leaf) to a slot of ``grads``; ``needed`` are the nodes on a path from the
     outputs to a requested tensor (the engine sends gradients to them only) and ``run``
     those of them with a requested tensor below, whose VJP must run. A node freed by an
-    earlier backward counts as running, so that the engine reports it.
+    earlier backward (its inputs are forgotten) counts as running, so that the engine
+    reports it, unless its own gradient is the one asked for.
     """
 
     def __init__(self, roots: list, inputs: tuple):
@@ -194,7 +195,7 @@ class _Capture:
             while stack:
                 node, inputs_done = stack.pop()
                 if inputs_done:
-                    below = node.freed or any(
+                    below = (node.freed and node not in self.nodes) or any(
                         (id(t) in self.leaves) if t.grad_fn is None else done[t.grad_fn]
                         for t in node.inputs)
                     if below:

@@ -29,7 +29,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reseau"
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("registry.py", "files.py", "version.py")),  # import nothing from reseau
     ("core", ("dtype.py", "backend.py", "random.py", "grad_mode.py", "engine.py", "autograd.py",
-              "tensor.py", "ops/*", "creation.py", "function.py", "cuda.py", "backends/*")),
+              "tensor.py", "ops/*", "creation.py", "linalg.py", "function.py", "cuda.py",
+              "backends/*")),
     ("nn", ("nn/*",)),
     ("optim", ("optim/*",)),
     ("data", ("data/*", "utils/*")),

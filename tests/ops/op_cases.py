@@ -642,3 +642,184 @@ for _id, _s, _kw in [
 ]:
     case("getitem", f"interpolate_{_id}", lambda x, kw=_kw: _pool.interpolate(x, **kw),
          lambda x, kw=_kw: F.interpolate(x, **kw), Arg(_s))
+
+# ------------------------------------------------------------------ issue 13: more maths
+from reseau import ops as O  # noqa: E402
+
+
+def _t(name):
+    """PyTorch's function ``name`` (resolved when the case runs)."""
+    return lambda *ts, **kw: getattr(torch, name)(*ts, **kw)
+
+
+UNARY_MORE = {
+    # op: domain (kept inside the function's domain, away from its singular points)
+    "sin": {}, "cos": {}, "tan": dict(low=-1.2, high=1.2), "sinh": {}, "cosh": {},
+    "asin": dict(low=-0.9, high=0.9), "acos": dict(low=-0.9, high=0.9), "atan": {},
+    "log2": POS, "log10": POS, "log1p": dict(low=-0.5, high=2.0), "expm1": {},
+    "square": {}, "reciprocal": dict(POS, signed=True), "rsqrt": POS,
+    "erf": dict(low=-3.0, high=3.0),
+    "floor": dict(avoid=(-1, 0, 1)), "ceil": dict(avoid=(-1, 0, 1)),
+    "round": dict(avoid=(-1.5, -0.5, 0.5, 1.5)), "trunc": dict(avoid=(-1, 0, 1)),
+    "frac": dict(avoid=(-1, 0, 1)),
+}
+for _op, _dom in UNARY_MORE.items():
+    for _s in UNARY_SHAPES:
+        case(_op, sid(_s), getattr(O, _op), _t(_op), Arg(_s, **_dom))
+case("erf", "tails", O.erf, _t("erf"), Arg((8,), low=2.0, high=6.5, signed=True))
+case("erf", "near_zero", O.erf, _t("erf"), Arg((5,), low=1e-9, high=1e-3, signed=True))
+case("log1p", "tiny", O.log1p, _t("log1p"), Arg((4,), low=1e-12, high=1e-6, signed=True))
+case("expm1", "tiny", O.expm1, _t("expm1"), Arg((4,), low=1e-12, high=1e-6, signed=True))
+for _d in (1, 2, -1):
+    case("round", f"decimals{_d}", lambda x, d=_d: O.round(x * 10, decimals=d),
+         lambda x, d=_d: torch.round(x * 10, decimals=d), Arg((3, 4), avoid=(0,)))
+for _sx, _sy in [((2, 3), (2, 3)), ((2, 3), (3,)), ((), (2, 1)), ((4, 1, 3), (2, 1))]:
+    case("atan2", f"{sid(_sx)}_{sid(_sy)}", O.atan2, _t("atan2"), Arg(_sx),
+         Arg(_sy, low=0.3, high=2.0, signed=True))
+case("atan2", "const_x", O.atan2, _t("atan2"), Arg((2, 3)), Arg((2, 3), grad=False))
+
+# ------------------------------------------------------------------ products, norms
+case("matmul", "mm", O.mm, _t("mm"), Arg((2, 3)), Arg((3, 4)))
+case("matmul", "bmm", O.bmm, _t("bmm"), Arg((5, 2, 3)), Arg((5, 3, 4)))
+case("matmul", "dot", O.dot, _t("dot"), Arg((4,)), Arg((4,)))
+case("mul", "outer", O.outer, _t("outer"), Arg((3,)), Arg((4,)))
+case("matmul", "addmm", O.addmm, _t("addmm"), Arg((2, 4)), Arg((2, 3)), Arg((3, 4)))
+case("matmul", "addmm_beta_alpha", lambda c, a, b: O.addmm(c, a, b, beta=0.5, alpha=-2.0),
+     lambda c, a, b: torch.addmm(c, a, b, beta=0.5, alpha=-2.0), Arg((4,)), Arg((2, 3)),
+     Arg((3, 4)))
+case("matmul", "addmm_beta0", lambda c, a, b: O.addmm(c, a, b, beta=0),
+     lambda c, a, b: torch.addmm(c, a, b, beta=0), Arg((2, 4)), Arg((2, 3)), Arg((3, 4)))
+
+EINSUM = [
+    # id, equation, operand shapes
+    ("matmul", "ij,jk->ik", [(2, 3), (3, 4)]),
+    ("implicit", "ij,jk", [(2, 3), (3, 4)]),
+    ("batched", "bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
+    ("ellipsis_broadcast", "...ij,...jk->...ik", [(2, 2, 3), (3, 4)]),
+    ("ellipsis_last", "i...->...i", [(2, 3, 4)]),
+    ("trace", "ii", [(3, 3)]),
+    ("diagonal", "ii->i", [(3, 3)]),
+    ("diagonal_product", "iij,jk->ik", [(2, 2, 3), (3, 4)]),
+    ("sum_all", "ij->", [(2, 3)]),
+    ("summed_alone", "ij,k->i", [(2, 3), (4,)]),
+    ("outer", "i,j->ij", [(2,), (3,)]),
+    ("broadcast_size1", "ij,ij->i", [(2, 3), (1, 3)]),
+    ("three", "ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+    ("spaces_transpose", "b i j -> b j i", [(2, 3, 4)]),
+]
+for _id, _eq, _shapes in EINSUM:
+    case("einsum", _id, lambda *xs, e=_eq: O.einsum(e, *xs),
+         lambda *xs, e=_eq: torch.einsum(e, *xs), *[Arg(s) for s in _shapes])
+case("einsum", "list_operands", lambda x, y: O.einsum("i,i->", [x, y]),
+     lambda x, y: torch.einsum("i,i->", [x, y]), Arg((3,)), Arg((3,)))
+
+_NORMS = [
+    # id, reseau call, torch call
+    ("default", lambda x: O.norm(x), lambda x: torch.norm(x)),
+    ("p1_dim1", lambda x: O.norm(x, 1, 1), lambda x: torch.norm(x, 1, 1)),
+    ("pinf_dim0_keep", lambda x: O.norm(x, float("inf"), 0, True),
+     lambda x: torch.norm(x, float("inf"), 0, True)),
+    ("fro_dims", lambda x: O.norm(x, "fro", (0, 1)), lambda x: torch.norm(x, "fro", (0, 1))),
+    ("p3", lambda x: O.norm(x, 3, -1), lambda x: torch.norm(x, 3, -1)),
+    ("vector_norm_ninf", lambda x: O.vector_norm(x, -float("inf"), 1),
+     lambda x: torch.linalg.vector_norm(x, -float("inf"), 1)),
+    ("vector_norm_p0.5", lambda x: O.vector_norm(x, 0.5), lambda x: torch.linalg.vector_norm(
+        x, 0.5)),
+    ("linalg_default", lambda x: O.linalg_norm(x), lambda x: torch.linalg.norm(x)),
+    ("linalg_dim", lambda x: O.linalg_norm(x, dim=1, keepdim=True),
+     lambda x: torch.linalg.norm(x, dim=1, keepdim=True)),
+    ("linalg_matrix_fro", lambda x: O.linalg_norm(x, "fro"), lambda x: torch.linalg.norm(
+        x, "fro")),
+]
+for _id, _f, _tf in _NORMS:
+    case("vector_norm", _id, _f, _tf, Arg((3, 4), avoid=(0,)))
+case("vector_norm", "3d_dim12", lambda x: O.norm(x, 2, (1, 2)), lambda x: torch.norm(x, 2, (1, 2)),
+     Arg(X3))
+for _ord in (1, -1, float("inf"), -float("inf")):
+    case("amax" if _ord > 0 else "amin", f"matrix_norm_{_ord}",
+         lambda x, o=_ord: O.linalg_norm(x, o), lambda x, o=_ord: torch.linalg.norm(x, o),
+         Arg((3, 4), avoid=(0,)))
+case("amax", "matrix_norm_batched_keep",
+     lambda x: O.matrix_norm(x, 1, (-1, 0), keepdim=True),
+     lambda x: torch.linalg.matrix_norm(x, 1, (-1, 0), keepdim=True), Arg(X3, avoid=(0,)))
+
+# ------------------------------------------------------------------ index, sort, cumulative
+_IDX = np.array([[0, 2, 2, 1], [1, 1, 0, 0]])
+_IDX_SMALL = np.array([[2, 0], [0, 0]])
+for _id, _dim, _idx, _shape in [("dim1", 1, _IDX, (2, 3)), ("dim0", 0, _IDX_SMALL, (3, 4)),
+                                ("neg_dim_smaller", -1, _IDX_SMALL, (3, 4))]:
+    case("gather", _id, lambda x, d=_dim, i=_idx: O.gather(x, d, reseau.tensor(i)),
+         lambda x, d=_dim, i=_idx: torch.gather(x, d, torch.from_numpy(i)), Arg(_shape))
+_SIDX = np.array([[0, 2, 1], [2, 0, 1]])  # no repeats along dim 1: a defined result
+case("scatter", "src", lambda x, s: O.scatter(x, 1, reseau.tensor(_SIDX), s),
+     lambda x, s: torch.scatter(x, 1, torch.from_numpy(_SIDX), s), Arg((2, 4)), Arg((2, 3)))
+# (PyTorch's own backward rejects a src larger than index: its forward is in test_index.py)
+case("scatter", "larger_src", lambda x, s: O.scatter(x, 0, reseau.tensor(_IDX_SMALL[:, :1]), s),
+     None, Arg((3, 2)), Arg((3, 3)))
+case("scatter", "value", lambda x: O.scatter(x, 1, reseau.tensor(_SIDX), value=1.5),
+     lambda x: torch.scatter(x, 1, torch.from_numpy(_SIDX), value=1.5), Arg((2, 4)))
+case("scatter", "add_repeats", lambda x, s: O.scatter_add(x, 1, reseau.tensor(_IDX), s),
+     lambda x, s: torch.scatter_add(x, 1, torch.from_numpy(_IDX), s), Arg((2, 3)), Arg((2, 4)))
+case("scatter", "reduce_add", lambda x, s: O.scatter(x, 0, reseau.tensor(_IDX), s, reduce="add"),
+     lambda x, s: torch.scatter_add(x, 0, torch.from_numpy(_IDX), s), Arg((3, 4)), Arg((2, 4)))
+case("getitem", "index_select", lambda x: O.index_select(x, 1, reseau.tensor([2, 0, 2])),
+     lambda x: torch.index_select(x, 1, torch.tensor([2, 0, 2])), Arg(X3))
+case("where", "masked_fill", lambda x: O.masked_fill(x, reseau.tensor(_MASK), -1.0),
+     lambda x: x.masked_fill(torch.from_numpy(_MASK), -1.0), Arg((3, 4)))
+case("where", "masked_fill_broadcast_tensor_value",
+     lambda x, v: O.masked_fill(x, reseau.tensor(_COND3), v),
+     lambda x, v: x.masked_fill(torch.from_numpy(_COND3), v), Arg((2, 3)), Arg((), grad=False))
+
+for _dim, _desc in [(-1, False), (0, True), (1, False)]:
+    case("gather", f"sort_dim{_dim}_desc{_desc}",
+         lambda x, d=_dim, s=_desc: O.sort(x, d, s).values,
+         lambda x, d=_dim, s=_desc: torch.sort(x, d, s).values, Arg(X3))
+case("gather", "sort_scalar", lambda x: O.sort(x).values, lambda x: torch.sort(x).values,
+     Arg(()))
+for _k, _dim, _largest in [(2, -1, True), (1, 0, False), (3, 1, True)]:
+    case("gather", f"topk{_k}_dim{_dim}_largest{_largest}",
+         lambda x, k=_k, d=_dim, lg=_largest: O.topk(x, k, d, lg).values,
+         lambda x, k=_k, d=_dim, lg=_largest: torch.topk(x, k, d, lg).values, Arg(X3))
+
+for _op in ("cumsum", "cumprod"):
+    for _dim in (0, 1, -1):
+        case(_op, f"dim{_dim}", lambda x, o=_op, d=_dim: getattr(O, o)(x, d),
+             lambda x, o=_op, d=_dim: getattr(torch, o)(x, d), Arg(X3))
+    case(_op, "scalar", lambda x, o=_op: getattr(O, o)(x, 0),
+         lambda x, o=_op: getattr(torch, o)(x, 0), Arg(()))
+    case(_op, "axis", lambda x, o=_op: getattr(O, o)(x, axis=1),
+         lambda x, o=_op: getattr(torch, o)(x, axis=1), Arg((3, 4)))
+# zeros in the product: one, two in the same row, a zero first
+_ZEROS = np.array([[1.5, 0.0, 2.0, -1.0], [0.0, 1.2, 0.0, 3.0], [0.7, -1.3, 0.9, 0.0]])
+case("cumprod", "zeros", lambda x: O.cumprod(x, 1), lambda x: torch.cumprod(x, 1),
+     Arg((3, 4), values=_ZEROS))
+case("cumprod", "zeros_dim0", lambda x: O.cumprod(x, 0), lambda x: torch.cumprod(x, 0),
+     Arg((3, 4), values=_ZEROS))
+
+# ------------------------------------------------------------------ rearrangements
+case("reshape", "repeat", lambda x: O.repeat(x, 2, 1, 3), lambda x: x.repeat(2, 1, 3),
+     Arg((2, 3)))
+case("reshape", "repeat_tuple", lambda x: O.repeat(x, (2, 2)), lambda x: x.repeat((2, 2)),
+     Arg((3,)))
+case("reshape", "tile_fewer_dims", lambda x: O.tile(x, (2,)), lambda x: torch.tile(x, (2,)),
+     Arg((2, 3)))
+case("getitem", "split_int", lambda x: O.split(x, 2, 1)[1], lambda x: torch.split(x, 2, 1)[1],
+     Arg((2, 5)))
+case("getitem", "split_sizes", lambda x: O.cat(O.split(x, [1, 3], 1)[::-1], 1),
+     lambda x: torch.cat(torch.split(x, [1, 3], 1)[::-1], 1), Arg((2, 4)))
+case("getitem", "chunk", lambda x: O.chunk(x, 3, 0)[-1], lambda x: torch.chunk(x, 3, 0)[-1],
+     Arg((5, 2)))
+case("getitem", "narrow", lambda x: O.narrow(x, 1, 1, 2), lambda x: torch.narrow(x, 1, 1, 2),
+     Arg((2, 4)))
+case("getitem", "flip", lambda x: O.flip(x, (0, 2)), lambda x: torch.flip(x, (0, 2)), Arg(X3))
+case("getitem", "roll", lambda x: O.roll(x, (1, -2), (0, 1)),
+     lambda x: torch.roll(x, (1, -2), (0, 1)), Arg((3, 4)))
+case("getitem", "roll_flat", lambda x: O.roll(x, 3), lambda x: torch.roll(x, 3), Arg((3, 4)))
+for _k in (0, 1, -1):
+    for _op in ("tril", "triu"):
+        case("where", f"{_op}{_k}", lambda x, o=_op, k=_k: getattr(O, o)(x, k),
+             lambda x, o=_op, k=_k: getattr(torch, o)(x, k), Arg((2, 3, 4)))
+    case("getitem", f"diag_of_matrix{_k}", lambda x, k=_k: O.diag(x, k),
+         lambda x, k=_k: torch.diag(x, k), Arg((3, 4)))
+    case("where", f"diag_from_vector{_k}", lambda x, k=_k: O.diag(x, k),
+         lambda x, k=_k: torch.diag(x, k), Arg((3,)))

@@ -5,7 +5,10 @@ Modules by kind: ``arithmetic`` (add, mul, matmul...), ``elementwise`` (exp, log
 clamp, maximum, where...), ``activation`` (relu, sigmoid, tanh, softplus, gelu...),
 ``reduce`` (sum, mean, var, max, logsumexp, softmax...), ``shape`` (reshape, permute,
 indexing, cat, stack...), ``compare`` (no gradient), ``nn`` (fused linear and losses),
-``losses`` (binary cross-entropy on probabilities).
+``losses`` (binary cross-entropy on probabilities), ``trig`` and ``special`` (sin...,
+log1p, erf...), ``rounding``, ``linalg`` (mm, einsum, norms), ``index`` (gather,
+scatter...), ``sort``, ``cumulative``, ``rearrange`` (repeat, split, flip, tril...),
+``logical`` and ``counting`` (no gradient).
 
 The public function of every op is also a name of this package (``ops.add``,
 ``ops.getitem``): ``tensor.py`` reaches all of them through its one ``ops`` import.
@@ -26,6 +29,21 @@ from .reduce import (
     amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var,
 )
 from .registry import OPS, OpDef, apply, register
+from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
+from .special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, square
+from .rounding import ceil, floor, frac, round, trunc
+from .linalg import (
+    addmm, bmm, dot, einsum, linalg_norm, matrix_norm, mm, norm, outer, vector_norm,
+)
+from .index import (
+    gather, index_select, masked_fill, masked_fill_, scatter, scatter_, scatter_add,
+    scatter_add_,
+)
+from .sort import argsort, msort, sort, topk
+from .cumulative import cumprod, cumsum
+from .rearrange import chunk, diag, flip, narrow, repeat, roll, split, tile, tril, triu
+from .logical import all, allclose, any, equal, isclose
+from .counting import bincount, histc, histogram, unique
 from .shape import (
     cat, expand, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze,
 )
@@ -44,4 +62,14 @@ __all__ = [
     "softmax", "std", "sum", "var",
     "cat", "expand", "flatten", "getitem", "permute", "reshape", "squeeze", "stack",
     "transpose", "unsqueeze",
+    "acos", "asin", "atan", "atan2", "cos", "cosh", "sin", "sinh", "tan",
+    "erf", "expm1", "log1p", "log2", "log10", "reciprocal", "rsqrt", "square",
+    "ceil", "floor", "frac", "round", "trunc",
+    "addmm", "bmm", "dot", "einsum", "linalg_norm", "matrix_norm", "mm", "norm", "outer",
+    "vector_norm",
+    "gather", "index_select", "masked_fill", "masked_fill_", "scatter", "scatter_",
+    "scatter_add", "scatter_add_",
+    "argsort", "msort", "sort", "topk", "cumprod", "cumsum",
+    "chunk", "diag", "flip", "narrow", "repeat", "roll", "split", "tile", "tril", "triu",
+    "all", "allclose", "any", "equal", "isclose", "bincount", "histc", "histogram", "unique",
 ]

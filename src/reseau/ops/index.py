@@ -1,0 +1,166 @@
+"""Indexing along one dimension: gather, scatter, scatter_add, index_select, masked_fill,
+and the in-place scatter_, scatter_add_, masked_fill_ (on tensors outside a graph, the
+rule of every in-place operation)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from ._args import write_out
+from ._convert import as_input, normalize_dims, to_tensor
+from .elementwise import where
+from .registry import apply, register
+from .shape import getitem
+
+__all__ = [
+    "gather", "scatter", "scatter_add", "index_select", "masked_fill", "scatter_",
+    "scatter_add_", "masked_fill_",
+]
+
+
+def _along(index: np.ndarray, dim: int) -> tuple:
+    """The NumPy index that picks ``x[i_0, .., index[i_0, .., i_n], .., i_n]`` for every
+    position of ``index``: PyTorch's gather rule (``index`` may be smaller than ``x``)."""
+    parts = list(np.indices(index.shape, sparse=True))
+    parts[dim] = index
+    return tuple(parts)
+
+
+def _index_arg(index, x: Tensor, dim, op: str) -> tuple[np.ndarray, int]:
+    index = index._array if isinstance(index, Tensor) else backend.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
+    d = normalize_dims(dim, x.ndim, op)[0]
+    if index.ndim != x.ndim and x.ndim > 0:
+        raise RuntimeError(f"{op}: index has {index.ndim} dimensions but the input has "
+                           f"{x.ndim}; they must have the same number")
+    return index.astype(np.intp, copy=False), d
+
+
+@register("gather", saves_inputs=False)
+class Gather:
+    """z[.., j, ..] = x[.., index[.., j, ..], ..] along dim; dx = zeros with g added at
+    the gathered places (summed where an index repeats)"""
+
+    def forward(ctx, x, index, dim):
+        ctx.shape, ctx.at = x.shape, _along(index, dim)
+        return x[ctx.at]
+
+    def vjp(ctx, g):
+        gx = backend.zeros(ctx.shape, g.dtype)
+        np.add.at(gx, ctx.at, g)
+        return gx
+
+
+def gather(input, dim, index, *, sparse_grad: bool = False, out=None) -> Tensor:
+    """The entries of ``input`` picked along ``dim`` by ``index`` (same number of dims)."""
+    x = as_input(input, "gather")
+    idx, d = _index_arg(index, x, dim, "gather")
+    return write_out(out, apply(Gather, x, index=idx, dim=d), "gather")
+
+
+def _source(src, value, x: Tensor, idx: np.ndarray, op: str) -> Tensor:
+    if src is None:
+        src = value
+    if isinstance(src, Tensor):
+        return src if src.dtype == x.dtype else src.to(x.dtype)
+    if src is None:
+        raise TypeError(f"{op}: pass src= (a tensor) or value= (a number)")
+    return Tensor._make(backend.full(idx.shape, src, x.dtype))
+
+
+def _src_part(src_shape, idx: np.ndarray) -> tuple:
+    return tuple(slice(0, n) for n in idx.shape) if src_shape != idx.shape else ...
+
+
+@register("scatter")
+class Scatter:
+    """z = x with z[.., index[.., j, ..], ..] = src[.., j, ..] along dim; dx = g with
+    the written places zeroed, dsrc = g gathered at those places"""
+
+    def forward(ctx, x, src, index, dim, add):
+        at, part = _along(index, dim), _src_part(src.shape, index)
+        ctx.at, ctx.part, ctx.src_shape, ctx.add = at, part, src.shape, add
+        z = x.copy()
+        if add:
+            np.add.at(z, at, src[part])
+        else:
+            z[at] = src[part]
+        return z
+
+    def vjp(ctx, g):
+        nx, ns = ctx.needs_input_grad
+        gx = gs = None
+        if nx:
+            gx = g if ctx.add else g.copy()
+            if not ctx.add:
+                gx[ctx.at] = 0
+        if ns:
+            gs = backend.zeros(ctx.src_shape, g.dtype)
+            gs[ctx.part] = g[ctx.at]
+        return gx, gs
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None) -> Tensor:
+    """A copy of ``input`` with ``src`` (a tensor, or the number ``value``) written
+    along ``dim`` at ``index``; ``reduce='add'`` adds instead (``scatter_add``)."""
+    if reduce not in (None, "add"):
+        raise NotImplementedError(f"scatter: reduce={reduce!r} is not available; use 'add'")
+    x = as_input(input, "scatter")
+    idx, d = _index_arg(index, x, dim, "scatter")
+    s = _source(src, value, x, idx, "scatter")
+    r = apply(Scatter, x, s, index=idx, dim=d, add=reduce == "add")
+    return write_out(out, r, "scatter")
+
+
+def scatter_add(input, dim, index, src, *, out=None) -> Tensor:
+    """A copy of ``input`` with ``src`` added along ``dim`` at ``index`` (repeats add up)."""
+    return scatter(input, dim, index, src, reduce="add", out=out)
+
+
+def _in_place(x: Tensor, result: Tensor, op: str) -> Tensor:
+    x._check_inplace(op)
+    x._array[...] = result._array
+    x._version += 1
+    return x
+
+
+def scatter_(input: Tensor, dim, index, src=None, *, value=None, reduce=None) -> Tensor:
+    """In-place ``scatter`` (the tensor must not be part of a graph)."""
+    return _in_place(input, scatter(input.detach(), dim, index, src, value=value,
+                                    reduce=reduce), "scatter_")
+
+
+def scatter_add_(input: Tensor, dim, index, src) -> Tensor:
+    """In-place ``scatter_add``."""
+    return _in_place(input, scatter_add(input.detach(), dim, index, src), "scatter_add_")
+
+
+def index_select(input, dim, index, *, out=None) -> Tensor:
+    """The slices of ``input`` at the positions ``index`` (1-D) along ``dim``."""
+    x = as_input(input, "index_select")
+    idx = index._array if isinstance(index, Tensor) else backend.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: index must be 1-D, got shape {idx.shape}")
+    d = normalize_dims(dim, x.ndim, "index_select")[0]
+    return write_out(out, getitem(x, (slice(None),) * d + (idx.reshape(-1),)), "index_select")
+
+
+def masked_fill(input, mask, value) -> Tensor:
+    """``input`` with ``value`` where ``mask`` (broadcast to it) is True; the dtype of
+    ``input`` is kept."""
+    x = as_input(input, "masked_fill")
+    m = mask._array if isinstance(mask, Tensor) else backend.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+    v = to_tensor(value, x, "masked_fill")
+    if v.dtype != x.dtype:
+        v = v.to(x.dtype)
+    return where(Tensor._make(m), v, x)
+
+
+def masked_fill_(input: Tensor, mask, value) -> Tensor:
+    """In-place ``masked_fill``."""
+    return _in_place(input, masked_fill(input.detach(), mask, value), "masked_fill_")

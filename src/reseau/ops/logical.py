@@ -1,0 +1,59 @@
+"""Truth tests of values (no gradient): all, any (over dims), isclose, allclose, equal."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+from ._args import alias, write_out
+from ._convert import as_input
+from .reduce import _axes
+
+__all__ = ["all", "any", "isclose", "allclose", "equal"]
+
+
+def _truth(reduce, input, dim, keepdim, axis, keepdims, out, op: str) -> Tensor:
+    x = as_input(input, op)
+    dim = alias(dim, axis, "dim", "axis", op)
+    keepdim = alias(keepdim, keepdims, "keepdim", "keepdims", op, default=False)
+    axes = _axes(dim, x, op)
+    r = reduce(x._array, axis=axes, keepdims=bool(keepdim) and axes is not None)
+    return write_out(out, Tensor._make(backend.asarray(r)), op)
+
+
+def all(input, dim=None, keepdim: bool = False, *, axis=None, keepdims=None,
+        out=None) -> Tensor:
+    """True where every entry over ``dim`` (None: all) is non-zero (a bool tensor)."""
+    return _truth(np.all, input, dim, keepdim, axis, keepdims, out, "all")
+
+
+def any(input, dim=None, keepdim: bool = False, *, axis=None, keepdims=None,
+        out=None) -> Tensor:
+    """True where some entry over ``dim`` (None: all) is non-zero (a bool tensor)."""
+    return _truth(np.any, input, dim, keepdim, axis, keepdims, out, "any")
+
+
+def _arrays(input, other, op: str):
+    a, b = as_input(input, op)._array, as_input(other, op)._array
+    return a, b
+
+
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """``|input - other| <= atol + rtol * |other|``, entry by entry (a bool tensor)."""
+    a, b = _arrays(input, other, "isclose")
+    return Tensor._make(backend.asarray(np.isclose(a, b, rtol=rtol, atol=atol,
+                                                   equal_nan=equal_nan)))
+
+
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """Whether ``isclose`` holds everywhere (a Python bool)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
+
+
+def equal(input, other) -> bool:
+    """Whether both tensors have the same shape and the same entries (a Python bool)."""
+    a, b = _arrays(input, other, "equal")
+    return a.shape == b.shape and bool(np.array_equal(a, b))

@@ -202,3 +202,15 @@ def test_run_in_process_gives_the_real_torch_back(tmp_path, monkeypatch, capsys)
     import torch
 
     assert torch is real and torch.__name__ == "torch"
+
+
+def test_a_notebook_runs_until_the_cell_that_does_not_compile(tmp_path):
+    cells = [{"cell_type": "code", "source": "print('first')"},
+             {"cell_type": "code", "source": "x = (1,"},
+             {"cell_type": "code", "source": "print('never')"}]
+    notebook = tmp_path / "broken.ipynb"
+    notebook.write_text(json.dumps({"cells": cells}))
+    result = _run(notebook)
+    assert (result.returncode, result.stdout) == (1, "first\n")
+    assert result.stderr.startswith(f'  File "{notebook}#cell2", line 1\n')
+    assert result.stderr.endswith("SyntaxError: '(' was never closed\n")

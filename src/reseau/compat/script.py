@@ -96,7 +96,7 @@ def _exec_as_main(path: str) -> None:
     source = Path(path).read_text(encoding="utf-8")
     main = _main_module(path)
     if path.endswith(".ipynb"):
-        codes = list(_notebook_codes(source, path))
+        codes = _notebook_codes(source, path)  # one cell at a time: cells run until one fails
         main.display = _display
     else:
         codes = [compile(source, path, "exec", dont_inherit=True)]
@@ -117,7 +117,8 @@ def run_path(path: str, args=()) -> int:
     full = os.path.abspath(path)
     if not os.path.isfile(full):
         raise FileNotFoundError(f"can't open file {full!r}: no such file")
-    return _run(lambda: _exec_as_main(full), path, args, os.path.dirname(full), set())
+    return _run(lambda: _exec_as_main(full), path, args, os.path.dirname(full),
+                {os.path.abspath(ast.__file__)})  # a notebook cell's SyntaxError: ast.parse
 
 
 def run_module(name: str, args=()) -> int:

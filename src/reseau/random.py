@@ -36,9 +36,11 @@ import os
 
 import numpy as np
 
+from .kernel_math import fma, logf, sincosf
+
 __all__ = [
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
-    "get_rng_state", "set_rng_state", "fork_rng", "resolve",
+    "get_rng_state", "set_rng_state", "fork_rng", "resolve", "fill_",
     "draw_uniform", "draw_normal", "draw_randint", "draw_random", "draw_bernoulli",
     "draw_exponential", "draw_randperm", "draw_multinomial",
 ]
@@ -218,7 +220,7 @@ class Generator:
         if high is None:
             low, high = 0, low
         high = int(high) + (1 if endpoint else 0)
-        drawn = draw_randint(int(low), high, _shape(size), np.int64, self).astype(dtype)
+        drawn = draw_randint(_shape(size), np.int64, int(low), high, self).astype(dtype)
         return _scalar_or(drawn, size)
 
     def permutation(self, x):
@@ -234,7 +236,7 @@ class Generator:
         if p is not None:
             picked = draw_multinomial(np.asarray(p, np.float64)[None], count, replace, self)[0]
         elif replace:
-            picked = draw_randint(0, len(pool), (count,), np.int64, self)
+            picked = draw_randint((count,), np.int64, 0, len(pool), self)
         else:
             picked = draw_randperm(len(pool), self)[:count]
         return _scalar_or(pool[picked].reshape(_shape(size)), size)
@@ -281,6 +283,15 @@ def resolve(generator) -> Generator:
     return generator
 
 
+def fill_(array: np.ndarray, draw, *params, generator=None) -> None:
+    """Overwrite ``array`` in place with ``draw(shape, dtype, *params)``, visiting the
+    entries in memory order as PyTorch's iterator does (a transposed view is filled as
+    its transpose); a strided view takes the element-by-element normal path."""
+    target = array.T if array.flags.f_contiguous and not array.flags.c_contiguous else array
+    options = {"contiguous": array.flags.c_contiguous} if draw is draw_normal else {}
+    target[...] = draw(target.shape, array.dtype, *params, generator=generator, **options)
+
+
 def manual_seed(seed) -> Generator:
     """Reseed the default generator (PyTorch's ``torch.manual_seed``) and return it."""
     return default_generator.manual_seed(seed)
@@ -320,34 +331,6 @@ def fork_rng(devices=None, enabled: bool = True, **_ignored):
 
 # --- PyTorch's transformations from words to values ---------------------------------------
 
-def _fma(a, b, c, dtype) -> np.ndarray:
-    """``a * b + c`` rounded once, as the fused multiply-add PyTorch's kernels compile to.
-
-    float32: the product of two floats is exact in float64, so one float64 addition and
-    the rounding to float32 give it. float64: Dekker's exact product and Knuth's exact
-    sum, added with one rounding (equal to a hardware fma but in astronomically rare
-    double-rounding cases)."""
-    if np.dtype(dtype) != np.float64:
-        return (np.asarray(a, np.float64) * np.float64(b) + np.float64(c)).astype(dtype)
-    a = np.asarray(a, np.float64)
-    b = np.float64(b) if np.ndim(b) == 0 else np.asarray(b, np.float64)
-    product = a * b
-    a_hi, a_lo = _split(a)
-    b_hi, b_lo = _split(b)
-    product_err = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
-    total = product + c
-    virtual = total - product
-    sum_err = (product - (total - virtual)) + (c - virtual)
-    return total + (sum_err + product_err)
-
-
-def _split(a):
-    """Veltkamp's split: ``a = hi + lo`` with 26-bit halves, whose products are exact."""
-    scaled = 134217729.0 * a  # 2^27 + 1
-    hi = scaled - (scaled - a)
-    return hi, a - hi
-
-
 def _float_dtype(dtype) -> np.dtype:
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
@@ -363,7 +346,7 @@ def draw_uniform(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray:
     acc = np.float64 if dtype == np.float64 else np.float32
     low_, high_ = acc(dtype.type(low)), acc(dtype.type(high))  # rounded to the dtype first
     u = gen._unit(n, dtype)
-    values = u if (low_ == 0 and high_ == 1) else _fma(u, high_ - low_, low_, acc)
+    values = u if (low_ == 0 and high_ == 1) else fma(u, high_ - low_, low_, acc)
     return values.astype(dtype, copy=False).reshape(shape)
 
 
@@ -388,14 +371,13 @@ def draw_normal(shape, dtype, mean=0.0, std=1.0, generator=None,
             tail = _box_muller_blocks(gen._unit(_NORMAL_BLOCK, acc), acc, mean, std)
             out[n - _NORMAL_BLOCK:] = tail
         return out.astype(dtype, copy=False).reshape(shape)
-    return _fma(_scalar_normals(gen, n), std, mean, np.float64).astype(dtype).reshape(shape)
+    return fma(_scalar_normals(gen, n), std, mean, np.float64).astype(dtype).reshape(shape)
 
 
 def _box_muller_blocks(x: np.ndarray, acc, mean, std) -> np.ndarray:
     """PyTorch's Box-Muller on consecutive blocks of 16 uniforms (``normal_fill_16``).
     float64 uses the libm functions; float32 follows the AVX2 kernel of x86 builds, all
-    in float32 with Cephes' polynomial ``log``, ``sin`` and ``cos`` (``_logf``,
-    ``_sincosf``)."""
+    in float32 with Cephes' polynomial ``log``, ``sin`` and ``cos`` (``kernel_math``)."""
     blocks = x.reshape(-1, 2, 8)
     u1, u2 = 1 - blocks[:, 0], blocks[:, 1]
     if acc == np.float64:
@@ -403,74 +385,11 @@ def _box_muller_blocks(x: np.ndarray, acc, mean, std) -> np.ndarray:
         theta = 2.0 * math.pi * u2
         first, second = radius * np.cos(theta), radius * np.sin(theta)
     else:
-        radius = np.sqrt(_F32(-2.0) * _logf(u1))
-        sine, cosine = _sincosf(_F32(2.0 * math.pi) * u2)
+        radius = np.sqrt(np.float32(-2.0) * logf(u1))
+        sine, cosine = sincosf(np.float32(2.0 * math.pi) * u2)
         first, second = radius * cosine, radius * sine
     out = np.stack([first, second], axis=1).reshape(-1)
-    return out if (mean == 0 and std == 1) else _fma(out, acc(std), acc(mean), acc)
-
-
-# --- float32 log, sin and cos as PyTorch's AVX2 normal kernel computes them: Cephes'
-# single-precision algorithms (range reduction, then a short polynomial), with the fused
-# multiply-adds GCC makes of them. Bit for bit on x86 PyTorch; other builds (ARM) use
-# the C library's functions and may differ by an ulp or two.
-_F32 = np.float32
-_LOG_POLY = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
-             1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
-             3.3333331174e-1)
-_COS_POLY = (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)
-_SIN_POLY = (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)
-_PIO4_PARTS = (-0.78515625, -2.4187564849853515625e-4, -3.77489497744594108e-8)
-
-
-def _ffma(a, b, c) -> np.ndarray:
-    """float32 ``a * b + c`` rounded once (the product of two floats is exact in float64)."""
-    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + c).astype(_F32)
-
-
-def _horner(coefficients, x) -> np.ndarray:
-    y = np.full_like(x, coefficients[0])
-    for c in coefficients[1:]:
-        y = _ffma(y, x, _F32(c))
-    return y
-
-
-def _logf(x: np.ndarray) -> np.ndarray:
-    """log of positive normal float32 values: ``x = m 2^e`` with ``m`` in [sqrt(1/2),
-    sqrt(2)), ``log x = e log 2 + f + f^3 P(f) - f^2 / 2`` with ``f = m - 1``, ``log 2``
-    split into 0.693359375 - 2.12194440e-4 so that ``e log 2`` stays exact."""
-    bits = x.view(np.int32)
-    e = ((bits >> 23) - 126).astype(_F32)
-    m = ((bits & np.int32(0x007FFFFF)) | np.int32(0x3F000000)).view(_F32)  # in [0.5, 1)
-    small = m < _F32(0.707106781186547524)
-    f = (m - _F32(1)) + np.where(small, m, _F32(0))  # 2m - 1 below sqrt(1/2)
-    e = e - small.astype(_F32)
-    z = f * f
-    y = _horner(_LOG_POLY, f) * f
-    y = _ffma(y, z, e * _F32(-2.12194440e-4))
-    y = _ffma(z, _F32(-0.5), y)
-    return _ffma(e, _F32(0.693359375), f + y)
-
-
-def _sincosf(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """sin and cos of float32 values: ``x`` reduced by ``j pi/4`` (``j`` the even integer
-    nearest ``4x/pi`` from above, pi/4 in three parts), then the sine or the cosine
-    polynomial on [-pi/4, pi/4] depending on the octant, and the signs."""
-    negative = x < 0
-    x = np.abs(x)
-    j = ((x * _F32(1.27323954473516)).astype(np.int32) + 1) & ~np.int32(1)
-    y = j.astype(_F32)
-    for part in _PIO4_PARTS:
-        x = _ffma(y, _F32(part), x)
-    z = x * x
-    cos_part = _ffma(_horner(_COS_POLY, z) * z, z, -(z * _F32(0.5))) + _F32(1)
-    sin_part = _ffma(_horner(_SIN_POLY, z) * z, x, x)
-    swap = (j & 2) != 0
-    sine = np.where(swap, cos_part, sin_part)
-    cosine = np.where(swap, sin_part, cos_part)
-    sine = np.where(negative ^ ((j & 4) != 0), -sine, sine)
-    cosine = np.where(((j - 2) & 4) == 0, -cosine, cosine)
-    return sine, cosine
+    return out if (mean == 0 and std == 1) else fma(out, acc(std), acc(mean), acc)
 
 
 def _scalar_normals(gen: Generator, n: int) -> np.ndarray:
@@ -493,7 +412,7 @@ def _scalar_normals(gen: Generator, n: int) -> np.ndarray:
     return out
 
 
-def draw_randint(low: int, high: int, shape, dtype=np.int64, generator=None) -> np.ndarray:
+def draw_randint(shape, dtype, low: int, high: int, generator=None) -> np.ndarray:
     """Integers in [low, high) as ``torch.randint`` / ``random_(low, high)``:
     ``w % (high - low) + low``, ``w`` one 32-bit word, or a 64-bit draw when the range is
     at least 2^32 (for int64, float32 and float64 results)."""
@@ -527,7 +446,7 @@ def draw_random(shape, dtype, generator=None) -> np.ndarray:
     return (words % _U64(top)).astype(dtype).reshape(shape)
 
 
-def draw_bernoulli(p, shape=None, dtype=np.float32, generator=None) -> np.ndarray:
+def draw_bernoulli(shape, dtype, p, generator=None) -> np.ndarray:
     """0/1 draws with probability ``p`` (``bernoulli_``): ``u < p``, ``u`` a 53-bit
     uniform for a number ``p`` or a float64 array, 24-bit for a float32 array."""
     gen = resolve(generator)
@@ -536,9 +455,7 @@ def draw_bernoulli(p, shape=None, dtype=np.float32, generator=None) -> np.ndarra
             raise RuntimeError(f"bernoulli_: expected 0 <= p <= 1, got p={p}")
         n = math.prod(shape)
         return (gen._unit(n, np.float64) < float(p)).astype(dtype).reshape(shape)
-    probs = np.asarray(p)
-    if shape is not None:
-        probs = np.broadcast_to(probs, shape)
+    probs = np.broadcast_to(np.asarray(p), shape)
     acc = np.float64 if probs.dtype == np.float64 else np.float32
     u = gen._unit(probs.size, acc).reshape(probs.shape)
     return (u < probs.astype(acc)).astype(dtype)

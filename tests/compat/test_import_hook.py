@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import textwrap
 import sys
 from pathlib import Path
 
@@ -159,3 +160,27 @@ def test_the_pytorch_page_lists_exactly_the_served_modules():
     assert rows == TORCH_MODULES
     for name in NOT_PROVIDED:
         assert f"`{name}`" in text
+
+
+def test_import_torch_alone_reaches_every_served_module_as_pytorch_does():
+    # PyTorch's `import torch` makes torch.utils.data.DataLoader, torch.nn.functional...
+    # reachable without importing them; course code relies on it. A fresh interpreter, so
+    # that no earlier import of this test session helps.
+    import subprocess
+
+    code = textwrap.dedent("""
+        import reseau
+        reseau.install_as_torch()
+        import torch
+        from reseau.compat import TORCH_MODULES
+        for name in TORCH_MODULES:
+            obj = torch
+            for part in name.split(".")[1:]:
+                obj = getattr(obj, part, None)
+            if obj is None:
+                print(name)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], "unreachable after `import torch` alone"

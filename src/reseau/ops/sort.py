@@ -37,7 +37,7 @@ def _gathered(x: Tensor, dim: int, idx: np.ndarray) -> Tensor:
     return gather(x, dim, idx)
 
 
-def sort(input, dim: int = -1, descending: bool = False, stable: bool = False, *,
+def sort(input, dim: int = -1, descending: bool = False, *, stable: bool = False,
          out=None) -> ValuesIndices:
     """``(values, indices)`` sorted along ``dim`` (a stable sort, whatever ``stable``)."""
     x = as_input(input, "sort")

@@ -25,6 +25,19 @@ from .ops.reduce import (
     amax, amin, argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum, var,
 )
 from .ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
+# section 3 of issue 13: more maths, products and norms, indexing, sorting, counting
+from .ops.trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
+from .ops.trig import acos as arccos, asin as arcsin, atan as arctan, atan2 as arctan2
+from .ops.special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, square
+from .ops.rounding import ceil, floor, frac, round, trunc
+from .ops.linalg import addmm, bmm, dot, einsum, mm, norm, outer
+from .ops.index import gather, index_select, masked_fill, scatter, scatter_add
+from .ops.sort import argsort, msort, sort, topk
+from .ops.cumulative import cumprod, cumsum
+from .ops.rearrange import chunk, diag, flip, narrow, roll, split, tile, tril, triu
+from .ops.logical import all, allclose, any, equal, isclose
+from .ops.counting import bincount, histc, histogram, numel, unique
+from . import linalg  # torch.linalg's names
 from .gradcheck import GradcheckError, gradcheck
 from .gradcheck_module import gradcheck_module
 from . import nn  # noqa: E402  (after the core: nn builds on it)
@@ -61,4 +74,11 @@ __all__ = [
     "transpose", "squeeze", "unsqueeze", "flatten", "cat", "stack", "eq", "ne", "lt", "le",
     "gt", "ge", "float32", "float64", "float16", "int32", "int64", "long", "bool", "float",
     "double",
+    "sin", "cos", "tan", "sinh", "cosh", "asin", "acos", "atan", "atan2", "arcsin", "arccos",
+    "arctan", "arctan2", "erf", "expm1", "log1p", "log2", "log10", "reciprocal", "rsqrt",
+    "square", "ceil", "floor", "frac", "round", "trunc", "addmm", "bmm", "dot", "einsum", "mm",
+    "norm", "outer", "gather", "index_select", "masked_fill", "scatter", "scatter_add",
+    "argsort", "msort", "sort", "topk", "cumprod", "cumsum", "chunk", "diag", "flip", "narrow",
+    "roll", "split", "tile", "tril", "triu", "all", "allclose", "any", "equal", "isclose",
+    "bincount", "histc", "histogram", "numel", "unique", "linalg",
 ]

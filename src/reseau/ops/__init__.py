@@ -43,7 +43,7 @@ from .sort import argsort, msort, sort, topk
 from .cumulative import cumprod, cumsum
 from .rearrange import chunk, diag, flip, narrow, repeat, roll, split, tile, tril, triu
 from .logical import all, allclose, any, equal, isclose
-from .counting import bincount, histc, histogram, unique
+from .counting import bincount, histc, histogram, numel, unique
 from .shape import (
     cat, expand, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze,
 )
@@ -71,5 +71,5 @@ __all__ = [
     "scatter_add", "scatter_add_",
     "argsort", "msort", "sort", "topk", "cumprod", "cumsum",
     "chunk", "diag", "flip", "narrow", "repeat", "roll", "split", "tile", "tril", "triu",
-    "all", "allclose", "any", "equal", "isclose", "bincount", "histc", "histogram", "unique",
+    "all", "allclose", "any", "equal", "isclose", "bincount", "histc", "histogram", "numel", "unique",
 ]

@@ -1,4 +1,4 @@
-"""Counting values (no gradient): histc, histogram, bincount, unique."""
+"""Counting (no gradient): numel, histc, histogram, bincount, unique."""
 
 from __future__ import annotations
 
@@ -11,10 +11,15 @@ from ..tensor import Tensor
 from ._args import write_out
 from ._convert import as_input
 
-__all__ = ["histc", "histogram", "bincount", "unique", "Histogram"]
+__all__ = ["numel", "histc", "histogram", "bincount", "unique", "Histogram"]
 
 #: what ``histogram`` returns, as ``torch.return_types.histogram``
 Histogram = namedtuple("Histogram", ["hist", "bin_edges"])
+
+
+def numel(input) -> int:
+    """The number of entries."""
+    return as_input(input, "numel")._array.size
 
 
 def _linspace(lo, hi, steps: int, dtype) -> np.ndarray:

@@ -214,3 +214,18 @@ def test_a_notebook_runs_until_the_cell_that_does_not_compile(tmp_path):
     assert (result.returncode, result.stdout) == (1, "first\n")
     assert result.stderr.startswith(f'  File "{notebook}#cell2", line 1\n')
     assert result.stderr.endswith("SyntaxError: '(' was never closed\n")
+
+
+def test_a_module_that_cannot_be_found_or_fails_as_python_dash_m(tmp_path):
+    result = _run("-m", "no_such_module_here", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        1, "reseau run: error: No module named no_such_module_here\n")
+    result = _run("-m", "torchvision.datasets", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "reseau does not provide torchvision" in result.stderr
+    _write(tmp_path, "failing.py", "def f():\n    raise KeyError(1)\n\nf()\n")
+    result = _run("-m", "failing", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:2] == [
+        "Traceback (most recent call last):", f'  File "{tmp_path / "failing.py"}", line 4, '
+                                              f'in <module>']

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib.util
 import json
 import linecache
 import os
@@ -35,7 +36,8 @@ _PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
 def _trimmed(tb, skip: set[str]):
     """The traceback without its leading frames from the files in ``skip`` (this runner,
     runpy): what Python shows for ``python script.py``."""
-    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) in skip:
+    while tb is not None and (tb.tb_frame.f_code.co_filename in skip or
+                              os.path.abspath(tb.tb_frame.f_code.co_filename) in skip):
         tb = tb.tb_next
     return tb
 
@@ -121,10 +123,24 @@ def run_path(path: str, args=()) -> int:
                 {os.path.abspath(ast.__file__)})  # a notebook cell's SyntaxError: ast.parse
 
 
+def _run_module_as_main(name: str) -> None:
+    """``python -m name``: a module that cannot be found is one line and status 1."""
+    try:
+        found = importlib.util.find_spec(name)
+    except ImportError as err:  # a parent package is missing, or reseau lacks that torch part
+        found, reason = None, str(err)
+    else:
+        reason = f"No module named {name}"
+    if found is None:
+        print(f"reseau run: error: {reason}", file=sys.stderr)
+        raise SystemExit(1)
+    runpy.run_module(name, run_name="__main__", alter_sys=True)
+
+
 def run_module(name: str, args=()) -> int:
     """Run module ``name`` as ``python -m name args`` does; returns the exit status."""
-    return _run(lambda: runpy.run_module(name, run_name="__main__", alter_sys=True),
-                name, args, os.getcwd(), {os.path.abspath(runpy.__file__)})
+    return _run(lambda: _run_module_as_main(name), name, args, os.getcwd(),
+                {os.path.abspath(runpy.__file__), "<frozen runpy>"})
 
 
 # --- notebooks ---------------------------------------------------------------------------

@@ -64,9 +64,9 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     return write_out(out, r, "addmm")
 
 
-def dot(input, other, *, out=None) -> Tensor:
+def dot(input, tensor, *, out=None) -> Tensor:
     """The inner product of two 1-D tensors."""
-    a, b = as_input(input, "dot"), as_input(other, "dot")
+    a, b = as_input(input, "dot"), as_input(tensor, "dot")
     _check_ndim("dot", 1, a, b)
     if a.shape != b.shape:
         raise RuntimeError(f"dot: the vectors have sizes {a.shape[0]} and {b.shape[0]}")

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from ._args import write_out
 from ._convert import as_input, normalize_dims, shape_arg
 from .elementwise import where
 from .shape import expand, getitem, reshape
@@ -36,7 +37,7 @@ def repeat(input, *sizes) -> Tensor:
 def tile(input, dims) -> Tensor:
     """``repeat``, with missing leading repeat counts taken as 1 (``torch.tile``)."""
     x = as_input(input, "tile")
-    dims = tuple(dims)
+    dims = (int(dims),) if isinstance(dims, (int, np.integer)) else tuple(dims)
     return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
 
 
@@ -113,20 +114,23 @@ def _triangle(input, diagonal: int, lower: bool, op: str) -> Tensor:
     return where(Tensor._make(keep), x, backend.zeros((), x.dtype).item())
 
 
-def tril(input, diagonal: int = 0) -> Tensor:
+def tril(input, diagonal: int = 0, *, out=None) -> Tensor:
     """The lower triangle (on and below ``diagonal``), zeros above."""
-    return _triangle(input, diagonal, True, "tril")
+    return write_out(out, _triangle(input, diagonal, True, "tril"), "tril")
 
 
-def triu(input, diagonal: int = 0) -> Tensor:
+def triu(input, diagonal: int = 0, *, out=None) -> Tensor:
     """The upper triangle (on and above ``diagonal``), zeros below."""
-    return _triangle(input, diagonal, False, "triu")
+    return write_out(out, _triangle(input, diagonal, False, "triu"), "triu")
 
 
-def diag(input, diagonal: int = 0) -> Tensor:
+def diag(input, diagonal: int = 0, *, out=None) -> Tensor:
     """A 1-D tensor's entries on the ``diagonal`` of a square matrix (zeros elsewhere),
     or a matrix's ``diagonal`` as a 1-D tensor."""
-    x = as_input(input, "diag")
+    return write_out(out, _diag(as_input(input, "diag"), diagonal), "diag")
+
+
+def _diag(x: Tensor, diagonal: int) -> Tensor:
     k = diagonal
     if x.ndim == 2:
         n = max(0, min(x.shape[0] + min(k, 0), x.shape[1] - max(k, 0)))

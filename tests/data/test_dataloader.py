@@ -85,10 +85,20 @@ def test_shuffle_without_generator_follows_manual_seed():
     first = _labels(loader)
     reseau.manual_seed(123)
     assert _labels(loader) == first
-    # the order comes from the default generator: the same permutation it would draw
+    # the order comes from the default generator as PyTorch draws it: one seed for the
+    # workers, one for the sampler's own generator, whose randperm gives the order
     reseau.manual_seed(123)
-    expected = reseau.backend.default_generator().permutation(20).tolist()
+    g = reseau.backend.default_generator()
+    _ = reseau.random.draw_random((), np.int64, g)
+    sampler_seed = int(reseau.random.draw_random((), np.int64, g))
+    own = reseau.random.Generator().manual_seed(sampler_seed)
+    expected = reseau.random.draw_randperm(20, own).tolist()
     assert sum(first, []) == expected
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(123)
+    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(20)),
+                                         batch_size=6, shuffle=True)
+    assert [b[0].tolist() for b in theirs] == first
 
 
 @pytest.mark.parametrize("n,batch_size,drop_last", [

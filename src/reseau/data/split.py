@@ -1,4 +1,5 @@
-"""Splitting data into train, dev (validation) and test sets.
+"""Splitting data into train, dev (validation) and test sets (``random_split``, PyTorch's
+split of a Dataset, is in ``reseau.utils.data``).
 
 Seed 003: the model learns on the train set, its hyperparameters are chosen on the dev
 (validation) set, and the test set, used once at the end, measures how it generalises.
@@ -14,65 +15,8 @@ import numpy as np
 from ..creation import as_tensor
 from ..tensor import Tensor
 from ._random import check_generator
-from .dataset import Subset
 
-__all__ = ["random_split", "train_val_test_split"]
-
-
-def _counts_from_fractions(fractions, n: int) -> list[int]:
-    """``floor(f * n)`` for each fraction, the remaining samples handed out one at a
-    time to the parts in order (PyTorch's rule for ``random_split``)."""
-    counts = [math.floor(f * n) for f in fractions]
-    for k in range(n - sum(counts)):
-        counts[k % len(counts)] += 1
-    return counts
-
-
-def random_split(dataset, lengths, generator=None) -> list[Subset]:
-    """Split ``dataset`` at random into non-overlapping ``Subset`` s.
-
-    Parameters
-    ----------
-    dataset : Dataset
-        Anything with ``__getitem__`` and ``__len__``.
-    lengths : sequence of int or of float
-        The sizes of the parts, summing to ``len(dataset)``, or fractions summing to 1:
-        each part then gets ``floor(fraction * len(dataset))`` samples, and the samples
-        left over go one each to the parts in order.
-    generator : None, int or numpy.random.Generator
-        Source of the random permutation (``None``: reseau's default generator).
-
-    Examples
-    --------
-    >>> import reseau
-    >>> from reseau.data import TensorDataset, random_split
-    >>> ds = TensorDataset(reseau.arange(10))
-    >>> train, test = random_split(ds, [0.8, 0.2], generator=0)
-    >>> len(train), len(test)
-    (8, 2)
-    """
-    n = len(dataset)
-    lengths = list(lengths)
-    if not lengths:
-        raise ValueError("random_split: lengths is empty; give the sizes of the parts")
-    is_fraction = all(isinstance(v, (float, np.floating)) for v in lengths)
-    if is_fraction and math.isclose(sum(lengths), 1.0, abs_tol=1e-6):
-        if any(not 0.0 <= f <= 1.0 for f in lengths):
-            raise ValueError(f"random_split: fractions must lie in [0, 1], got {lengths}")
-        lengths = _counts_from_fractions(lengths, n)
-    elif any(not isinstance(v, (int, np.integer)) or v < 0 for v in lengths):
-        raise ValueError(
-            f"random_split: lengths must be non-negative ints summing to the dataset size "
-            f"({n}) or fractions summing to 1, got {lengths}"
-        )
-    if sum(lengths) != n:
-        raise ValueError(
-            f"random_split: the lengths {lengths} sum to {sum(lengths)}, but the dataset has "
-            f"{n} samples; make them sum to {n}, or give fractions summing to 1"
-        )
-    order = check_generator(generator, "random_split").permutation(n)
-    bounds = np.cumsum([0] + [int(v) for v in lengths])
-    return [Subset(dataset, order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+__all__ = ["train_val_test_split"]
 
 
 def _split_sizes(sizes, n: int) -> list[int]:
@@ -134,7 +78,7 @@ def _stratified_order(labels: np.ndarray, counts: list[int], rng) -> list[np.nda
 
 def _take(data, index: np.ndarray):
     if isinstance(data, Tensor):
-        return data[index] if data.requires_grad else as_tensor(data.data[index])
+        return data[index] if data.requires_grad else as_tensor(data._array[index])
     return data[index]
 
 
@@ -183,8 +127,8 @@ def train_val_test_split(X, y, sizes=(0.6, 0.2, 0.2), *, stratify=False, seed=No
         bounds = np.cumsum([0] + counts)
         parts = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     else:
-        labels = np.asarray(y.data if isinstance(y, Tensor) else y) if stratify is True \
-            else np.asarray(stratify.data if isinstance(stratify, Tensor) else stratify)
+        labels = np.asarray(y._array if isinstance(y, Tensor) else y) if stratify is True \
+            else np.asarray(stratify._array if isinstance(stratify, Tensor) else stratify)
         if labels.ndim != 1 or len(labels) != n:
             raise ValueError(
                 f"train_val_test_split: stratification needs one class label per sample "

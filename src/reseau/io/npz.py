@@ -108,7 +108,6 @@ def save(model, path, config: dict | None = None, metadata: dict | None = None,
       (1): Tanh()
       (2): Linear(in_features=4, out_features=2, bias=True)
     )
-    Parameters: 22 (trainable: 22)
     """
     if isinstance(model, dict):
         # torch.save(model.state_dict(), path) ports unchanged: plain weights
@@ -228,8 +227,8 @@ def _fill(model, arrays: dict, path) -> None:
     named = list(model.named_parameters(remove_duplicate=False))
     named += list(model.named_buffers(remove_duplicate=False))
     for name, tensor in named:
-        if name in arrays and tensor.data.dtype != arrays[name].dtype:
-            tensor.data = arrays[name].copy()
+        if name in arrays and tensor._array.dtype != arrays[name].dtype:
+            tensor._array = arrays[name].copy()
 
 
 def load(path, model=None):

@@ -8,12 +8,15 @@ F``), ``init`` (initialisers), ``utils`` (gradient clipping).
 from . import functional, init
 from . import utils
 from .activation import (
-    GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Softplus, Tanh,
+    CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+    LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, SiLU, Sigmoid, Softmax, Softmax2d,
+    Softmin, Softplus, Softshrink, Softsign, Tanh, Tanhshrink, Threshold,
 )
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .containers import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout, Dropout2d
+from .embedding import Embedding, EmbeddingBag
 from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss,
@@ -22,6 +25,11 @@ from .loss import (
 )
 from .mlp import MLP
 from .module import Module, StateDictError
+from .normalization import LayerNorm
+from .padding import (
+    CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
+    ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d,
+)
 from .parameter import Buffer, Parameter
 from .pooling import (
     AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
@@ -39,4 +47,9 @@ __all__ = [
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "MultiMarginLoss",
     "HingeEmbeddingLoss", "CosineEmbeddingLoss", "MarginRankingLoss", "GaussianNLLLoss",
     "KLDivLoss", "l1_penalty", "l2_penalty", "elastic_net", "penalized_weights",
+    "ELU", "CELU", "SELU", "GLU", "Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Mish",
+    "Softsign", "Tanhshrink", "Threshold", "Hardshrink", "Softshrink", "Softmin", "Softmax2d",
+    "PReLU", "Embedding", "EmbeddingBag", "LayerNorm", "ZeroPad1d", "ZeroPad2d",
+    "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
+    "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
 ]

@@ -40,13 +40,16 @@ class _BatchNorm(Module):
     track_running_stats : bool
         Keep ``running_mean``, ``running_var`` and ``num_batches_tracked`` buffers;
         without them batch statistics are used in evaluation too.
+    bias : bool (keyword only)
+        With ``affine``, learn ``bias`` too (PyTorch 2.13's keyword); ``bias=False``
+        keeps ``weight`` alone.
     """
 
     init_args = ("num_features", "eps", "momentum", "affine", "track_running_stats")
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
-                 dtype=None) -> None:
+                 dtype=None, *, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_features, (int, np.integer)) or num_features <= 0:
@@ -62,9 +65,11 @@ class _BatchNorm(Module):
         dtype = dtype_or_default(dtype)
         if affine:
             self.weight = Parameter(backend.ones(num_features, dtype))
-            self.bias = Parameter(backend.zeros(num_features, dtype))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(backend.zeros(num_features, dtype))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._make(backend.zeros(num_features, dtype)))
@@ -78,14 +83,15 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._array[...] = 0
+            self.running_var._array[...] = 1
+            self.num_batches_tracked._array[...] = 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def _check_input_dim(self, input: Tensor) -> None:
@@ -95,9 +101,9 @@ class _BatchNorm(Module):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._array += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._array)
         # without running statistics, batch statistics are used in evaluation too
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                             training=self.training or not self.track_running_stats,
@@ -105,7 +111,14 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+    def init_kwargs(self) -> dict:
+        kwargs = super().init_kwargs()
+        if self.bias is None and self.affine:  # only then is the flag not implied
+            kwargs["bias"] = False
+        return kwargs
 
 
 class BatchNorm1d(_BatchNorm):
@@ -133,7 +146,7 @@ class BatchNorm2d(_BatchNorm):
     >>> from reseau import nn
     >>> bn = nn.BatchNorm2d(3)
     >>> y = bn(reseau.randn(4, 3, 5, 5))
-    >>> [round(float(v), 6) + 0.0 for v in y.mean((0, 2, 3)).data]
+    >>> [round(float(v), 6) + 0.0 for v in y.mean((0, 2, 3))._array]
     [0.0, 0.0, 0.0]
     """
 

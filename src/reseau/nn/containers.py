@@ -7,7 +7,7 @@ from __future__ import annotations
 import operator
 from typing import Iterable, Iterator, Mapping
 
-from .module import Module
+from .module import Module, _indent
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
@@ -166,6 +166,21 @@ class ModuleList(Module):
 
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
+
+    def _child_lines(self) -> list[str]:
+        # As PyTorch prints a ModuleList: a run of children with the same repr is one
+        # line, "(0-2): 3 x Linear(...)".
+        lines, run = [], []
+        for name, mod in list(self._modules.items()) + [(None, None)]:
+            text = None if name is None else repr(mod)
+            if run and text != run[0][1]:
+                first, body = run[0]
+                label = first if len(run) == 1 else f"{first}-{run[-1][0]}"
+                count = "" if len(run) == 1 else f"{len(run)} x "
+                lines.append(f"({label}): {count}{_indent(body)}")
+                run = []
+            run.append((name, text))
+        return lines
 
 
 class ModuleDict(Module):

@@ -14,10 +14,10 @@ import numpy as np
 from .. import backend
 from ..dtype import dtype_or_default
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
-from ..ops.shape import cat
 from ..tensor import Tensor
 from . import init
 from .module import Module
+from .padding import pad_axis
 from .parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
@@ -36,32 +36,11 @@ def _tuple(v, n: int, what: str, layer: str, low: int = 1) -> tuple[int, ...]:
     return tuple(int(a) for a in vals)
 
 
-def _pad_axis(x: Tensor, lo: int, hi: int, dim: int, mode: str) -> Tensor:
-    """``x`` padded along ``dim`` (negative) by ``lo`` and ``hi`` entries, ``mode``
-    reflect, replicate or circular."""
-    size = x.shape[dim]
-    tail = (slice(None),) * (-dim - 1)
-
-    def part(sl):
-        return x[(Ellipsis, sl) + tail]
-
-    if mode == "reflect" and max(lo, hi) >= size or mode == "circular" and max(lo, hi) > size:
-        raise ValueError(f"padding_mode={mode!r}: padding ({lo}, {hi}) is too large for an "
-                         f"input of size {size} along dimension {dim}")
-    if mode == "reflect":  # mirrored about the edge, the edge itself not repeated
-        pieces = [part(slice(lo, 0, -1)), x, part(slice(size - 2, size - 2 - hi, -1))]
-    elif mode == "replicate":  # the edge repeated (pads are a few entries)
-        pieces = [part(slice(0, 1))] * lo + [x] + [part(slice(size - 1, size))] * hi
-    else:  # circular
-        pieces = [part(slice(size - lo, size)), x, part(slice(0, hi))]
-    return cat([p for p in pieces if p.shape[dim]], dim)
-
-
 def _pad(x: Tensor, pads, mode: str) -> Tensor:
     """Pad the last ``len(pads)`` axes by ``pads`` = [(lo, hi), ...] (first axis first)."""
     for k, (lo, hi) in enumerate(pads):
         if lo or hi:
-            x = _pad_axis(x, lo, hi, k - len(pads), mode)
+            x = pad_axis(x, lo, hi, k - len(pads), mode)
     return x
 
 

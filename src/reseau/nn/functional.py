@@ -27,12 +27,19 @@ from ..ops.pool import (
 from ..ops.reduce import log_softmax as _log_softmax
 from ..ops.reduce import softmax as _softmax
 from ..tensor import Tensor
+from .activation_functions import (
+    celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, mish, prelu, relu6, selu,
+    softmin, softshrink, softsign, tanhshrink, threshold,
+)
+from .embedding import embedding, embedding_bag
 from .loss_functions import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
     cross_entropy, gaussian_nll_loss, gaussian_nll_loss_precision, hinge_embedding_loss,
     huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, nll_loss,
     smooth_l1_loss,
 )
+from .normalization import layer_norm, normalize
+from .padding import pad
 
 __all__ = [
     "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "gelu", "logsigmoid",
@@ -44,6 +51,9 @@ __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "multi_margin_loss",
     "hinge_embedding_loss", "cosine_embedding_loss", "margin_ranking_loss",
     "gaussian_nll_loss", "gaussian_nll_loss_precision", "kl_div",
+    "elu", "celu", "selu", "glu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish",
+    "softsign", "tanhshrink", "threshold", "hardshrink", "softshrink", "softmin", "prelu",
+    "embedding", "embedding_bag", "layer_norm", "normalize", "pad",
 ]
 
 
@@ -168,16 +178,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if training and running_mean is not None and running_var is not None:
             m = momentum
             with no_grad():
-                batch_mean = mean.data.reshape(c)
-                unbiased = var.data.reshape(c) * (n / (n - 1))
-                running_mean.data[...] = (1 - m) * running_mean.data + m * batch_mean
-                running_var.data[...] = (1 - m) * running_var.data + m * unbiased
+                batch_mean = mean._array.reshape(c)
+                unbiased = var._array.reshape(c) * (n / (n - 1))
+                running_mean._array[...] = (1 - m) * running_mean._array + m * batch_mean
+                running_var._array[...] = (1 - m) * running_var._array + m * unbiased
                 running_mean._version += 1
                 running_var._version += 1
         out = (input - mean) / (var + eps).sqrt()
     else:
-        mean = running_mean.data.reshape(bshape).astype(input.dtype)
-        inv_std = 1.0 / np.sqrt(running_var.data.reshape(bshape).astype(input.dtype) + eps)
+        mean = running_mean._array.reshape(bshape).astype(input.dtype)
+        inv_std = 1.0 / np.sqrt(running_var._array.reshape(bshape).astype(input.dtype) + eps)
         out = (input - Tensor._make(mean)) * Tensor._make(inv_std.astype(input.dtype))
     if weight is not None:
         out = out * weight.reshape(bshape)
@@ -189,7 +199,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Integer class indices (any shape) to one-hot vectors along a new last axis
     (int64). ``num_classes=-1`` takes the largest index + 1."""
-    t = tensor.data if isinstance(tensor, Tensor) else backend.asarray(tensor)
+    t = tensor._array if isinstance(tensor, Tensor) else backend.asarray(tensor)
     if not np.issubdtype(t.dtype, np.integer):
         raise TypeError(f"one_hot: expected integer class indices, got dtype {t.dtype}")
     if t.size and t.min() < 0:

@@ -21,7 +21,7 @@ from ..dtype import as_dtype, is_floating
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
 
-__all__ = ["Module", "StateDictError"]
+__all__ = ["Module", "ModuleSummary", "StateDictError"]
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -157,7 +157,7 @@ class Module:
         elif isinstance(value, Buffer):
             self._require_init("buffers")
             self._forget(name, keep="_buffers")
-            self.register_buffer(name, Tensor._make(value.data), value.persistent)
+            self.register_buffer(name, Tensor._make(value._array), value.persistent)
         elif bufs is not None and name in bufs:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
@@ -327,7 +327,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._array[...] = 0
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call ``fn`` on every sub-module (children first) and then on self, e.g. to
@@ -342,10 +342,10 @@ class Module:
         # In place: the Parameter objects stay the same, so an optimizer built before
         # the conversion still holds them.
         for t in list(self.parameters()) + list(self.buffers()):
-            if is_floating(t.data.dtype) and t.data.dtype != dtype:
-                t.data = t.data.astype(dtype)
+            if is_floating(t._array.dtype) and t._array.dtype != dtype:
+                t._array = t._array.astype(dtype)
                 if t.grad is not None:
-                    t.grad.data = t.grad.data.astype(dtype)
+                    t.grad._array = t.grad._array.astype(dtype)
         return self
 
     def to(self, *args, device=None, dtype=None) -> "Module":
@@ -395,7 +395,7 @@ class Module:
     def state_dict(self) -> dict[str, np.ndarray]:
         """The parameters and persistent buffers as NumPy arrays (copies), keyed by
         dotted name in registration order: ``{"fc1.weight": array(...), ...}``."""
-        return {name: t.data.copy() for name, t in self._state_items()}
+        return {name: t._array.copy() for name, t in self._state_items()}
 
     def load_state_dict(self, state_dict, strict: bool = True):
         """Copy the values of ``state_dict`` (arrays or tensors, keyed by dotted name)
@@ -421,7 +421,7 @@ class Module:
         for key, value in state_dict.items():
             if key not in own:
                 continue
-            arr = value.data if isinstance(value, Tensor) else backend.asarray(value)
+            arr = value._array if isinstance(value, Tensor) else backend.asarray(value)
             if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                            or arr.dtype == np.bool_):
                 problems.append(f"{key!r} holds non-numeric data ({arr.dtype})")
@@ -445,7 +445,7 @@ class Module:
         with no_grad():
             for key, arr in values.items():
                 t = own[key]
-                t.data[...] = arr.astype(t.data.dtype, copy=False)
+                t._array[...] = arr.astype(t._array.dtype, copy=False)
                 t._version += 1
         return _IncompatibleKeys(missing, unexpected)
 
@@ -473,29 +473,52 @@ class Module:
     def _get_name(self) -> str:
         return type(self).__name__
 
-    def _tree_repr(self) -> str:
+    def _child_lines(self) -> list[str]:
+        """One ``(name): repr`` entry per child, as PyTorch lists them."""
+        return [f"({name}): {_indent(repr(mod))}" for name, mod in self._modules.items()]
+
+    def __repr__(self) -> str:
+        """The module tree exactly as PyTorch prints it: ``Name(extra_repr)`` for a
+        layer, one indented ``(name): child`` line per sub-module otherwise. The
+        parameter count is in :meth:`summary`."""
         extra = self.extra_repr()
-        lines = extra.split("\n") if extra else []
-        for name, mod in self._modules.items():
-            sub = "None" if mod is None else mod._tree_repr()
-            sub = sub.replace("\n", "\n  ")
-            lines.append(f"({name}): {sub}")
+        lines = (extra.split("\n") if extra else []) + self._child_lines()
         if not lines:
             return self._get_name() + "()"
         if len(lines) == 1 and not self._modules:
             return f"{self._get_name()}({lines[0]})"
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
+    def summary(self) -> "ModuleSummary":
+        """The tree (as ``print(model)``) followed by the number of distinct
+        parameters and how many of them are trained (``requires_grad``).
+
+        Examples
+        --------
+        >>> from reseau import nn
+        >>> print(nn.Sequential(nn.Linear(2, 3), nn.ReLU()).summary())
+        Sequential(
+          (0): Linear(in_features=2, out_features=3, bias=True)
+          (1): ReLU()
+        )
+        Parameters: 9 (trainable: 9)
+        """
+        params = list(self.parameters())
+        total = sum(p.numel() for p in params)
+        trainable = sum(p.numel() for p in params if p.requires_grad)
+        return ModuleSummary(f"{self!r}\nParameters: {total:,} (trainable: {trainable:,})")
+
+
+class ModuleSummary(str):
+    """The text of :meth:`Module.summary`; shown as it is printed (in a notebook too)."""
+
     def __repr__(self) -> str:
-        """The module tree as PyTorch prints it; for a module with children, followed by
-        the number of (distinct) parameters."""
-        text = self._tree_repr()
-        if self._modules:
-            params = list(self.parameters())
-            total = sum(p.numel() for p in params)
-            trainable = sum(p.numel() for p in params if p.requires_grad)
-            text += f"\nParameters: {total:,} (trainable: {trainable:,})"
-        return text
+        return str(self)
+
+
+def _indent(text: str) -> str:
+    """A child's repr, its lines after the first indented by two spaces."""
+    return text.replace("\n", "\n  ")
 
 
 def _warn_if_unregistered(module: Module, name: str, value) -> None:

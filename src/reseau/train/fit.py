@@ -63,8 +63,7 @@ def _resolve_metrics(metrics) -> dict:
 
 def _as_loader(data, batch_size, shuffle: bool, what: str):
     """A DataLoader from a DataLoader, a Dataset or an ``(X, y)`` pair."""
-    from ..data.dataloader import DataLoader
-    from ..data.dataset import TensorDataset
+    from ..utils.data import DataLoader, TensorDataset
 
     if isinstance(data, DataLoader):
         return data
@@ -86,7 +85,7 @@ def _as_loader(data, batch_size, shuffle: bool, what: str):
 
 def _eval_loader(loader):
     """An unshuffled loader over the same samples, in big batches."""
-    from ..data.dataloader import DataLoader
+    from ..utils.data import DataLoader
 
     return DataLoader(loader.dataset, batch_size=_EVAL_BATCH, shuffle=False,
                       collate_fn=loader.collate_fn)
@@ -108,8 +107,8 @@ def _outputs(model, loader, what: str):
     with no_grad():
         for batch in loader:
             x, y = _split_batch(batch, what)
-            outs.append(np.asarray(model(x).data))
-            targets.append(np.asarray(y.data if isinstance(y, Tensor) else y))
+            outs.append(np.asarray(model(x)._array))
+            targets.append(np.asarray(y._array if isinstance(y, Tensor) else y))
     if not outs:
         raise ValueError(f"{what} is empty: there is nothing to evaluate")
     return np.concatenate(outs), np.concatenate(targets)
@@ -154,7 +153,7 @@ def predict(model, X, batch_size: int = _EVAL_BATCH) -> np.ndarray:
     _set_mode(model, False)
     try:
         with no_grad():
-            parts = [np.asarray(model(X[i:i + batch_size]).data)
+            parts = [np.asarray(model(X[i:i + batch_size])._array)
                      for i in range(0, len(X), batch_size)]
     finally:
         _set_mode(model, was_training)
@@ -162,7 +161,7 @@ def predict(model, X, batch_size: int = _EVAL_BATCH) -> np.ndarray:
 
 
 def _finite_weights(params) -> bool:
-    return all(np.isfinite(p.data).all() for p in params)
+    return all(np.isfinite(p._array).all() for p in params)
 
 
 def _advice(optimizer) -> str:
@@ -341,8 +340,8 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
         optimizer.step()
         total, count = total + value * len(x), count + len(x)
         if keep_outputs and output is not None:
-            outs.append(np.asarray(output.data))
-            targets.append(np.asarray(y.data if isinstance(y, Tensor) else y))
+            outs.append(np.asarray(output._array))
+            targets.append(np.asarray(y._array if isinstance(y, Tensor) else y))
         bar.update(value)
     seen = (np.concatenate(outs), np.concatenate(targets)) if outs else None
     # one batch (full-batch descent): its loss exactly, not (loss * n) / n

@@ -50,13 +50,10 @@ def permutation(n: int, generator) -> np.ndarray:
 
 
 def integers(high: int, size: int, generator) -> np.ndarray:
-    """``size`` draws from ``range(high)`` with replacement; PyTorch's ``RandomSampler``
-    draws them 32 at a time, then the rest."""
+    """``size`` draws from ``range(high)`` with replacement (PyTorch's ``randint``)."""
     if not is_torch_like(generator):
         return generator.integers(0, high, size=size).astype(np.int64)
-    sizes = [32] * (size // 32) + ([size % 32] if size % 32 else [])
-    parts = [_rng.draw_randint(0, high, (k,), np.int64, generator) for k in sizes]
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    return _rng.draw_randint(0, high, (size,), np.int64, generator)
 
 
 def weighted(weights: np.ndarray, num_samples: int, replacement: bool,

@@ -93,21 +93,22 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
-    def _order(self) -> np.ndarray:
-        """The indices of one pass, drawn as PyTorch draws them."""
+    def __iter__(self):
+        # A generator, drawing as PyTorch's does and when it does: the generator is made
+        # at the first index, and after the full permutations one more is drawn for the
+        # remainder (even when it is empty), once the pass runs to its end.
         n, count = len(self.data_source), self.num_samples
         g = self.generator
         if g is None:
             g = _random.fresh_from_default(_random.resolve(None, "RandomSampler"))
         if self.replacement:
-            return _random.integers(n, count, g)
-        parts = [_random.permutation(n, g) for _ in range(count // n)]
-        if count % n:
-            parts.append(_random.permutation(n, g)[:count % n])
-        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-
-    def __iter__(self):
-        return iter(self._order().tolist())
+            for _ in range(count // 32):
+                yield from _random.integers(n, 32, g).tolist()
+            yield from _random.integers(n, count % 32, g).tolist()
+        else:
+            for _ in range(count // n):
+                yield from _random.permutation(n, g).tolist()
+            yield from _random.permutation(n, g)[:count % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..backend import default_generator
+from ..random import draw_bernoulli
 from ..ops.activation import gelu, leaky_relu, sigmoid, softplus, tanh
 from ..ops.activation import log_sigmoid as logsigmoid
 from ..ops.activation import relu as _relu
@@ -98,7 +98,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     """Inverted dropout: each entry is zeroed with probability ``p`` and the others are
     scaled by ``1 / (1 - p)``, so the expectation is unchanged and evaluation needs no
     rescaling. Identity when ``training`` is False or ``p == 0``; all zeros when
-    ``p == 1``. The mask comes from reseau's generator (``reseau.manual_seed``).
+    ``p == 1``. The mask is PyTorch's for the same seed (``reseau.random``).
     ``inplace`` is accepted for compatibility; the result is always a new tensor.
     """
     if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
@@ -113,9 +113,9 @@ def _dropout(input: Tensor, p: float, training: bool, mask_shape: tuple) -> Tens
         return input
     if p == 1.0:
         return input * Tensor._make(backend.zeros((), input.dtype))
-    keep = default_generator().random(mask_shape) >= p
-    mask = keep.astype(input.dtype) * backend.asarray(1.0 / (1.0 - p), input.dtype)
-    return input * Tensor._make(mask)
+    # PyTorch's CPU dropout: noise.bernoulli_(1 - p), noise /= 1 - p, input * noise
+    keep = draw_bernoulli(mask_shape, input.dtype, 1.0 - p)
+    return input * Tensor._make(keep / backend.asarray(1.0 - p, input.dtype))
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,

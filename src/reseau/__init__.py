@@ -10,7 +10,12 @@ import numpy as _np
 
 from . import autograd, backend
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .backend import get_default_dtype, set_default_dtype
+from . import random  # noqa: A004  (torch.random: PyTorch's streams)
+from .random import (
+    Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+    set_rng_state,
+)
 from .tensor import Tensor
 from .creation import (
     arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like,
@@ -64,6 +69,8 @@ __all__ = [
     "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
     "full_like", "randn_like", "rand_like", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "detect_anomaly", "manual_seed", "get_default_dtype",
+    "Generator", "default_generator", "initial_seed", "seed", "get_rng_state",
+    "set_rng_state", "random",
     "set_default_dtype", "gradcheck", "gradcheck_module", "GradcheckError", "OPS",
     "autograd", "backend", "nn", "optim", "data", "save", "load", "cuda", "backends",
     "install_as_torch",

@@ -53,7 +53,7 @@ def integers(high: int, size: int, generator) -> np.ndarray:
     """``size`` draws from ``range(high)`` with replacement (PyTorch's ``randint``)."""
     if not is_torch_like(generator):
         return generator.integers(0, high, size=size).astype(np.int64)
-    return _rng.draw_randint(0, high, (size,), np.int64, generator)
+    return _rng.draw_randint((size,), np.int64, 0, high, generator)
 
 
 def weighted(weights: np.ndarray, num_samples: int, replacement: bool,

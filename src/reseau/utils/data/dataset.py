@@ -198,8 +198,8 @@ class Subset(Dataset):
         self.indices = idx.astype(np.int64, copy=False)
 
     def __getitem__(self, index):
-        if isinstance(index, list):  # PyTorch: a list of positions gives a list of samples
-            return [self.dataset[int(self.indices[i])] for i in index]
+        if isinstance(index, list):  # PyTorch hands the dataset the list of positions
+            return self.dataset[[int(self.indices[i]) for i in index]]
         return self.dataset[int(self.indices[index])]
 
     def __len__(self) -> int:

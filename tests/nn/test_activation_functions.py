@@ -103,3 +103,12 @@ def test_bad_arguments_are_refused():
         nn.Hardtanh(1.0, -1.0)
     with pytest.raises(ValueError, match="lambd must be non-negative"):
         F.softshrink(reseau.ones(2), -1.0)
+
+
+def test_pytorch_keyword_arguments_are_taken():
+    x = reseau.tensor([[1.0, 2.0], [3.0, 5.0]])
+    assert F.softmax(x, dim=1, dtype=reseau.float64).dtype == np.float64
+    assert F.log_softmax(x, 1, dtype=reseau.float64).dtype == np.float64
+    np.testing.assert_allclose(F.softmin(x, dim=1).numpy(), F.softmax(-x, dim=1).numpy())
+    assert F.leaky_relu(reseau.tensor([-1.0, 2.0]), 0.5, inplace=True).tolist() == [-0.5, 2.0]
+    assert F.relu6(reseau.tensor([-1.0, 7.0]), inplace=True).tolist() == [0.0, 6.0]

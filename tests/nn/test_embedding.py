@@ -58,11 +58,27 @@ def test_max_norm_renormalises_the_rows_looked_up_like_pytorch():
     assert ours.weight.detach().numpy()[2].tolist() == TABLE[2].tolist()  # 2 unused
 
 
-def test_default_initialisation_is_standard_normal():
+def test_default_initialisation_is_init_normal():
     reseau.manual_seed(0)
     w = nn.Embedding(1000, 50).weight.detach().numpy()
     assert w.dtype == np.float32 and w.shape == (1000, 50)
     assert abs(w.mean()) < 0.01 and abs(w.std() - 1.0) < 0.01
+    # the very draws of nn.init.normal_ (PyTorch's), then the padding row zeroed
+    reseau.manual_seed(5)
+    padded = nn.Embedding(7, 4, padding_idx=2).weight.detach().numpy()
+    reseau.manual_seed(5)
+    expected = nn.init.normal_(reseau.empty(7, 4)).numpy().copy()
+    expected[2] = 0
+    np.testing.assert_array_equal(padded, expected)
+
+
+def test_reprs_name_the_options_that_differ_from_the_defaults():
+    torch = pytest.importorskip("torch")
+    for kwargs in ({"max_norm": 2.0, "norm_type": 1.0, "scale_grad_by_freq": True},
+                   {"padding_idx": 3, "sparse": True}):
+        assert repr(nn.Embedding(5, 2, **kwargs)) == repr(torch.nn.Embedding(5, 2, **kwargs))
+    kwargs = {"max_norm": 1.5, "mode": "max", "padding_idx": 0}
+    assert repr(nn.EmbeddingBag(5, 2, **kwargs)) == repr(torch.nn.EmbeddingBag(5, 2, **kwargs))
 
 
 def test_from_pretrained_freezes_by_default():

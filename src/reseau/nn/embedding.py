@@ -181,18 +181,8 @@ class Embedding(Module):
                 "norm_type": self.norm_type, "scale_grad_by_freq": self.scale_grad_by_freq}
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
-        if self.sparse:
-            s += ", sparse=True"
-        return s
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return _table_repr(self, padding) + (", sparse=True" if self.sparse else "")
 
 
 _BAG_MODES = ("sum", "mean", "max")
@@ -340,14 +330,18 @@ class EmbeddingBag(Module):
                 "padding_idx": self.padding_idx}
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
-        s += f", mode={self.mode!r}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        return s
+        s = _table_repr(self) + f", mode={self.mode!r}"
+        return s + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")
+
+
+def _table_repr(layer, after_sizes: str = "") -> str:
+    """What PyTorch prints of a table's settings: the sizes, ``after_sizes``, then the
+    options that differ from their defaults."""
+    s = f"{layer.num_embeddings}, {layer.embedding_dim}" + after_sizes
+    if layer.max_norm is not None:
+        s += f", max_norm={layer.max_norm}"
+    if layer.norm_type != 2:
+        s += f", norm_type={layer.norm_type}"
+    if layer.scale_grad_by_freq:
+        s += ", scale_grad_by_freq=True"
+    return s

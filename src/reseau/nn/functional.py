@@ -15,7 +15,8 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..random import draw_bernoulli
-from ..ops.activation import gelu, leaky_relu, sigmoid, softplus, tanh
+from ..ops.activation import gelu, sigmoid, softplus, tanh
+from ..ops.activation import leaky_relu as _leaky_relu
 from ..ops.activation import log_sigmoid as logsigmoid
 from ..ops.activation import relu as _relu
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
@@ -63,6 +64,12 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return _relu(input)
 
 
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``x`` for x > 0, ``negative_slope * x`` otherwise. ``inplace`` is accepted for
+    compatibility; the result is always a new tensor."""
+    return _leaky_relu(input, negative_slope)
+
+
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """SiLU (swish): ``x sigmoid(x)``."""
     return input * sigmoid(input)
@@ -79,18 +86,22 @@ def _softmax_dim(ndim: int, name: str) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``, stable (shifted by the max)."""
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype=None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``, stable (shifted by the max); ``dtype``
+    casts the input first, as PyTorch."""
     if dim is None:
         dim = _softmax_dim(input.ndim, "softmax")
-    return _softmax(input, dim)
+    return _softmax(input if dtype is None else input.to(dtype), dim)
 
 
-def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """``x - logsumexp(x)`` along ``dim``: stable log-probabilities."""
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype=None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``: stable log-probabilities; ``dtype`` casts the
+    input first, as PyTorch."""
     if dim is None:
         dim = _softmax_dim(input.ndim, "log_softmax")
-    return _log_softmax(input, dim)
+    return _log_softmax(input if dtype is None else input.to(dtype), dim)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

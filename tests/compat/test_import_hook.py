@@ -184,3 +184,17 @@ def test_import_torch_alone_reaches_every_served_module_as_pytorch_does():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [], "unreachable after `import torch` alone"
+
+
+def test_cuda_and_backends_answer_as_a_cpu_only_pytorch():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available() or torch.backends.mps.is_available():
+        pytest.skip("this PyTorch has a GPU: its answers differ from a CPU-only one")
+    assert reseau.cuda.is_available() == torch.cuda.is_available()
+    assert reseau.cuda.device_count() == torch.cuda.device_count()
+    assert reseau.backends.mps.is_available() == torch.backends.mps.is_available()
+    assert reseau.backends.cudnn.is_available() == torch.backends.cudnn.is_available()
+    with pytest.raises(RuntimeError):
+        reseau.cuda.current_device()
+    with pytest.raises((RuntimeError, AssertionError)):  # PyTorch: not compiled with CUDA
+        torch.cuda.current_device()

@@ -103,3 +103,30 @@ def test_padding_layers_match_pytorch():
         ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
         assert repr(ours) == repr(theirs)
         compare_with_torch(ours, theirs, [x[0] if name.endswith("1d") else x])
+
+
+@pytest.mark.parametrize("shapes,dim", [(((4, 3), (4, 3)), 1), (((2, 3, 4), (3, 4)), -1),
+                                        (((5, 3), (1, 3)), 1), (((3, 4), (3, 4)), 0)])
+def test_cosine_similarity_matches_pytorch(shapes, dim):
+    torch = pytest.importorskip("torch")
+    a, b = (RNG.standard_normal(s) for s in shapes)
+    compare_with_torch(lambda x, y: F.cosine_similarity(x, y, dim),
+                       lambda x, y: torch.nn.functional.cosine_similarity(x, y, dim), [a, b])
+    assert gradcheck_float64(lambda x, y: F.cosine_similarity(x, y, dim), [a, b])
+    assert repr(nn.CosineSimilarity(dim)) == repr(torch.nn.CosineSimilarity(dim))
+
+
+def test_cosine_similarity_of_a_zero_vector_has_pytorchs_gradient():
+    torch = pytest.importorskip("torch")
+    compare_with_torch(F.cosine_similarity, torch.nn.functional.cosine_similarity,
+                       [np.zeros((2, 3)), np.ones((2, 3))], rtol=1e-9, atol=1e-3)
+
+
+@pytest.mark.parametrize("p,keepdim", [(2.0, False), (1.0, True), (3.0, False),
+                                       (float("inf"), False)])
+def test_pairwise_distance_matches_pytorch(p, keepdim):
+    torch = pytest.importorskip("torch")
+    a, b = RNG.standard_normal((4, 5)), RNG.standard_normal((4, 5))
+    compare_with_torch(lambda x, y: nn.PairwiseDistance(p, keepdim=keepdim)(x, y),
+                       lambda x, y: torch.nn.PairwiseDistance(p, keepdim=keepdim)(x, y), [a, b])
+    assert gradcheck_float64(lambda x, y: F.pairwise_distance(x, y, p), [a, b])

@@ -15,6 +15,7 @@ from .activation import (
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .containers import ModuleDict, ModuleList, Sequential
+from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding, EmbeddingBag
 from .linear import Flatten, Identity, Linear, Unflatten
@@ -51,5 +52,5 @@ __all__ = [
     "Softsign", "Tanhshrink", "Threshold", "Hardshrink", "Softshrink", "Softmin", "Softmax2d",
     "PReLU", "Embedding", "EmbeddingBag", "LayerNorm", "ZeroPad1d", "ZeroPad2d",
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
-    "ReplicationPad2d", "CircularPad1d", "CircularPad2d",
+    "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "CosineSimilarity", "PairwiseDistance",
 ]

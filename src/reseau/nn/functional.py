@@ -32,6 +32,7 @@ from .activation_functions import (
     celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, mish, prelu, relu6, selu,
     softmin, softshrink, softsign, tanhshrink, threshold,
 )
+from .distance import cosine_similarity, pairwise_distance
 from .embedding import embedding, embedding_bag
 from .loss_functions import (
     binary_cross_entropy, binary_cross_entropy_with_logits, cosine_embedding_loss,
@@ -54,7 +55,8 @@ __all__ = [
     "gaussian_nll_loss", "gaussian_nll_loss_precision", "kl_div",
     "elu", "celu", "selu", "glu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish",
     "softsign", "tanhshrink", "threshold", "hardshrink", "softshrink", "softmin", "prelu",
-    "embedding", "embedding_bag", "layer_norm", "normalize", "pad",
+    "embedding", "embedding_bag", "layer_norm", "normalize", "pad", "cosine_similarity",
+    "pairwise_distance",
 ]
 
 

@@ -33,7 +33,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     >>> import reseau
     >>> import reseau.nn.functional as F
     >>> F.layer_norm(reseau.tensor([[1.0, 2.0, 3.0]]), (3,)).tolist()  # doctest: +ELLIPSIS
-    [[-1.22474..., 0.0, 1.22474...]]
+    [[-1.22473..., 0.0, 1.22473...]]
     """
     shape = _shape(normalized_shape)
     k = len(shape)

@@ -161,10 +161,11 @@ class DataLoader:
         Accepted with ``num_workers > 0``, as in PyTorch; not used.
     generator : None, int, numpy.random.Generator or reseau.Generator
         The source of the shuffling order. ``None`` uses reseau's default generator
-        (reseeded by ``reseau.manual_seed``); an int seeds a NumPy generator owned by the
-        loader, so that the sequence of epochs is reproducible. With a ``reseau.Generator``
-        (or when the default generator is one), each pass draws as PyTorch draws: one
-        64-bit seed for the workers, then the sampler's permutation.
+        (reseeded by ``reseau.manual_seed``); an int seeds a ``reseau.Generator`` owned
+        by the loader, so that the sequence of epochs is reproducible. Each pass draws as
+        PyTorch's loader draws (one 64-bit seed for its workers, then the sampler's
+        permutation), so the same seed gives PyTorch's batches. A
+        ``numpy.random.Generator`` is accepted too (NumPy's permutations, no seed).
     prefetch_factor : int, optional
         Only with ``num_workers > 0`` (PyTorch's rule); not used.
     persistent_workers : bool

@@ -2,8 +2,8 @@
 behaviour). A sampler yields indices; ``BatchSampler`` groups them into lists.
 
 Every random sampler takes ``generator=``: a ``reseau.Generator`` (PyTorch's streams:
-the same indices as PyTorch for the same seed), a ``numpy.random.Generator``, an int
-seed, or ``None`` for reseau's default generator.
+the same indices as PyTorch for the same seed), an int (which seeds one), ``None`` for
+reseau's default generator, or a ``numpy.random.Generator`` (NumPy's draws).
 """
 
 from __future__ import annotations

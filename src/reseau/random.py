@@ -79,7 +79,7 @@ def _as_seed(seed, what: str) -> int:
     if not -(2**63) <= seed < 2**64:
         raise RuntimeError(f"{what}: seed {seed} is out of range; it must be within "
                            "[-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff]")
-    return seed + 0xFFFF_FFFF_FFFF_FFFF if seed < 0 else seed
+    return seed & 0xFFFF_FFFF_FFFF_FFFF  # two's complement, as PyTorch
 
 
 class Generator:
@@ -287,7 +287,11 @@ def fill_(array: np.ndarray, draw, *params, generator=None) -> None:
     """Overwrite ``array`` in place with ``draw(shape, dtype, *params)``, visiting the
     entries in memory order as PyTorch's iterator does (a transposed view is filled as
     its transpose); a strided view takes the element-by-element normal path."""
-    target = array.T if array.flags.f_contiguous and not array.flags.c_contiguous else array
+    target = array
+    if array.flags.f_contiguous and not array.flags.c_contiguous:
+        target = array.T  # array parameters (bernoulli_'s p) are turned the same way
+        params = tuple(np.broadcast_to(q, array.shape).T if isinstance(q, np.ndarray) else q
+                       for q in params)
     options = {"contiguous": array.flags.c_contiguous} if draw is draw_normal else {}
     target[...] = draw(target.shape, array.dtype, *params, generator=generator, **options)
 

@@ -3,6 +3,7 @@ nested containers; the parameter count is in Module.summary()."""
 
 import re
 
+import numpy as np
 import pytest
 
 import reseau
@@ -37,6 +38,8 @@ MODELS = [
     "EmbeddingBag(10, 3)", "EmbeddingBag(10, 3, mode='sum')",
     "EmbeddingBag(10, 3, mode='max', padding_idx=2)",
     "ZeroPad2d(1)", "ConstantPad1d(2, 0.5)", "ReflectionPad2d((1, 0, 2, 1))",
+    "Upsample(scale_factor=2)", "Upsample(size=(4, 4))", "UpsamplingNearest2d(scale_factor=2)",
+    "CosineSimilarity()", "CosineSimilarity(dim=0)", "PairwiseDistance(p=1.0)",
     "MSELoss()", "CrossEntropyLoss()", "BCEWithLogitsLoss()", "NLLLoss()", "L1Loss()",
     "BCELoss()", "HuberLoss()", "SmoothL1Loss()", "KLDivLoss()",
     "Sequential()", "ModuleList()", "ModuleDict()",
@@ -87,3 +90,23 @@ def test_summary_adds_the_parameter_count():
     assert net.summary() == repr(net) + "\nParameters: 13 (trainable: 9)"
     big = nn.Linear(1000, 1000)
     assert big.summary().endswith("Parameters: 1,001,000 (trainable: 1,001,000)")
+
+
+def test_new_layers_round_trip_through_a_model_file(tmp_path):
+    model = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.LayerNorm(4), nn.ELU(0.5),
+                          nn.Flatten(), nn.Linear(8, 2), nn.PReLU(), nn.Hardtanh(-2.0, 2.0),
+                          nn.BatchNorm1d(2, bias=False)).eval()
+    reseau.io.save(model, tmp_path / "m.npz")
+    back = reseau.io.load(tmp_path / "m.npz").eval()
+    assert repr(back) == repr(model)
+    x = reseau.tensor([[1, 2], [3, 0]])
+    assert back(x).tolist() == model(x).tolist()
+
+
+def test_upsample_is_pytorchs_nearest_resize():
+    torch = pytest.importorskip("torch")
+    x = np.arange(12.0).reshape(1, 2, 2, 3)
+    for kwargs in ({"scale_factor": 2}, {"size": (3, 5)}, {"scale_factor": (1, 2)}):
+        ours = nn.Upsample(**kwargs)(reseau.tensor(x)).numpy()
+        theirs = torch.nn.Upsample(**kwargs)(torch.tensor(x)).numpy()
+        np.testing.assert_array_equal(ours, theirs)

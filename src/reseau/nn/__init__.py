@@ -33,7 +33,8 @@ from .padding import (
 )
 from .parameter import Buffer, Parameter
 from .pooling import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
+    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, Upsample,
+    UpsamplingNearest2d,
 )
 from .regularization import elastic_net, l1_penalty, l2_penalty, penalized_weights
 
@@ -53,4 +54,5 @@ __all__ = [
     "PReLU", "Embedding", "EmbeddingBag", "LayerNorm", "ZeroPad1d", "ZeroPad2d",
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "CosineSimilarity", "PairwiseDistance",
+    "Upsample", "UpsamplingNearest2d",
 ]

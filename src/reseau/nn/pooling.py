@@ -9,7 +9,7 @@ from ..ops import pool
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = [
+__all__ = ["Upsample", "UpsamplingNearest2d", 
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d",
 ]
@@ -165,3 +165,41 @@ class AdaptiveMaxPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class Upsample(Module):
+    """Resizes the spatial axes with ``F.interpolate`` (``mode="nearest"``): give
+    ``size`` or ``scale_factor``, as PyTorch."""
+
+    init_args = ("size", "scale_factor", "mode")
+
+    def __init__(self, size=None, scale_factor=None, mode: str = "nearest",
+                 align_corners=None, recompute_scale_factor=None) -> None:
+        super().__init__()
+        self.size = tuple(size) if isinstance(size, list) else size
+        # PyTorch keeps the factor as a float (a tuple of floats)
+        if isinstance(scale_factor, (tuple, list)):
+            scale_factor = tuple(float(f) for f in scale_factor)
+        self.scale_factor = float(scale_factor) if isinstance(scale_factor, (int, float)) \
+            else scale_factor
+        self.mode = mode
+        self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input: Tensor) -> Tensor:
+        return pool.interpolate(input, self.size, self.scale_factor, self.mode,
+                                self.align_corners, self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        shown = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
+                 else f"size={self.size!r}")
+        return f"{shown}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """``Upsample`` with ``mode="nearest"``."""
+
+    init_args = ("size", "scale_factor")
+
+    def __init__(self, size=None, scale_factor=None) -> None:
+        super().__init__(size, scale_factor, "nearest")

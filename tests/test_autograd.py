@@ -31,14 +31,14 @@ def test_gradients_sum_where_paths_meet():
     x = leaf([1.0, -2.0, 0.5])
     y = (x * x + 3 * x).sum()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * x.data + 3)
+    np.testing.assert_allclose(x.grad._array, 2 * x._array + 3)
 
 
 def test_gradients_accumulate_across_backward_calls():
     x = leaf([1.0, 2.0])
     (x * 3).sum().backward()
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [6.0, 6.0])
+    np.testing.assert_allclose(x.grad._array, [6.0, 6.0])
 
 
 def test_second_backward_without_retain_graph_is_a_clear_error():
@@ -53,9 +53,9 @@ def test_retain_graph_allows_a_second_backward_and_accumulates():
     x = leaf([1.0, 2.0])
     y = (x.exp()).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad._array.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
+    np.testing.assert_allclose(x.grad._array, 2 * first)
 
 
 def test_backward_on_non_scalar_needs_gradient():
@@ -64,7 +64,7 @@ def test_backward_on_non_scalar_needs_gradient():
     with pytest.raises(RuntimeError, match=r"scalar outputs.*shape \(2,\)"):
         y.backward()
     y.backward(reseau.tensor([1.0, 10.0], dtype="float64"))
-    np.testing.assert_allclose(x.grad.data, [2.0, 20.0])
+    np.testing.assert_allclose(x.grad._array, [2.0, 20.0])
 
 
 def test_backward_gradient_shape_must_match():
@@ -90,7 +90,7 @@ def test_constants_get_no_gradient():
     c = reseau.tensor([3.0, 4.0], dtype="float64")
     (x * c).sum().backward()
     assert c.grad is None and c.grad_fn is None
-    np.testing.assert_allclose(x.grad.data, [3.0, 4.0])
+    np.testing.assert_allclose(x.grad._array, [3.0, 4.0])
 
 
 def test_no_grad_builds_no_graph_and_works_as_decorator():
@@ -168,8 +168,8 @@ def test_retain_grad_on_non_leaf():
     y = x * 2
     y.retain_grad()
     (y**2).sum().backward()
-    np.testing.assert_allclose(y.grad.data, 2 * y.data)
-    np.testing.assert_allclose(x.grad.data, 8 * x.data)
+    np.testing.assert_allclose(y.grad._array, 2 * y._array)
+    np.testing.assert_allclose(x.grad._array, 8 * x._array)
 
 
 def test_non_leaf_grad_is_not_kept_by_default():
@@ -184,8 +184,8 @@ def test_leaf_grad_does_not_alias_other_arrays():
     # .grad must still be its own array
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     (a + b).sum().backward()
-    a.grad.data += 100
-    np.testing.assert_allclose(b.grad.data, [1.0, 1.0])
+    a.grad._array += 100
+    np.testing.assert_allclose(b.grad._array, [1.0, 1.0])
 
 
 def test_float32_stays_float32():
@@ -196,7 +196,7 @@ def test_float32_stays_float32():
     assert y.dtype == np.float32
     assert x.grad.dtype == np.float32 and b.grad.dtype == np.float32
     assert b.grad.shape == (4,)
-    np.testing.assert_allclose(b.grad.data, np.full(4, 6.0))
+    np.testing.assert_allclose(b.grad._array, np.full(4, 6.0))
 
 
 def test_chain_of_100k_operations_has_no_recursion_limit():
@@ -239,19 +239,19 @@ def test_inplace_on_leaf_requiring_grad_is_refused_while_recording():
         x.add_(1.0)
     with reseau.no_grad():
         x -= 0.5 * reseau.tensor([1.0, 1.0], dtype="float64")
-    np.testing.assert_allclose(x.data, [0.5, 1.5])
+    np.testing.assert_allclose(x._array, [0.5, 1.5])
     assert x.is_leaf and x.requires_grad
 
 
 def test_manual_sgd_step_under_no_grad_updates_in_place():
     w = leaf([1.0, -1.0])
-    ident = id(w.data)
+    ident = id(w._array)
     loss = (w * w).sum()
     loss.backward()
     with reseau.no_grad():
         w -= 0.1 * w.grad
-    assert id(w.data) == ident
-    np.testing.assert_allclose(w.data, [0.8, -0.8])
+    assert id(w._array) == ident
+    np.testing.assert_allclose(w._array, [0.8, -0.8])
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
@@ -268,7 +268,7 @@ def test_detect_anomaly_names_the_op_and_the_user_line():
 def test_without_anomaly_mode_nan_passes_silently():
     x = leaf([0.0, 1.0])
     x.sqrt().sum().backward()
-    assert np.isinf(x.grad.data[0])
+    assert np.isinf(x.grad._array[0])
 
 
 def test_detach_shares_data_and_leaves_the_graph():
@@ -276,7 +276,7 @@ def test_detach_shares_data_and_leaves_the_graph():
     d = (x * 2).detach()
     assert d.grad_fn is None and not d.requires_grad
     y = x.detach()
-    assert np.shares_memory(y.data, x.data)
+    assert np.shares_memory(y._array, x._array)
 
 
 def test_item_numpy_and_errors():
@@ -293,14 +293,14 @@ def test_backward_through_integer_index_and_constants_mix():
     idx = reseau.tensor([0, 0, 1])
     y = x[idx].sum()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, [[2, 2, 2], [1, 1, 1]])
+    np.testing.assert_allclose(x.grad._array, [[2, 2, 2], [1, 1, 1]])
 
 
 def test_manual_seed_makes_draws_reproducible():
     reseau.manual_seed(7)
-    a = reseau.randn(5).data.copy(), reseau.rand(3).data.copy()
+    a = reseau.randn(5)._array.copy(), reseau.rand(3)._array.copy()
     reseau.manual_seed(7)
-    b = reseau.randn(5).data, reseau.rand(3).data
+    b = reseau.randn(5)._array, reseau.rand(3)._array
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
 
@@ -314,9 +314,9 @@ def test_tensor_creation_dtypes():
     assert reseau.ones((2, 3), dtype=reseau.float64).dtype == np.float64
     assert reseau.arange(5).dtype == np.int64 and reseau.arange(0.0, 1.0, 0.25).shape == (4,)
     assert reseau.full((2,), 3.0).dtype == np.float32
-    np.testing.assert_array_equal(reseau.eye(3).data, np.eye(3))
+    np.testing.assert_array_equal(reseau.eye(3)._array, np.eye(3))
     t = reseau.randn(2, 2)
-    assert reseau.zeros_like(t).shape == (2, 2) and reseau.ones_like(t).data.sum() == 4
+    assert reseau.zeros_like(t).shape == (2, 2) and reseau.ones_like(t)._array.sum() == 4
 
 
 def test_mixed_int_and_float_follows_pytorch_promotion():

@@ -68,26 +68,26 @@ def xp(monkeypatch):
 def test_creation_allocates_on_the_backend(xp, make, called):
     out = make()
     assert called in xp.calls
-    assert isinstance(out.data, np.ndarray)
+    assert isinstance(out._array, np.ndarray)
 
 
 def test_backward_and_gradients_allocate_on_the_backend(xp):
     x = reseau.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (x[np.array([0, 0, 2])] * 2.0).sum().backward()  # scatter-add VJP, root gradient 1
     assert "zeros" in xp.calls and "array" in xp.calls
-    np.testing.assert_array_equal(x.grad.data, [4.0, 0.0, 2.0])
+    np.testing.assert_array_equal(x.grad._array, [4.0, 0.0, 2.0])
     xp.calls.clear()
     y = reseau.tensor([[1.0, 2.0]], requires_grad=True)
     y.sum(dim=1).backward(gradient=[1.0])  # a list as gradient: converted by the backend
     assert "asarray" in xp.calls and "empty" in xp.calls
-    np.testing.assert_array_equal(y.grad.data, [[1.0, 1.0]])
+    np.testing.assert_array_equal(y.grad._array, [[1.0, 1.0]])
 
 
 def test_tensor_to_numpy_goes_through_backend(monkeypatch):
     seen = []
     monkeypatch.setattr(backend, "to_numpy", lambda a: seen.append(a) or np.asarray(a))
     t = reseau.tensor([1.0, 2.0])
-    assert np.asarray(t).tolist() == [1.0, 2.0] and t.numpy() is t.data
+    assert np.asarray(t).tolist() == [1.0, 2.0] and t.numpy() is t._array
     assert len(seen) == 2
 
 

@@ -198,7 +198,7 @@ def test_divergent_run_stops_saves_finite_weights_and_says_what_to_try(tmp_path,
     metrics = json.loads((tmp_path / "d" / "metrics.json").read_text())
     assert metrics["stop_reason"] == "diverged" and "try 1000" in metrics["message"]
     model = io.load(tmp_path / "d" / "model.npz")
-    assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
+    assert all(np.all(np.isfinite(p._array)) for p in model.parameters())
 
 
 def test_early_stopping_from_the_command_line(tmp_path, capsys):
@@ -504,4 +504,4 @@ def test_a_killed_run_keeps_its_last_good_checkpoint(tmp_path):
     assert info["metadata"]["epoch"] >= 0 and info["config"]["epochs"] == 100000
     model = io.load(tmp_path / "k" / "model.npz")
     assert model.sizes == [2, 4, 2]
-    assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
+    assert all(np.all(np.isfinite(p._array)) for p in model.parameters())

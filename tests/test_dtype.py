@@ -57,7 +57,7 @@ def test_true_divide_dtype_and_creation_rules(float64_default):
 def test_integer_division_gives_the_default_float():
     q = reseau.tensor([1, 2, 3]) / 2
     assert q.dtype == np.float32
-    np.testing.assert_allclose(q.data, [0.5, 1.0, 1.5])
+    np.testing.assert_allclose(q._array, [0.5, 1.0, 1.5])
 
 
 def test_integer_division_follows_the_default_dtype(float64_default):
@@ -69,13 +69,13 @@ def test_a_python_float_does_not_widen_a_tensor():
     assert (x64 + 0.5).dtype == np.float64
     x32 = reseau.tensor([1.0, 2.0])
     assert (x32 * 2.5).dtype == np.float32
-    np.testing.assert_allclose((x32 * 2.5).data, [2.5, 5.0])
+    np.testing.assert_allclose((x32 * 2.5)._array, [2.5, 5.0])
 
 
 def test_int_meeting_float32_gives_float32():
     out = reseau.tensor([1, 2]) + reseau.tensor([0.5, 0.5])
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, [1.5, 2.5])
+    np.testing.assert_allclose(out._array, [1.5, 2.5])
     assert (reseau.tensor([1, 2]) * 1.5).dtype == np.float32
     assert (reseau.tensor(np.array([1, 2], np.int32)) * 3).dtype == np.int32
 
@@ -85,7 +85,7 @@ def test_bool_with_bool_stays_bool_and_with_an_int_becomes_int64():
     assert reseau.mul(b, b).dtype == np.bool_
     assert (b * True).dtype == np.bool_
     assert (b + 1).dtype == np.int64
-    np.testing.assert_array_equal((b + 1).data, [2, 1])
+    np.testing.assert_array_equal((b + 1)._array, [2, 1])
 
 
 def test_set_default_dtype_changes_what_python_floats_become(float64_default):
@@ -108,4 +108,4 @@ def test_linear_casts_integer_inputs_to_the_weights_dtype():
     w = reseau.tensor([[1.0, 2.0]])
     out = reseau.nn.functional.linear(reseau.tensor([[3, 4]]), w)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, [[11.0]])
+    np.testing.assert_allclose(out._array, [[11.0]])

@@ -60,7 +60,7 @@ def test_rule_refuses_an_array_returned_for_two_inputs():
 def test_rule_refuses_an_input_array_and_keeps_a_fresh_one():
     g = np.ones(3)
     x = leaf([1.0, 2.0, 3.0])
-    assert not may_keep(x.data, g, (x.data,), (x,))
+    assert not may_keep(x._array, g, (x._array,), (x,))
     assert may_keep(g * 2, g, (None,), (x,))
 
 
@@ -71,9 +71,9 @@ def test_leaf_grad_never_aliases_the_users_gradient(op):
     user = np.array([1.0, 2.0, 3.0], dtype=np.float32)
     y = apply(op, x)
     y.backward(gradient=user, retain_graph=True)
-    assert not np.shares_memory(x.grad.data, user)
+    assert not np.shares_memory(x.grad._array, user)
     y.backward(gradient=user)  # accumulates into x.grad in place
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(x.grad._array, [2.0, 4.0, 6.0])
     np.testing.assert_array_equal(user, [1.0, 2.0, 3.0])
 
 
@@ -81,18 +81,18 @@ def test_an_input_array_returned_as_gradient_is_copied():
     x = leaf([1.0, 2.0, 3.0])
     y = apply(RETURNS_INPUT, x)
     y.backward(gradient=np.ones(3, np.float32), retain_graph=True)
-    assert not np.shares_memory(x.grad.data, x.data)
+    assert not np.shares_memory(x.grad._array, x._array)
     y.backward(gradient=np.ones(3, np.float32))
-    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])  # the tensor is untouched
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(x._array, [1.0, 2.0, 3.0])  # the tensor is untouched
+    np.testing.assert_array_equal(x.grad._array, [2.0, 4.0, 6.0])
 
 
 def test_a_fresh_array_becomes_the_leaf_grad_without_a_copy():
     kept.clear()
     x = leaf([1.0, 2.0])
     apply(RETURNS_FRESH, x).backward(gradient=np.ones(2, np.float32))
-    assert x.grad.data is kept[0]
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    assert x.grad._array is kept[0]
+    np.testing.assert_array_equal(x.grad._array, [2.0, 2.0])
 
 
 def test_one_fresh_array_for_two_inputs_is_copied_for_each():
@@ -101,10 +101,10 @@ def test_one_fresh_array_for_two_inputs_is_copied_for_each():
     a, b = leaf([1.0]), leaf([2.0])
     out = apply(both, a, b)
     out.backward(gradient=np.ones(1, np.float32), retain_graph=True)
-    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad._array, b.grad._array)
     out.backward(gradient=np.ones(1, np.float32))
-    np.testing.assert_array_equal(a.grad.data, [6.0])
-    np.testing.assert_array_equal(b.grad.data, [6.0])
+    np.testing.assert_array_equal(a.grad._array, [6.0])
+    np.testing.assert_array_equal(b.grad._array, [6.0])
 
 
 def test_root_leaf_and_retained_root_copy_the_users_gradient():
@@ -112,12 +112,12 @@ def test_root_leaf_and_retained_root_copy_the_users_gradient():
     x = leaf([1.0, 2.0])
     x.backward(gradient=user)
     x.backward(gradient=user)
-    np.testing.assert_array_equal(x.grad.data, [10.0, 12.0])
+    np.testing.assert_array_equal(x.grad._array, [10.0, 12.0])
     y = apply(RETURNS_G, x)
     y.retain_grad()
     y.backward(gradient=user, retain_graph=True)
     y.backward(gradient=user)
-    np.testing.assert_array_equal(y.grad.data, [10.0, 12.0])
+    np.testing.assert_array_equal(y.grad._array, [10.0, 12.0])
     np.testing.assert_array_equal(user, [5.0, 6.0])
 
 
@@ -133,7 +133,7 @@ def test_interior_accumulation_mutates_no_borrowed_array(op):
     loss.backward(gradient=user)
     factor = 2 if op is RETURNS_FRESH else 1
     # d loss / d h = 2 * factor * user; d h / d x = 2
-    np.testing.assert_array_equal(x.grad.data, 4 * factor * user)
+    np.testing.assert_array_equal(x.grad._array, 4 * factor * user)
     np.testing.assert_array_equal(user, [1.0, 10.0, 100.0])
 
 
@@ -142,7 +142,7 @@ def test_three_paths_into_one_node_sum_in_an_owned_buffer():
     h = apply(RETURNS_FRESH, x)
     user = np.array([1.0, 2.0], dtype=np.float32)
     (apply(RETURNS_G, h) + apply(RETURNS_G, h) + apply(RETURNS_G, h)).backward(gradient=user)
-    np.testing.assert_array_equal(x.grad.data, 2 * 3 * user)
+    np.testing.assert_array_equal(x.grad._array, 2 * 3 * user)
     np.testing.assert_array_equal(user, [1.0, 2.0])
 
 
@@ -151,8 +151,8 @@ def test_a_gradient_broadcast_back_is_the_engines_own_array():
     b = leaf([1.0, 2.0])
     user = np.ones((3, 2), dtype=np.float32)
     (reseau.zeros(3, 2) + b).backward(gradient=user)
-    np.testing.assert_array_equal(b.grad.data, [3.0, 3.0])
-    assert not np.shares_memory(b.grad.data, user)
+    np.testing.assert_array_equal(b.grad._array, [3.0, 3.0])
+    assert not np.shares_memory(b.grad._array, user)
     np.testing.assert_array_equal(user, np.ones((3, 2)))
 
 
@@ -162,9 +162,9 @@ def test_a_numpy_scalar_or_none_from_a_vjp_becomes_an_array_of_the_input():
     y = apply(scalar, x)
     y.backward(retain_graph=True)
     y.backward()
-    assert isinstance(x.grad.data, np.ndarray) and x.grad.data.shape == ()
+    assert isinstance(x.grad._array, np.ndarray) and x.grad._array.shape == ()
     assert x.grad.item() == 6.0
     skips = make_op("returns_none", lambda ctx, g: None)
     z = leaf([1.0, 2.0])
     apply(skips, z).backward(gradient=np.ones(2, np.float32))
-    np.testing.assert_array_equal(z.grad.data, [0.0, 0.0])
+    np.testing.assert_array_equal(z.grad._array, [0.0, 0.0])

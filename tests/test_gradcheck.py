@@ -66,11 +66,11 @@ def test_a_single_tensor_as_inputs():
 
 def test_inputs_are_copied_to_float64_and_left_untouched():
     x = reseau.tensor([0.3, -1.2, 2.0], requires_grad=True)  # float32
-    before = x.data.copy()
+    before = x._array.copy()
     # in float32 the finite differences of exp would be far off; gradcheck uses float64
     assert gradcheck(lambda a: a.exp().sum(), (x,)) is True
     assert x.dtype == np.float32 and x.grad is None
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x._array, before)
 
 
 def test_non_tensor_and_constant_inputs_pass_through():

@@ -39,12 +39,12 @@ def test_correct_model_passes_and_prints_a_table():
 def test_parameters_gradients_and_dtypes_are_restored():
     net = small_net()
     x, y = batch()
-    before = [p.data for p in net.parameters()]
+    before = [p._array for p in net.parameters()]
     for p in net.parameters():
         p.grad = None
     reseau.gradcheck_module(net, nn.CrossEntropyLoss(), x, y, verbose=False)
     after = list(net.parameters())
-    assert all(p.data is b and p.dtype == np.float32 for p, b in zip(after, before))
+    assert all(p._array is b and p.dtype == np.float32 for p, b in zip(after, before))
     assert all(p.grad is None for p in after)
 
 
@@ -86,12 +86,12 @@ def test_buffers_restored_and_dropout_refused():
     reseau.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 3))
     x, y = batch()
-    running = net[1].running_mean.data.copy()
+    running = net[1].running_mean._array.copy()
     errors = reseau.gradcheck_module(net, nn.CrossEntropyLoss(), x, y, verbose=False)
     assert max(errors.values()) < 1e-6
     # batch norm removes the mean: the first bias has a zero gradient, both ways
     assert errors["0.bias"] == 0.0
-    np.testing.assert_array_equal(net[1].running_mean.data, running)
+    np.testing.assert_array_equal(net[1].running_mean._array, running)
 
     net = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 3))
     with pytest.raises(ValueError, match=r"not deterministic.*model.eval\(\)"):

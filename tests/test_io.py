@@ -26,7 +26,7 @@ def test_mlp_round_trip_gives_identical_predictions_and_config(tmp_path):
     assert type(loaded) is nn.MLP and loaded.sizes == [2, 4, 2]
     assert isinstance(loaded[1], nn.Tanh)
     x = inputs()
-    np.testing.assert_array_equal(loaded(x).data, net(x).data)
+    np.testing.assert_array_equal(loaded(x)._array, net(x)._array)
     info = io.read_info(path)
     assert info["config"] == {"lr": 0.1, "hidden": [4]} and info["metadata"] == {"epoch": 3}
     assert info["class"] == "reseau.nn.mlp.MLP"
@@ -45,9 +45,9 @@ def test_sequential_of_known_layers_with_buffers_dtype_and_mode(tmp_path):
     assert type(loaded) is nn.Sequential and not loaded.training
     assert loaded[2].negative_slope == 0.2 and loaded[3].p == 0.3 and loaded[4].bias is None
     assert loaded[0].weight.dtype == np.float64
-    np.testing.assert_array_equal(loaded[1].running_mean.data, net[1].running_mean.data)
+    np.testing.assert_array_equal(loaded[1].running_mean._array, net[1].running_mean._array)
     x = reseau.randn(6, 3, dtype="float64")
-    np.testing.assert_array_equal(loaded(x).data, net(x).data)
+    np.testing.assert_array_equal(loaded(x)._array, net(x)._array)
 
 
 def test_a_changed_mlp_loads_as_its_layers(tmp_path):
@@ -58,16 +58,16 @@ def test_a_changed_mlp_loads_as_its_layers(tmp_path):
     io.save(net, tmp_path / "m.npz")
     loaded = io.load(tmp_path / "m.npz")
     assert [type(m).__name__ for m in loaded] == [type(m).__name__ for m in net]
-    np.testing.assert_array_equal(loaded(inputs()).data, net(inputs()).data)
+    np.testing.assert_array_equal(loaded(inputs())._array, net(inputs())._array)
 
 
 def test_loading_does_not_move_the_seeded_random_stream(tmp_path):
     io.save(nn.MLP([2, 64, 2]), tmp_path / "m.npz")
     reseau.manual_seed(5)
-    expected = reseau.rand(3).data
+    expected = reseau.rand(3)._array
     reseau.manual_seed(5)
     io.load(tmp_path / "m.npz")
-    np.testing.assert_array_equal(reseau.rand(3).data, expected)
+    np.testing.assert_array_equal(reseau.rand(3)._array, expected)
 
 
 class Custom(nn.Module):
@@ -86,7 +86,7 @@ def test_custom_classes_load_into_a_model_built_in_python(tmp_path):
     with pytest.raises(ModelFileError, match="custom model class.*Custom.*model=MyNet"):
         io.load(tmp_path / "c.npz")
     other = io.load(tmp_path / "c.npz", model=Custom())
-    np.testing.assert_array_equal(other(inputs()).data, net(inputs()).data)
+    np.testing.assert_array_equal(other(inputs())._array, net(inputs())._array)
     with pytest.raises(ModelFileError, match="(?s)do not fit the model.*size mismatch"):
         io.load(tmp_path / "c.npz", model=nn.Sequential({"fc": nn.Linear(3, 2)}))
 
@@ -102,7 +102,7 @@ def test_state_dict_round_trip(tmp_path):
     loaded = io.load(tmp_path / "w.npz")
     assert isinstance(loaded, dict) and list(loaded) == list(net.state_dict())
     fresh = io.load(tmp_path / "w.npz", model=nn.MLP([2, 3, 2]))
-    np.testing.assert_array_equal(fresh(inputs()).data, net(inputs()).data)
+    np.testing.assert_array_equal(fresh(inputs())._array, net(inputs())._array)
     # a plain .npz of numeric arrays is a fine state dict, but not a model file
     np.savez(tmp_path / "plain.npz", w=np.ones(3))
     assert io.load_state_dict(tmp_path / "plain.npz")["w"].tolist() == [1.0, 1.0, 1.0]
@@ -200,7 +200,7 @@ def test_pytorch_style_state_dict_save_and_load(tmp_path):
     assert (tmp_path / "m.pt").exists()
     other = nn.MLP([2, 3, 2])
     other.load_state_dict(reseau.load(tmp_path / "m.pt"))
-    np.testing.assert_array_equal(other(inputs()).data, net(inputs()).data)
+    np.testing.assert_array_equal(other(inputs())._array, net(inputs())._array)
 
 
 # Files written by the io.py of reseau 0.1.0 (format 1), before each layer declared its
@@ -225,12 +225,12 @@ def test_files_saved_by_the_previous_io_load_to_the_same_predictions():
     assert [type(m).__name__ for m in changed] == ["Linear", "Sigmoid", "Linear", "SiLU",
                                                    "Linear", "Tanh"]
     for name, model in [("mlp", mlp), ("seq", seq), ("changed", changed)]:
-        np.testing.assert_array_equal(model(x).data, expected[name])
+        np.testing.assert_array_equal(model(x)._array, expected[name])
     listed = io.load(OLD_FILES / "modulelist_v1.npz")
     assert [type(m).__name__ for m in listed] == ["Linear", "ReLU", "Sigmoid", "Tanh",
                                                   "LogSigmoid", "Softmax"]
     weights = io.load(OLD_FILES / "state_dict_v1.npz")
-    np.testing.assert_array_equal(weights["0.weight"], mlp[0].weight.data)
+    np.testing.assert_array_equal(weights["0.weight"], mlp[0].weight._array)
 
 
 @pytest.mark.parametrize("name", ["mlp", "sequential", "modulelist"])

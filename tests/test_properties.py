@@ -102,7 +102,7 @@ def test_random_dag_matches_torch(program):
     assert out.item() == pytest.approx(tout.item(), rel=1e-12, abs=1e-12)
     for x, t in zip(xs, ts):
         assert x.grad.shape == x.shape
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(x.grad._array, t.grad.numpy(), rtol=1e-11, atol=1e-12)
 
 
 @given(programs())
@@ -111,15 +111,15 @@ def test_repeated_backward_with_retain_graph_accumulates(program):
     xs = reseau_leaves(leaf_arrays(shapes, seed))
     out = run(program, xs, 0)
     out.backward(retain_graph=True)
-    first = [x.grad.data.copy() for x in xs]
+    first = [x.grad._array.copy() for x in xs]
     out.backward(retain_graph=True)
     for x, g in zip(xs, first):
         # the same gradient added once more (up to rounding: a leaf reached by several
         # paths adds each path's contribution into .grad in turn)
-        np.testing.assert_allclose(x.grad.data, 2 * g, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(x.grad._array, 2 * g, rtol=1e-14, atol=1e-15)
     out.backward()  # the last one may free the graph
     for x, g in zip(xs, first):
-        np.testing.assert_allclose(x.grad.data, 3 * g, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(x.grad._array, 3 * g, rtol=1e-14, atol=1e-15)
     if out.grad_fn is not None:
         with pytest.raises(RuntimeError, match="second time"):
             out.backward()
@@ -136,7 +136,7 @@ def test_gradients_of_two_outputs_accumulate_like_the_gradient_of_their_sum(p1, 
     ys = reseau_leaves(arrays)
     (run(p1, ys, 0) + run(p2, ys, 0)).backward()
     for x, y in zip(xs, ys):
-        np.testing.assert_allclose(x.grad.data, y.grad.data, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(x.grad._array, y.grad._array, rtol=1e-12, atol=1e-12)
 
 
 @given(mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
@@ -155,5 +155,5 @@ def test_binary_ops_unbroadcast_gradients_to_each_input(shapes, op):
     out.backward(reseau.tensor(g))
     tout.backward(torch.tensor(g))
     assert xa.grad.shape == sa and xb.grad.shape == sb
-    np.testing.assert_allclose(xa.grad.data, ta.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(xb.grad.data, tb.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xa.grad._array, ta.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xb.grad._array, tb.grad.numpy(), rtol=1e-12, atol=1e-12)

@@ -80,19 +80,19 @@ def test_seed004_max_gate_routes_the_gradient_to_the_larger_input():
     m, i = z.max(0)
     (2 * m).backward()  # df/dm = 2
     assert m.item() == 5.0 and i.item() == 1
-    np.testing.assert_array_equal(z.grad.data, [0, 2, 0])
+    np.testing.assert_array_equal(z.grad._array, [0, 2, 0])
 
 
 def test_seed004_softmax_jacobian():
     # d y_j / d s_i = y_i (1 - y_i) if i = j, else -y_i y_j
     s = vec([1.0, 2.0, 0.5])
     y = s.softmax(0)
-    p = y.data
+    p = y._array
     rows = []
     for j in range(3):
         s.grad = None
         y.backward(reseau.tensor(np.eye(3)[j]), retain_graph=True)  # row j: d y_j / d s
-        rows.append(s.grad.data.copy())
+        rows.append(s.grad._array.copy())
     expected = np.diag(p) - np.outer(p, p)
     np.testing.assert_allclose(np.array(rows), expected, rtol=1e-14, atol=1e-16)
     assert rows[0][0] == pytest.approx(p[0] * (1 - p[0]), rel=1e-14)
@@ -105,12 +105,12 @@ def test_seed004_mlp_layer_gradients():
     h = vec([1.0, 0.0, -1.0])
     b = vec([0.5, -0.5])
     a = linear(h, W, b)  # [1 - 3 + 0.5, 4 - 6 - 0.5] = [-1.5, -2.5]
-    np.testing.assert_array_equal(a.data, [-1.5, -2.5])
+    np.testing.assert_array_equal(a._array, [-1.5, -2.5])
     g = vec([1.0, 2.0], grad=False)
     (g * a).sum().backward()  # dL/da = g
-    np.testing.assert_array_equal(W.grad.data, [[1, 0, -1], [2, 0, -2]])  # g h^T
-    np.testing.assert_array_equal(h.grad.data, [9, 12, 15])  # W^T g = [1+8, 2+10, 3+12]
-    np.testing.assert_array_equal(b.grad.data, [1, 2])
+    np.testing.assert_array_equal(W.grad._array, [[1, 0, -1], [2, 0, -2]])  # g h^T
+    np.testing.assert_array_equal(h.grad._array, [9, 12, 15])  # W^T g = [1+8, 2+10, 3+12]
+    np.testing.assert_array_equal(b.grad._array, [1, 2])
 
 
 # ------------------------------------------------------------------ seed 001
@@ -168,55 +168,55 @@ GRID = np.linspace(-8.0, 8.0, 33)
 def test_seed002_sigmoid_is_a_shifted_tanh():
     x = vec(GRID, grad=False)
     np.testing.assert_allclose(
-        reseau.sigmoid(x).data, ((reseau.tanh(x / 2) + 1) / 2).data, rtol=1e-14, atol=1e-16)
+        reseau.sigmoid(x)._array, ((reseau.tanh(x / 2) + 1) / 2)._array, rtol=1e-14, atol=1e-16)
 
 
 def test_seed002_log_sigmoid_is_minus_softplus_of_minus_x():
     x = vec(GRID, grad=False)
     np.testing.assert_allclose(
-        reseau.log_sigmoid(x).data, (-reseau.softplus(-x)).data, rtol=1e-14, atol=1e-300)
+        reseau.log_sigmoid(x)._array, (-reseau.softplus(-x))._array, rtol=1e-14, atol=1e-300)
     # and it is the log of the sigmoid
     np.testing.assert_allclose(
-        reseau.log_sigmoid(x).data, reseau.log(reseau.sigmoid(x)).data, rtol=1e-12)
+        reseau.log_sigmoid(x)._array, reseau.log(reseau.sigmoid(x))._array, rtol=1e-12)
 
 
 def test_seed002_sigmoid_derivative():
     x = vec(GRID)
     s = reseau.sigmoid(x)
     s.sum().backward()
-    sd = s.data
-    np.testing.assert_allclose(x.grad.data, sd * (1 - sd), rtol=1e-14)
+    sd = s._array
+    np.testing.assert_allclose(x.grad._array, sd * (1 - sd), rtol=1e-14)
     # the seed's derivation: exp(-x) / (1 + exp(-x))^2
-    np.testing.assert_allclose(x.grad.data, np.exp(-GRID) / (1 + np.exp(-GRID)) ** 2, rtol=1e-12)
-    assert x.grad.data.max() == pytest.approx(0.25)  # sigma' <= 1/4, at x = 0
+    np.testing.assert_allclose(x.grad._array, np.exp(-GRID) / (1 + np.exp(-GRID)) ** 2, rtol=1e-12)
+    assert x.grad._array.max() == pytest.approx(0.25)  # sigma' <= 1/4, at x = 0
 
 
 def test_seed002_tanh_derivative():
     x = vec(GRID)
     t = reseau.tanh(x)
     t.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 1 - t.data**2, rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(x.grad.data, 1 / np.cosh(GRID) ** 2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(x.grad._array, 1 - t._array**2, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(x.grad._array, 1 / np.cosh(GRID) ** 2, rtol=1e-12, atol=1e-15)
 
 
 def test_seed002_abs_sign_and_rect():
     values = [-2.0, -0.5, 0.0, 0.5, 2.0]
     x = vec(values)
     reseau.abs(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.sign(values))  # abs' = sign
+    np.testing.assert_array_equal(x.grad._array, np.sign(values))  # abs' = sign
     x = vec(values)
     reseau.relu(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0, 0, 0, 1, 1])  # rect' = 1{x > 0}
+    np.testing.assert_array_equal(x.grad._array, [0, 0, 0, 1, 1])  # rect' = 1{x > 0}
 
 
 def test_seed002_gradients_of_norms():
     v = [3.0, -1.0, 0.5]
     x = vec(v)
     (x**2).sum().backward()  # ||x||_2^2
-    np.testing.assert_array_equal(x.grad.data, [6.0, -2.0, 1.0])  # 2 x
+    np.testing.assert_array_equal(x.grad._array, [6.0, -2.0, 1.0])  # 2 x
     x = vec(v)
     x.abs().sum().backward()  # ||x||_1
-    np.testing.assert_array_equal(x.grad.data, [1.0, -1.0, 1.0])  # sign(x)
+    np.testing.assert_array_equal(x.grad._array, [1.0, -1.0, 1.0])  # sign(x)
 
 
 # ------------------------------------------------------------------ seed 000
@@ -230,14 +230,14 @@ def test_seed000_logistic_regression_gradient():
     loss.backward()
     yh = 1 / (1 + math.exp(-0.25))  # 0.5621765...
     assert y_hat.item() == pytest.approx(yh, rel=1e-15)
-    np.testing.assert_allclose(w.grad.data, (yh - y) * x + rho * w.data, rtol=1e-14)
+    np.testing.assert_allclose(w.grad._array, (yh - y) * x + rho * w._array, rtol=1e-14)
     assert b.grad.item() == pytest.approx(yh - y, rel=1e-14)  # dF/db = y_hat - y
     # the same with the fused, stable loss on the logit
     w2, b2 = vec([0.5, -1.0]), scalar(0.25)
     z = (w2 * vec(x, grad=False)).sum() + b2
     loss2 = binary_cross_entropy_with_logits(z, reseau.tensor(y, dtype="float64"))
     (loss2 + rho / 2 * (w2**2).sum()).backward()
-    np.testing.assert_allclose(w2.grad.data, w.grad.data, rtol=1e-14)
+    np.testing.assert_allclose(w2.grad._array, w.grad._array, rtol=1e-14)
     assert loss2.item() + rho / 2 * 1.25 == pytest.approx(loss.item(), rel=1e-14)
 
 
@@ -255,15 +255,15 @@ def test_seed000_question5_softmax_nll_gradient_is_y_hat_minus_y():
     loss = cross_entropy(a, reseau.tensor(0))  # fused log-softmax + NLL
     loss.backward()
     assert loss.item() == pytest.approx(-math.log(y_hat[0]), rel=1e-15)  # 2.4076059...
-    np.testing.assert_allclose(a.grad.data, expected, rtol=1e-14)
+    np.testing.assert_allclose(a.grad._array, expected, rtol=1e-14)
 
     a2 = vec(a_values)
     (-reseau.log(reseau.softmax(a2, 0))[0]).backward()  # composed: -ln softmax(a)_y
-    np.testing.assert_allclose(a2.grad.data, expected, rtol=1e-14)
+    np.testing.assert_allclose(a2.grad._array, expected, rtol=1e-14)
 
     a3 = vec(a_values)
     (-reseau.log_softmax(a3, 0)[0]).backward()
-    np.testing.assert_allclose(a3.grad.data, expected, rtol=1e-14)
+    np.testing.assert_allclose(a3.grad._array, expected, rtol=1e-14)
 
 
 def test_seed000_question5_batch_mean_divides_by_n():
@@ -271,4 +271,4 @@ def test_seed000_question5_batch_mean_divides_by_n():
     cross_entropy(logits, reseau.tensor([0, 2])).backward()
     p0 = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
     expected = np.array([p0 - [1, 0, 0], [1 / 3, 1 / 3, 1 / 3 - 1]]) / 2
-    np.testing.assert_allclose(logits.grad.data, expected, rtol=1e-14)
+    np.testing.assert_allclose(logits.grad._array, expected, rtol=1e-14)

@@ -114,18 +114,18 @@ def randperm(n: int, generator=None) -> Tensor:
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros_like(t.data, dtype=None if dtype is None else as_dtype(dtype)),
+    return _new(np.zeros_like(t._array, dtype=None if dtype is None else as_dtype(dtype)),
                 requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones_like(t.data, dtype=None if dtype is None else as_dtype(dtype)),
+    return _new(np.ones_like(t._array, dtype=None if dtype is None else as_dtype(dtype)),
                 requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    return _new(np.full_like(t.data, fill_value, dtype=None if dtype is None else as_dtype(dtype)),
-                requires_grad)
+    dtype = None if dtype is None else as_dtype(dtype)
+    return _new(np.full_like(t._array, fill_value, dtype=dtype), requires_grad)
 
 
 def randn_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -107,7 +107,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
 
 def _fit_gradient(g, tensor, node: Node, index: int) -> np.ndarray:
     """Un-broadcast a VJP output to its input's shape and dtype, and check it."""
-    shape = tensor.data.shape
+    shape = tensor._array.shape
     if g.shape != shape:
         g = backend.asarray(unbroadcast(g, shape))  # a sum over every axis is a scalar
         if g.shape != shape:
@@ -115,8 +115,8 @@ def _fit_gradient(g, tensor, node: Node, index: int) -> np.ndarray:
                 f"{node.op.name} backward: the gradient for input {index} has shape "
                 f"{g.shape} but the input has shape {shape} (a bug in the op's VJP)"
             )
-    if g.dtype != tensor.data.dtype:
-        g = g.astype(tensor.data.dtype)
+    if g.dtype != tensor._array.dtype:
+        g = g.astype(tensor._array.dtype)
     return g
 
 
@@ -153,7 +153,7 @@ def may_keep(gi: np.ndarray, g: np.ndarray, in_grads: tuple, inputs: tuple) -> b
         if n > 1:
             return False
     for t in inputs:
-        if t.data is gi:
+        if t._array is gi:
             return False
     return True
 
@@ -163,7 +163,7 @@ def _conform(gi, node: Node, i: int, in_grads: tuple, g: np.ndarray):
     as an array of input ``i``'s shape and dtype, and whether the engine may keep it."""
     t = node.inputs[i]
     if gi is None:  # the VJP skipped an input that needs a gradient: zero
-        return np.zeros_like(t.data), True
+        return np.zeros_like(t._array), True
     if not isinstance(gi, backend.xp.ndarray):  # NumPy returns scalars from 0-d operations
         return _fit_gradient(backend.asarray(gi), t, node, i), True  # a new array: ours
     fit = _fit_gradient(gi, t, node, i)
@@ -179,7 +179,7 @@ def _accumulate_leaf(tensor, g: np.ndarray, keep: bool, make_tensor) -> None:
     if tensor._grad is None:
         tensor._grad = make_tensor(g if keep else g.copy())
     else:
-        tensor._grad.data += g
+        tensor._grad._array += g
 
 
 def _add_pending(node: Node, g: np.ndarray, keep: bool, pending: dict, owned: set,
@@ -251,7 +251,7 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) ->
                 if not need:
                     continue
                 gi = in_grads[i]
-                data = t.data
+                data = t._array
                 if type(gi) is np.ndarray and gi.shape == data.shape and gi.dtype is data.dtype:
                     keep = may_keep(gi, g, in_grads, inputs)  # the common case, inline
                 else:

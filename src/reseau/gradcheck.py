@@ -59,7 +59,7 @@ def _as_float64_inputs(inputs) -> list:
     out = []
     for x in inputs:
         if isinstance(x, Tensor) and x.is_floating_point:
-            t = Tensor._make(np.array(x.data, dtype=np.float64))
+            t = Tensor._make(np.array(x._array, dtype=np.float64))
             t.requires_grad = x.requires_grad
             out.append(t)
         else:
@@ -99,7 +99,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
 
     def scalar_loss() -> float:
         with no_grad():
-            return float(np.sum(fn(*xs).data.astype(np.float64) * v))
+            return float(np.sum(fn(*xs)._array.astype(np.float64) * v))
 
     for i in wrt:
         xs[i].grad = None
@@ -109,8 +109,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     worst = None  # (excess, input, index, analytic, numeric)
     for i in wrt:
         x = xs[i]
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad.data
-        numeric = central_difference(scalar_loss, x.data, eps).reshape(x.shape)
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad._array
+        numeric = central_difference(scalar_loss, x._array, eps).reshape(x.shape)
         err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         if err.size and err.max() > 0:
             j = int(np.argmax(err))

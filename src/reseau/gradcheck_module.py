@@ -16,7 +16,7 @@ __all__ = ["gradcheck_module"]
 
 def _as_float64(v):
     if isinstance(v, Tensor):
-        return Tensor._make(v.data.astype(np.float64)) if v.is_floating_point else v
+        return Tensor._make(v._array.astype(np.float64)) if v.is_floating_point else v
     arr = np.asarray(v)
     return Tensor._make(arr.astype(np.float64)) if arr.dtype.kind == "f" else v
 
@@ -87,26 +87,26 @@ def gradcheck_module(model, loss_fn, x, y, *, eps: float = 1e-6, tol: float = 1e
     if not params:
         raise ValueError("gradcheck_module: the model has no parameter that requires a gradient")
     buffers = list(model.buffers()) if callable(getattr(model, "buffers", None)) else []
-    saved_params = [p.data for _, p in params]
+    saved_params = [p._array for _, p in params]
     saved_grads = [p.grad for _, p in params]
-    saved_buffers = [b.data.copy() for b in buffers]
+    saved_buffers = [b._array.copy() for b in buffers]
     x64, y64 = _as_float64(x), _as_float64(y)
 
     def loss() -> Tensor:
         out = model.objective(x64, y64) if loss_fn is None else loss_fn(model(x64), y64)
-        if not isinstance(out, Tensor) or out.data.size != 1:
+        if not isinstance(out, Tensor) or out._array.size != 1:
             raise ValueError(f"gradcheck_module: the loss must be a scalar Tensor, got "
                              f"{type(out).__name__} of shape {getattr(out, 'shape', None)}")
         return out
 
     def value() -> float:
         with no_grad():
-            return float(loss().data)
+            return float(loss()._array)
 
     rows, errors = [], {}
     try:
         for _, p in params:
-            p.data = p.data.astype(np.float64)
+            p._array = p._array.astype(np.float64)
             p.grad = None
         loss().reshape(()).backward()
         first, second = value(), value()
@@ -117,12 +117,12 @@ def gradcheck_module(model, loss_fn, x, y, *, eps: float = 1e-6, tol: float = 1e
             )
         rng = generator if generator is not None else np.random.default_rng(0)
         for name, p in params:
-            analytic = np.zeros(p.shape) if p.grad is None else p.grad.data.astype(np.float64)
-            size = p.data.size
+            analytic = np.zeros(p.shape) if p.grad is None else p.grad._array.astype(np.float64)
+            size = p._array.size
             picked = np.arange(size)
             if max_entries is not None and size > max_entries:
                 picked = np.sort(rng.choice(size, size=max_entries, replace=False))
-            numeric = central_difference(value, p.data, eps, picked)
+            numeric = central_difference(value, p._array, eps, picked)
             a = analytic.reshape(-1)[picked]
             scale = max(np.linalg.norm(a), np.linalg.norm(numeric))
             rel = float(np.linalg.norm(a - numeric) / scale) if scale > atol else 0.0
@@ -132,9 +132,9 @@ def gradcheck_module(model, loss_fn, x, y, *, eps: float = 1e-6, tol: float = 1e
                          f"{max_abs:.2e}", f"{rel:.2e}", "ok" if rel <= tol else "FAIL"))
     finally:
         for (_, p), data, grad in zip(params, saved_params, saved_grads):
-            p.data, p.grad = data, grad
+            p._array, p.grad = data, grad
         for b, data in zip(buffers, saved_buffers):
-            b.data[...] = data
+            b._array[...] = data
     if verbose:
         header = ("parameter", "shape", "entries", "max abs diff", "relative error", "")
         widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]

@@ -1,4 +1,4 @@
-"""``Tensor``: an array (``.data``) plus, when it requires a gradient, a place in the graph.
+"""``Tensor``: an array (slot ``_array``) plus, when it requires a gradient, a graph node.
 
 The arithmetic lives in ``reseau.ops`` (one registered primitive per operation, forward
 and VJP side by side); the methods and operators here are written out one by one and
@@ -24,7 +24,7 @@ def _infer_array(data, dtype=None) -> np.ndarray:
     """Array for ``reseau.tensor(data)``: a copy, of ``dtype`` if given, else of the
     dtype the policy gives the data (``dtype.data_dtype``; arrays keep their own)."""
     if isinstance(data, Tensor):
-        arr = data.data.copy()
+        arr = data._array.copy()
     elif isinstance(data, backend.xp.ndarray):
         arr = data.copy()
     elif isinstance(data, np.generic):
@@ -57,7 +57,7 @@ class Tensor:
     (20.0, 4.0, 5.0)
     """
 
-    __slots__ = ("data", "_grad", "grad_fn", "_requires_grad", "_version", "name", "__weakref__")
+    __slots__ = ("_array", "_grad", "grad_fn", "_requires_grad", "_version", "name", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
@@ -68,7 +68,7 @@ class Tensor:
     def _set_slots(self, data: np.ndarray, grad_fn=None) -> None:
         """Give every slot its first value: the one place that lists them, for
         ``__init__``, ``_make`` and the subclasses (``nn.Parameter``, ``nn.Buffer``)."""
-        self.data = data
+        self._array = data
         self._grad = None
         self.grad_fn = grad_fn
         self._requires_grad = grad_fn is not None
@@ -83,13 +83,17 @@ class Tensor:
         return t
 
     @property
-    def _array(self) -> np.ndarray:
-        """The raw array (the engine's name for it; a slot after the ``.data`` change)."""
-        return self.data
+    def data(self) -> "Tensor":
+        """PyTorch's ``.data``: the same values as a tensor outside the graph, sharing
+        this tensor's memory, so ``p.data -= lr * p.grad`` or ``p.data.normal_()``
+        change ``p`` in place. Autograd does not see such changes (the alias has its
+        own version counter, as in PyTorch): use it for updates, not inside a model."""
+        return Tensor._make(self._array)
 
-    @_array.setter
-    def _array(self, value: np.ndarray) -> None:
-        self.data = value
+    @data.setter
+    def data(self, value) -> None:
+        # ``p.data = t`` (and the write-back of ``p.data += t``): p takes t's array
+        self._array = value._array if isinstance(value, Tensor) else backend.asarray(value)
 
     # ----------------------------------------------------------------- autograd
     @property
@@ -105,15 +109,15 @@ class Tensor:
                     f"grad: expected a Tensor or None, got {type(value).__name__}; wrap an "
                     "array with reseau.tensor(...)"
                 )
-            if value.data.shape != self.data.shape:
+            if value._array.shape != self._array.shape:
                 raise RuntimeError(
-                    f"grad: the assigned gradient has shape {value.data.shape} but the tensor "
-                    f"has shape {self.data.shape}; they must match"
+                    f"grad: the assigned gradient has shape {value._array.shape} but the tensor "
+                    f"has shape {self._array.shape}; they must match"
                 )
-            if value.data.dtype != self.data.dtype:
+            if value._array.dtype != self._array.dtype:
                 raise RuntimeError(
-                    f"grad: the assigned gradient has dtype {value.data.dtype} but the tensor "
-                    f"has dtype {self.data.dtype}; convert it with .to({self.data.dtype})"
+                    f"grad: the assigned gradient has dtype {value._array.dtype} but the tensor "
+                    f"has dtype {self._array.dtype}; convert it with .to({self._array.dtype})"
                 )
         self._grad = value
 
@@ -123,10 +127,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if value and not is_floating(self.data.dtype):
+        if value and not is_floating(self._array.dtype):
             raise RuntimeError(
                 f"only floating-point tensors can require gradients, got dtype "
-                f"{self.data.dtype}; convert first, e.g. x.float()"
+                f"{self._array.dtype}; convert first, e.g. x.float()"
             )
         if not value and self.grad_fn is not None:
             raise RuntimeError(
@@ -154,23 +158,23 @@ class Tensor:
                 "(or it was computed under no_grad())"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._array.size != 1:
                 raise RuntimeError(
                     f"backward: gradient can be implicitly created only for scalar outputs, "
                     f"but this tensor has shape {self.shape}; reduce it first (e.g. "
                     "loss.sum() or loss.mean()) or pass gradient= of the same shape"
                 )
-            data = self.data  # d loss / d loss = 1 (array(1): cheaper than ones for 0-d)
+            data = self._array  # d loss / d loss = 1 (array(1): cheaper than ones for 0-d)
             grad = (backend.array(1, data.dtype) if data.ndim == 0
                     else backend.ones(data.shape, data.dtype))
         else:
-            grad = gradient.data if isinstance(gradient, Tensor) else backend.asarray(gradient)
-            if grad.shape != self.data.shape:
+            grad = gradient._array if isinstance(gradient, Tensor) else backend.asarray(gradient)
+            if grad.shape != self._array.shape:
                 raise RuntimeError(
                     f"backward: gradient has shape {grad.shape} but the tensor has shape "
                     f"{self.shape}; they must match"
                 )
-            grad = grad.astype(self.data.dtype, copy=False)
+            grad = grad.astype(self._array.dtype, copy=False)
         engine.backward(self, grad, Tensor._make, retain_graph=retain_graph)
 
     def retain_grad(self) -> None:
@@ -186,7 +190,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data outside the graph (shares memory)."""
-        return Tensor._make(self.data)
+        return Tensor._make(self._array)
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -196,15 +200,15 @@ class Tensor:
     # ------------------------------------------------------------ array facts
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def device(self) -> str:
@@ -212,36 +216,36 @@ class Tensor:
 
     @property
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def size(self, dim: int | None = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._array.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
 
     def item(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(
                 f"item: only a tensor with one element can be converted to a Python "
                 f"number, got shape {self.shape}"
             )
-        return self.data.item()
+        return self._array.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._array.tolist()
 
     def numpy(self) -> np.ndarray:
         if self._requires_grad:
@@ -249,10 +253,10 @@ class Tensor:
                 "numpy: cannot convert a tensor that requires grad; use "
                 "tensor.detach().numpy()"
             )
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self._array)
 
     def __array__(self, dtype=None, copy=None):
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self._array)
         return arr if dtype is None else arr.astype(dtype)
 
     def __float__(self) -> float:
@@ -262,21 +266,21 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self._array.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._array)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._array, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.data.dtype not in (get_default_dtype(), np.int64, np.bool_):
-            extras.append(f"dtype=reseau.{self.data.dtype}")
+        if self._array.dtype not in (get_default_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype=reseau.{self._array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.op.name}Backward>")
         elif self._requires_grad:
@@ -332,33 +336,33 @@ class Tensor:
 
     def zero_(self) -> "Tensor":
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self._array[...] = 0
         return self._bump()
 
     def fill_(self, value) -> "Tensor":
         self._check_inplace("fill_")
-        self.data[...] = value
+        self._array[...] = value
         return self._bump()
 
     def copy_(self, src) -> "Tensor":
         self._check_inplace("copy_")
-        self.data[...] = src.data if isinstance(src, Tensor) else src
+        self._array[...] = src._array if isinstance(src, Tensor) else src
         return self._bump()
 
     def _inplace_binary(self, ufunc, other, what: str) -> "Tensor":
         self._check_inplace(what)
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+        ufunc(self._array, other._array if isinstance(other, Tensor) else other, out=self._array,
               casting="same_kind")
         return self._bump()
 
     def add_(self, other, alpha=1) -> "Tensor":
         if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
+            other = (other._array if isinstance(other, Tensor) else other) * alpha
         return self._inplace_binary(np.add, other, "add_")
 
     def sub_(self, other, alpha=1) -> "Tensor":
         if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
+            other = (other._array if isinstance(other, Tensor) else other) * alpha
         return self._inplace_binary(np.subtract, other, "sub_")
 
     def mul_(self, other) -> "Tensor":
@@ -369,19 +373,19 @@ class Tensor:
 
     def clamp_(self, min=None, max=None) -> "Tensor":
         self._check_inplace("clamp_")
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._array, min, max, out=self._array)
         return self._bump()
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
         self._check_inplace("uniform_")
         rng = generator or backend.default_generator()
-        self.data[...] = rng.uniform(a, b, size=self.data.shape)
+        self._array[...] = rng.uniform(a, b, size=self._array.shape)
         return self._bump()
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
         self._check_inplace("normal_")
         rng = generator or backend.default_generator()
-        self.data[...] = rng.normal(mean, std, size=self.data.shape)
+        self._array[...] = rng.normal(mean, std, size=self._array.shape)
         return self._bump()
 
     def _iop(self, other, op, ufunc, what):
@@ -435,8 +439,8 @@ class Tensor:
     def __setitem__(self, index, value) -> None:
         self._check_inplace("__setitem__")
         if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+            index = index._array
+        self._array[index] = value._array if isinstance(value, Tensor) else value
         self._bump()
 
     # ------------------------------------------------------------ math methods
@@ -475,11 +479,11 @@ class Tensor:
     def amin(self, dim=None, keepdim=False): return ops.amin(self, dim, keepdim)
     def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
     def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
-    def any(self): return Tensor._make(backend.asarray(self.data.any()))
-    def all(self): return Tensor._make(backend.asarray(self.data.all()))
-    def isfinite(self): return Tensor._make(np.isfinite(self.data))
-    def isnan(self): return Tensor._make(np.isnan(self.data))
-    def isinf(self): return Tensor._make(np.isinf(self.data))
+    def any(self): return Tensor._make(backend.asarray(self._array.any()))
+    def all(self): return Tensor._make(backend.asarray(self._array.all()))
+    def isfinite(self): return Tensor._make(np.isfinite(self._array))
+    def isnan(self): return Tensor._make(np.isnan(self._array))
+    def isinf(self): return Tensor._make(np.isinf(self._array))
 
     def reshape(self, *shape): return ops.reshape(self, *shape)
     def view(self, *shape): return ops.reshape(self, *shape)
@@ -495,7 +499,7 @@ class Tensor:
 
     @property
     def T(self):
-        n = self.data.ndim
+        n = self._array.ndim
         return ops.permute(self, (1, 0) if n == 2 else tuple(range(n - 1, -1, -1)))
 
 

@@ -41,7 +41,7 @@ def test_mnist_train_split(mnist_train):
     assert isinstance(image, Tensor) and image.shape == (1, 28, 28)
     assert image.dtype == np.float32
     assert label == 5  # the first training digit of MNIST is a 5
-    assert float(image.data.min()) == 0.0 and float(image.data.max()) == 1.0
+    assert float(image._array.min()) == 0.0 and float(image._array.max()) == 1.0
     np.testing.assert_allclose(image.numpy()[0], mnist_train.data.numpy()[0] / 255.0,
                                rtol=1e-6)
 
@@ -59,7 +59,7 @@ def test_load_mnist_test_split_as_vectors():
     assert X.shape == (10000, 784) and X.dtype == np.float32
     assert y.shape == (10000,) and y.dtype == np.int64
     assert np.bincount(y.numpy()).tolist() == MNIST_TEST_COUNTS
-    assert 0.0 <= float(X.data.min()) and float(X.data.max()) == 1.0
+    assert 0.0 <= float(X._array.min()) and float(X._array.max()) == 1.0
     assert y.numpy()[:5].tolist() == [7, 2, 1, 0, 4]  # the first test digits
 
 

@@ -20,11 +20,11 @@ def test_collapse_is_v_times_w():
     V = nn.Linear(5, 2, dtype="float64")
     net = nn.Sequential(W, nn.Identity(), V)
     U, c = collapse(net)
-    np.testing.assert_allclose(U, V.weight.data @ W.weight.data, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(c, V.weight.data @ W.bias.data + V.bias.data, atol=1e-14)
+    np.testing.assert_allclose(U, V.weight._array @ W.weight._array, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(c, V.weight._array @ W.bias._array + V.bias._array, atol=1e-14)
     x = np.random.default_rng(0).normal(size=(7, 3))
     with reseau.no_grad():
-        out = net(reseau.tensor(x)).data
+        out = net(reseau.tensor(x))._array
     np.testing.assert_allclose(out, x @ U.T + c, atol=1e-13)
 
 

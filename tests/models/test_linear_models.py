@@ -28,7 +28,7 @@ def grads(model, X, y):
         p.grad = None
     loss = model.objective(X, y)
     loss.backward()
-    return loss.item(), model.linear.weight.grad.data, model.linear.bias.grad.data
+    return loss.item(), model.linear.weight.grad._array, model.linear.bias.grad._array
 
 
 # ------------------------------------------------------------------------ ridge
@@ -37,7 +37,7 @@ def test_ridge_gradient_is_seed_000_formula():
     rho = 0.3
     model = Ridge(3, weight_decay=rho, dtype="float64")
     _, gw, gb = grads(model, X, y)
-    w, b = model.linear.weight.data[0], model.linear.bias.data[0]
+    w, b = model.linear.weight._array[0], model.linear.bias._array[0]
     r = X @ w + b - y
     # grad_w F = 2/n sum_i (w.x_i + b - y_i) x_i + rho w ; dF/db = 2/n sum_i (w.x_i + b - y_i)
     np.testing.assert_allclose(gw[0], 2 / len(y) * r @ X + rho * w, atol=1e-12)
@@ -51,8 +51,8 @@ def test_ridge_gradient_descent_converges_to_closed_form():
     model = Ridge(3, weight_decay=0.1, dtype="float64")
     history = model.fit(X, y, lr=0.2, epochs=600)
     assert history[-1] < history[0]
-    np.testing.assert_allclose(model.linear.weight.data, exact.linear.weight.data, atol=1e-6)
-    np.testing.assert_allclose(model.linear.bias.data, exact.linear.bias.data, atol=1e-6)
+    np.testing.assert_allclose(model.linear.weight._array, exact.linear.weight._array, atol=1e-6)
+    np.testing.assert_allclose(model.linear.bias._array, exact.linear.bias._array, atol=1e-6)
     # the closed form is a stationary point of F
     _, gw, gb = grads(exact, X, y)
     assert np.abs(gw).max() < 1e-12 and abs(gb[0]) < 1e-12
@@ -65,8 +65,8 @@ def test_ridge_closed_form_matches_scikit_learn():
     ours = Ridge(3, weight_decay=rho, dtype="float64").fit_closed_form(X, y)
     # sklearn minimises ||y - Xw - b||^2 + alpha ||w||^2: n F = that with alpha = n rho / 2
     theirs = sklearn_linear.Ridge(alpha=n * rho / 2).fit(X, y)
-    np.testing.assert_allclose(ours.linear.weight.data[0], theirs.coef_, atol=1e-10)
-    np.testing.assert_allclose(ours.linear.bias.data[0], theirs.intercept_, atol=1e-10)
+    np.testing.assert_allclose(ours.linear.weight._array[0], theirs.coef_, atol=1e-10)
+    np.testing.assert_allclose(ours.linear.bias._array[0], theirs.intercept_, atol=1e-10)
     np.testing.assert_allclose(ours.predict(X[:5]), theirs.predict(X[:5]), atol=1e-10)
 
 
@@ -89,7 +89,7 @@ def test_logistic_gradient_is_seed_000_formula():
     reseau.manual_seed(3)
     model = LogisticRegression(2, weight_decay=rho, dtype="float64")
     loss, gw, gb = grads(model, X, y)
-    w, b = model.linear.weight.data[0], model.linear.bias.data[0]
+    w, b = model.linear.weight._array[0], model.linear.bias._array[0]
     a = X @ w + b
     s = 1 / (1 + np.exp(-a))
     # F_i = -y_i a_i + log(1 + e^a_i) + rho/2 ||w||^2
@@ -126,10 +126,10 @@ def test_logistic_is_convex_any_start_reaches_the_same_minimum():
         reseau.manual_seed(4)
         model = LogisticRegression(2, weight_decay=0.1, dtype="float64")
         if start == "zeros":
-            model.linear.weight.data[...] = 0
-            model.linear.bias.data[...] = 0
+            model.linear.weight._array[...] = 0
+            model.linear.bias._array[...] = 0
         model.fit(X, y, lr=1.0, epochs=400)
-        solutions.append(np.r_[model.linear.weight.data[0], model.linear.bias.data])
+        solutions.append(np.r_[model.linear.weight._array[0], model.linear.bias._array])
     np.testing.assert_allclose(solutions[0], solutions[1], atol=1e-6)
     proba = model.predict_proba(X)
     assert proba.shape == (len(y),) and ((proba > 0.5) == model.predict(X)).all()
@@ -142,7 +142,7 @@ def test_logistic_label_errors():
         model.objective(np.zeros((3, 2)), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="must be integers"):
         model.objective(np.zeros((2, 2)), np.array([0.5, 1.0]))
-    model.linear.bias.data[...] = 0  # logits 0 at x = 0: each example costs log 2
+    model.linear.bias._array[...] = 0  # logits 0 at x = 0: each example costs log 2
     loss = model.objective(np.zeros((2, 2)), np.array([0.0, 1.0]))  # float 0/1 labels work
     assert loss.item() == pytest.approx(np.log(2), rel=1e-6)
 
@@ -153,7 +153,7 @@ def test_softmax_gradient_is_yhat_minus_onehot():
     rho = 0.05
     model = SoftmaxRegression(2, 3, weight_decay=rho, dtype="float64")
     _, gw, gb = grads(model, X, y)
-    W, b = model.linear.weight.data, model.linear.bias.data
+    W, b = model.linear.weight._array, model.linear.bias._array
     a = X @ W.T + b
     yhat = np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
     delta = yhat - np.eye(3)[y]  # seed 000, question 5: grad_a = yhat - y
@@ -196,7 +196,7 @@ def test_multiclass_hinge_seed_004_example():
                            dtype="float64")
     losses = multiclass_hinge_loss(scores, [0, 1, 2], reduction="none")
     # max(0, 4.1 - 2.3 + 1) + max(0, -2.1 - 2.3 + 1) = 2.8; 0; 4.0 + 3.7 = 7.7
-    np.testing.assert_allclose(losses.data, [2.8, 0.0, 7.7], atol=1e-12)
+    np.testing.assert_allclose(losses._array, [2.8, 0.0, 7.7], atol=1e-12)
     assert multiclass_hinge_loss(scores, [0, 1, 2]).item() == pytest.approx(3.5)
     assert multiclass_hinge_loss(scores, [0, 1, 2], reduction="sum").item() == pytest.approx(10.5)
 
@@ -209,7 +209,7 @@ def test_multiclass_hinge_matches_pytorch_times_classes():
     multiclass_hinge_loss(ours, t, margin=0.5).backward()
     theirs = torch.tensor(s, requires_grad=True)
     (4 * torch.nn.functional.multi_margin_loss(theirs, torch.tensor(t), margin=0.5)).backward()
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours.grad._array, theirs.grad.numpy(), atol=1e-12)
 
 
 def test_svm_subgradient_formula():
@@ -217,7 +217,7 @@ def test_svm_subgradient_formula():
     rho = 0.1
     model = LinearSVM(2, 3, weight_decay=rho, dtype="float64")
     _, gw, gb = grads(model, X, y)
-    W, b = model.linear.weight.data, model.linear.bias.data
+    W, b = model.linear.weight._array, model.linear.bias._array
     s = X @ W.T + b
     m = (s - s[np.arange(len(y)), y][:, None] + 1 > 0).astype(float)
     m[np.arange(len(y)), y] = 0

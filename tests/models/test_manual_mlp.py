@@ -46,7 +46,7 @@ def test_gradients_equal_autograd(activation, penalties):
     assert manual_loss == pytest.approx(loss.item(), abs=1e-12)
     for name in ("W1", "b1", "W2", "b2", "x"):
         assert grads[name].shape == t[name].shape
-        np.testing.assert_allclose(grads[name], t[name].grad.data, rtol=0, atol=1e-10,
+        np.testing.assert_allclose(grads[name], t[name].grad._array, rtol=0, atol=1e-10,
                                    err_msg=name)
 
 

@@ -45,8 +45,8 @@ def test_gradients_equal_pytorch_with_the_same_weights():
     out.backward()
     assert loss.item() == pytest.approx(out.item(), abs=1e-12)
     for ours, theirs in zip(linears, [ref[0], ref[2], ref[4]]):
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), atol=1e-12)
-        np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(ours.weight.grad._array, theirs.weight.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(ours.bias.grad._array, theirs.bias.grad.numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
@@ -57,8 +57,8 @@ def test_one_hidden_layer_equals_manual_backprop(activation):
                        generator=np.random.default_rng(2))
     net = MLP([3, 4, 3], activation=activation, weight_decay=0.1, dtype="float64")
     with reseau.no_grad():
-        net[0].weight.data[...], net[0].bias.data[...] = manual.W1, manual.b1
-        net[2].weight.data[...], net[2].bias.data[...] = manual.W2, manual.b2
+        net[0].weight._array[...], net[0].bias._array[...] = manual.W1, manual.b1
+        net[2].weight._array[...], net[2].bias._array[...] = manual.W2, manual.b2
     loss = net.objective(X, y)  # rho/2 ||W||^2 with rho = 0.1 is l2 = 0.05
     loss.backward()
     expected_loss = manual.loss(X, y)
@@ -66,7 +66,7 @@ def test_one_hidden_layer_equals_manual_backprop(activation):
     assert loss.item() == pytest.approx(expected_loss, abs=1e-12)
     for name, p in [("W1", net[0].weight), ("b1", net[0].bias), ("W2", net[2].weight),
                     ("b2", net[2].bias)]:
-        np.testing.assert_allclose(p.grad.data, expected[name], atol=1e-10, err_msg=name)
+        np.testing.assert_allclose(p.grad._array, expected[name], atol=1e-10, err_msg=name)
 
 
 def test_finite_differences():
@@ -120,4 +120,4 @@ def test_the_network_is_an_nn_mlp_and_fit_stops_on_divergence():
             np.errstate(over="ignore", invalid="ignore"):
         history = net.fit(X, y, lr=1000.0, epochs=50)
     assert 3 < len(history) < 50  # it stopped at the first non-finite objective
-    assert all(np.isfinite(p.data).all() for p in net.parameters())  # the last good weights
+    assert all(np.isfinite(p._array).all() for p in net.parameters())  # the last good weights

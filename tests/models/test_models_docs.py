@@ -13,7 +13,7 @@ def test_models_doc_examples_run(capsys, run_doc):
     assert float(re.search(r"distance to the closed form (\S+)", out).group(1)) < 1e-6
     # seed 004's example: 2.8, 0, 7.7 and their mean 3.5
     np.testing.assert_allclose(
-        ns["multiclass_hinge_loss"](ns["scores"], [0, 1, 2], reduction="none").data,
+        ns["multiclass_hinge_loss"](ns["scores"], [0, 1, 2], reduction="none")._array,
         [2.8, 0.0, 7.7], atol=1e-5)
     # hand-written backprop equals autograd
     np.testing.assert_allclose(ns["grads"]["W1"], ns["W1"].grad.numpy(), atol=1e-10)

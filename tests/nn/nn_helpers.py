@@ -27,7 +27,7 @@ def compare_with_torch(fn, tfn, arrays, grads=None, atol=1e-10, rtol=1e-9, seed=
     ts = [torch.tensor(np.asarray(a), requires_grad=r.requires_grad) for a, r in zip(arrays, rs)]
     out = fn(*rs)
     tout = tfn(*ts)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=rtol, atol=atol,
+    np.testing.assert_allclose(out._array, tout.detach().numpy(), rtol=rtol, atol=atol,
                                err_msg="forward values differ from PyTorch")
     assert out.shape == tuple(tout.shape)
     if not any(r.requires_grad for r in rs):
@@ -38,7 +38,7 @@ def compare_with_torch(fn, tfn, arrays, grads=None, atol=1e-10, rtol=1e-9, seed=
     for i, (r, t) in enumerate(zip(rs, ts)):
         if r.requires_grad:
             assert r.grad is not None, f"input {i} got no gradient"
-            np.testing.assert_allclose(r.grad.data, t.grad.numpy(), rtol=rtol, atol=atol,
+            np.testing.assert_allclose(r.grad._array, t.grad.numpy(), rtol=rtol, atol=atol,
                                        err_msg=f"gradient of input {i} differs from PyTorch")
     return out
 

@@ -18,7 +18,7 @@ def _pair(torch, c, dtype, **kw):
     if ours.affine:  # the same non-trivial affine parameters on both sides
         rng = np.random.default_rng(5)
         w, b = rng.uniform(0.5, 1.5, c).astype(dtype), rng.standard_normal(c).astype(dtype)
-        ours.weight.data[...], ours.bias.data[...] = w, b
+        ours.weight._array[...], ours.bias._array[...] = w, b
         with torch.no_grad():
             theirs.weight.copy_(torch.from_numpy(w))
             theirs.bias.copy_(torch.from_numpy(b))
@@ -41,24 +41,24 @@ def test_train_steps_then_eval_match_torch(kw, dtype):
         x = (rng.standard_normal(shape) * (1 + step) + step).astype(dtype)
         a, b = reseau.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         out, tout = ours(a), theirs(b)
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), **tol)
+        np.testing.assert_allclose(out._array, tout.detach().numpy(), **tol)
         g = rng.standard_normal(shape).astype(dtype)
         out.backward(reseau.tensor(g))
         tout.backward(torch.from_numpy(g))
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), **tol)
+        np.testing.assert_allclose(a.grad._array, b.grad.numpy(), **tol)
         if ours.affine:
-            np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), **tol)
-            np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), **tol)
+            np.testing.assert_allclose(ours.weight.grad._array, theirs.weight.grad.numpy(), **tol)
+            np.testing.assert_allclose(ours.bias.grad._array, theirs.bias.grad.numpy(), **tol)
             ours.zero_grad(), theirs.zero_grad()
         if ours.track_running_stats:
             for name in ("running_mean", "running_var"):
-                np.testing.assert_allclose(getattr(ours, name).data,
+                np.testing.assert_allclose(getattr(ours, name)._array,
                                            getattr(theirs, name).numpy(), **tol)
             assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked) == \
                 step + 1
     ours.eval(), theirs.eval()
     x = rng.standard_normal((2, c, 4, 3)).astype(dtype)
-    np.testing.assert_allclose(ours(reseau.tensor(x)).data,
+    np.testing.assert_allclose(ours(reseau.tensor(x))._array,
                                theirs(torch.tensor(x)).detach().numpy(), **tol)
 
 
@@ -89,7 +89,7 @@ def test_buffers_and_state_dict_keys_are_pytorchs():
 
 def test_statistics_are_per_channel_over_batch_and_space():
     x = reseau.randn(6, 2, 5, 4, dtype=reseau.float64) * 3 + 7
-    y = nn.BatchNorm2d(2, dtype=reseau.float64)(x).data
+    y = nn.BatchNorm2d(2, dtype=reseau.float64)(x)._array
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, rtol=1e-4)  # eps = 1e-5
 
@@ -131,4 +131,4 @@ def test_save_load_keeps_arguments_and_running_statistics(tmp_path):
     back = io.load(tmp_path / "bn.npz")
     assert type(back) is nn.BatchNorm2d and repr(back) == repr(bn)
     for name in ("running_mean", "running_var", "num_batches_tracked"):
-        np.testing.assert_array_equal(getattr(back, name).data, getattr(bn, name).data)
+        np.testing.assert_array_equal(getattr(back, name)._array, getattr(bn, name)._array)

@@ -49,14 +49,14 @@ def test_layer_matches_torch_from_the_same_weights(name, args, kwargs, batched):
     x = _input(name, args[0], np.random.default_rng(0), batched)
     rx, tx = reseau.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, tout = ours(rx), theirs(tx)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out._array, tout.detach().numpy(), rtol=1e-10, atol=1e-10)
     v = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(reseau.tensor(v))
     tout.backward(torch.tensor(v))
-    np.testing.assert_allclose(rx.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(rx.grad._array, tx.grad.numpy(), rtol=1e-10, atol=1e-10)
     for (k, p), (tk, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
         assert k == tk
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-9, atol=1e-10,
+        np.testing.assert_allclose(p.grad._array, tp.grad.numpy(), rtol=1e-9, atol=1e-10,
                                    err_msg=k)
 
 
@@ -77,17 +77,17 @@ def test_default_initialisation_bounds_as_torch(name, args, kwargs):
     # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)); the bias too
     reseau.manual_seed(0)
     layer = getattr(nn, name)(*args, **kwargs)
-    w = layer.weight.data
+    w = layer.weight._array
     bound = 1 / math.sqrt(w.shape[1] * int(np.prod(w.shape[2:])))
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
     assert abs(w.mean()) < 0.35 * bound
     if layer.bias is not None:
-        assert np.abs(layer.bias.data).max() <= bound
+        assert np.abs(layer.bias._array).max() <= bound
 
 
 def test_weight_distribution_is_uniform_on_the_kaiming_interval():
     reseau.manual_seed(1)
-    w = nn.Conv2d(16, 64, 3).weight.data.ravel()
+    w = nn.Conv2d(16, 64, 3).weight._array.ravel()
     bound = 1 / math.sqrt(16 * 9)
     # uniform on [-b, b]: variance b^2 / 3, a flat histogram
     np.testing.assert_allclose(w.var(), bound**2 / 3, rtol=0.05)
@@ -134,7 +134,7 @@ def test_conv_transpose_output_size_as_torch():
     out = ours(reseau.tensor(x), output_size=(8, 10))
     tout = theirs(torch.tensor(x), output_size=(8, 10))
     assert out.shape == (1, 3, 8, 10)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out._array, tout.detach().numpy(), rtol=1e-10, atol=1e-10)
 
 
 def test_float32_layer_keeps_float32():
@@ -161,12 +161,12 @@ def test_io_save_and_load_round_trip_a_cnn(tmp_path):
     loaded = io.load(path)
     assert repr(loaded) == repr(net)
     x = reseau.randn(2, 1, 6, 6)
-    np.testing.assert_array_equal(loaded(x).data, net(x).data)
+    np.testing.assert_array_equal(loaded(x)._array, net(x)._array)
     conv1d = nn.Conv1d(2, 3, 3, padding="same", bias=False)
     io.save(conv1d, tmp_path / "c1.npz")
     again = io.load(tmp_path / "c1.npz")
     assert repr(again) == repr(conv1d) and again.bias is None
-    np.testing.assert_array_equal(again.weight.data, conv1d.weight.data)
+    np.testing.assert_array_equal(again.weight._array, conv1d.weight._array)
 
 
 def test_torch_state_dict_gives_torch_outputs_in_float32():

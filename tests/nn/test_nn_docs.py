@@ -16,7 +16,7 @@ def test_nn_doc_examples_run(capsys, run_doc):
     shown = re.search(r"```\n(TwoLayer\(.*?)\n```", text, re.S).group(1)
     assert shown in capsys.readouterr().out
     # the seed 004 numbers quoted in the comments
-    np.testing.assert_allclose(ns["per_example"].data, [2.8, 0.0, 7.7], atol=1e-6)
+    np.testing.assert_allclose(ns["per_example"]._array, [2.8, 0.0, 7.7], atol=1e-6)
     assert ns["mean"].item() == pytest.approx(3.5, abs=1e-6)
     assert ns["objective"].grad_fn is not None
 

@@ -31,14 +31,14 @@ def test_linear_matches_torch_with_the_same_weights():
         xr = reseau.tensor(x, requires_grad=True)
         xt = torch.tensor(x, requires_grad=True)
         out, tout = ours(xr), theirs(xt)
-        np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(out._array, tout.detach().numpy(), rtol=1e-12)
         v = RNG.standard_normal((5, 3))
         out.backward(reseau.tensor(v))
         (tout * torch.tensor(v)).sum().backward()
-        np.testing.assert_allclose(xr.grad.data, xt.grad.numpy(), rtol=1e-12)
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(xr.grad._array, xt.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.weight.grad._array, theirs.weight.grad.numpy(), rtol=1e-12)
         if bias:
-            np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(ours.bias.grad._array, theirs.bias.grad.numpy(), rtol=1e-12)
 
 
 def test_linear_gradcheck():
@@ -53,7 +53,7 @@ def test_linear_default_init_bounds_and_reproducibility():
     layer = nn.Linear(400, 300)
     assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
     bound = 1 / math.sqrt(400)  # kaiming_uniform_(a=sqrt(5)) on a fan_in of 400
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight._array, layer.bias._array
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert np.abs(w).max() > 0.99 * bound  # 120,000 draws fill the interval
     # variance of U(-a, a) is a^2 / 3
@@ -61,10 +61,10 @@ def test_linear_default_init_bounds_and_reproducibility():
     assert abs(w.mean()) < 0.01 * bound * 3
     reseau.manual_seed(0)
     again = nn.Linear(400, 300)
-    np.testing.assert_array_equal(again.weight.data, w)
-    np.testing.assert_array_equal(again.bias.data, b)
+    np.testing.assert_array_equal(again.weight._array, w)
+    np.testing.assert_array_equal(again.bias._array, b)
     reseau.manual_seed(1)
-    assert not np.array_equal(nn.Linear(400, 300).weight.data, w)
+    assert not np.array_equal(nn.Linear(400, 300).weight._array, w)
 
 
 def test_linear_rejects_the_wrong_number_of_features():
@@ -111,14 +111,14 @@ def test_activations_saturate_without_overflow():
         x.grad = None
         y = act(x)
         y.sum().backward()
-        assert np.isfinite(y.data).all() and np.isfinite(x.grad.data).all(), act
+        assert np.isfinite(y._array).all() and np.isfinite(x.grad._array).all(), act
 
 
 def test_softmax_without_dim_warns_and_follows_torch():
     x = RNG.standard_normal((3, 4))
     with pytest.warns(UserWarning, match="implicit dimension choice"):
         out = nn.Softmax()(reseau.tensor(x))
-    np.testing.assert_allclose(out.data.sum(1), 1.0)
+    np.testing.assert_allclose(out._array.sum(1), 1.0)
 
 
 # ----------------------------------------------------------------- Dropout
@@ -127,7 +127,7 @@ def test_dropout_zero_fraction_and_scaling():
     n = 200_000
     x = reseau.ones(n)
     for p in (0.1, 0.5, 0.8):
-        y = nn.Dropout(p)(x).data
+        y = nn.Dropout(p)(x)._array
         zeros = (y == 0).mean()
         # binomial standard deviation sqrt(p (1 - p) / n) < 0.0012: 5 sigma
         assert abs(zeros - p) < 5 * math.sqrt(p * (1 - p) / n)
@@ -141,8 +141,8 @@ def test_dropout_gradient_uses_the_same_mask():
     x = reseau.randn(50, 40, dtype="float64", requires_grad=True)
     y = nn.Dropout(0.3)(x)
     y.sum().backward()
-    mask = y.data != 0
-    np.testing.assert_allclose(x.grad.data, mask / 0.7)
+    mask = y._array != 0
+    np.testing.assert_allclose(x.grad._array, mask / 0.7)
 
 
 def test_dropout_eval_p0_p1_and_reproducibility():
@@ -151,16 +151,16 @@ def test_dropout_eval_p0_p1_and_reproducibility():
     assert drop.eval()(x) is x  # identity in evaluation
     assert nn.Dropout(0.0)(x) is x
     z = nn.Dropout(1.0)(x)
-    assert (z.data == 0).all() and z.shape == x.shape
+    assert (z._array == 0).all() and z.shape == x.shape
     # gradients: all ones through p = 0, all zeros (not NaN) through p = 1
     for p, expected in ((0.0, 1.0), (1.0, 0.0)):
         xg = reseau.randn(10, 10, requires_grad=True)
         nn.Dropout(p)(xg).sum().backward()
-        np.testing.assert_array_equal(xg.grad.data, np.full((10, 10), expected))
+        np.testing.assert_array_equal(xg.grad._array, np.full((10, 10), expected))
     reseau.manual_seed(11)
-    a = nn.Dropout(0.5)(x).data
+    a = nn.Dropout(0.5)(x)._array
     reseau.manual_seed(11)
-    np.testing.assert_array_equal(nn.Dropout(0.5)(x).data, a)
+    np.testing.assert_array_equal(nn.Dropout(0.5)(x)._array, a)
     with pytest.raises(ValueError, match="Dropout: probability p must be between 0 and 1, got 1.5"):
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="dropout: probability p"):
@@ -173,8 +173,8 @@ def _paired_batchnorm(**kw):
     theirs = torch.nn.BatchNorm1d(3, dtype=torch.float64, **kw)
     if ours.affine:  # non-trivial affine parameters
         w, b = RNG.uniform(0.5, 2, 3), RNG.standard_normal(3)
-        ours.weight.data[...] = w
-        ours.bias.data[...] = b
+        ours.weight._array[...] = w
+        ours.bias._array[...] = b
         with torch.no_grad():
             theirs.weight.copy_(torch.from_numpy(w))
             theirs.bias.copy_(torch.from_numpy(b))
@@ -185,20 +185,20 @@ def _bn_step(ours, theirs, x):
     xr = reseau.tensor(x, requires_grad=True)
     xt = torch.tensor(x, requires_grad=True)
     out, tout = ours(xr), theirs(xt)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out._array, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     v = RNG.standard_normal(x.shape)
     out.backward(reseau.tensor(v))
     (tout * torch.tensor(v)).sum().backward()
-    np.testing.assert_allclose(xr.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(xr.grad._array, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     if ours.affine:
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-9)
-        np.testing.assert_allclose(ours.bias.grad.data, theirs.bias.grad.numpy(), rtol=1e-9)
+        np.testing.assert_allclose(ours.weight.grad._array, theirs.weight.grad.numpy(), rtol=1e-9)
+        np.testing.assert_allclose(ours.bias.grad._array, theirs.bias.grad.numpy(), rtol=1e-9)
         ours.zero_grad()
         theirs.zero_grad()
     if ours.track_running_stats:
-        np.testing.assert_allclose(ours.running_mean.data, theirs.running_mean.numpy(),
+        np.testing.assert_allclose(ours.running_mean._array, theirs.running_mean.numpy(),
                                    rtol=1e-12)
-        np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.running_var._array, theirs.running_var.numpy(), rtol=1e-12)
         assert int(ours.num_batches_tracked.item()) == int(theirs.num_batches_tracked)
 
 
@@ -218,20 +218,20 @@ def test_batchnorm1d_train_then_eval_matches_torch(kw, shape):
 def test_batchnorm1d_running_variance_is_unbiased_and_normalisation_biased():
     bn = nn.BatchNorm1d(2, momentum=1.0).double()  # running stats = the last batch's
     x = RNG.standard_normal((6, 2)) * 3
-    y = bn(reseau.tensor(x)).data
-    np.testing.assert_allclose(bn.running_mean.data, x.mean(0), rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, x.var(0, ddof=1), rtol=1e-12)
+    y = bn(reseau.tensor(x))._array
+    np.testing.assert_allclose(bn.running_mean._array, x.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var._array, x.var(0, ddof=1), rtol=1e-12)
     np.testing.assert_allclose(y, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), rtol=1e-12)
 
 
 def test_batchnorm1d_gradcheck():
     bn = nn.BatchNorm1d(3).double()
-    bn.weight.data[...] = [0.5, 1.5, 2.0]
+    bn.weight._array[...] = [0.5, 1.5, 2.0]
     x = RNG.standard_normal((5, 3))
     assert gradcheck_float64(lambda t, w, b: F.batch_norm(t, None, None, w, b, training=True),
-                             [x, bn.weight.data, bn.bias.data])
+                             [x, bn.weight._array, bn.bias._array])
     bn.eval()
-    bn.running_mean.data[...] = [0.1, -0.2, 0.3]
+    bn.running_mean._array[...] = [0.1, -0.2, 0.3]
     assert gradcheck_float64(bn, [x])
 
 
@@ -253,7 +253,7 @@ def test_mlp_structure_options_and_errors():
     assert kinds == ["Linear", "Tanh", "Dropout", "Linear", "Tanh", "Dropout", "Linear",
                      "LogSoftmax"]
     out = net.eval()(reseau.randn(5, 4))
-    np.testing.assert_allclose(np.exp(out.data).sum(1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.exp(out._array).sum(1), 1.0, rtol=1e-5)
     assert [type(m).__name__ for m in nn.MLP([2, 3, 1], activation=nn.Sigmoid)] == \
         ["Linear", "Sigmoid", "Linear"]
     with pytest.raises(ValueError, match="unknown activation 'rellu'"):
@@ -270,7 +270,7 @@ def test_mlp_matches_torch_sequential():
                                  torch.nn.Linear(5, 2)).double()
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     x = RNG.standard_normal((6, 3))
-    np.testing.assert_allclose(ours(reseau.tensor(x)).data,
+    np.testing.assert_allclose(ours(reseau.tensor(x))._array,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
 
 

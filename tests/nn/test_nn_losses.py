@@ -263,9 +263,9 @@ def test_loss_module_rejects_unknown_reduction():
 
 # ----------------------------------------------------------------- extreme logits
 def _finite_value_and_grad(loss, x):
-    assert np.isfinite(loss.data).all(), loss
+    assert np.isfinite(loss._array).all(), loss
     loss.backward()
-    assert np.isfinite(x.grad.data).all()
+    assert np.isfinite(x.grad._array).all()
 
 
 EXTREME = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0], [0.0, 0.0, -1e4], [1e4, 1e4, -1e4]])
@@ -308,7 +308,7 @@ def test_bce_on_probabilities_0_and_1_is_clamped_like_torch():
     out = compare_with_torch(lambda a, b: F.binary_cross_entropy(a, b, reduction="none"),
                              lambda a, b: TF.binary_cross_entropy(a, b, reduction="none"),
                              [p, y], [True, False], rtol=1e-8)
-    np.testing.assert_allclose(out.data, [100.0, 100.0, 0.0, 0.0, math.log(2)])
+    np.testing.assert_allclose(out._array, [100.0, 100.0, 0.0, 0.0, math.log(2)])
 
 
 # ----------------------------------------------------------------- seeds' worked examples
@@ -324,21 +324,21 @@ def test_seed004_multiclass_svm_example():
                            dtype="float64", requires_grad=True)
     target = reseau.tensor([0, 1, 2])
     per_example = F.multi_margin_loss(scores, target, reduction="none") * 3
-    np.testing.assert_allclose(per_example.data, [2.8, 0.0, 7.7], atol=1e-12)
+    np.testing.assert_allclose(per_example._array, [2.8, 0.0, 7.7], atol=1e-12)
     mean = F.multi_margin_loss(scores, target) * 3
     assert mean.item() == pytest.approx(3.5, abs=1e-12)
     # gradient of the mean course loss: +1 for each violating j, -(number of violations)
     # for the target class, divided by the 3 examples
     mean.backward()
     expected = np.array([[-1, 1, 0], [0, 0, 0], [1, 1, -2]]) / 3
-    np.testing.assert_allclose(scores.grad.data, expected, atol=1e-12)
+    np.testing.assert_allclose(scores.grad._array, expected, atol=1e-12)
 
 
 def test_softmax_cross_entropy_gradient_is_y_hat_minus_y():
     z = reseau.tensor(X, requires_grad=True)
     F.cross_entropy(z, reseau.tensor(LABELS), reduction="sum").backward()
     y_hat = np.exp(X) / np.exp(X).sum(1, keepdims=True)
-    np.testing.assert_allclose(z.grad.data, y_hat - np.eye(C)[LABELS], atol=1e-12)
+    np.testing.assert_allclose(z.grad._array, y_hat - np.eye(C)[LABELS], atol=1e-12)
 
 
 def test_gaussian_nll_with_predicted_precision():
@@ -350,11 +350,11 @@ def test_gaussian_nll_with_predicted_precision():
                                       reduction="none", full=True)
     b = F.gaussian_nll_loss(reseau.tensor(X), reseau.tensor(Y), reseau.tensor(1 / beta),
                             reduction="none", full=True)
-    np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+    np.testing.assert_allclose(a._array, b._array, rtol=1e-12)
     bt = reseau.tensor(beta, requires_grad=True)
     F.gaussian_nll_loss_precision(reseau.tensor(X), reseau.tensor(Y), bt,
                                   reduction="sum").backward()
-    np.testing.assert_allclose(bt.grad.data, ((X - Y) ** 2 - 1 / beta) / 2, rtol=1e-12)
+    np.testing.assert_allclose(bt.grad._array, ((X - Y) ** 2 - 1 / beta) / 2, rtol=1e-12)
     assert gradcheck_float64(lambda x, y, p: F.gaussian_nll_loss_precision(x, y, p),
                              [X, Y, beta])
     # a shared precision per example, one dimension short, as for the variance
@@ -370,7 +370,7 @@ def test_multi_term_loss_is_a_weighted_sum():
     z2 = torch.tensor(X, requires_grad=True)
     (TF.cross_entropy(z2, torch.tensor(LABELS)) + 0.5 * TF.multi_margin_loss(
         z2, torch.tensor(LABELS))).backward()
-    np.testing.assert_allclose(z.grad.data, z2.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(z.grad._array, z2.grad.numpy(), atol=1e-12)
 
 
 # ----------------------------------------------------------------- bad input

@@ -64,8 +64,8 @@ def test_parameter_shares_memory_and_requires_grad():
     t = reseau.zeros(3)
     p = nn.Parameter(t)
     assert p.requires_grad and isinstance(p, reseau.Tensor)
-    t.data[0] = 5.0
-    assert p.data[0] == 5.0
+    t._array[0] = 5.0
+    assert p._array[0] == 5.0
     assert repr(p).startswith("Parameter containing:\ntensor(")
     with pytest.raises(TypeError, match="expected a Tensor or a numpy.ndarray"):
         nn.Parameter([1.0, 2.0])
@@ -160,7 +160,7 @@ def test_zero_grad_and_requires_grad():
     net(reseau.randn(4, 2)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all((p.grad.data == 0).all() for p in net.parameters())
+    assert all((p.grad._array == 0).all() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.fc1.requires_grad_(False)
@@ -179,7 +179,7 @@ def test_apply_visits_children_then_self():
             nn.init.zeros_(m.weight)
 
     net.apply(zero_linear)
-    assert (net.fc1.weight.data == 0).all() and (net.fc2.weight.data == 0).all()
+    assert (net.fc1.weight._array == 0).all() and (net.fc2.weight._array == 0).all()
 
 
 def test_forward_missing_is_a_clear_error():
@@ -230,7 +230,7 @@ def test_state_dict_holds_array_copies_by_dotted_name():
                         "1.num_batches_tracked"]
     assert all(isinstance(v, np.ndarray) for v in sd.values())
     sd["0.fc1.weight"][...] = 42.0  # a copy: the model is untouched
-    assert not (net[0].fc1.weight.data == 42.0).any()
+    assert not (net[0].fc1.weight._array == 42.0).any()
 
 
 def test_state_dict_round_trip():
@@ -239,11 +239,11 @@ def test_state_dict_round_trip():
     reseau.manual_seed(2)
     dst = TwoLayer(3, 4, 2)
     x = reseau.randn(5, 3)
-    assert not np.allclose(src(x).data, dst(x).data)
+    assert not np.allclose(src(x)._array, dst(x)._array)
     weight = dst.fc1.weight
     result = dst.load_state_dict(src.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(src(x).data, dst(x).data)
+    np.testing.assert_array_equal(src(x)._array, dst(x)._array)
     assert dst.fc1.weight is weight  # loaded in place: an optimizer's references stay valid
     # tensors are accepted too, and values are cast to the parameter dtype
     dst.load_state_dict({k: reseau.tensor(v.astype(np.float64)) for k, v in
@@ -305,7 +305,7 @@ def test_state_dict_loads_into_torch_and_back():
     theirs.fc2 = torch.nn.Linear(4, 2, dtype=torch.float64)
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3))
-    np.testing.assert_allclose(ours(reseau.tensor(x)).data,
+    np.testing.assert_allclose(ours(reseau.tensor(x))._array,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
 
@@ -345,7 +345,7 @@ def test_sequential_chains_indexes_and_slices():
     a, b, c = nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)
     seq = nn.Sequential(a, b, c)
     x = reseau.randn(4, 2)
-    np.testing.assert_array_equal(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_array_equal(seq(x)._array, c(b(a(x)))._array)
     assert len(seq) == 3 and seq[0] is a and seq[-1] is c
     assert list(seq) == [a, b, c]
     head = seq[:2]
@@ -404,8 +404,8 @@ def test_deepcopy_gives_an_independent_model():
     net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
     twin = copy.deepcopy(net)
     assert twin[0].weight is not net[0].weight
-    np.testing.assert_array_equal(twin[0].weight.data, net[0].weight.data)
-    twin[0].weight.data[...] = 0
-    twin[1].running_mean.data[...] = 5
-    assert net[0].weight.data.any() and not net[1].running_mean.data.any()
+    np.testing.assert_array_equal(twin[0].weight._array, net[0].weight._array)
+    twin[0].weight._array[...] = 0
+    twin[1].running_mean._array[...] = 5
+    assert net[0].weight._array.any() and not net[1].running_mean._array.any()
     assert [n for n, _ in twin.named_parameters()] == [n for n, _ in net.named_parameters()]

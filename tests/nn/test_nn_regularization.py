@@ -26,24 +26,24 @@ class TwoLayer(nn.Module):
 
 def test_penalty_values_touch_weights_not_biases():
     net = TwoLayer().double()
-    w1, w2 = net.fc1.weight.data, net.fc2.weight.data
+    w1, w2 = net.fc1.weight._array, net.fc2.weight._array
     assert nn.l1_penalty(net).item() == pytest.approx(np.abs(w1).sum() + np.abs(w2).sum())
     assert nn.l2_penalty(net).item() == pytest.approx((w1**2).sum() + (w2**2).sum())
     assert [p.shape for p in nn.penalized_weights(net)] == [(4, 3), (2, 4)]
     # tensors are penalised as given, biases included if asked for
     b = net.fc1.bias
-    assert nn.l1_penalty([b]).item() == pytest.approx(np.abs(b.data).sum())
-    assert nn.l2_penalty(b).item() == pytest.approx((b.data**2).sum())
+    assert nn.l1_penalty([b]).item() == pytest.approx(np.abs(b._array).sum())
+    assert nn.l2_penalty(b).item() == pytest.approx((b._array**2).sum())
 
 
 def test_l1_gradient_is_lambda_sign_w():
     # seed 002's report writes the gradient of l * |W|_1 as l alone; it is l * sign(W)
     w = nn.Parameter(reseau.tensor([[0.5, -2.0], [0.0, 3.0]], dtype="float64"))
     (0.1 * nn.l1_penalty(w)).backward()
-    np.testing.assert_allclose(w.grad.data, [[0.1, -0.1], [0.0, 0.1]])
+    np.testing.assert_allclose(w.grad._array, [[0.1, -0.1], [0.0, 0.1]])
     w.grad = None
     (0.1 * nn.l2_penalty(w)).backward()
-    np.testing.assert_allclose(w.grad.data, 0.2 * w.data)
+    np.testing.assert_allclose(w.grad._array, 0.2 * w._array)
 
 
 def test_penalties_gradcheck():
@@ -64,17 +64,17 @@ def test_seed002_objective_in_one_line():
     objective = F.cross_entropy(net(x), y) + nn.elastic_net(
         net, {net.fc1: (l11, l12), net.fc2: (l21, l22)})
     objective.backward()
-    g_w1, g_w2 = net.fc1.weight.grad.data.copy(), net.fc2.weight.grad.data.copy()
-    g_b1, g_b2 = net.fc1.bias.grad.data.copy(), net.fc2.bias.grad.data.copy()
+    g_w1, g_w2 = net.fc1.weight.grad._array.copy(), net.fc2.weight.grad._array.copy()
+    g_b1, g_b2 = net.fc1.bias.grad._array.copy(), net.fc2.bias.grad._array.copy()
     net.zero_grad()
     F.cross_entropy(net(x), y).backward()  # the data term alone
-    w1, w2 = net.fc1.weight.data, net.fc2.weight.data
-    np.testing.assert_allclose(g_w1 - net.fc1.weight.grad.data,
+    w1, w2 = net.fc1.weight._array, net.fc2.weight._array
+    np.testing.assert_allclose(g_w1 - net.fc1.weight.grad._array,
                                l11 * np.sign(w1) + 2 * l12 * w1, atol=1e-12)
-    np.testing.assert_allclose(g_w2 - net.fc2.weight.grad.data,
+    np.testing.assert_allclose(g_w2 - net.fc2.weight.grad._array,
                                l21 * np.sign(w2) + 2 * l22 * w2, atol=1e-12)
-    np.testing.assert_allclose(g_b1, net.fc1.bias.grad.data, atol=1e-15)  # biases untouched
-    np.testing.assert_allclose(g_b2, net.fc2.bias.grad.data, atol=1e-15)
+    np.testing.assert_allclose(g_b1, net.fc1.bias.grad._array, atol=1e-15)  # biases untouched
+    np.testing.assert_allclose(g_b2, net.fc2.bias.grad._array, atol=1e-15)
     expected = (l11 * np.abs(w1).sum() + l12 * (w1**2).sum() + l21 * np.abs(w2).sum()
                 + l22 * (w2**2).sum())
     assert (objective - F.cross_entropy(net(x), y)).item() == pytest.approx(expected, rel=1e-12)

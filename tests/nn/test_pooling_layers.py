@@ -53,13 +53,13 @@ def test_outputs_and_gradients_match_torch(make):
     a, b = reseau.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, tout = ours(a), theirs(b)
     if isinstance(out, tuple):
-        np.testing.assert_array_equal(out[1].data, tout[1].numpy())
+        np.testing.assert_array_equal(out[1]._array, tout[1].numpy())
         out, tout = out[0], tout[0]
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out._array, tout.detach().numpy(), rtol=1e-12, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(reseau.tensor(g))
     tout.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(a.grad._array, b.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("make", LAYERS, ids=range(len(LAYERS)))
@@ -74,7 +74,7 @@ def test_save_load_rebuilds_the_layer_with_its_arguments(make, tmp_path):
     out, out_back = model.eval()(x), back.eval()(x)
     if isinstance(out, tuple):
         out, out_back = out[0], out_back[0]
-    np.testing.assert_array_equal(out.data, out_back.data)
+    np.testing.assert_array_equal(out._array, out_back._array)
 
 
 def test_a_cnn_round_trips_through_save_and_load(tmp_path):
@@ -89,7 +89,7 @@ def test_a_cnn_round_trips_through_save_and_load(tmp_path):
     back = io.load(tmp_path / "cnn.npz")
     assert repr(back) == repr(model)
     model.eval(), back.eval()
-    np.testing.assert_array_equal(back(x).data, model(x).data)
+    np.testing.assert_array_equal(back(x)._array, model(x)._array)
 
 
 # ------------------------------------------------------------------ Dropout2d
@@ -97,7 +97,7 @@ def test_dropout2d_zeroes_whole_channels_and_keeps_the_mean():
     reseau.manual_seed(0)
     p = 0.3
     drop = nn.Dropout2d(p)
-    y = drop(reseau.ones(200, 50, 4, 4)).data
+    y = drop(reseau.ones(200, 50, 4, 4))._array
     per_channel = y.reshape(200, 50, -1)
     # every channel is all zeros or all 1 / (1 - p)
     assert np.all(per_channel.min(-1) == per_channel.max(-1))
@@ -112,17 +112,17 @@ def test_dropout2d_gradient_uses_the_same_mask_and_eval_is_identity():
     x = reseau.randn(4, 6, 3, 3, requires_grad=True)
     y = nn.Dropout2d(0.5)(x)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, (y.data != 0) * 2.0)
+    np.testing.assert_array_equal(x.grad._array, (y._array != 0) * 2.0)
     drop = nn.Dropout2d(0.5).eval()
     assert drop(x) is x
     assert nn.Dropout2d(0.0)(x) is x
-    assert np.all(nn.Dropout2d(1.0)(x).data == 0)
+    assert np.all(nn.Dropout2d(1.0)(x)._array == 0)
 
 
 def test_dropout2d_reads_a_3d_input_as_n_c_l_with_a_warning():
     reseau.manual_seed(2)
     with pytest.warns(UserWarning, match="3-D input"):
-        y = nn.Dropout2d(0.5)(reseau.ones(8, 5, 7)).data
+        y = nn.Dropout2d(0.5)(reseau.ones(8, 5, 7))._array
     assert np.all(y.min(-1) == y.max(-1))  # whole (n, c) rows
 
 
@@ -137,7 +137,7 @@ def test_dropout2d_errors():
 def test_unflatten_inverts_flatten():
     x = reseau.randn(2, 16, 5, 5)
     flat = nn.Flatten()(x)
-    np.testing.assert_array_equal(nn.Unflatten(1, (16, 5, 5))(flat).data, x.data)
+    np.testing.assert_array_equal(nn.Unflatten(1, (16, 5, 5))(flat)._array, x._array)
     assert nn.Unflatten(-1, (4, -1))(flat).shape == (2, 4, 100)
     assert nn.Unflatten(1, [16, 25]).unflattened_size == (16, 25)
 

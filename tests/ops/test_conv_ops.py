@@ -58,13 +58,13 @@ def _compare(fn, tfn, arrays, dtype, grads=None):
     tout = tfn(*ts)
     tout.backward(torch.from_numpy(v))
     assert out.dtype == dtype
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(out._array, tout.detach().numpy(), **TOL[dtype])
     for i, (g, t) in enumerate(zip(ours, ts)):
         if t.grad is None:
             assert g is None
             continue
         assert g.dtype == dtype, f"gradient {i} changed dtype"
-        np.testing.assert_allclose(g.data, t.grad.numpy(), **TOL[dtype], err_msg=f"input {i}")
+        np.testing.assert_allclose(g._array, t.grad.numpy(), **TOL[dtype], err_msg=f"input {i}")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -164,13 +164,13 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d():
     kw = dict(stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)
     x = rng.standard_normal((2, 4, 9, 8))
     w = rng.standard_normal((6, 2, 3, 2))
-    z = C.conv2d(reseau.tensor(x), reseau.tensor(w), **kw).data
+    z = C.conv2d(reseau.tensor(x), reseau.tensor(w), **kw)._array
     y = rng.standard_normal(z.shape)
     extra = tuple((9, 8)[a] - C.conv_transpose2d(reseau.tensor(y), reseau.tensor(w),
                                                  **kw).shape[2 + a] for a in (0, 1))
     xt = C.conv_transpose2d(reseau.tensor(y), reseau.tensor(w), output_padding=extra, **kw)
     assert xt.shape == x.shape
-    np.testing.assert_allclose((z * y).sum(), (x * xt.data).sum(), rtol=1e-12)
+    np.testing.assert_allclose((z * y).sum(), (x * xt._array).sum(), rtol=1e-12)
 
 
 def test_float32_stays_float32_and_integer_pixels_meet_float_weights():
@@ -180,7 +180,7 @@ def test_float32_stays_float32_and_integer_pixels_meet_float_weights():
     assert out.dtype == np.float32
     out.sum().backward()
     assert w.grad.dtype == np.float32
-    np.testing.assert_allclose(out.data[0, 0, 0, 0], (0 + 1 + 2 + 5 + 6 + 7 + 10 + 11 + 12))
+    np.testing.assert_allclose(out._array[0, 0, 0, 0], (0 + 1 + 2 + 5 + 6 + 7 + 10 + 11 + 12))
 
 
 def test_unbatched_input_as_torch():
@@ -189,7 +189,7 @@ def test_unbatched_input_as_torch():
     out = C.conv2d(reseau.tensor(x), reseau.tensor(w), padding=1)
     batched = C.conv2d(reseau.tensor(x[None]), reseau.tensor(w), padding=1)
     assert out.shape == (2, 6, 5)
-    np.testing.assert_array_equal(out.data, batched.data[0])
+    np.testing.assert_array_equal(out._array, batched._array[0])
     assert C.conv1d(reseau.tensor(x[:, 0]), reseau.tensor(w[:, :, 0])).shape == (2, 3)
 
 

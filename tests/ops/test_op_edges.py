@@ -21,7 +21,7 @@ def grad_of(fn, values):
     """d sum(fn(x)) / dx at ``values``."""
     x = t64(values)
     fn(x).sum().backward()
-    return x.grad.data
+    return x.grad._array
 
 
 # ------------------------------------------------------------------ kinks
@@ -41,9 +41,9 @@ def test_gradient_at_kink_zero(fn, expected):
 
 def test_relu_and_abs_forward_at_zero():
     x = t64([-2.0, 0.0, 3.0])
-    np.testing.assert_array_equal(reseau.relu(x).data, [0.0, 0.0, 3.0])
-    np.testing.assert_array_equal(reseau.abs(x).data, [2.0, 0.0, 3.0])
-    np.testing.assert_array_equal(reseau.sign(x).data, [-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(reseau.relu(x)._array, [0.0, 0.0, 3.0])
+    np.testing.assert_array_equal(reseau.abs(x)._array, [2.0, 0.0, 3.0])
+    np.testing.assert_array_equal(reseau.sign(x)._array, [-1.0, 0.0, 1.0])
 
 
 def test_clamp_passes_the_gradient_inside_the_closed_interval():
@@ -58,9 +58,9 @@ def test_clamp_with_tensor_bounds_gives_the_bound_its_gradient_outside():
     x = t64([-1.0, -0.5, 0.1, 0.8, 1.0])
     lo, hi = t64(-0.5), t64(0.8)
     y = reseau.clamp(x, lo, hi)
-    np.testing.assert_array_equal(y.data, [-0.5, -0.5, 0.1, 0.8, 0.8])
+    np.testing.assert_array_equal(y._array, [-0.5, -0.5, 0.1, 0.8, 0.8])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0, 1, 1, 1, 0])  # x keeps it at the bounds
+    np.testing.assert_array_equal(x.grad._array, [0, 1, 1, 1, 0])  # x keeps it at the bounds
     assert lo.grad.item() == 1.0 and hi.grad.item() == 1.0  # one entry below, one above
 
 
@@ -74,7 +74,7 @@ def test_clamp_with_tensor_bounds_matches_torch():
     thi = torch.tensor(0.8, dtype=torch.float64, requires_grad=True)
     torch.clamp(tx, tlo, thi).sum().backward()
     for ours, theirs in [(x, tx), (lo, tlo), (hi, thi)]:
-        np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+        np.testing.assert_array_equal(ours.grad._array, theirs.grad.numpy())
 
 
 # ------------------------------------------------------------------ ties
@@ -84,20 +84,20 @@ TIES = [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]
 def test_max_with_dim_sends_the_gradient_to_the_returned_index():
     x = t64(TIES)
     values, indices = reseau.max(x, dim=1)
-    np.testing.assert_array_equal(values.data, [3.0, 2.0])
-    np.testing.assert_array_equal(indices.data, [1, 0])  # the first of the tied entries
+    np.testing.assert_array_equal(values._array, [3.0, 2.0])
+    np.testing.assert_array_equal(indices._array, [1, 0])  # the first of the tied entries
     assert indices.dtype == np.int64 and indices.grad_fn is None
     values.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad._array, [[0, 1, 0], [1, 0, 0]])
 
 
 def test_min_with_dim_keepdim_ties():
     x = t64([[1.0, 1.0, 3.0], [0.0, 2.0, 0.0]])
     values, indices = x.min(1, keepdim=True)
     assert values.shape == (2, 1) and indices.shape == (2, 1)
-    np.testing.assert_array_equal(indices.data, [[0], [0]])
+    np.testing.assert_array_equal(indices._array, [[0], [0]])
     values.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[1, 0, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad._array, [[1, 0, 0], [1, 0, 0]])
 
 
 def test_max_with_dim_ties_match_torch():
@@ -106,17 +106,17 @@ def test_max_with_dim_ties_match_torch():
         x, tx = t64(TIES), torch.tensor(TIES, dtype=torch.float64, requires_grad=True)
         getattr(x, fn)(1).values.sum().backward()
         getattr(tx, fn)(1).values.sum().backward()
-        np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
-        np.testing.assert_array_equal(getattr(x, fn)(1).indices.data, getattr(tx, fn)(1).indices)
+        np.testing.assert_array_equal(x.grad._array, tx.grad.numpy())
+        np.testing.assert_array_equal(getattr(x, fn)(1).indices._array, getattr(tx, fn)(1).indices)
 
 
 def test_amax_and_amin_share_the_gradient_evenly_among_ties():
     x = t64([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
     x.amax(dim=1).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(x.grad._array, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
     y = t64([[1.0, 3.0, 1.0], [1.0, 2.0, 5.0]])
     y.amin(dim=(0, 1)).backward()  # three entries equal 1: a third each
-    np.testing.assert_allclose(y.grad.data, [[1 / 3, 0, 1 / 3], [1 / 3, 0, 0]])
+    np.testing.assert_allclose(y.grad._array, [[1 / 3, 0, 1 / 3], [1 / 3, 0, 0]])
 
 
 def test_max_without_dim_shares_among_ties_like_amax():
@@ -124,7 +124,7 @@ def test_max_without_dim_shares_among_ties_like_amax():
     m = x.max()
     assert m.item() == 3.0 and m.shape == ()
     m.backward()
-    np.testing.assert_array_equal(x.grad.data, [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(x.grad._array, [0.5, 0.0, 0.5])
 
 
 def test_amax_ties_match_torch():
@@ -134,18 +134,18 @@ def test_amax_ties_match_torch():
         x, tx = t64(vals), torch.tensor(vals, dtype=torch.float64, requires_grad=True)
         call(x).sum().backward()
         call(tx).sum().backward()
-        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-15)
+        np.testing.assert_allclose(x.grad._array, tx.grad.numpy(), rtol=1e-15)
 
 
 def test_maximum_and_minimum_split_ties_in_half():
     x, y = t64([1.0, 2.0, 3.0]), t64([3.0, 2.0, 1.0])
     reseau.maximum(x, y).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0, 0.5, 1])
-    np.testing.assert_array_equal(y.grad.data, [1, 0.5, 0])
+    np.testing.assert_array_equal(x.grad._array, [0, 0.5, 1])
+    np.testing.assert_array_equal(y.grad._array, [1, 0.5, 0])
     x, y = t64([1.0, 2.0, 3.0]), t64([3.0, 2.0, 1.0])
     reseau.minimum(x, y).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1, 0.5, 0])
-    np.testing.assert_array_equal(y.grad.data, [0, 0.5, 1])
+    np.testing.assert_array_equal(x.grad._array, [1, 0.5, 0])
+    np.testing.assert_array_equal(y.grad._array, [0, 0.5, 1])
 
 
 def test_maximum_ties_match_torch():
@@ -155,8 +155,8 @@ def test_maximum_ties_match_torch():
     tx, ty = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (a, b))
     reseau.maximum(x, y).sum().backward()
     torch.maximum(tx, ty).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
-    np.testing.assert_array_equal(y.grad.data, ty.grad.numpy())
+    np.testing.assert_array_equal(x.grad._array, tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad._array, ty.grad.numpy())
 
 
 # ------------------------------------------------------------------ other edges
@@ -166,8 +166,8 @@ def test_pow_at_zero():
     # tensor exponent: d(x^y)/dy = x^y log x, taken as 0 where x = 0 and y >= 0 (PyTorch)
     x, y = t64([0.0, 2.0]), t64([2.0, 3.0])
     (x**y).sum().backward()
-    np.testing.assert_allclose(y.grad.data, [0.0, 8.0 * np.log(2.0)])
-    np.testing.assert_allclose(x.grad.data, [0.0, 12.0])  # y x^(y-1)
+    np.testing.assert_allclose(y.grad._array, [0.0, 8.0 * np.log(2.0)])
+    np.testing.assert_allclose(x.grad._array, [0.0, 12.0])  # y x^(y-1)
 
 
 def test_sqrt_and_log_at_zero_are_infinite_like_torch():
@@ -195,66 +195,66 @@ def test_var_of_one_entry_is_nan_not_an_exception():
 def test_where_sends_the_gradient_to_the_chosen_branch():
     x, y = t64([1.0, 2.0, 3.0]), t64([10.0, 20.0, 30.0])
     out = reseau.where(reseau.tensor([True, False, True]), x, y)
-    np.testing.assert_array_equal(out.data, [1.0, 20.0, 3.0])
+    np.testing.assert_array_equal(out._array, [1.0, 20.0, 3.0])
     (out * t64([1.0, 2.0, 3.0], grad=False)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [1, 0, 3])
-    np.testing.assert_array_equal(y.grad.data, [0, 2, 0])
+    np.testing.assert_array_equal(x.grad._array, [1, 0, 3])
+    np.testing.assert_array_equal(y.grad._array, [0, 2, 0])
 
 
 def test_softmax_rows_sum_to_one():
     x = reseau.randn(4, 5, dtype="float64")
-    np.testing.assert_allclose(reseau.softmax(x, 1).sum(1).data, np.ones(4), rtol=1e-14)
-    np.testing.assert_allclose(reseau.log_softmax(x, 0).exp().sum(0).data, np.ones(5), rtol=1e-14)
+    np.testing.assert_allclose(reseau.softmax(x, 1).sum(1)._array, np.ones(4), rtol=1e-14)
+    np.testing.assert_allclose(reseau.log_softmax(x, 0).exp().sum(0)._array, np.ones(5), rtol=1e-14)
 
 
 # ------------------------------------------------------------------ indexing
 def test_getitem_repeated_integer_indices_accumulate():
     x = t64([10.0, 20.0, 30.0, 40.0])
     y = x[[0, 0, 2, 0]]
-    np.testing.assert_array_equal(y.data, [10, 10, 30, 10])
+    np.testing.assert_array_equal(y._array, [10, 10, 30, 10])
     (y * t64([1.0, 2.0, 3.0, 4.0], grad=False)).sum().backward()
     # entry 0 was taken three times: 1 + 2 + 4; entry 2 once: 3
-    np.testing.assert_array_equal(x.grad.data, [7, 0, 3, 0])
+    np.testing.assert_array_equal(x.grad._array, [7, 0, 3, 0])
 
 
 def test_getitem_two_index_arrays_with_repeats():
     x = t64(np.arange(12.0).reshape(3, 4))
     y = x[[0, 1, 1, 1], [3, 2, 2, 2]]
-    np.testing.assert_array_equal(y.data, [3, 6, 6, 6])
+    np.testing.assert_array_equal(y._array, [3, 6, 6, 6])
     y.sum().backward()
     expected = np.zeros((3, 4))
     expected[0, 3], expected[1, 2] = 1, 3
-    np.testing.assert_array_equal(x.grad.data, expected)
+    np.testing.assert_array_equal(x.grad._array, expected)
 
 
 def test_getitem_boolean_mask():
     x = t64([[1.0, -2.0], [-3.0, 4.0]])
     y = x[x > 0]
-    np.testing.assert_array_equal(y.data, [1.0, 4.0])
+    np.testing.assert_array_equal(y._array, [1.0, 4.0])
     (y * t64([5.0, 6.0], grad=False)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[5, 0], [0, 6]])
+    np.testing.assert_array_equal(x.grad._array, [[5, 0], [0, 6]])
 
 
 def test_getitem_slices_none_and_ellipsis():
     x = t64(np.arange(24.0).reshape(2, 3, 4))
     y = x[None, ..., 1:3]
     assert y.shape == (1, 2, 3, 2)
-    np.testing.assert_array_equal(y.data[0], np.arange(24.0).reshape(2, 3, 4)[..., 1:3])
+    np.testing.assert_array_equal(y._array[0], np.arange(24.0).reshape(2, 3, 4)[..., 1:3])
     y.sum().backward()
     expected = np.zeros((2, 3, 4))
     expected[..., 1:3] = 1
-    np.testing.assert_array_equal(x.grad.data, expected)
+    np.testing.assert_array_equal(x.grad._array, expected)
     z = t64(np.arange(6.0))
     z[::-2].sum().backward()  # entries 5, 3, 1
-    np.testing.assert_array_equal(z.grad.data, [0, 1, 0, 1, 0, 1])
+    np.testing.assert_array_equal(z.grad._array, [0, 1, 0, 1, 0, 1])
 
 
 def test_getitem_int_gives_a_0d_array():
     x = t64([[1.0, 2.0], [3.0, 4.0]])
     y = x[1, 0]
-    assert y.shape == () and type(y.data) is np.ndarray and y.item() == 3.0
+    assert y.shape == () and type(y._array) is np.ndarray and y.item() == 3.0
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 0], [1, 0]])
+    np.testing.assert_array_equal(x.grad._array, [[0, 0], [1, 0]])
 
 
 ZERO_D_CASES = [c for c in CASES if reseau.OPS[c.op].differentiable
@@ -271,7 +271,7 @@ def test_gradient_of_a_0d_leaf_is_an_array(dtype):
         out = case.fn(*xs)
         out.backward(reseau.ones_like(out))
         failures += [case.name for x in xs if x.grad is not None
-                     and type(x.grad.data) is not np.ndarray]
+                     and type(x.grad._array) is not np.ndarray]
     assert not failures, f"0-d gradients that are not arrays: {failures}"
     x = reseau.tensor(2.0, requires_grad=True)
     (x * 3).backward()
@@ -294,28 +294,28 @@ def test_item_of_a_0d_result_can_be_changed_in_place():
 def test_cat_routes_each_slice_of_the_gradient_back():
     a, b = t64([1.0, 2.0]), t64([[3.0], [4.0]])
     c = reseau.cat([a.reshape(2, 1), b], dim=1)
-    np.testing.assert_array_equal(c.data, [[1, 3], [2, 4]])
+    np.testing.assert_array_equal(c._array, [[1, 3], [2, 4]])
     (c * t64([[1.0, 2.0], [3.0, 4.0]], grad=False)).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1, 3])
-    np.testing.assert_array_equal(b.grad.data, [[2], [4]])
+    np.testing.assert_array_equal(a.grad._array, [1, 3])
+    np.testing.assert_array_equal(b.grad._array, [[2], [4]])
 
 
 def test_stack_routes_each_entry_of_the_gradient_back():
     a, b = t64([1.0, 2.0]), t64([3.0, 4.0])
     s = reseau.stack([a, b], dim=1)
-    np.testing.assert_array_equal(s.data, [[1, 3], [2, 4]])
+    np.testing.assert_array_equal(s._array, [[1, 3], [2, 4]])
     (s * t64([[1.0, 2.0], [3.0, 4.0]], grad=False)).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1, 3])
-    np.testing.assert_array_equal(b.grad.data, [2, 4])
+    np.testing.assert_array_equal(a.grad._array, [1, 3])
+    np.testing.assert_array_equal(b.grad._array, [2, 4])
 
 
 def test_cat_and_stack_of_the_same_tensor_accumulate():
     a = t64([1.0, 2.0])
     reseau.cat([a, a, a]).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [3, 3])
+    np.testing.assert_array_equal(a.grad._array, [3, 3])
     b = t64([1.0, 2.0])
     reseau.stack([b, b]).sum().backward()
-    np.testing.assert_array_equal(b.grad.data, [2, 2])
+    np.testing.assert_array_equal(b.grad._array, [2, 2])
 
 
 # ------------------------------------------------------------------ matmul by hand
@@ -323,16 +323,16 @@ def test_matmul_gradients_by_hand():
     x = t64([[1.0, 2.0], [3.0, 4.0]])
     w = t64([[5.0], [6.0]])
     y = x @ w  # [[17], [39]]
-    np.testing.assert_array_equal(y.data, [[17], [39]])
+    np.testing.assert_array_equal(y._array, [[17], [39]])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[5, 6], [5, 6]])  # g @ w^T
-    np.testing.assert_array_equal(w.grad.data, [[4], [6]])  # x^T @ g
+    np.testing.assert_array_equal(x.grad._array, [[5, 6], [5, 6]])  # g @ w^T
+    np.testing.assert_array_equal(w.grad._array, [[4], [6]])  # x^T @ g
     u, v = t64([1.0, 2.0, 3.0]), t64([4.0, 5.0, 6.0])
     d = u @ v  # 4 + 10 + 18
     assert d.item() == 32.0 and d.shape == ()
     d.backward()
-    np.testing.assert_array_equal(u.grad.data, [4, 5, 6])
-    np.testing.assert_array_equal(v.grad.data, [1, 2, 3])
+    np.testing.assert_array_equal(u.grad._array, [4, 5, 6])
+    np.testing.assert_array_equal(v.grad._array, [1, 2, 3])
 
 
 def test_matmul_broadcast_batch_gradient_is_summed_over_the_batch():
@@ -341,8 +341,8 @@ def test_matmul_broadcast_batch_gradient_is_summed_over_the_batch():
     y = x @ w
     assert y.shape == (2, 5, 2, 4)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((2, 1, 2, 3), 5 * 4.0))
-    np.testing.assert_array_equal(w.grad.data, np.full((5, 3, 4), 2 * 2.0))
+    np.testing.assert_array_equal(x.grad._array, np.full((2, 1, 2, 3), 5 * 4.0))
+    np.testing.assert_array_equal(w.grad._array, np.full((5, 3, 4), 2 * 2.0))
 
 
 # ------------------------------------------------------------------ dtypes
@@ -403,9 +403,9 @@ def test_comparisons_values_with_ties_and_no_graph():
     for op, values in expected.items():
         out = getattr(reseau, op)(x, y)
         assert out.dtype == np.bool_ and out.grad_fn is None and not out.requires_grad
-        np.testing.assert_array_equal(out.data, values)
-    np.testing.assert_array_equal((x >= 2.0).data, [False, True, True])  # operators
-    np.testing.assert_array_equal((2.0 > x).data, [True, False, False])  # reflected
+        np.testing.assert_array_equal(out._array, values)
+    np.testing.assert_array_equal((x >= 2.0)._array, [False, True, True])  # operators
+    np.testing.assert_array_equal((2.0 > x)._array, [True, False, False])  # reflected
 
 
 def test_argmax_argmin_values_and_no_graph():
@@ -416,4 +416,4 @@ def test_argmax_argmin_values_and_no_graph():
     ]
     for out, expected in cases:
         assert out.dtype == np.int64 and out.grad_fn is None and not out.requires_grad
-        np.testing.assert_array_equal(out.data, expected)  # ties: the first index
+        np.testing.assert_array_equal(out._array, expected)  # ties: the first index

@@ -46,14 +46,14 @@ def test_forward_and_backward_match_torch(case, dtype):
     assert out.shape == tuple(tout.shape)
     assert out.dtype == as_numpy_dtype(tout.dtype)
     if np.issubdtype(out.dtype, np.floating):
-        np.testing.assert_allclose(out.data, expected, **TOL[dtype])
+        np.testing.assert_allclose(out._array, expected, **TOL[dtype])
     else:
-        np.testing.assert_array_equal(out.data, expected)
+        np.testing.assert_array_equal(out._array, expected)
     for i, (x, t) in enumerate(zip(xs, ts)):
         if t.grad is None:
             assert x.grad is None, f"input {i}: torch gives no gradient, reseau does"
             continue
         assert x.grad is not None, f"input {i}: no gradient"
         assert x.grad.dtype == x.dtype == as_numpy_dtype(t.grad.dtype)  # float32 stays float32
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), **TOL[dtype],
+        np.testing.assert_allclose(x.grad._array, t.grad.numpy(), **TOL[dtype],
                                    err_msg=f"gradient of input {i}")

@@ -24,7 +24,7 @@ def test_tie_in_one_window_sends_the_gradient_to_the_first_maximum():
     out, idx = F.max_pool2d(x, 2, return_indices=True)
     out.sum().backward()
     assert idx.tolist() == [[[[1]]]]
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[0, 1], [0, 0]])
+    np.testing.assert_array_equal(x.grad._array[0, 0], [[0, 1], [0, 0]])
 
 
 def test_all_equal_overlapping_windows_each_pick_their_top_left():
@@ -34,8 +34,8 @@ def test_all_equal_overlapping_windows_each_pick_their_top_left():
     out, idx = F.max_pool2d(x, 2, stride=1, return_indices=True)
     out.sum().backward()
     assert idx.tolist() == [[[[0, 1], [3, 4]]]]
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
-    assert x.grad.data.sum() == out.numel()  # exactly one entry per window
+    np.testing.assert_array_equal(x.grad._array[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+    assert x.grad._array.sum() == out.numel()  # exactly one entry per window
 
 
 def test_adaptive_max_tie_picks_the_first_maximum():
@@ -44,7 +44,7 @@ def test_adaptive_max_tie_picks_the_first_maximum():
     out.sum().backward()
     # windows: columns [0, 2) and [1, 3) over both rows; both find a 2 first at (0, 0), (0, 1)
     assert idx.tolist() == [[[[0, 1]]]]
-    np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(x.grad._array[0, 0], [[1, 1, 0], [0, 0, 0]])
 
 
 def test_nan_wins_the_window_and_the_last_nan_is_chosen():
@@ -66,10 +66,10 @@ def test_avg_pool_counts_the_padding_or_not():
     # window at the top-left corner with padding 1: entries 1, 2, 4, 5 among 4 real + 5 pad
     incl = F.avg_pool2d(x, 3, stride=2, padding=1)
     excl = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
-    assert incl.data[0, 0, 0, 0] == pytest.approx(12 / 9)
-    assert excl.data[0, 0, 0, 0] == pytest.approx(12 / 4)
+    assert incl._array[0, 0, 0, 0] == pytest.approx(12 / 9)
+    assert excl._array[0, 0, 0, 0] == pytest.approx(12 / 4)
     over = F.avg_pool2d(x, 3, stride=2, padding=1, divisor_override=2)
-    assert over.data[0, 0, 0, 0] == pytest.approx(6.0)
+    assert over._array[0, 0, 0, 0] == pytest.approx(6.0)
 
 
 def test_ceil_mode_adds_a_last_window_only_if_it_starts_inside():
@@ -87,17 +87,17 @@ def test_ceil_mode_adds_a_last_window_only_if_it_starts_inside():
 def test_adaptive_windows_overlap_as_pytorch_defines_them():
     # H = 5 to 3: windows [0, 2), [1, 4), [3, 5) (floor(i 5/3) .. ceil((i+1) 5/3))
     x = t(np.arange(5.0).reshape(1, 1, 5, 1))
-    assert F.adaptive_avg_pool2d(x, (3, 1)).data.ravel().tolist() == [0.5, 2.0, 3.5]
-    assert F.adaptive_max_pool2d(x, (3, 1)).data.ravel().tolist() == [1.0, 3.0, 4.0]
+    assert F.adaptive_avg_pool2d(x, (3, 1))._array.ravel().tolist() == [0.5, 2.0, 3.5]
+    assert F.adaptive_max_pool2d(x, (3, 1))._array.ravel().tolist() == [1.0, 3.0, 4.0]
 
 
 def test_interpolate_nearest_repeats_entries():
     x = t(np.array([[[1.0, 2.0, 3.0]]]))
-    assert F.interpolate(x, scale_factor=2).data.ravel().tolist() == [1, 1, 2, 2, 3, 3]
-    assert F.interpolate(x, size=2).data.ravel().tolist() == [1, 2]
+    assert F.interpolate(x, scale_factor=2)._array.ravel().tolist() == [1, 1, 2, 2, 3, 3]
+    assert F.interpolate(x, size=2)._array.ravel().tolist() == [1, 2]
     y = F.interpolate(x, size=5)
     y.sum().backward()
-    assert x.grad.data.ravel().tolist() == [2, 2, 1]  # copies of 1, 2, 3: 0,0,1,1,2 -> 2,2,1
+    assert x.grad._array.ravel().tolist() == [2, 2, 1]  # copies of 1, 2, 3: 0,0,1,1,2 -> 2,2,1
 
 
 # ------------------------------------------------------------------ finite differences
@@ -139,14 +139,14 @@ def test_gradcheck_1d_pools():
 ])
 def test_unbatched_input_is_the_batched_result_of_one_sample(fn):
     x = reseau.randn(3, 7, 6)
-    np.testing.assert_array_equal(fn(x).data, fn(x.unsqueeze(0)).data[0])
+    np.testing.assert_array_equal(fn(x)._array, fn(x.unsqueeze(0))._array[0])
 
 
 def test_unbatched_indices_and_1d_indices_have_the_output_shape():
     out, idx = F.max_pool2d(reseau.randn(2, 5, 5), 2, return_indices=True)
     assert out.shape == idx.shape == (2, 2, 2) and idx.dtype == np.int64
     out, idx = F.max_pool1d(reseau.randn(2, 3, 9), 3, return_indices=True)
-    assert idx.shape == (2, 3, 3) and int(idx.data.max()) < 9
+    assert idx.shape == (2, 3, 3) and int(idx._array.max()) < 9
 
 
 def test_float32_stays_float32_in_values_and_gradients():

@@ -51,13 +51,13 @@ def compare(fn, tfn, x, dtype, n_out=1):
     got = fn(ours)
     if n_out == 2:
         (got, idx), (expected, tidx) = got, expected
-        np.testing.assert_array_equal(idx.data, tidx.numpy())
+        np.testing.assert_array_equal(idx._array, tidx.numpy())
     assert got.shape == tuple(expected.shape) and got.dtype == dtype
-    np.testing.assert_allclose(got.data, expected.detach().numpy(), **TOL[dtype])
+    np.testing.assert_allclose(got._array, expected.detach().numpy(), **TOL[dtype])
     g = np.random.default_rng(1).standard_normal(got.shape).astype(dtype)
     got.backward(reseau.tensor(g))
     expected.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL[dtype])
+    np.testing.assert_allclose(ours.grad._array, theirs.grad.numpy(), **TOL[dtype])
     return True
 
 

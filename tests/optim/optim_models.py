@@ -37,7 +37,7 @@ def loss_reseau(p: dict, X, y, loss: str):
     logits = linear(linear(X, p["W1"], p["b1"]).relu(), p["W2"], p["b2"])
     if loss == "ce":
         return cross_entropy(logits, y)
-    onehot = reseau.tensor(np.eye(3, dtype=X.dtype)[y.data])
+    onehot = reseau.tensor(np.eye(3, dtype=X.dtype)[y._array])
     return ((logits - onehot) ** 2).mean()
 
 
@@ -65,19 +65,19 @@ def train_reseau(opt_name: str, options: dict, dtype, steps: int = 50, loss: str
     params = {n: reseau.tensor(a[n], requires_grad=True) for n in NAMES}
     X, y = reseau.tensor(a["X"]), reseau.tensor(a["y"])
     opt = getattr(reseau.optim, opt_name)(_groups(params, group_options), **options)
-    arrays = {n: p.data for n, p in params.items()}
+    arrays = {n: p._array for n, p in params.items()}
     for _ in range(steps):
         opt.zero_grad()
         loss_reseau(params, X, y, loss).backward()
         opt.step()
         assert_same_arrays(params, arrays)
-    return {n: p.data.copy() for n, p in params.items()}
+    return {n: p._array.copy() for n, p in params.items()}
 
 
 def assert_same_arrays(params: dict, arrays: dict) -> None:
     """The step updated each parameter's array in place (no new array per step)."""
     for n, p in params.items():
-        assert p.data is arrays[n], f"{n}: the step replaced the parameter's array"
+        assert p._array is arrays[n], f"{n}: the step replaced the parameter's array"
 
 
 def train_torch(torch, opt_name: str, options: dict, dtype, steps: int = 50,
@@ -142,19 +142,19 @@ def train_reseau_module(opt_name: str, options: dict, dtype, steps: int = 50,
     start = module_arrays(a)
     with reseau.no_grad():
         for name, p in model.named_parameters():
-            p.data[...] = start[name]
+            p._array[...] = start[name]
     model.body[0].bias.requires_grad_(False)
     X, y = reseau.tensor(a["X"]), reseau.tensor(a["y"])
     loss_fn = reseau.nn.CrossEntropyLoss()
     opt = getattr(reseau.optim, opt_name)(_module_groups(model, group_options), **options)
     params = dict(model.named_parameters())
-    arrays = {n: p.data for n, p in params.items()}
+    arrays = {n: p._array for n, p in params.items()}
     for _ in range(steps):
         opt.zero_grad()
         loss_fn(model(X), y).backward()
         opt.step()
         assert_same_arrays(params, arrays)
-    return {n: p.data.copy() for n, p in params.items()}
+    return {n: p._array.copy() for n, p in params.items()}
 
 
 def train_torch_module(torch, opt_name: str, options: dict, dtype, steps: int = 50,

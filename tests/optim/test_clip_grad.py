@@ -50,7 +50,7 @@ def test_clip_grad_norm_matches_pytorch(norm_type, max_norm, dtype):
         if tp.grad is None:
             assert p.grad is None
         else:
-            np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=rtol, atol=1e-7)
+            np.testing.assert_allclose(p.grad._array, tp.grad.numpy(), rtol=rtol, atol=1e-7)
 
 
 def test_clip_grad_norm_by_hand():
@@ -60,8 +60,8 @@ def test_clip_grad_norm_by_hand():
     total = clip_grad_norm_([a, b], max_norm=1.0)
     assert total.item() == pytest.approx(5.0)  # sqrt(9 + 16)
     coef = 1.0 / (5.0 + 1e-6)
-    np.testing.assert_allclose(a.grad.data, [3.0 * coef, 0.0], rtol=1e-6)
-    np.testing.assert_allclose(b.grad.data, [4.0 * coef], rtol=1e-6)
+    np.testing.assert_allclose(a.grad._array, [3.0 * coef, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(b.grad._array, [4.0 * coef], rtol=1e-6)
     # infinity norm: the largest entry
     a.grad, b.grad = reseau.tensor([3.0, -7.0]), reseau.tensor([4.0])
     assert clip_grad_norm_([a, b], 100.0, norm_type="inf").item() == 7.0
@@ -72,7 +72,7 @@ def test_clip_grad_norm_single_tensor_empty_and_nonfinite():
     w = reseau.tensor([1.0, 1.0], requires_grad=True)
     w.grad = reseau.tensor([6.0, 8.0])
     assert reseau.nn.utils.clip_grad_norm_(w, 5.0).item() == pytest.approx(10.0)
-    np.testing.assert_allclose(w.grad.data, [3.0, 4.0], rtol=1e-5)
+    np.testing.assert_allclose(w.grad._array, [3.0, 4.0], rtol=1e-5)
     assert clip_grad_norm_([reseau.tensor([1.0], requires_grad=True)], 1.0).item() == 0.0
     with pytest.warns(UserWarning, match="empty generator"):
         clip_grad_norm_((p for p in []), 1.0)
@@ -94,8 +94,8 @@ def test_clip_grad_value_matches_pytorch(clip_value):
         if tp.grad is None:
             assert p.grad is None
         else:
-            np.testing.assert_array_equal(p.grad.data, tp.grad.numpy())
-            assert np.abs(p.grad.data).max() <= clip_value
+            np.testing.assert_array_equal(p.grad._array, tp.grad.numpy())
+            assert np.abs(p.grad._array).max() <= clip_value
 
 
 def test_clipping_between_backward_and_step():
@@ -104,4 +104,4 @@ def test_clipping_between_backward_and_step():
     (10.0 * w).sum().backward()  # grad [10, 10], norm 14.14
     clip_grad_norm_([w], max_norm=math.sqrt(2))
     opt.step()
-    np.testing.assert_allclose(w.data, [0.0, -2.0], atol=1e-5)
+    np.testing.assert_allclose(w._array, [0.0, -2.0], atol=1e-5)

@@ -53,12 +53,12 @@ def test_resume_after_20_steps_is_identical(name, options, make_sched, dtype):
 
     params, opt, sched = build(name, options, make_sched, a)
     train(params, opt, sched, data, 40)
-    uninterrupted = {n: p.data.copy() for n, p in params.items()}
+    uninterrupted = {n: p._array.copy() for n, p in params.items()}
 
     params, opt, sched = build(name, options, make_sched, a)
     train(params, opt, sched, data, 20)
     checkpoint = pickle.dumps({
-        "weights": {n: p.data.copy() for n, p in params.items()},
+        "weights": {n: p._array.copy() for n, p in params.items()},
         "optimizer": opt.state_dict(),
         "scheduler": sched.state_dict(),
     })
@@ -70,12 +70,12 @@ def test_resume_after_20_steps_is_identical(name, options, make_sched, dtype):
     sched.load_state_dict(saved["scheduler"])
     train(params, opt, sched, data, 20)
     for n in NAMES:
-        np.testing.assert_array_equal(params[n].data, uninterrupted[n], err_msg=n)
+        np.testing.assert_array_equal(params[n]._array, uninterrupted[n], err_msg=n)
         assert params[n].dtype == np.dtype(dtype)
     # and the run without the saved state differs (the test can tell)
     params, opt, sched = build(name, options, make_sched, saved["weights"])
     train(params, opt, sched, data, 20)
-    assert not np.array_equal(params["W1"].data, uninterrupted["W1"])
+    assert not np.array_equal(params["W1"]._array, uninterrupted["W1"])
 
 
 def test_state_dict_refers_to_parameters_by_position_and_is_a_snapshot():
@@ -90,11 +90,11 @@ def test_state_dict_refers_to_parameters_by_position_and_is_a_snapshot():
     assert set(sd["state"]) == {0, 2}  # the frozen parameter has no state
     assert sd["param_groups"][1]["lr"] == 0.5 and sd["param_groups"][0]["betas"] == (0.9, 0.999)
     assert sd["state"][0]["step"] == 1
-    exp_avg = sd["state"][0]["exp_avg"].data.copy()
+    exp_avg = sd["state"][0]["exp_avg"]._array.copy()
     opt.step()
-    np.testing.assert_array_equal(sd["state"][0]["exp_avg"].data, exp_avg)  # unchanged
+    np.testing.assert_array_equal(sd["state"][0]["exp_avg"]._array, exp_avg)  # unchanged
     assert sd["state"][0]["step"] == 1
-    assert opt.state[w]["exp_avg"].data is not sd["state"][0]["exp_avg"].data
+    assert opt.state[w]["exp_avg"]._array is not sd["state"][0]["exp_avg"]._array
 
 
 def test_load_state_dict_restores_learning_rates_and_casts_to_the_parameter_dtype():

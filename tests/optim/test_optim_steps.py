@@ -168,17 +168,17 @@ def test_state_is_lazy_with_pytorch_keys_and_updates_are_in_place(name, options,
     torch = pytest.importorskip("torch")
     w, b, frozen, opt = _quadratic_setup(name, options)
     assert len(opt.state) == 0
-    arrays = (w.data, b.data)
+    arrays = (w._array, b._array)
     for step in range(3):
         opt.zero_grad()
         _loss(w, b).backward()
         opt.step()
         if step == 0:
-            buffers = {k: v.data for k, v in opt.state[w].items() if k != "step"}
-        assert w.data is arrays[0] and b.data is arrays[1]  # no new parameter arrays
+            buffers = {k: v._array for k, v in opt.state[w].items() if k != "step"}
+        assert w._array is arrays[0] and b._array is arrays[1]  # no new parameter arrays
         for k, v in opt.state[w].items():  # nor new state arrays
             if k != "step":
-                assert v.data is buffers[k]
+                assert v._array is buffers[k]
     assert w.is_leaf and w.grad_fn is None
     assert set(opt.state.get(w, {})) == keys
     assert frozen not in opt.state and frozen.tolist() == [1.0]
@@ -215,9 +215,9 @@ def test_zero_grad_sets_to_none_or_zero():
     w = reseau.tensor([3.0, 1.0], requires_grad=True)
     opt = reseau.optim.SGD([w], lr=0.1)
     (w * w).sum().backward()
-    grad_array = w.grad.data
+    grad_array = w.grad._array
     opt.zero_grad(set_to_none=False)
-    assert w.grad.data is grad_array and w.grad.tolist() == [0.0, 0.0]
+    assert w.grad._array is grad_array and w.grad.tolist() == [0.0, 0.0]
     opt.zero_grad()
     assert w.grad is None
     opt.step()  # nothing to do without gradients
@@ -257,18 +257,18 @@ def test_sgd_without_momentum_keeps_no_state_like_pytorch(options):
         topt.zero_grad()
         (tw * tw).sum().backward()
         topt.step()
-    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(w._array, tw.detach().numpy(), rtol=1e-6)
     assert len(opt.state) == 0
     assert opt.state_dict()["state"] == topt.state_dict()["state"] == {}
     # a run resumed from that state_dict continues like the uninterrupted one
-    v = reseau.tensor(w.data.copy(), requires_grad=True)
+    v = reseau.tensor(w._array.copy(), requires_grad=True)
     resumed = reseau.optim.SGD([v], lr=1.0)
     resumed.load_state_dict(opt.state_dict())
     for p, o in ((w, opt), (v, resumed)):
         o.zero_grad()
         (p * p).sum().backward()
         o.step()
-    np.testing.assert_array_equal(v.data, w.data)
+    np.testing.assert_array_equal(v._array, w._array)
 
 
 def test_adagrad_uses_the_groups_initial_accumulator_value():
@@ -313,7 +313,7 @@ def test_a_custom_optimizer_from_the_base_class():
 
         def _update_group(self, group):
             for p in self._params_with_grad(group):
-                np.subtract(p.data, group["lr"] * np.sign(p.grad.data), out=p.data)
+                np.subtract(p._array, group["lr"] * np.sign(p.grad._array), out=p._array)
 
     w = reseau.tensor([1.0, -1.0, 0.5], requires_grad=True)
     with pytest.raises(ValueError, match="does not give 'lr', which has no default"):

@@ -26,17 +26,17 @@ def test_scalar_parameter_matches_pytorch(name, options):
     q = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
     ours = getattr(reseau.optim, name)([p], **options)
     theirs = getattr(torch.optim, name)([q], **options)
-    array = p.data
+    array = p._array
     for _ in range(5):
         ours.zero_grad()
         (p * p * p).backward()  # d/dp p^3 = 3 p^2
         version = p._version
         ours.step()
-        assert p.data is array and p._version == version + 1  # in place, and seen
+        assert p._array is array and p._version == version + 1  # in place, and seen
         theirs.zero_grad()
         (q * q * q).backward()
         theirs.step()
-    assert p.data.shape == () and type(p.data) is np.ndarray
+    assert p._array.shape == () and type(p._array) is np.ndarray
     np.testing.assert_allclose(p.item(), q.item(), rtol=1e-12)
     # the state has PyTorch's entries (none for SGD without momentum), 0-d arrays too
     ours_state, theirs_state = ours.state_dict()["state"], theirs.state_dict()["state"]

@@ -55,7 +55,7 @@ def test_running_train_metrics_and_predict():
     assert all(0 <= a <= 1 for a in h.accuracy)
     out = predict(model, train[0], batch_size=64)
     assert out.shape == (200, 2)
-    np.testing.assert_allclose(out, model(train[0]).data, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(out, model(train[0])._array, rtol=1e-6, atol=1e-6)
 
 
 def test_regression_logs_losses_and_metrics(capsys):
@@ -197,7 +197,7 @@ def test_objective_replaces_the_loss_of_a_step_and_one_batch_logs_its_exact_valu
         values.append(loss.item())
     assert h.loss == values  # exactly: one batch's mean is its value
     for p, q in zip(model.parameters(), twin.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p._array, q._array)
 
 
 def test_a_callback_may_replace_the_optimizer():

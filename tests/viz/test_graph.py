@@ -78,7 +78,7 @@ def test_arrays_show_shape_and_gradient_norm():
     loss.backward()
     labels, _ = dot_nodes(drawing.dot)
     texts = set(labels.values())
-    norm = np.linalg.norm(w.grad.data)
+    norm = np.linalg.norm(w.grad._array)
     assert f"w\nshape (2, 3)\ngrad norm {norm:.4g}" in texts
     assert "x\nshape (4, 3)" in texts  # a constant: no gradient
     ops = [text for node, text in labels.items() if node.startswith("op")]

@@ -129,8 +129,8 @@ def test_svm_scores_are_shaded_as_scores_with_boundary_and_margins():
 
     X, y = two_blobs()
     svm = LinearSVM(2, 2, margin=0.5, dtype="float64")
-    svm.linear.weight.data[...] = [[0.0, 0.0], [0.0, 2.0]]
-    svm.linear.bias.data[...] = [0.0, -1.0]  # s1 - s0 = 2 x2 - 1
+    svm.linear.weight._array[...] = [[0.0, 0.0], [0.0, 2.0]]
+    svm.linear.bias._array[...] = [0.0, -1.0]  # s1 - s0 = 2 x2 - 1
     fig = plot_decision_boundary(svm, X, y, resolution=60)  # decision_function: scores
     ax, bar = fig.axes
     assert bar.get_ylabel() == "score difference s1 - s0"  # not a probability
@@ -249,7 +249,7 @@ def test_saddle_point_landscape_along_given_directions():
     fig = plot_loss_landscape(saddle, [p], directions=[e1, e2], span=1.0, steps=11)
     filled = fig.axes[0].collections[0]
     assert (filled.zmin, filled.zmax) == (-1.0, 1.0)
-    np.testing.assert_array_equal(p.data, [0.0, 0.0])  # parameters restored
+    np.testing.assert_array_equal(p._array, [0.0, 0.0])  # parameters restored
 
 
 def test_random_directions_are_reproducible_and_restore_the_model():
@@ -271,13 +271,13 @@ def test_parameters_restored_when_the_loss_raises():
     p = reseau.tensor([1.0, 2.0])
 
     def broken():
-        if p.data[0] != 1.0:
+        if p._array[0] != 1.0:
             raise FloatingPointError("boom")
         return p.sum()
 
     with pytest.raises(FloatingPointError):
         plot_loss_landscape(broken, [p], directions=[[np.ones(2)]])
-    np.testing.assert_array_equal(p.data, [1.0, 2.0])
+    np.testing.assert_array_equal(p._array, [1.0, 2.0])
 
 
 def test_loss_landscape_errors():

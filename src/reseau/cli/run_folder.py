@@ -75,7 +75,7 @@ def write_plots(run_dir: Path, model, history, data: Data, notes: list) -> list:
         from ..creation import as_tensor
 
         def raw_model(t):  # the plot works in the data's own units
-            return model(as_tensor(data.prep.inputs(np.asarray(t.data))))
+            return model(as_tensor(data.prep.inputs(np.asarray(t._array))))
         was = model.training
         model.eval()
         fig = plot_decision_boundary(raw_model, data.prep.raw_inputs(data.X_test),

@@ -17,7 +17,7 @@ __all__ = ["StandardScaler", "one_hot"]
 
 
 def _as_array(X, caller: str) -> np.ndarray:
-    data = X.data if isinstance(X, Tensor) else np.asarray(X)
+    data = X._array if isinstance(X, Tensor) else np.asarray(X)
     if data.dtype.kind not in "biuf":
         raise TypeError(f"{caller}: expected numbers, got an array of dtype {data.dtype}")
     if data.ndim == 0:
@@ -143,7 +143,7 @@ def one_hot(labels, num_classes: int = -1):
     >>> one_hot(reseau.tensor([0, 2, 1]), 3).tolist()
     [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
     """
-    data = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    data = labels._array if isinstance(labels, Tensor) else np.asarray(labels)
     if data.dtype.kind not in "iu":
         raise TypeError(
             f"one_hot: expected integer class indices, got dtype {data.dtype}; convert "

@@ -39,7 +39,7 @@ def layer_statistics(net, name: str, X, y) -> dict:
     net.zero_grad()
     nn.CrossEntropyLoss()(net(tensor(X)), tensor(y)).backward()
     linears = [m for m in net if isinstance(m, nn.Linear)]
-    grad_norms = [float(np.linalg.norm(m.weight.grad.data)) for m in linears]
+    grad_norms = [float(np.linalg.norm(m.weight.grad._array)) for m in linears]
     net.zero_grad()
     mean_derivative, saturated = [], []
     with no_grad():
@@ -47,7 +47,7 @@ def layer_statistics(net, name: str, X, y) -> dict:
         for m in net:
             h = m(h)
             if isinstance(m, nn.Linear) and m is not linears[-1]:
-                d = derivative(name, h.data.astype(np.float64))
+                d = derivative(name, h._array.astype(np.float64))
                 mean_derivative.append(float(d.mean()))
                 saturated.append(float(np.mean(d < 0.01)))
     return {"grad_norm": grad_norms, "mean_derivative": mean_derivative,

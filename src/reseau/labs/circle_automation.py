@@ -62,14 +62,14 @@ class _RawAutograd:
         loss.backward()
         with no_grad():
             for p in self.params.values():
-                p.data -= LR * p.grad.data
+                p._array -= LR * p.grad._array
                 p.grad = None
         return float(loss.item())
 
     def evaluate(self, x, y):
         with no_grad():
             loss, scores = self._loss(x, y)
-        return float(loss.item()), float(np.mean(scores.data.argmax(axis=1) == y))
+        return float(loss.item()), float(np.mean(scores._array.argmax(axis=1) == y))
 
 
 class _Layers:
@@ -95,14 +95,14 @@ class _Layers:
             loss.backward()
             with no_grad():
                 for p in self.model.parameters():
-                    p.data -= LR * p.grad.data
+                    p._array -= LR * p.grad._array
         return float(loss.item())
 
     def evaluate(self, x, y):
         with no_grad():
             scores = self.model(tensor(x))
             loss = self.loss_fn(scores, tensor(y))
-        return float(loss.item()), float(np.mean(scores.data.argmax(axis=1) == y))
+        return float(loss.item()), float(np.mean(scores._array.argmax(axis=1) == y))
 
 
 def _train(variant, train, test, orders):

@@ -41,16 +41,16 @@ def finite_differences(net, loss_fn, x, y, eps: float) -> np.ndarray:
     the network's parameters (float32 stays float32: that is the point)."""
     def loss():
         with no_grad():
-            return loss_fn(net(x), y).data
+            return loss_fn(net(x), y)._array
 
-    return np.concatenate([central_difference(loss, p.data, eps)
+    return np.concatenate([central_difference(loss, p._array, eps)
                            for p in net.parameters()])
 
 
 def backprop(net, loss_fn, x, y) -> np.ndarray:
     net.zero_grad()
     loss_fn(net(x), y).backward()
-    return np.concatenate([p.grad.data.reshape(-1).astype(np.float64)
+    return np.concatenate([p.grad._array.reshape(-1).astype(np.float64)
                            for p in net.parameters()])
 
 
@@ -72,15 +72,15 @@ def _hand_gradients(W1, b1, W2, b2, x, y, bug: bool) -> dict:
 def _planted_bug(report: Report, x: np.ndarray, y: np.ndarray, seed: int) -> dict:
     manual_seed(seed)
     net = nn.MLP([SIZES[0], 8, SIZES[-1]], activation="tanh", dtype="float64")
-    W1, b1, W2, b2 = (p.data for p in net.parameters())
+    W1, b1, W2, b2 = (p._array for p in net.parameters())
     names = {"0.weight": "W1", "0.bias": "b1", "2.weight": "W2", "2.bias": "b2"}
     loss_fn = nn.CrossEntropyLoss()
     numeric = {}
     flat = finite_differences(net, loss_fn, tensor(x), tensor(y), 1e-6)
     offset = 0
     for name, p in net.named_parameters():
-        numeric[names[name]] = flat[offset:offset + p.data.size].reshape(p.shape)
-        offset += p.data.size
+        numeric[names[name]] = flat[offset:offset + p._array.size].reshape(p.shape)
+        offset += p._array.size
     out = {}
     for bug in (False, True):
         grads = _hand_gradients(W1, b1, W2, b2, x, y, bug)

@@ -32,7 +32,7 @@ def _train(model, X, y, Xt, yt, batch: int, epochs: int, seed: int) -> dict:
         with no_grad():
             out, out_t = model(Xs), model(Xts)
             return (float(loss_fn(out, ys).item()), float(loss_fn(out_t, yts).item()),
-                    float(np.mean(out_t.data.argmax(1) == yt)))
+                    float(np.mean(out_t._array.argmax(1) == yt)))
 
     loss, test_loss, test_acc = measure()
     curve = {"loss": [loss], "test_loss": [test_loss], "test_acc": [test_acc], "time": [0.0]}

@@ -33,7 +33,7 @@ def collapse(net: nn.Sequential):
     for layer in net:
         if isinstance(layer, nn.Identity):
             continue
-        W, b = layer.weight.data, layer.bias.data
+        W, b = layer.weight._array, layer.bias._array
         U, c = (W, b) if U is None else (W @ U, W @ c + b)
     return U, c
 

@@ -38,7 +38,7 @@ class _RecordHidden(Callback):
         self.layer, self.snapshots = layer, []
 
     def on_epoch_end(self, state, logs) -> None:
-        self.snapshots.append(self.layer.weight.data.copy())
+        self.snapshots.append(self.layer.weight._array.copy())
 
 
 def _spread(w: np.ndarray) -> float:
@@ -68,10 +68,10 @@ def _logistic(report: Report, config: LabConfig) -> dict:
                 nn.init.zeros_(p)
         else:  # far from the optimum on purpose
             rng = np.random.default_rng(config.seed + 7)
-            model.linear.weight.data[...] = rng.normal(0.0, 5.0, (1, 2))
-            model.linear.bias.data[...] = rng.normal(0.0, 5.0, (1,))
+            model.linear.weight._array[...] = rng.normal(0.0, 5.0, (1, 2))
+            model.linear.bias._array[...] = rng.normal(0.0, 5.0, (1,))
         history = model.fit(X, y, lr=1.0, epochs=epochs)
-        w = np.concatenate([model.linear.weight.data.ravel(), model.linear.bias.data])
+        w = np.concatenate([model.linear.weight._array.ravel(), model.linear.bias._array])
         fits[init] = {"history": history, "w": w,
                       "objective": float(model.objective(X, y).item()),
                       "acc": float(np.mean(model.predict(X) == y))}
@@ -121,8 +121,8 @@ def run(report: Report, config: LabConfig) -> None:
         rec = _RecordHidden(net[0])
         hist = quiet_fit(net, optim.SGD(net.parameters(), lr=LR), (X, y), (Xt, yt),
                          epochs=epochs, batch_size=BATCH, seed=config.seed, callbacks=[rec])
-        w1 = net[0].weight.data
-        w2 = net[len(net) - 1].weight.data
+        w1 = net[0].weight._array
+        w2 = net[len(net) - 1].weight._array
         results[label] = {"spread": _spread(w1), "output_spread": _spread(w2.T),
                           "hidden_norm": float(np.abs(w1).max()),
                           "output_norm": float(np.abs(w2).max()),

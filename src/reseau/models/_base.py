@@ -58,7 +58,7 @@ class CourseModel:
 
     def _real_targets(self, y, n: int) -> Tensor:
         name = type(self).__name__
-        arr = np.asarray(y.data if isinstance(y, Tensor) else y)
+        arr = np.asarray(y._array if isinstance(y, Tensor) else y)
         if arr.shape == (n, 1):
             arr = arr[:, 0]
         if arr.shape != (n,):
@@ -69,7 +69,7 @@ class CourseModel:
 
     def _class_targets(self, y, n: int, n_classes: int) -> np.ndarray:
         name = type(self).__name__
-        arr = np.asarray(y.data if isinstance(y, Tensor) else y)
+        arr = np.asarray(y._array if isinstance(y, Tensor) else y)
         if arr.shape != (n,):
             raise ValueError(f"{name}: expected {n} class labels (shape ({n},)), got shape "
                              f"{arr.shape}")
@@ -110,4 +110,4 @@ class CourseModel:
 
     def _no_grad_forward(self, x) -> np.ndarray:
         with no_grad():
-            return self(self._input(x)).data
+            return self(self._input(x))._array

@@ -65,8 +65,8 @@ class Ridge(CourseModel, nn.Module):
 
     def fit_closed_form(self, x, y) -> "Ridge":
         """Set ``w`` and ``b`` to the exact minimiser of ``F`` (computed in float64)."""
-        x = self._input(x).data.astype(np.float64)
-        y = self._real_targets(y, x.shape[0]).data.astype(np.float64)
+        x = self._input(x)._array.astype(np.float64)
+        y = self._real_targets(y, x.shape[0])._array.astype(np.float64)
         n, d = x.shape
         x_mean, y_mean = x.mean(axis=0), y.mean()
         xc, yc = x - x_mean, y - y_mean
@@ -79,8 +79,8 @@ class Ridge(CourseModel, nn.Module):
                 "and weight_decay is 0; use weight_decay > 0"
             ) from None
         with no_grad():
-            self.linear.weight.data[...] = w[None, :]
-            self.linear.bias.data[...] = y_mean - x_mean @ w
+            self.linear.weight._array[...] = w[None, :]
+            self.linear.bias._array[...] = y_mean - x_mean @ w
         return self
 
     def predict(self, x) -> np.ndarray:

@@ -55,7 +55,7 @@ class Dropout2d(_DropoutNd):
     >>> from reseau import nn
     >>> _ = reseau.manual_seed(0)
     >>> y = nn.Dropout2d(p=0.5)(reseau.ones(2, 8, 3, 3))
-    >>> v = y.data  # each channel is all 0 (dropped) or all 2 (kept, scaled by 1 / (1 - p))
+    >>> v = y._array  # each channel is all 0 (dropped) or all 2 (kept, scaled by 1 / (1 - p))
     >>> bool((v.min((2, 3)) == v.max((2, 3))).all()), sorted(set(v.ravel().tolist()))
     (True, [0.0, 2.0])
     """

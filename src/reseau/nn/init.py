@@ -88,7 +88,7 @@ def _fan(tensor: Tensor, mode: str, fn: str) -> int:
 
 def _fill(tensor: Tensor, values) -> Tensor:
     with no_grad():
-        tensor.data[...] = values
+        tensor._array[...] = values
         tensor._version += 1
     return tensor
 

@@ -94,14 +94,14 @@ def _const(x, like: Tensor, name: str, arg: str, shape=None) -> np.ndarray | Non
     """An optional per-class or per-element weight as a constant array."""
     if x is None:
         return None
-    arr = backend.asarray(x.data if isinstance(x, Tensor) else x, like.dtype)
+    arr = backend.asarray(x._array if isinstance(x, Tensor) else x, like.dtype)
     if shape is not None and arr.shape != shape:
         raise ValueError(f"{name}: {arg} must have shape {shape}, got {arr.shape}")
     return arr
 
 
 def _class_indices(target, n_classes: int, ignore_index: int | None, name: str) -> np.ndarray:
-    t = target.data if isinstance(target, Tensor) else backend.asarray(target)
+    t = target._array if isinstance(target, Tensor) else backend.asarray(target)
     check_class_indices(t, n_classes, ignore_index, name)
     return t
 
@@ -217,12 +217,12 @@ def _gaussian_nll(name, input, target, var, full, eps, reduction, precision: boo
                 f"{input.shape}: expected {input.shape}, {input.shape[:-1]}, or the input's "
                 "shape with a 1 in one dimension"
             )
-    if (var.data < 0).any():
-        raise ValueError(f"{name}: {what} has negative entries (min {var.data.min()}); "
+    if (var._array < 0).any():
+        raise ValueError(f"{name}: {what} has negative entries (min {var._array.min()}); "
                          f"it must be >= 0")
     # clamp the value at eps but let the gradient through unchanged (PyTorch's
     # no_grad clamp_): add the constant max(v, eps) - v
-    v = var.data
+    v = var._array
     var = var + Tensor._make(np.maximum(v, eps) - v)
     d2 = (input - target) ** 2
     if precision:
@@ -244,7 +244,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     _check_reduction(reduction, "binary_cross_entropy")
     input = _floating_input(input, "binary_cross_entropy")
     target = _float_target(input, target, "binary_cross_entropy", allow_int=False)
-    x = input.data
+    x = input._array
     outside = (x < 0) | (x > 1) | np.isnan(x)
     if outside.any():
         raise ValueError(
@@ -291,9 +291,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, ignore_index: int 
     weights of the non-ignored targets; with probabilities, by N.
     """
     name = "cross_entropy"
-    if (type(input) is Tensor and type(target) is Tensor and input.data.ndim == 2
-            and target.data.ndim == 1 and input.data.dtype.kind == "f"
-            and target.data.dtype.kind in "iu"):
+    if (type(input) is Tensor and type(target) is Tensor and input._array.ndim == 2
+            and target._array.ndim == 1 and input._array.dtype.kind == "f"
+            and target._array.dtype.kind in "iu"):
         # the common case: the fused op checks the reduction, weight and indices itself
         return _fused.cross_entropy(input, target, weight, ignore_index, reduction,
                                     label_smoothing)
@@ -424,7 +424,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     _check_reduction(reduction, name)
     input = _floating_input(input, name)
     target = _pm_one_target(target, input.shape, input.dtype, name)
-    y = target.data
+    y = target._array
     margin_part = where(Tensor._make(y != 1), clamp(margin - input, min=0), 0.0)
     self_part = where(Tensor._make(y != -1), input, 0.0)
     return _reduce(margin_part + self_part, reduction)
@@ -446,7 +446,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     eps = 1e-12  # PyTorch's EPSILON: a zero vector gives cos = 0, not NaN
     dot = (a * b).sum(-1)
     cos = dot / ((((a * a).sum(-1) + eps) * ((b * b).sum(-1) + eps)).sqrt())
-    y = target.data
+    y = target._array
     pos = where(Tensor._make(y == 1), 1 - cos, 0.0)
     neg = where(Tensor._make(y == -1), clamp(cos - margin, min=0), 0.0)
     return _reduce(pos + neg, reduction)
@@ -483,7 +483,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
     if log_target:
         losses = target.exp() * (target - input)
     else:
-        y = target.data
+        y = target._array
         # y log y with 0 log 0 = 0 (xlogy); log(1) = 0 keeps the gradient finite at y = 0
         safe = where(Tensor._make(y == 0), 1.0, target)
         losses = target * log(safe) - target * input

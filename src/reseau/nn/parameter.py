@@ -1,7 +1,7 @@
 """``Parameter``: a tensor that a Module trains.
 
 A Parameter is a plain :class:`~reseau.Tensor` (a marker subclass, never a wrapper), so
-``p.data``, ``p.grad`` and every tensor method work on it directly. Assigning one to an
+``p._array``, ``p.grad`` and every tensor method work on it directly. Assigning one to an
 attribute of a :class:`~reseau.nn.Module` registers it.
 """
 
@@ -40,7 +40,7 @@ class Parameter(Tensor):
         if data is None:
             arr = backend.empty((0,))
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._array
         elif isinstance(data, np.ndarray):
             arr = data
         else:
@@ -66,6 +66,6 @@ class Buffer(Tensor):
     __slots__ = ("persistent",)
 
     def __init__(self, data, persistent: bool = True):
-        arr = data.data if isinstance(data, Tensor) else backend.asarray(data)
+        arr = data._array if isinstance(data, Tensor) else backend.asarray(data)
         self._set_slots(arr)
         self.persistent = persistent

@@ -18,7 +18,7 @@ def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, _SCALARS):
-        dtype = scalar_dtype(x, None if like is None else like.data.dtype)
+        dtype = scalar_dtype(x, None if like is None else like._array.dtype)
         return Tensor._make(backend.xp.asarray(x, dtype=dtype))  # hot: no wrapper call
     if isinstance(x, backend.xp.ndarray):
         return Tensor._make(x)
@@ -39,7 +39,7 @@ def shape_arg(shape) -> tuple:
 
 def as_input(x, op: str) -> Tensor:
     """The tensor argument of a unary op: a Tensor as it is; an array, a list or a
-    number as a constant tensor (so ``reseau.max(out.data, 1)`` works as in PyTorch,
+    number as a constant tensor (so ``reseau.max(out._array, 1)`` works as in PyTorch,
     where ``.data`` is a tensor)."""
     if isinstance(x, Tensor):
         return x
@@ -53,13 +53,13 @@ def binary_operands(a, b, op: str) -> tuple[Tensor, Tensor]:
         a = to_tensor(a, b, op)
     elif not isinstance(b, Tensor):
         b = to_tensor(b, a, op)
-    da, db = a.data.dtype, b.data.dtype
+    da, db = a._array.dtype, b._array.dtype
     if da != db:
         common = promote_float(da, db)
         if common is da:
-            b = Tensor._make(b.data.astype(da))
+            b = Tensor._make(b._array.astype(da))
         elif common is db:
-            a = Tensor._make(a.data.astype(db))
+            a = Tensor._make(a._array.astype(db))
     return a, b
 
 

@@ -86,9 +86,9 @@ class Div:
 def div(a, b) -> Tensor:
     """Elementwise true division ``a / b``; integer inputs give a float result."""
     a, b = binary_operands(a, b, "div")
-    dtype = true_divide_dtype(a.data.dtype)
-    if dtype is not a.data.dtype:
-        a, b = Tensor._make(a.data.astype(dtype)), Tensor._make(b.data.astype(dtype))
+    dtype = true_divide_dtype(a._array.dtype)
+    if dtype is not a._array.dtype:
+        a, b = Tensor._make(a._array.astype(dtype)), Tensor._make(b._array.astype(dtype))
     return apply(Div, a, b)
 
 
@@ -168,7 +168,7 @@ def pow(base, exponent) -> Tensor:
                 exponent = exponent.item()
             return apply(PowScalar, base, exponent=exponent)
     if isinstance(exponent, Tensor) and not isinstance(base, Tensor):
-        if isinstance(base, (int, float, np.number)) and is_floating(exponent.data.dtype):
+        if isinstance(base, (int, float, np.number)) and is_floating(exponent._array.dtype):
             return apply(RPowScalar, exponent, base=float(base))
     return apply(Pow, *binary_operands(base, exponent, "pow"))
 
@@ -213,18 +213,18 @@ def matmul(a, b) -> Tensor:
     dimensions broadcast."""
     a = to_tensor(a, b if isinstance(b, Tensor) else None, "matmul")
     b = to_tensor(b, a, "matmul")
-    if a.data.ndim == 0 or b.data.ndim == 0:
+    if a._array.ndim == 0 or b._array.ndim == 0:
         raise ValueError(
             f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
             f"{b.shape}; use * for multiplication by a scalar"
         )
     k1 = a.shape[-1]
-    k2 = b.shape[0] if b.data.ndim == 1 else b.shape[-2]
+    k2 = b.shape[0] if b._array.ndim == 1 else b.shape[-2]
     if k1 != k2:
         raise ValueError(
             f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last dimension "
             f"of the first ({k1}) must equal the "
-            f"{'first' if b.data.ndim == 1 else 'second-to-last'} dimension of the second ({k2})"
+            f"{'first' if b._array.ndim == 1 else 'second-to-last'} dimension of the second ({k2})"
         )
     a, b = binary_operands(a, b, "matmul")
     return apply(MatMul, a, b)
@@ -261,10 +261,10 @@ class Cast:
 def cast(x: Tensor, dtype: np.dtype) -> Tensor:
     """``x`` converted to ``dtype``: differentiable between floating dtypes; a cast to
     an integer or bool dtype leaves the graph."""
-    if x.data.dtype == dtype:
+    if x._array.dtype == dtype:
         return x
     if not is_floating(dtype):
-        return Tensor._make(x.data.astype(dtype))
+        return Tensor._make(x._array.astype(dtype))
     return apply(Cast, x, dtype=dtype)
 
 

@@ -175,7 +175,7 @@ class Where:
 def where(condition, x, y) -> Tensor:
     """``x`` where ``condition`` holds, ``y`` elsewhere (broadcasting all three)."""
     cond = condition if isinstance(condition, Tensor) else Tensor._make(backend.asarray(condition))
-    if cond.data.dtype != np.bool_:
-        cond = Tensor._make(cond.data.astype(bool))
+    if cond._array.dtype != np.bool_:
+        cond = Tensor._make(cond._array.astype(bool))
     x, y = binary_operands(x, y, "where")
     return apply(Where, cond, x, y)

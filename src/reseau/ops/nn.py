@@ -42,7 +42,7 @@ class Linear:
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """Affine map ``x @ weight.T + bias``; ``weight`` has shape (out_features,
     in_features), ``x`` (..., in_features)."""
-    xd, wd = x.data, weight.data
+    xd, wd = x._array, weight._array
     if wd.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got {wd.shape}")
     if xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
@@ -54,9 +54,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         x = x.to(wd.dtype)  # integer or bool inputs (e.g. pixels) meet float weights
     if bias is None:
         return apply(Linear, x, weight)
-    if bias.data.shape != (wd.shape[0],):
+    if bias._array.shape != (wd.shape[0],):
         raise ValueError(
-            f"linear: bias must have shape ({wd.shape[0]},), got {bias.data.shape}"
+            f"linear: bias must have shape ({wd.shape[0]},), got {bias._array.shape}"
         )
     return apply(Linear, x, weight, bias)
 
@@ -168,7 +168,7 @@ def cross_entropy(
             f"cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    tdata = target.data if isinstance(target, Tensor) else backend.asarray(target)
+    tdata = target._array if isinstance(target, Tensor) else backend.asarray(target)
     if logits.ndim == 1:
         out = cross_entropy(logits.reshape(1, -1), Tensor._make(tdata.reshape(1)), weight,
                             ignore_index, reduction, label_smoothing)
@@ -184,7 +184,7 @@ def cross_entropy(
     any_ignored = check_class_indices(tdata, c, ignore_index, "cross_entropy")
     w = None
     if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else backend.asarray(weight)
+        w = weight._array if isinstance(weight, Tensor) else backend.asarray(weight)
         w = w.astype(logits.dtype)
         if w.shape != (c,):
             raise ValueError(f"cross_entropy: weight must have shape ({c},), got {w.shape}")
@@ -248,7 +248,7 @@ def binary_cross_entropy_with_logits(
 
     def arr(v):
         return None if v is None else backend.asarray(
-            v.data if isinstance(v, Tensor) else v, dtype=logits.dtype)
+            v._array if isinstance(v, Tensor) else v, dtype=logits.dtype)
 
     return apply(BCEWithLogits, logits, target, weight=arr(weight), pos_weight=arr(pos_weight),
                  reduction=reduction)

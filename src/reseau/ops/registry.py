@@ -99,11 +99,11 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     n = len(inputs)
     try:
         if n == 1:
-            out = op.forward(node, inputs[0].data, **attrs)
+            out = op.forward(node, inputs[0]._array, **attrs)
         elif n == 2:
-            out = op.forward(node, inputs[0].data, inputs[1].data, **attrs)
+            out = op.forward(node, inputs[0]._array, inputs[1]._array, **attrs)
         else:
-            out = op.forward(node, *[t.data for t in inputs], **attrs)
+            out = op.forward(node, *[t._array for t in inputs], **attrs)
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None

@@ -35,7 +35,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
     if shape == x.shape:
         return x
     try:
-        x.data.reshape(shape)  # a view: checks the size without copying
+        x._array.reshape(shape)  # a view: checks the size without copying
     except ValueError:
         raise ValueError(
             f"reshape: cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) "
@@ -96,7 +96,7 @@ class Permute:
 def permute(x: Tensor, *dims) -> Tensor:
     x = as_input(x, "permute")
     dims = shape_arg(dims)
-    n = x.data.ndim
+    n = x._array.ndim
     if dims == (1, 0) and n == 2:  # .T of a matrix: the common case, already valid
         return apply(Permute, x, dims=dims)
     dims = tuple(d % n if -n <= d < n else d for d in dims) if n else dims
@@ -159,7 +159,7 @@ def _is_basic_index(index) -> bool:
 
 def _index_part(i):
     if isinstance(i, Tensor):
-        return i.data
+        return i._array
     if isinstance(i, list):
         return backend.asarray(i)
     return i
@@ -203,8 +203,8 @@ def _join_inputs(tensors, op: str) -> list[Tensor]:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
     ref = next((t for t in tensors if isinstance(t, Tensor)), None)
     tensors = [to_tensor(t, ref, op) for t in tensors]
-    dtype = np.result_type(*[t.data.dtype for t in tensors])
-    return [t if t.data.dtype == dtype else t.to(dtype) for t in tensors]
+    dtype = np.result_type(*[t._array.dtype for t in tensors])
+    return [t if t._array.dtype == dtype else t.to(dtype) for t in tensors]
 
 
 @register("cat", saves_inputs=False)

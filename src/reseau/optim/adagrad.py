@@ -74,8 +74,8 @@ class Adagrad(Optimizer):
                 # created lazily from the group's value (the same when not overridden).
                 state["step"] = 0
                 state["sum"] = Tensor._make(
-                    np.full_like(p.data, group["initial_accumulator_value"])
+                    np.full_like(p._array, group["initial_accumulator_value"])
                 )
             state["step"] += 1
-            F.adagrad(p.data, p.grad.data, state["sum"].data, step=state["step"], **hyper)
+            F.adagrad(p._array, p.grad._array, state["sum"]._array, step=state["step"], **hyper)
             p._version += 1

@@ -87,14 +87,14 @@ class Adam(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = Tensor._make(np.zeros_like(p.data))
-                state["exp_avg_sq"] = Tensor._make(np.zeros_like(p.data))
+                state["exp_avg"] = Tensor._make(np.zeros_like(p._array))
+                state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._array))
                 if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p.data))
+                    state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._array))
             state["step"] += 1
             vmax = state.get("max_exp_avg_sq")
-            F.adam(p.data, p.grad.data, state["exp_avg"].data, state["exp_avg_sq"].data,
-                   None if vmax is None else vmax.data, step=state["step"], **hyper)
+            F.adam(p._array, p.grad._array, state["exp_avg"]._array, state["exp_avg_sq"]._array,
+                   None if vmax is None else vmax._array, step=state["step"], **hyper)
             p._version += 1
 
 

@@ -48,7 +48,7 @@ def _set_message(name: str) -> str:
 def _copy_value(value):
     """A copy of a state value that does not share memory with the original."""
     if isinstance(value, Tensor):
-        return Tensor._make(value.data.copy())
+        return Tensor._make(value._array.copy())
     if isinstance(value, np.ndarray):
         return value.copy()
     return copy.deepcopy(value)
@@ -195,7 +195,7 @@ class Optimizer:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad.data[...] = 0
+                        p.grad._array[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient, in place.
@@ -294,7 +294,7 @@ class Optimizer:
     def _load_value(self, p: Tensor, idx: int, key: str, value):
         """Copy a saved state value, cast to the parameter's dtype, checking its shape."""
         if isinstance(value, (Tensor, np.ndarray)):
-            arr = value.data if isinstance(value, Tensor) else value
+            arr = value._array if isinstance(value, Tensor) else value
             if key != "step" and arr.ndim > 0 and arr.shape != p.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: state {key!r} of parameter "

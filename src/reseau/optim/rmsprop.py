@@ -74,14 +74,14 @@ class RMSprop(Optimizer):
             state = self.state[p]
             if not state:
                 state["step"] = 0
-                state["square_avg"] = Tensor._make(np.zeros_like(p.data))
+                state["square_avg"] = Tensor._make(np.zeros_like(p._array))
                 if momentum > 0:
-                    state["momentum_buffer"] = Tensor._make(np.zeros_like(p.data))
+                    state["momentum_buffer"] = Tensor._make(np.zeros_like(p._array))
                 if centered:
-                    state["grad_avg"] = Tensor._make(np.zeros_like(p.data))
+                    state["grad_avg"] = Tensor._make(np.zeros_like(p._array))
             state["step"] += 1
             buf, gavg = state.get("momentum_buffer"), state.get("grad_avg")
-            F.rmsprop(p.data, p.grad.data, state["square_avg"].data,
-                      None if gavg is None else gavg.data,
-                      None if buf is None else buf.data, **hyper)
+            F.rmsprop(p._array, p.grad._array, state["square_avg"]._array,
+                      None if gavg is None else gavg._array,
+                      None if buf is None else buf._array, **hyper)
             p._version += 1

@@ -75,7 +75,7 @@ class SGD(Optimizer):
             # plain gradient descent, the courses' case: p -= lr * g, nothing else
             for p in group["params"]:
                 if p.grad is not None:
-                    p.data -= lr * p.grad.data
+                    p._array -= lr * p.grad._array
                     p._version += 1
             return
         hyper = dict(
@@ -87,7 +87,7 @@ class SGD(Optimizer):
             # without momentum there is no state: none is created (PyTorch's state_dict
             # then has no entry for the parameter either)
             buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
-            new_buf = F.sgd(p.data, p.grad.data, None if buf is None else buf.data, **hyper)
+            new_buf = F.sgd(p._array, p.grad._array, None if buf is None else buf._array, **hyper)
             if buf is None and new_buf is not None:
                 self.state[p]["momentum_buffer"] = Tensor._make(new_buf)
             p._version += 1  # the array changed in place: a saved graph would be stale

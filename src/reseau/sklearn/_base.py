@@ -54,7 +54,7 @@ def _plain(state: dict) -> dict:
     """An optimizer state dict with every tensor replaced by a NumPy array, so that a
     fitted estimator holds no live object of the engine."""
     return {
-        "state": {i: {k: (v.data.copy() if isinstance(v, Tensor) else v) for k, v in s.items()}
+        "state": {i: {k: (v._array.copy() if isinstance(v, Tensor) else v) for k, v in s.items()}
                   for i, s in state["state"].items()},
         "param_groups": state["param_groups"],
     }

@@ -75,8 +75,8 @@ def read_network(net: nn.Sequential, n_layers: int):
     linears = [m for m in net if isinstance(m, nn.Linear)]
     if len(linears) != n_layers:  # pragma: no cover - guards against a wrong network
         raise RuntimeError(f"expected {n_layers} Linear layers, found {len(linears)}")
-    coefs = [np.array(m.weight.data.T, dtype=DTYPE) for m in linears]
-    intercepts = [np.array(m.bias.data, dtype=DTYPE) if m.bias is not None
+    coefs = [np.array(m.weight._array.T, dtype=DTYPE) for m in linears]
+    intercepts = [np.array(m.bias._array, dtype=DTYPE) if m.bias is not None
                   else np.zeros(m.out_features, dtype=DTYPE) for m in linears]
     return coefs, intercepts
 
@@ -91,6 +91,6 @@ def forward(net: nn.Sequential, X: np.ndarray) -> np.ndarray:
     net.eval()
     try:
         with no_grad():
-            return np.asarray(net(from_numpy(np.ascontiguousarray(X, dtype=DTYPE))).data)
+            return np.asarray(net(from_numpy(np.ascontiguousarray(X, dtype=DTYPE)))._array)
     finally:
         net.train(was_training)

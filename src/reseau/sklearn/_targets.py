@@ -123,16 +123,16 @@ class ClassifierCore:
         out = from_numpy(self._output(X))
         with no_grad():
             if out.shape[1] == 1:
-                return np.hstack([sigmoid(-out).data, sigmoid(out).data])
-            return np.asarray(softmax(out, dim=1).data)
+                return np.hstack([sigmoid(-out)._array, sigmoid(out)._array])
+            return np.asarray(softmax(out, dim=1)._array)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably (log-softmax)."""
         out = from_numpy(self._output(X))
         with no_grad():
             if out.shape[1] == 1:
-                return np.hstack([log_sigmoid(-out).data, log_sigmoid(out).data])
-            return np.asarray(log_softmax(out, dim=1).data)
+                return np.hstack([log_sigmoid(-out)._array, log_sigmoid(out)._array])
+            return np.asarray(log_softmax(out, dim=1)._array)
 
 
 class RegressorCore:

@@ -106,7 +106,7 @@ def plot_feature_maps(model, x, *, layers=None, max_maps: int = 8, title: str | 
                       else data[0].transpose(1, 2, 0), cmap="gray_r")
     axes[0, 0].set_title("input", fontsize=8)
     for k, row in enumerate(rows, start=1):
-        maps = np.asarray(row.output.data)[0]
+        maps = np.asarray(row.output._array)[0]
         for c in range(min(cols, maps.shape[0])):
             axes[k, c].imshow(maps[c], cmap="gray")
         axes[k, 0].set_title(f"{row.name}: {row.kind} {list(row.output_shape[1:])}",

@@ -106,12 +106,12 @@ class GraphDrawing:
         """The text of tensor node ``i``: name, value (or shape), gradient."""
         t = self._tensors[i]
         lines = [self._labels[i]] if i in self._labels else []
-        if t.data.size == 1 and t.ndim <= 1:
-            lines.append(f"value {_fmt(t.data.reshape(()))}")
+        if t._array.size == 1 and t.ndim <= 1:
+            lines.append(f"value {_fmt(t._array.reshape(()))}")
         else:
             lines.append(f"shape {tuple(t.shape)}")
         if t.grad is not None:
-            g = t.grad.data
+            g = t.grad._array
             if g.size == 1 and g.ndim <= 1:
                 lines.append(f"grad {_fmt(g.reshape(()))}")
             else:

@@ -40,7 +40,7 @@ def _finish(fig, path):
 
 def _array(x, what: str, caller: str) -> np.ndarray:
     if isinstance(x, Tensor):
-        x = x.data
+        x = x._array
     try:
         return np.asarray(x)
     except Exception:  # noqa: BLE001  (anything NumPy cannot read)
@@ -54,7 +54,7 @@ def _model_dtype(model):
         found = params()
         first = next(iter(found.values() if isinstance(found, Mapping) else found), None)
         if first is not None:
-            return np.asarray(first.data if isinstance(first, Tensor) else first).dtype
+            return np.asarray(first._array if isinstance(first, Tensor) else first).dtype
     from ..backend import get_default_dtype
 
     return get_default_dtype()
@@ -79,7 +79,7 @@ def _evaluate(model, points: np.ndarray, output: str | None):
             if training and callable(getattr(model, "train", None)):
                 model.train(True)
         output = output or "logits"
-    out = np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+    out = np.asarray(out._array if isinstance(out, Tensor) else out, dtype=np.float64)
     if out.ndim == 2 and out.shape[1] == 1:
         out = out[:, 0]
     if out.shape[:1] != (len(points),) or out.ndim not in (1, 2):
@@ -354,7 +354,7 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), *, x_range=(-6.0, 6.0),
         x.requires_grad = True
         fx = ACTIVATIONS.build(name)(x)
         fx.sum().backward()  # d/dx_i of sum_j f(x_j) = f'(x_i)
-        f, df = fx.data, x.grad.data
+        f, df = fx._array, x.grad._array
         ax.plot(grid, f, label=f"{name}(x)")
         ax.plot(grid, df, "--", label=f"{name}'(x)")
         flat = np.abs(df) < saturation
@@ -378,7 +378,7 @@ def _param_arrays(params, caller: str) -> list:
         params = params.values()
     if isinstance(params, (Tensor, np.ndarray)):
         params = [params]
-    arrays = [p.data if isinstance(p, Tensor) else p for p in params]
+    arrays = [p._array if isinstance(p, Tensor) else p for p in params]
     if not arrays or not all(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in arrays):
         raise TypeError(f"{caller}: params must be a Module or floating tensors/arrays "
                         "(e.g. model.parameters()), got none or a non-float entry")
@@ -445,7 +445,7 @@ def plot_loss_landscape(loss_fn, params, *, directions=None, dims: int = 1,
         if isinstance(direction, np.ndarray) or len(direction) != len(arrays):
             raise ValueError(f"{caller}: direction {k + 1} must be a list of {len(arrays)} "
                              "arrays, one per parameter")
-        ds = [np.asarray(d.data if isinstance(d, Tensor) else d, dtype=np.float64)
+        ds = [np.asarray(d._array if isinstance(d, Tensor) else d, dtype=np.float64)
               for d in direction]
         for j, (d, a) in enumerate(zip(ds, arrays)):
             if d.shape != a.shape:
@@ -509,7 +509,7 @@ def _named_arrays(model) -> list:
             f"plot_weight_histograms: expected a Module, a mapping {{name: tensor}} or an "
             f"object with parameters(), got {type(model).__name__}"
         )
-    return [(str(name), np.asarray(p.data if isinstance(p, Tensor) else p)) for name, p in items]
+    return [(str(name), np.asarray(p._array if isinstance(p, Tensor) else p)) for name, p in items]
 
 
 def plot_weight_histograms(model, *, bins: int = 30, include_bias: bool = True,

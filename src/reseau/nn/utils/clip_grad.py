@@ -66,7 +66,7 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     p = _norm_type(norm_type, what)
     if not tensors:
         return Tensor._make(backend.zeros((), np.float32))
-    norms = [_vector_norm(t.data, p) for t in tensors]
+    norms = [_vector_norm(t._array, p) for t in tensors]
     dtype = np.result_type(*norms)
     total = _vector_norm(np.stack([n.astype(dtype) for n in norms]), p)
     if error_if_nonfinite and not np.isfinite(total):
@@ -88,11 +88,11 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else backend.asarray(total_norm)
+    total = total_norm._array if isinstance(total_norm, Tensor) else backend.asarray(total_norm)
     # Computed in the norm's dtype, as PyTorch does, so that float32 results match.
     coef = np.minimum(max_norm / (total + total.dtype.type(1e-6)), total.dtype.type(1.0))
     for g in grads:
-        np.multiply(g.data, coef.astype(g.data.dtype), out=g.data)
+        np.multiply(g._array, coef.astype(g._array.dtype), out=g._array)
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
@@ -168,4 +168,4 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
         ) from None
     for p in params:
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._array, -clip_value, clip_value, out=p.grad._array)

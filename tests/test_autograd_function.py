@@ -546,3 +546,10 @@ def test_reachable_where_pytorch_keeps_it():
     assert reseau.autograd.Function is Function
     assert reseau.autograd.function.once_differentiable is once_differentiable
     assert reseau.autograd.function.FunctionCtx is reseau.autograd.FunctionCtx
+
+
+def test_the_autograd_page_runs(run_doc, capsys):
+    ns, text = run_doc("autograd.md", min_blocks=5)
+    assert "## A custom `Function`" in text and "## `autograd.grad`" in text
+    printed = capsys.readouterr().out
+    assert "grad_fn=<LegendreP3Backward>" in printed

@@ -216,11 +216,18 @@ def _call_vjp(node: Node, g: np.ndarray, make_tensor) -> tuple:
     return in_grads if type(in_grads) is tuple else (in_grads,)
 
 
-def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) -> None:
+def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False,
+             capture=None) -> None:
     """Backpropagate ``grad`` (d loss / d root) from ``root`` to every leaf that
     requires a gradient, accumulating into the leaves' ``.grad``. ``make_tensor``
     wraps an array as a tensor (``Tensor._make``, handed over by ``Tensor.backward``:
-    the engine does not import ``tensor.py``).
+    the engine does not import ``tensor.py``). ``root`` and ``grad`` may be lists
+    (several outputs at once, ``autograd.backward``).
+
+    With ``capture`` (``autograd.grad``), no ``.grad`` is written: gradients go only to
+    the nodes in ``capture.needed``, a VJP runs only for the nodes in ``capture.run``,
+    and ``capture`` takes the gradients of the tensors it asks for (``capture.nodes``:
+    a node's whole output gradient; ``capture.leaf``: a leaf's).
 
     Order: every node carries the sequence number of its creation, and an op's inputs
     always exist before it, so processing pending nodes from the highest number down
@@ -228,21 +235,30 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) ->
     reach it from ``root`` has sent its gradient. No recursion, and no separate pass to
     count dependencies.
     """
-    node = root.grad_fn
-    if node is None:
-        if root.requires_grad:
-            _accumulate_leaf(root, grad, False, make_tensor)
-        return
     anomaly = _Mode.anomaly
-    pending = {node: grad}  # node -> gradient of its output, summed over its consumers
-    owned = set()  # nodes whose pending gradient the engine may add into in place
-    heap = [(-node.seq, node)]
+    pending: dict = {}  # node -> gradient of its output, summed over its consumers
+    owned: set = set()  # nodes whose pending gradient the engine may add into in place
+    heap: list = []
+    for root, grad in zip(*((root, grad) if type(root) is list else ((root,), (grad,)))):
+        node = root.grad_fn
+        if node is None:
+            if capture is not None:
+                capture.leaf(root, grad, False)
+            elif root._requires_grad:
+                _accumulate_leaf(root, grad, False, make_tensor)
+        elif capture is None or node in capture.needed:
+            _add_pending(node, grad, False, pending, owned, heap)
     prev_mode = _Mode.grad_enabled
     _Mode.grad_enabled = False  # VJPs work on arrays; nothing they do builds a graph
     try:
         while heap:
             node = heappop(heap)[1]
             g = pending.pop(node)
+            if capture is not None:
+                if node in capture.nodes:
+                    capture.take(capture.nodes[node], g, False)
+                if node not in capture.run:
+                    continue
             in_grads = _call_vjp(node, g, make_tensor)
             inputs = node.inputs
             i = -1
@@ -259,8 +275,11 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False) ->
                 if anomaly:
                     _check_finite(gi, node, i)
                 if t.grad_fn is None:
-                    _accumulate_leaf(t, gi, keep, make_tensor)
-                else:
+                    if capture is None:
+                        _accumulate_leaf(t, gi, keep, make_tensor)
+                    else:
+                        capture.leaf(t, gi, keep)
+                elif capture is None or t.grad_fn in capture.needed:
                     _add_pending(t.grad_fn, gi, keep, pending, owned, heap)
             if not retain_graph:
                 node._free()

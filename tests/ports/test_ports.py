@@ -198,6 +198,12 @@ def test_manifest_lists_every_script_with_its_provenance():
         assert entry["exercises"], name
 
 
+def test_docs_page_lists_every_script():
+    page = (HERE.parents[1] / "docs" / "ports.md").read_text()
+    absent = [name for name in ENTRIES if f"| `{name}` |" not in page]
+    assert not absent, f"docs/ports.md has no row for {absent}"
+
+
 def test_number_parsing_and_tolerance():
     assert numbers("tensor([[1., -2.5e-03]], dtype=torch.float32) grad_fn=<MulBackward0>") \
         == ["1.", "-2.5e-03"]

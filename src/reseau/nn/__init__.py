@@ -37,6 +37,7 @@ from .pooling import (
     UpsamplingNearest2d,
 )
 from .regularization import elastic_net, l1_penalty, l2_penalty, penalized_weights
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "StateDictError", "Sequential",
@@ -54,5 +55,5 @@ __all__ = [
     "PReLU", "Embedding", "EmbeddingBag", "LayerNorm", "ZeroPad1d", "ZeroPad2d",
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "CosineSimilarity", "PairwiseDistance",
-    "Upsample", "UpsamplingNearest2d",
+    "Upsample", "UpsamplingNearest2d", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
 ]

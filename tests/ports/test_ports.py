@@ -17,7 +17,6 @@ reason}``); /work/notes/port_failures.md tells who is fixing what.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -89,9 +88,7 @@ def check_bounds(entry: dict, out: str, who: str) -> None:
 
 
 def reseau_command(script: Path) -> list[str]:
-    if importlib.util.find_spec("reseau.cli.run") is not None:
-        return [sys.executable, "-m", "reseau", "run", str(script)]
-    return [sys.executable, str(HERE / "_launch.py"), str(script)]  # until `reseau run` lands
+    return [sys.executable, "-m", "reseau", "run", str(script)]
 
 
 def _env() -> dict:

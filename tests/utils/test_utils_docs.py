@@ -10,9 +10,10 @@ import pytest
 @pytest.mark.parametrize("module", [
     "reseau.utils.data.dataset", "reseau.utils.data.sampler", "reseau.utils.data.dataloader",
     "reseau.nn.embedding", "reseau.nn.normalization", "reseau.nn.padding", "reseau.nn.distance",
-    "reseau.nn.module",
+    "reseau.nn.module", "reseau.nn.rnn",
 ])
 def test_docstring_examples_run(module):
     mod = importlib.import_module(module)
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+

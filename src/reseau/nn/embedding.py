@@ -118,7 +118,7 @@ class Embedding(Module):
     >>> emb = nn.Embedding(10, 3, padding_idx=0)
     >>> emb
     Embedding(10, 3, padding_idx=0)
-    >>> emb(reseau.tensor([[1, 2, 0]])).shape
+    >>> tuple(emb(reseau.tensor([[1, 2, 0]])).shape)
     (1, 3, 3)
     >>> emb.weight[0].tolist()
     [0.0, 0.0, 0.0]
@@ -278,7 +278,7 @@ class EmbeddingBag(Module):
     >>> bag = nn.EmbeddingBag(10, 3, mode="sum")
     >>> bag
     EmbeddingBag(10, 3, mode='sum')
-    >>> bag(reseau.tensor([1, 2, 4, 5, 4]), reseau.tensor([0, 2])).shape
+    >>> tuple(bag(reseau.tensor([1, 2, 4, 5, 4]), reseau.tensor([0, 2])).shape)
     (2, 3)
     """
 

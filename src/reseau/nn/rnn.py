@@ -146,7 +146,7 @@ class RNNCell(_CellBase):
     >>> import reseau
     >>> from reseau import nn
     >>> cell = nn.RNNCell(3, 5)
-    >>> cell(reseau.randn(2, 3)).shape
+    >>> tuple(cell(reseau.randn(2, 3)).shape)
     (2, 5)
     """
 
@@ -343,7 +343,7 @@ class RNN(_RNNBase):
     >>> from reseau import nn
     >>> rnn = nn.RNN(3, 5, num_layers=2, batch_first=True)
     >>> out, h = rnn(reseau.randn(4, 7, 3))
-    >>> out.shape, h.shape
+    >>> tuple(out.shape), tuple(h.shape)
     ((4, 7, 5), (2, 4, 5))
     """
 
@@ -374,7 +374,7 @@ class LSTM(_RNNBase):
     >>> from reseau import nn
     >>> lstm = nn.LSTM(3, 5)
     >>> out, (h, c) = lstm(reseau.randn(7, 2, 3))
-    >>> out.shape, h.shape, c.shape
+    >>> tuple(out.shape), tuple(h.shape), tuple(c.shape)
     ((7, 2, 5), (1, 2, 5), (1, 2, 5))
     """
 

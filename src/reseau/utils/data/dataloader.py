@@ -35,8 +35,8 @@ def default_collate(batch):
     >>> import reseau
     >>> from reseau.utils.data import default_collate
     >>> X, y = default_collate([(reseau.tensor([1.0, 2.0]), 0), (reseau.tensor([3.0, 4.0]), 1)])
-    >>> X.shape, y.tolist(), y.dtype
-    ((2, 2), [0, 1], dtype('int64'))
+    >>> tuple(X.shape), y.tolist(), y.dtype == reseau.int64
+    ((2, 2), [0, 1], True)
     """
     if not isinstance(batch, (list, tuple)) or not batch:
         raise ValueError(

@@ -195,3 +195,23 @@ def test_autograd_backward_by_hand():
     autograd.backward(x * 5)  # a leaf root and a single tensor
     autograd.backward(x, reseau.tensor(2.0))
     assert x.grad.item() == 7.0
+
+
+def test_variable_of_old_course_code():
+    from reseau.autograd import Variable
+
+    t = reseau.tensor([1.0, 2.0])
+    v = Variable(t, requires_grad=True)
+    assert v is not t and v.requires_grad and not t.requires_grad
+    assert isinstance(t, Variable) and isinstance(v, reseau.Tensor)
+    (v * v).sum().backward()
+    assert v.grad.tolist() == [2.0, 4.0]
+    with reseau.no_grad():
+        v[0] = 5.0  # shares t's memory, as in PyTorch
+    assert t.tolist() == [5.0, 2.0]
+    h = v * 2
+    assert Variable(h).grad_fn is None and not Variable(h).requires_grad
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1.0])
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        Variable(t, volatile=True)

@@ -10,6 +10,8 @@ adding them to ``.grad`` (first order only: the engine differentiates arrays).
 
 from __future__ import annotations
 
+import warnings
+
 from . import backend, engine
 from . import function  # noqa: F401 (torch.autograd.function)
 from .function import Function, FunctionCtx, once_differentiable
@@ -24,10 +26,33 @@ from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.
 from .tensor import Tensor
 
 __all__ = [
-    "Function", "FunctionCtx", "backward", "detect_anomaly", "enable_grad", "grad",
-    "is_anomaly_enabled", "is_grad_enabled", "no_grad", "once_differentiable",
+    "Function", "FunctionCtx", "Variable", "backward", "detect_anomaly", "enable_grad",
+    "grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad", "once_differentiable",
     "set_grad_enabled",
 ]
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's wrapper from before version 0.4, for old course code: every tensor is a
+    ``Variable``, and ``Variable(t, requires_grad=False)`` is ``t.detach()`` (a tensor
+    sharing ``t``'s memory, outside the graph) with ``requires_grad`` set."""
+
+    def __new__(cls, data, requires_grad: bool = False, volatile: bool = False):
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(data).__name__}; wrap it with reseau.tensor(...)")
+        if volatile:
+            warnings.warn("volatile was removed and now has no effect. Use `with "
+                          "torch.no_grad():` instead.", UserWarning, stacklevel=2)
+        t = data.detach()
+        if requires_grad:
+            t.requires_grad = True
+        return t
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

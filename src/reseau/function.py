@@ -50,6 +50,15 @@ from .tensor import Tensor
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
 
+class _FunctionOp(OpDef):
+    """The op of a custom Function's nodes: named after the class, and shown as PyTorch
+    shows it, ``grad_fn=<MyReLUBackward>`` (no ``0``, the class name as written)."""
+
+    @property
+    def backward_name(self) -> str:
+        return f"{self.name}Backward"
+
+
 def once_differentiable(fn):
     """Mark a ``backward`` as not differentiable itself (PyTorch's decorator).
 
@@ -174,9 +183,9 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         doc = f"custom Function {cls.__qualname__} (forward and backward written in Python)"
-        cls._backward_op = OpDef(cls.__name__, cls.forward, _function_vjp, doc,
-                                 saves_inputs=False)
-        cls._output_op = OpDef(cls.__name__, None, _output_vjp, doc, saves_inputs=False)
+        cls._backward_op = _FunctionOp(cls.__name__, cls.forward, _function_vjp, doc,
+                                       saves_inputs=False)
+        cls._output_op = _FunctionOp(cls.__name__, None, _output_vjp, doc, saves_inputs=False)
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError(

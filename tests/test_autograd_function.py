@@ -553,3 +553,21 @@ def test_the_autograd_page_runs(run_doc, capsys):
     assert "## A custom `Function`" in text and "## `autograd.grad`" in text
     printed = capsys.readouterr().out
     assert "grad_fn=<LegendreP3Backward>" in printed
+
+
+def test_saved_variables_is_the_deprecated_name():
+    class Old(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_variables
+            return 2 * x * g
+
+    x = reseau.tensor([3.0], requires_grad=True)
+    with pytest.warns(DeprecationWarning, match="use 'saved_tensors'"):
+        Old.apply(x).sum().backward()
+    assert x.grad.tolist() == [6.0]

@@ -36,6 +36,7 @@ Higher-order derivatives are out of scope (the engine differentiates arrays):
 from __future__ import annotations
 
 import inspect
+import warnings
 import weakref
 
 import numpy as np
@@ -128,6 +129,13 @@ class FunctionCtx:
                 )
             out.append(t)
         return tuple(out)
+
+    @property
+    def saved_variables(self) -> tuple:
+        """The old name of ``saved_tensors`` (deprecated, as in PyTorch)."""
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'",
+                      DeprecationWarning, stacklevel=2)
+        return self.saved_tensors
 
     def _freeze(self, outputs: tuple) -> None:
         """Record the versions of the saved tensors (forward has returned) and hold the

@@ -130,3 +130,41 @@ def test_pairwise_distance_matches_pytorch(p, keepdim):
     compare_with_torch(lambda x, y: nn.PairwiseDistance(p, keepdim=keepdim)(x, y),
                        lambda x, y: torch.nn.PairwiseDistance(p, keepdim=keepdim)(x, y), [a, b])
     assert gradcheck_float64(lambda x, y: F.pairwise_distance(x, y, p), [a, b])
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_group_norm_matches_pytorch(groups):
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((2, 4, 3, 2))
+    w, b = RNG.standard_normal(4), RNG.standard_normal(4)
+    compare_with_torch(lambda x, w, b: F.group_norm(x, groups, w, b),
+                       lambda x, w, b: torch.nn.functional.group_norm(x, groups, w, b), [x, w, b])
+    assert gradcheck_float64(lambda x, w, b: F.group_norm(x, groups, w, b), [x, w, b])
+    assert repr(nn.GroupNorm(groups, 4)) == repr(torch.nn.GroupNorm(groups, 4))
+    with pytest.raises(ValueError, match="divisible by num_groups"):
+        nn.GroupNorm(3, 4)
+
+
+@pytest.mark.parametrize("name,shape", [("InstanceNorm1d", (2, 3, 5)),
+                                        ("InstanceNorm2d", (2, 3, 4, 5)),
+                                        ("InstanceNorm2d", (3, 4, 5))])
+@pytest.mark.parametrize("kwargs", [{}, {"affine": True}, {"track_running_stats": True},
+                                    {"affine": True, "track_running_stats": True,
+                                     "momentum": 0.3}])
+def test_instance_norm_matches_pytorch_in_training_and_evaluation(name, shape, kwargs):
+    torch = pytest.importorskip("torch")
+    ours = getattr(nn, name)(3, **kwargs).double()
+    theirs = getattr(torch.nn, name)(3, **kwargs).double()
+    assert repr(ours) == repr(theirs)
+    if kwargs.get("affine"):
+        with torch.no_grad():
+            theirs.weight.copy_(torch.tensor([0.5, 2.0, -1.0]))
+            theirs.bias.copy_(torch.tensor([0.1, 0.0, 0.3]))
+        ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    for _ in range(2):
+        compare_with_torch(ours, theirs, [RNG.standard_normal(shape)], atol=1e-12)
+    for a, b in zip(ours.buffers(), theirs.buffers()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+    ours.eval()
+    theirs.eval()
+    compare_with_torch(ours, theirs, [RNG.standard_normal(shape)], atol=1e-12)

@@ -26,7 +26,7 @@ from .loss import (
 )
 from .mlp import MLP
 from .module import Module, StateDictError
-from .normalization import LayerNorm
+from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .padding import (
     CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
     ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad1d, ZeroPad2d,
@@ -56,4 +56,5 @@ __all__ = [
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "CosineSimilarity", "PairwiseDistance",
     "Upsample", "UpsamplingNearest2d", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+    "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
 ]

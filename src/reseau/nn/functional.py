@@ -40,7 +40,7 @@ from .loss_functions import (
     huber_loss, kl_div, l1_loss, margin_ranking_loss, mse_loss, multi_margin_loss, nll_loss,
     smooth_l1_loss,
 )
-from .normalization import layer_norm, normalize
+from .normalization import group_norm, instance_norm, layer_norm, normalize
 from .padding import pad
 
 __all__ = [
@@ -56,7 +56,7 @@ __all__ = [
     "elu", "celu", "selu", "glu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish",
     "softsign", "tanhshrink", "threshold", "hardshrink", "softshrink", "softmin", "prelu",
     "embedding", "embedding_bag", "layer_norm", "normalize", "pad", "cosine_similarity",
-    "pairwise_distance",
+    "pairwise_distance", "group_norm", "instance_norm",
 ]
 
 
@@ -141,7 +141,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout2d: probability p must be between 0 and 1, got {p!r}")
     if input.ndim not in (3, 4):
         raise ValueError(f"dropout2d: expected a 4-D input (N, C, H, W) (or 3-D), got shape "
-                         f"{input.shape}")
+                         f"{tuple(input.shape)}")
     if input.ndim == 3:
         warnings.warn("dropout2d: received a 3-D input; as PyTorch, it is read as (N, C, L) "
                       "and whole (n, c) rows are dropped. Use dropout1d for (N, C, L) "
@@ -166,15 +166,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.ndim < 2:
         raise ValueError(
             f"batch_norm: expected an (N, C, ...) input of at least 2 dimensions, got shape "
-            f"{input.shape}"
+            f"{tuple(input.shape)}"
         )
     c = input.shape[1]
     for arg, t in (("running_mean", running_mean), ("running_var", running_var),
                    ("weight", weight), ("bias", bias)):
         if t is not None and t.shape != (c,):
             raise ValueError(
-                f"batch_norm: {arg} has shape {t.shape} but the input has {c} channels "
-                f"(input shape {input.shape}); expected ({c},)"
+                f"batch_norm: {arg} has shape {tuple(t.shape)} but the input has {c} channels "
+                f"(input shape {tuple(input.shape)}); expected ({c},)"
             )
     axes = (0,) + tuple(range(2, input.ndim))  # every axis but the channels
     bshape = (1, c) + (1,) * (input.ndim - 2)
@@ -184,7 +184,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if n <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got "
-                f"input shape {input.shape}; use a batch of 2 or more, or call .eval()"
+                f"input shape {tuple(input.shape)}; use a batch of 2 or more, or call .eval()"
             )
         mean = input.mean(axes, keepdim=True)
         var = input.var(axes, keepdim=True, correction=0)

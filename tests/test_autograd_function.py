@@ -571,3 +571,10 @@ def test_saved_variables_is_the_deprecated_name():
     with pytest.warns(DeprecationWarning, match="use 'saved_tensors'"):
         Old.apply(x).sum().backward()
     assert x.grad.tolist() == [6.0]
+
+
+def test_autograd_function_module_imports_as_in_pytorch():
+    import importlib
+
+    module = importlib.import_module("reseau.autograd.function")
+    assert module.once_differentiable is once_differentiable and module.Function is Function

@@ -10,6 +10,7 @@ adding them to ``.grad`` (first order only: the engine differentiates arrays).
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 from . import backend, engine
@@ -24,6 +25,12 @@ from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.
     set_grad_enabled,
 )
 from .tensor import Tensor
+
+# PyTorch has a module torch.autograd.function (``from torch.autograd.function import
+# once_differentiable``): here it is function.py, importable under that name too, which
+# takes a package path on this module (an empty one: nothing else is found below it).
+__path__: list = []
+sys.modules.setdefault(__name__ + ".function", function)
 
 __all__ = [
     "Function", "FunctionCtx", "Variable", "backward", "detect_anomaly", "enable_grad",

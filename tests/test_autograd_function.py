@@ -578,3 +578,14 @@ def test_autograd_function_module_imports_as_in_pytorch():
 
     module = importlib.import_module("reseau.autograd.function")
     assert module.once_differentiable is once_differentiable and module.Function is Function
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import reseau.autograd as autograd_module
+    import reseau.function as function_module
+
+    for module in (function_module, autograd_module):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

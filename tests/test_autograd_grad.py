@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import BINARY, UNARY, leaf_arrays, programs  # tests/ is on the path
 
 import reseau
 from reseau import autograd
@@ -215,3 +218,28 @@ def test_variable_of_old_course_code():
         Variable([1.0])
     with pytest.warns(UserWarning, match="volatile was removed"):
         Variable(t, volatile=True)
+
+
+def _values(program, leaves, lib: int):
+    """Every value of a random program of test_properties (leaves first) and its output."""
+    values = list(leaves)
+    for op, *args in program[2]:
+        values.append((UNARY if len(args) == 1 else BINARY)[op][lib](*(values[i] for i in args)))
+    out = sum((v * (0.5 + 0.25 * k)).sum() for k, v in enumerate(values))
+    return values, out
+
+
+@given(programs(), st.data())
+def test_random_dag_grad_of_any_values_matches_torch(program, data):
+    torch = pytest.importorskip("torch")
+    arrays = leaf_arrays(program[0], program[1])
+    values, out = _values(program, [reseau.tensor(a, requires_grad=True) for a in arrays], 0)
+    tvalues, tout = _values(program, [torch.tensor(a, requires_grad=True) for a in arrays], 1)
+    picked = data.draw(st.lists(st.integers(0, len(values) - 1), min_size=1, max_size=4))
+    got = autograd.grad(out, [values[i] for i in picked], allow_unused=True)
+    want = torch.autograd.grad(tout, [tvalues[i] for i in picked], allow_unused=True)
+    for g, w in zip(got, want):
+        assert (g is None) == (w is None)
+        if g is not None:
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-11, atol=1e-12)
+    assert all(v.grad is None for v in values[:len(arrays)])

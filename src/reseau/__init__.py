@@ -10,7 +10,7 @@ import numpy as _np
 
 from . import autograd, backend
 from .grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import get_default_dtype, set_default_dtype
+from .backend import set_default_dtype
 from . import random  # noqa: A004  (torch.random: PyTorch's streams)
 from .random import (
     Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
@@ -44,6 +44,7 @@ from .ops.logical import all, allclose, any, equal, isclose
 from .ops.counting import bincount, histc, histogram, numel, unique
 from . import linalg  # torch.linalg's names
 from .gradcheck import GradcheckError, gradcheck
+autograd.gradcheck = gradcheck  # torch.autograd.gradcheck (gradcheck.py is above the core)
 from .gradcheck_module import gradcheck_module
 from . import nn  # noqa: E402  (after the core: nn builds on it)
 from . import optim  # noqa: E402  (after Tensor: optimizers update tensors)
@@ -52,15 +53,32 @@ from . import backends, cuda  # noqa: E402  (torch.cuda / torch.backends answers
 from .compat import install_as_torch  # noqa: E402  (`import torch` loads reseau)
 from .io import load, save  # noqa: E402  (model files: .npz weights + JSON, no pickle)
 
-float32 = _np.dtype("float32")
-float64 = _np.dtype("float64")
-float16 = _np.dtype("float16")
-int32 = _np.dtype("int32")
-int64 = _np.dtype("int64")
-long = int64
-bool = _np.dtype("bool")  # noqa: A001  (PyTorch's name)
+# dtypes as PyTorch names them; each prints as reseau.float32 and is equal to NumPy's
+from .dtypes import DType as dtype, public_default_dtype as get_default_dtype  # noqa: E402
+from .dtypes import public_dtype as _public  # noqa: E402
+
+float32 = _public(_np.dtype("float32"))
+float64 = _public(_np.dtype("float64"))
+float16 = _public(_np.dtype("float16"))
+int8 = _public(_np.dtype("int8"))
+int16 = _public(_np.dtype("int16"))
+int32 = _public(_np.dtype("int32"))
+int64 = _public(_np.dtype("int64"))
+uint8 = _public(_np.dtype("uint8"))
+bool = _public(_np.dtype("bool"))  # noqa: A001  (PyTorch's name)
 float = float32  # noqa: A001
 double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+
+from .size import Size  # noqa: E402
+from .device import device, get_default_device, set_default_device  # noqa: E402
+from .printing import set_printoptions  # noqa: E402
+from .creation import (  # noqa: E402  (legacy constructors)
+    BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+)
 
 from .version import __version__  # noqa: E402
 

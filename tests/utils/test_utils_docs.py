@@ -10,7 +10,7 @@ import pytest
 @pytest.mark.parametrize("module", [
     "reseau.utils.data.dataset", "reseau.utils.data.sampler", "reseau.utils.data.dataloader",
     "reseau.nn.embedding", "reseau.nn.normalization", "reseau.nn.padding", "reseau.nn.distance",
-    "reseau.nn.module", "reseau.nn.rnn",
+    "reseau.nn.module", "reseau.nn.rnn", "reseau.nn.attention", "reseau.nn.functional",
 ])
 def test_docstring_examples_run(module):
     mod = importlib.import_module(module)

@@ -8,6 +8,7 @@ re-exported.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -20,6 +21,7 @@ from ..ops.activation import leaky_relu as _leaky_relu
 from ..ops.activation import log_sigmoid as logsigmoid
 from ..ops.activation import relu as _relu
 from ..ops.conv import conv1d, conv2d, conv_transpose2d, fold, unfold
+from ..ops.elementwise import where as _where
 from ..ops.nn import linear
 from ..ops.pool import (
     adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate, max_pool1d,
@@ -56,7 +58,7 @@ __all__ = [
     "elu", "celu", "selu", "glu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish",
     "softsign", "tanhshrink", "threshold", "hardshrink", "softshrink", "softmin", "prelu",
     "embedding", "embedding_bag", "layer_norm", "normalize", "pad", "cosine_similarity",
-    "pairwise_distance", "group_norm", "instance_norm",
+    "pairwise_distance", "group_norm", "instance_norm", "scaled_dot_product_attention",
 ]
 
 
@@ -226,3 +228,50 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if t.size:
         np.put_along_axis(out, t[..., None], 1, axis=-1)
     return Tensor._make(out)
+
+
+def _mask_array(mask) -> np.ndarray:
+    return mask._array if isinstance(mask, Tensor) else backend.asarray(mask)
+
+
+def _apply_mask(scores: Tensor, mask, masked_where_true: bool) -> Tensor:
+    """Scores with a boolean mask (-inf where masked) or a float mask added."""
+    if mask is None:
+        return scores
+    arr = _mask_array(mask)
+    if arr.dtype == np.bool_:
+        hidden = arr if masked_where_true else ~arr
+        return _where(Tensor._make(hidden), float("-inf"), scores)
+    return scores + (mask if isinstance(mask, Tensor) else Tensor._make(arr))
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: float | None = None, enable_gqa: bool = False) -> Tensor:
+    """``softmax(Q K^T * scale + mask) V`` over the last two dimensions, ``scale``
+    ``1 / sqrt(E)`` by default. A boolean ``attn_mask`` marks the pairs that may attend
+    (True: kept, PyTorch's convention here); a float mask is added to the scores;
+    ``is_causal`` keeps ``j <= i``. ``dropout_p`` drops attention weights (always: pass
+    0 in evaluation, as PyTorch).
+
+    Examples
+    --------
+    >>> import reseau
+    >>> import reseau.nn.functional as F
+    >>> q = k = v = reseau.eye(2).reshape(1, 2, 2)
+    >>> F.scaled_dot_product_attention(q, k, v, is_causal=True)[0, 0].tolist()
+    [1.0, 0.0]
+    """
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
+    if is_causal and attn_mask is not None:
+        raise ValueError("scaled_dot_product_attention: give attn_mask or is_causal, not both")
+    factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * factor
+    if is_causal:
+        n, m = query.shape[-2], key.shape[-2]
+        attn_mask = backend.asarray(np.tril(np.ones((n, m), dtype=np.bool_)))
+    weights = softmax(_apply_mask(scores, attn_mask, masked_where_true=False), -1)
+    if dropout_p:
+        weights = dropout(weights, dropout_p, True)
+    return weights @ value

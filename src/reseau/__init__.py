@@ -39,8 +39,8 @@ from .ops.linalg import addmm, bmm, dot, einsum, mm, norm, outer
 from .ops.index import gather, index_select, masked_fill, scatter, scatter_add
 from .ops.sort import argsort, msort, sort, topk
 from .ops.cumulative import cumprod, cumsum
-from .ops.rearrange import chunk, diag, flip, narrow, roll, split, tile, tril, triu
-from .ops.logical import all, allclose, any, equal, isclose
+from .ops.rearrange import chunk, diag, flip, narrow, ravel, roll, split, tile, tril, triu
+from .ops.logical import all, allclose, any, equal, isclose, isfinite, isinf, isnan
 from .ops.counting import bincount, histc, histogram, numel, unique
 from . import linalg  # torch.linalg's names
 from .gradcheck import GradcheckError, gradcheck
@@ -105,5 +105,6 @@ __all__ = [
     "norm", "outer", "gather", "index_select", "masked_fill", "scatter", "scatter_add",
     "argsort", "msort", "sort", "topk", "cumprod", "cumsum", "chunk", "diag", "flip", "narrow",
     "roll", "split", "tile", "tril", "triu", "all", "allclose", "any", "equal", "isclose",
-    "bincount", "histc", "histogram", "numel", "unique", "linalg",
+    "isfinite", "isinf", "isnan", "ravel", "bincount", "histc", "histogram", "numel", "unique",
+    "linalg",
 ]

@@ -41,8 +41,10 @@ from .index import (
 )
 from .sort import argsort, msort, sort, topk
 from .cumulative import cumprod, cumsum
-from .rearrange import chunk, diag, flip, narrow, repeat, roll, split, tile, tril, triu
-from .logical import all, allclose, any, equal, isclose
+from .rearrange import (
+    chunk, diag, flip, narrow, ravel, repeat, roll, split, tile, tril, triu,
+)
+from .logical import all, allclose, any, equal, isclose, isfinite, isinf, isnan
 from .counting import bincount, histc, histogram, numel, unique
 from .shape import (
     cat, expand, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze,
@@ -70,6 +72,7 @@ __all__ = [
     "gather", "index_select", "masked_fill", "masked_fill_", "scatter", "scatter_",
     "scatter_add", "scatter_add_",
     "argsort", "msort", "sort", "topk", "cumprod", "cumsum",
-    "chunk", "diag", "flip", "narrow", "repeat", "roll", "split", "tile", "tril", "triu",
-    "all", "allclose", "any", "equal", "isclose", "bincount", "histc", "histogram", "numel", "unique",
+    "chunk", "diag", "flip", "narrow", "ravel", "repeat", "roll", "split", "tile", "tril",
+    "triu", "all", "allclose", "any", "equal", "isclose", "isfinite", "isinf", "isnan",
+    "bincount", "histc", "histogram", "numel", "unique",
 ]

@@ -1,4 +1,5 @@
-"""Truth tests of values (no gradient): all, any (over dims), isclose, allclose, equal."""
+"""Truth tests of values (no gradient): all, any (over dims), isclose, allclose, equal,
+isfinite, isnan, isinf."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ._args import alias, write_out
 from ._convert import as_input
 from .reduce import _axes
 
-__all__ = ["all", "any", "isclose", "allclose", "equal"]
+__all__ = ["all", "any", "isclose", "allclose", "equal", "isfinite", "isnan", "isinf"]
 
 
 def _truth(reduce, input, dim, keepdim, axis, keepdims, out, op: str) -> Tensor:
@@ -57,3 +58,18 @@ def equal(input, other) -> bool:
     """Whether both tensors have the same shape and the same entries (a Python bool)."""
     a, b = _arrays(input, other, "equal")
     return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def isfinite(input) -> Tensor:
+    """True where the entry is neither infinite nor NaN."""
+    return Tensor._make(np.isfinite(as_input(input, "isfinite")._array))
+
+
+def isnan(input) -> Tensor:
+    """True where the entry is NaN."""
+    return Tensor._make(np.isnan(as_input(input, "isnan")._array))
+
+
+def isinf(input) -> Tensor:
+    """True where the entry is +inf or -inf."""
+    return Tensor._make(np.isinf(as_input(input, "isinf")._array))

@@ -16,7 +16,12 @@ from .elementwise import where
 from .shape import expand, getitem, reshape
 
 __all__ = ["repeat", "tile", "chunk", "split", "narrow", "flip", "roll", "tril", "triu",
-           "diag"]
+           "diag", "ravel"]
+
+
+def ravel(input) -> Tensor:
+    """The entries as a 1-D tensor."""
+    return reshape(as_input(input, "ravel"), -1)
 
 
 def repeat(input, *sizes) -> Tensor:

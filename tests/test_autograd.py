@@ -331,7 +331,7 @@ def test_mixed_int_and_float_follows_pytorch_promotion():
 def test_repr_shows_grad_fn():
     x = leaf([1.0])
     assert "requires_grad=True" in repr(x)
-    assert "grad_fn=<mulBackward>" in repr(x * 2)
+    assert "grad_fn=<MulBackward0>" in repr(x * 2)
 
 
 def test_isfinite_isnan_isinf():

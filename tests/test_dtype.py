@@ -1,11 +1,11 @@
-"""The dtype policy (``reseau.dtype``): each rule on its own, and through the operations
+"""The dtype policy (``reseau.dtypes``): each rule on its own, and through the operations
 that apply it."""
 
 import numpy as np
 import pytest
 
 import reseau
-from reseau import dtype as D
+from reseau import dtypes as D
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The array backend: which array module the engine uses, how arrays are allocated
 and converted, and the default random generator (kept by ``random.py``; the dtype
-policy lives in ``dtype.py``).
+policy lives in ``dtypes.py``).
 
 Everything that depends on the device (creating arrays, drawing random numbers) goes
 through this module, so that a CuPy backend can later be swapped in with one call. The
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import random as _random
-from .dtype import get_default_dtype, is_floating, set_default_dtype  # noqa: F401 (re-exported)
+from .dtypes import get_default_dtype, is_floating, set_default_dtype  # noqa: F401 (re-exported)
 
 __all__ = [
     "xp",

@@ -113,7 +113,7 @@ def _fit_gradient(g, tensor, node: Node, index: int) -> np.ndarray:
         if g.shape != shape:
             raise RuntimeError(
                 f"{node.op.name} backward: the gradient for input {index} has shape "
-                f"{g.shape} but the input has shape {shape} (a bug in the op's VJP)"
+                f"{tuple(g.shape)} but the input has shape {shape} (a bug in the op's VJP)"
             )
     if g.dtype != tensor._array.dtype:
         g = g.astype(tensor._array.dtype)
@@ -125,7 +125,7 @@ def _check_finite(g: np.ndarray, node: Node, index: int) -> None:
         what = "NaN" if np.isnan(g).any() else "inf"
         raise RuntimeError(
             f"anomaly detected: the backward of '{node.op.name}' returned {what} in the "
-            f"gradient of its input {index} (shape {g.shape}).\n"
+            f"gradient of its input {index} (shape {tuple(g.shape)}).\n"
             "The operation was created at:\n  "
             + (node.site or "<unknown: create the graph inside detect_anomaly()>")
         )
@@ -300,7 +300,7 @@ def _raise_modified(node: Node) -> None:
     for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
         if t._version != v:
             raise RuntimeError(
-                f"backward of '{node.op.name}': input {i} (shape {t.shape}) was modified "
+                f"backward of '{node.op.name}': input {i} (shape {tuple(t.shape)}) was modified "
                 f"in place after it was used (version {t._version}, expected {v}), and "
                 "the gradient needs its old value. Use an out-of-place operation "
                 "(y = y + 1 rather than y += 1) or clone the tensor before changing it."

@@ -42,7 +42,7 @@ import weakref
 import numpy as np
 
 from . import backend
-from .dtype import is_floating
+from .dtypes import is_floating
 from .engine import Node, _user_site, next_seq
 from .grad_mode import _Mode, no_grad
 from .ops.registry import OpDef

@@ -58,7 +58,7 @@ def central_difference(f, array: np.ndarray, eps: float, indices=None) -> np.nda
 def _as_float64_inputs(inputs) -> list:
     out = []
     for x in inputs:
-        if isinstance(x, Tensor) and x.is_floating_point:
+        if isinstance(x, Tensor) and x.is_floating_point():
             t = Tensor._make(np.array(x._array, dtype=np.float64))
             t.requires_grad = x.requires_grad
             out.append(t)

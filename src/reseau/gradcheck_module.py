@@ -16,7 +16,7 @@ __all__ = ["gradcheck_module"]
 
 def _as_float64(v):
     if isinstance(v, Tensor):
-        return Tensor._make(v._array.astype(np.float64)) if v.is_floating_point else v
+        return Tensor._make(v._array.astype(np.float64)) if v.is_floating_point() else v
     arr = np.asarray(v)
     return Tensor._make(arr.astype(np.float64)) if arr.dtype.kind == "f" else v
 

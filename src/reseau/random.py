@@ -156,7 +156,7 @@ class Generator:
         buf = np.asarray(getattr(new_state, "_array", new_state))
         if buf.dtype != np.uint8 or buf.shape != (_STATE_BYTES,):
             raise RuntimeError(f"set_state: expected a uint8 tensor of {_STATE_BYTES} bytes "
-                               f"(from get_state), got dtype {buf.dtype} shape {buf.shape}")
+                               f"(from get_state), got dtype {buf.dtype} shape {tuple(buf.shape)}")
         buf = np.ascontiguousarray(buf)
         left = int(buf[8:12].view(np.int32)[0])
         nxt = int(buf[16:24].view(np.uint64)[0])

@@ -12,8 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, engine
-from .dtype import as_dtype, data_dtype, get_default_dtype, is_floating
+from .device import CPU, check_device, device as Device
+from .dtypes import DType, as_dtype, data_dtype, get_default_dtype, is_floating, public_dtype
 from .grad_mode import is_grad_enabled
+from .printing import PRINT_OPTIONS, format_array
+from .size import Size
 
 __all__ = ["Tensor", "as_dtype"]
 
@@ -60,8 +63,20 @@ class Tensor:
     __slots__ = ("_array", "_grad", "grad_fn", "_requires_grad", "_version", "name", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, requires_grad: bool = False):
-        self._set_slots(_infer_array(data, dtype))
+    def __init__(self, *args, dtype=None, requires_grad: bool = False):
+        # PyTorch's legacy constructor: Tensor(2, 3) is a 2x3 tensor (zeros here, where
+        # PyTorch leaves memory uninitialised); Tensor(data) holds data in the default
+        # float dtype. reseau.tensor(data) is the constructor that infers the dtype.
+        dtype = get_default_dtype() if dtype is None else dtype
+        if not args or all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                           for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
+            shape = args[0] if args and isinstance(args[0], Size) else (args or (0,))
+            self._set_slots(backend.zeros(tuple(int(n) for n in shape), as_dtype(dtype)))
+        elif len(args) == 1:
+            self._set_slots(_infer_array(args[0], dtype))
+        else:
+            raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got "
+                            f"{len(args)} arguments of types {[type(a).__name__ for a in args]}")
         if requires_grad:
             self.requires_grad = True
 
@@ -74,6 +89,11 @@ class Tensor:
         self._requires_grad = grad_fn is not None
         self._version = 0
         self.name = None
+
+    @staticmethod
+    def _of(data, dtype=None) -> "Tensor":
+        """A tensor holding a copy of ``data`` with the policy's dtype (``reseau.tensor``)."""
+        return Tensor._make(_infer_array(data, dtype))
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn=None) -> "Tensor":
@@ -161,7 +181,7 @@ class Tensor:
             if self._array.size != 1:
                 raise RuntimeError(
                     f"backward: gradient can be implicitly created only for scalar outputs, "
-                    f"but this tensor has shape {self.shape}; reduce it first (e.g. "
+                    f"but this tensor has shape {tuple(self.shape)}; reduce it first (e.g. "
                     "loss.sum() or loss.mean()) or pass gradient= of the same shape"
                 )
             data = self._array  # d loss / d loss = 1 (array(1): cheaper than ones for 0-d)
@@ -171,8 +191,8 @@ class Tensor:
             grad = gradient._array if isinstance(gradient, Tensor) else backend.asarray(gradient)
             if grad.shape != self._array.shape:
                 raise RuntimeError(
-                    f"backward: gradient has shape {grad.shape} but the tensor has shape "
-                    f"{self.shape}; they must match"
+                    f"backward: gradient has shape {tuple(grad.shape)} but the tensor has shape "
+                    f"{tuple(self.shape)}; they must match"
                 )
             grad = grad.astype(self._array.dtype, copy=False)
         engine.backward(self, grad, Tensor._make, retain_graph=retain_graph)
@@ -199,22 +219,26 @@ class Tensor:
 
     # ------------------------------------------------------------ array facts
     @property
-    def shape(self) -> tuple:
-        return self._array.shape
+    def shape(self) -> Size:
+        return Size(self._array.shape)
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._array.dtype
+    def dtype(self) -> DType:
+        return public_dtype(self._array.dtype)
 
     @property
     def ndim(self) -> int:
         return self._array.ndim
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> Device:
+        return CPU
 
-    @property
+    is_cuda = False
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for a CPU tensor
+
     def is_floating_point(self) -> bool:
         return self._array.dtype.kind == "f"
 
@@ -222,10 +246,12 @@ class Tensor:
         return self._array.ndim
 
     def size(self, dim: int | None = None):
-        return self._array.shape if dim is None else self._array.shape[dim]
+        return Size(self._array.shape) if dim is None else self._array.shape[dim]
 
     def numel(self) -> int:
         return self._array.size
+
+    nelement = numel
 
     def __len__(self) -> int:
         if self._array.ndim == 0:
@@ -240,7 +266,7 @@ class Tensor:
         if self._array.size != 1:
             raise ValueError(
                 f"item: only a tensor with one element can be converted to a Python "
-                f"number, got shape {self.shape}"
+                f"number, got shape {tuple(self.shape)}"
             )
         return self._array.item()
 
@@ -265,6 +291,19 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:  # classes[pred.argmax()], range(n_tensor)
+        if self._array.size != 1 or self._array.dtype.kind not in "iub":
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index, "
+                f"got dtype {self._array.dtype} and shape {tuple(self._array.shape)}"
+            )
+        return int(self._array.item())
+
+    def __format__(self, spec: str) -> str:  # f"{loss:.4f}"
+        if self._array.ndim == 0:
+            return format(self._array.item(), spec)
+        return format(str(self), spec)
+
     def __bool__(self) -> bool:
         if self._array.size != 1:
             raise RuntimeError(
@@ -277,24 +316,54 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(self._array, separator=", ", prefix="tensor(", precision=4)
+        """PyTorch's format: ``tensor([1., 2.], requires_grad=True)`` (see printing.py)."""
+        arr = self._array
+        text = "tensor(" + format_array(backend.to_numpy(arr))
         extras = []
-        if self._array.dtype not in (get_default_dtype(), np.int64, np.bool_):
-            extras.append(f"dtype=reseau.{self._array.dtype}")
+        if arr.size == 0 and arr.ndim > 1:
+            extras.append(f"size={tuple(arr.shape)}")
+        if arr.dtype not in (get_default_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype={public_dtype(arr.dtype)!r}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.op.name}Backward>")
+            extras.append(f"grad_fn=<{_backward_name(self.grad_fn)}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        for extra in extras:  # on a new line when the last one would pass the width
+            last = len(text) - text.rfind("\n") - 1
+            wrap = last + len(extra) + 2 > PRINT_OPTIONS["linewidth"]
+            text += (",\n       " if wrap else ", ") + extra
+        return text + ")"
 
-    # ------------------------------------------------------------ dtype casts
-    def to(self, dtype) -> "Tensor":
-        if isinstance(dtype, str) and dtype == "cpu":
-            return self
-        return ops.cast(self, as_dtype(dtype))
+    # ---------------------------------------------------- dtype and device casts
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False,
+           copy: bool = False, memory_format=None) -> "Tensor":
+        """PyTorch's ``to``: ``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``,
+        ``x.to(other)`` (its dtype and device). A string names a device (``"cuda"`` is a
+        device, never a dtype); ``non_blocking`` and ``memory_format`` change nothing
+        on the NumPy backend."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a._array.dtype, a.device
+            elif isinstance(a, (Device, int)) or (isinstance(a, str) and _is_device(a)):
+                device = a
+            elif a is not None:
+                dtype = a
+        check_device(device, "Tensor.to")
+        out = self if dtype is None else ops.cast(self, as_dtype(dtype))
+        return ops.clone(out) if copy and out is self else out
 
-    def type(self, dtype) -> "Tensor":
-        return self.to(dtype)
+    def cuda(self, device=None, non_blocking: bool = False) -> "Tensor":
+        check_device("cuda" if device is None else device, "Tensor.cuda")
+        return self
+
+    def type(self, dtype=None, non_blocking: bool = False):
+        """``x.type()`` names the legacy type (``'reseau.FloatTensor'``); ``x.type(d)``
+        casts to the dtype ``d`` (a dtype or a legacy type name)."""
+        if dtype is None:
+            return f"reseau.{_LEGACY_NAMES.get(self._array.dtype, 'Tensor')}"
+        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _LEGACY_DTYPES:
+            dtype = _LEGACY_DTYPES[dtype.rsplit(".", 1)[-1]]
+        return self.to(getattr(dtype, "legacy_dtype", dtype))
 
     def float(self) -> "Tensor":
         return ops.cast(self, np.dtype(np.float32))
@@ -501,6 +570,25 @@ class Tensor:
     def T(self):
         n = self._array.ndim
         return ops.permute(self, (1, 0) if n == 2 else tuple(range(n - 1, -1, -1)))
+
+
+def _backward_name(node) -> str:
+    """PyTorch's name of a node's backward (``MulBackward0``), as a repr shows it."""
+    return getattr(node.op, "backward_name", None) or f"{node.op.name}Backward"
+
+
+def _is_device(name: str) -> bool:
+    """Whether a string names a device (``"cpu"``, ``"cuda:0"``) rather than a dtype."""
+    return name.partition(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta")
+
+
+#: PyTorch's legacy type names (``x.type()``, ``reseau.FloatTensor``) and their dtypes
+_LEGACY_DTYPES = {"FloatTensor": np.dtype(np.float32), "DoubleTensor": np.dtype(np.float64),
+                  "HalfTensor": np.dtype(np.float16), "LongTensor": np.dtype(np.int64),
+                  "IntTensor": np.dtype(np.int32), "ShortTensor": np.dtype(np.int16),
+                  "CharTensor": np.dtype(np.int8), "ByteTensor": np.dtype(np.uint8),
+                  "BoolTensor": np.dtype(np.bool_)}
+_LEGACY_NAMES = {d: name for name, d in _LEGACY_DTYPES.items()}
 
 
 # The one import of ops (the core's one back-edge): the ops build Tensors, so they are

@@ -43,7 +43,7 @@ def _as_batch(images, caller: str):
     x = np.asarray(images._array if is_tensor else images)
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"{caller}: expected an image (H, W) or (C, H, W), or a batch "
-                         f"(N, C, H, W); got shape {x.shape}")
+                         f"(N, C, H, W); got shape {tuple(x.shape)}")
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float32)  # uint8 pixels: the result holds fractions
     shape = x.shape

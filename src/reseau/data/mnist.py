@@ -133,12 +133,12 @@ class MNIST(Dataset):
         if images.ndim != 3 or images.dtype != np.uint8:
             raise ValueError(
                 f"{what}: {self.root / image_file} should hold uint8 images of shape "
-                f"(N, height, width), got {images.dtype} of shape {images.shape}"
+                f"(N, height, width), got {images.dtype} of shape {tuple(images.shape)}"
             )
         if labels.ndim != 1 or len(labels) != len(images):
             raise ValueError(
                 f"{what}: {self.root / label_file} should hold one label per image "
-                f"({len(images)}), got shape {labels.shape}"
+                f"({len(images)}), got shape {tuple(labels.shape)}"
             )
         if labels.size and labels.max() >= len(self.classes):
             raise ValueError(

@@ -97,7 +97,7 @@ class StandardScaler:
         if data.shape[1:] != self.mean_.shape:
             raise ValueError(
                 f"StandardScaler.{caller}: X has features of shape {data.shape[1:]} but the "
-                f"scaler was fitted on features of shape {self.mean_.shape}"
+                f"scaler was fitted on features of shape {tuple(self.mean_.shape)}"
             )
         dtype = data.dtype if data.dtype.kind == "f" else get_default_dtype()
         return data, dtype

@@ -132,7 +132,7 @@ def train_val_test_split(X, y, sizes=(0.6, 0.2, 0.2), *, stratify=False, seed=No
         if labels.ndim != 1 or len(labels) != n:
             raise ValueError(
                 f"train_val_test_split: stratification needs one class label per sample "
-                f"(shape ({n},)), got labels of shape {labels.shape}; pass stratify=True "
+                f"(shape ({n},)), got labels of shape {tuple(labels.shape)}; pass stratify=True "
                 "with integer class targets y, or stratify=labels"
             )
         parts = _stratified_order(labels, counts, rng)

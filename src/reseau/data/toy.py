@@ -259,7 +259,7 @@ def blobs(n_samples: int = 300, noise: float = 1.0, seed=None, *, centers=3,
         if centers.ndim != 2:
             raise ValueError(
                 "blobs: centers must be a number of blobs or an array of shape "
-                f"(n_classes, n_features), got an array of shape {centers.shape}"
+                f"(n_classes, n_features), got an array of shape {tuple(centers.shape)}"
             )
     _check_args("blobs", n_samples, noise, len(centers))
     sizes = _class_sizes(n_samples, len(centers))
@@ -330,7 +330,7 @@ def noisy_linear(n_samples: int = 200, noise: float = 0.1, seed=None, *,
     if w.ndim > 1 or w.size not in (1, n_features):
         raise ValueError(
             f"noisy_linear: weight must be a number or {n_features} numbers (one per "
-            f"feature), got shape {w.shape}"
+            f"feature), got shape {tuple(w.shape)}"
         )
     w = np.broadcast_to(w.reshape(-1), (int(n_features),))
     rng = check_generator(seed, "noisy_linear")

@@ -72,7 +72,7 @@ class CourseModel:
         arr = np.asarray(y._array if isinstance(y, Tensor) else y)
         if arr.shape != (n,):
             raise ValueError(f"{name}: expected {n} class labels (shape ({n},)), got shape "
-                             f"{arr.shape}")
+                             f"{tuple(arr.shape)}")
         if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)  # labels stored as floats (0.0, 1.0)
         if arr.dtype.kind not in "iub":

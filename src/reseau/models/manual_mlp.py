@@ -154,7 +154,7 @@ class ManualMLP:
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ValueError(
                 f"ManualMLP: expected inputs of shape (n, {self.in_features}) (one row per "
-                f"example), got shape {x.shape}"
+                f"example), got shape {tuple(x.shape)}"
             )
         return x
 
@@ -163,7 +163,7 @@ class ManualMLP:
         if y.shape != (n,) or y.dtype.kind not in "iu":
             raise ValueError(
                 f"ManualMLP: expected integer class labels of shape ({n},), got "
-                f"{y.dtype} of shape {y.shape}; pass y.astype(int)"
+                f"{y.dtype} of shape {tuple(y.shape)}; pass y.astype(int)"
             )
         if n and (y.min() < 0 or y.max() >= self.out_features):
             raise ValueError(

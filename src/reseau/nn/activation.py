@@ -4,7 +4,7 @@ fused primitive of ``reseau.ops`` (``ReLU`` -> ``reseau.relu``...)."""
 from __future__ import annotations
 
 from .. import backend
-from ..dtype import dtype_or_default
+from ..dtypes import dtype_or_default
 from ..registry import ACTIVATIONS
 from ..tensor import Tensor
 from . import activation_functions as A

@@ -50,7 +50,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     size = input.shape[dim]
     if size % 2:
         raise ValueError(f"glu: halving dimension must be even, but dimension {dim} is size "
-                         f"{size} (input shape {input.shape})")
+                         f"{size} (input shape {tuple(input.shape)})")
     half = size // 2
     tail = (slice(None),) * (input.ndim - 1 - (dim % input.ndim))
     a = input[(Ellipsis, slice(0, half)) + tail]
@@ -129,7 +129,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     if n != 1:
         if input.ndim < 2 or input.shape[1] != n:
             raise ValueError(f"prelu: weight has {n} slopes but the input has shape "
-                             f"{input.shape}; expected {n} channels in dimension 1, or "
+                             f"{tuple(input.shape)}; expected {n} channels in dimension 1, or "
                              "one slope")
         weight = weight.reshape((n,) + (1,) * (input.ndim - 2))
     elif input.ndim:

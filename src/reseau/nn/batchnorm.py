@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import dtype_or_default
+from ..dtypes import dtype_or_default
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -130,7 +130,7 @@ class BatchNorm1d(_BatchNorm):
         if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d: expected input of shape (N, {self.num_features}) or "
-                f"(N, {self.num_features}, L), got {input.shape}"
+                f"(N, {self.num_features}, L), got {tuple(input.shape)}"
             )
 
 
@@ -154,6 +154,6 @@ class BatchNorm2d(_BatchNorm):
         if input.ndim != 4 or input.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm2d: expected a 4-D input (N, {self.num_features}, H, W), got shape "
-                f"{input.shape}"
+                f"{tuple(input.shape)}"
                 + ("; add a batch axis with x.unsqueeze(0)" if input.ndim == 3 else "")
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import dtype_or_default
+from ..dtypes import dtype_or_default
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
 from ..tensor import Tensor
 from . import init

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..dtype import dtype_or_default
+from ..dtypes import dtype_or_default
 from ..ops.elementwise import where
 from ..ops.shape import stack
 from ..tensor import Tensor
@@ -146,7 +146,7 @@ class Embedding(Module):
         else:
             table = _weight._array if isinstance(_weight, Tensor) else backend.asarray(_weight)
             if table.shape != (self.num_embeddings, self.embedding_dim):
-                raise ValueError(f"Embedding: _weight has shape {table.shape}, expected "
+                raise ValueError(f"Embedding: _weight has shape {tuple(table.shape)}, expected "
                                  f"({self.num_embeddings}, {self.embedding_dim})")
             self.weight = Parameter(table, requires_grad=not _freeze)  # shares, as PyTorch
 
@@ -198,7 +198,7 @@ def _bags(idx: np.ndarray, offsets, include_last_offset: bool) -> list[tuple[int
         return [(r * n, (r + 1) * n) for r in range(idx.shape[0])]
     if idx.ndim != 1:
         raise ValueError(f"embedding_bag: input must be 1-D (with offsets) or 2-D (one bag "
-                         f"per row), got shape {idx.shape}")
+                         f"per row), got shape {tuple(idx.shape)}")
     if offsets is None:
         raise ValueError("embedding_bag: a 1-D input needs offsets (the start of each bag)")
     starts = [int(o) for o in _indices(offsets, "embedding_bag offsets").ravel()]
@@ -261,7 +261,7 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
         psw = per_sample_weights
         if tuple(psw.shape) != idx.shape:
             raise ValueError(f"embedding_bag: per_sample_weights must have the input's shape "
-                             f"{idx.shape}, got {tuple(psw.shape)}")
+                             f"{tuple(idx.shape)}, got {tuple(psw.shape)}")
         matrix = matrix * psw.reshape(1, -1)
     return matrix @ rows
 

@@ -73,7 +73,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor, fn: str = "init") -> tuple[int
     if tensor.ndim < 2:
         raise ValueError(
             f"{fn}: fan in and fan out cannot be computed for a tensor with fewer than 2 "
-            f"dimensions (shape {tensor.shape}); it is meant for weights (out, in, ...)"
+            f"dimensions (shape {tuple(tensor.shape)}); it is meant for weights (out, in, ...)"
         )
     receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
@@ -121,7 +121,7 @@ def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D tensor with the identity (ones on the diagonal)."""
     _check(tensor, "eye_")
     if tensor.ndim != 2:
-        raise ValueError(f"eye_: expected a 2-D tensor, got shape {tensor.shape}")
+        raise ValueError(f"eye_: expected a 2-D tensor, got shape {tuple(tensor.shape)}")
     return _fill(tensor, backend.eye(*tensor.shape, dtype=tensor.dtype))
 
 

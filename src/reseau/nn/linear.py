@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import dtype_or_default
+from ..dtypes import dtype_or_default
 from ..ops.nn import linear
 from ..registry import ACTIVATIONS
 from ..tensor import Tensor

@@ -54,13 +54,13 @@ def _tensor(x, name: str, arg: str) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (np.ndarray, list, tuple, int, float, np.number)):
-        return Tensor(x)
+        return Tensor._of(x)
     raise TypeError(f"{name}: {arg} must be a Tensor, got {type(x).__name__}")
 
 
 def _floating_input(x, name: str, arg: str = "input") -> Tensor:
     x = _tensor(x, name, arg)
-    if not x.is_floating_point:
+    if not x.is_floating_point():
         raise TypeError(
             f"{name}: {arg} must be a floating tensor, got dtype {x.dtype}; "
             f"convert it with {arg}.float()"
@@ -71,7 +71,7 @@ def _floating_input(x, name: str, arg: str = "input") -> Tensor:
 def _float_target(input: Tensor, target, name: str, *, allow_int: bool) -> Tensor:
     """The target as a floating tensor of the input's shape and dtype."""
     target = _tensor(target, name, "target")
-    if not target.is_floating_point:
+    if not target.is_floating_point():
         if not allow_int:
             raise TypeError(
                 f"{name}: target must be floating (0/1 labels or probabilities), got dtype "
@@ -83,7 +83,8 @@ def _float_target(input: Tensor, target, name: str, *, allow_int: bool) -> Tenso
         target = target.to(input.dtype)
     if target.shape != input.shape:
         raise ValueError(
-            f"{name}: target shape {target.shape} must equal the input shape {input.shape}; "
+            f"{name}: target shape {target._array.shape} must equal the input shape"
+            f" {input._array.shape}; "
             "reshape one of them (e.g. a (N, 1) output against a (N,) target: "
             "output.squeeze(1))"
         )
@@ -96,7 +97,7 @@ def _const(x, like: Tensor, name: str, arg: str, shape=None) -> np.ndarray | Non
         return None
     arr = backend.asarray(x._array if isinstance(x, Tensor) else x, like.dtype)
     if shape is not None and arr.shape != shape:
-        raise ValueError(f"{name}: {arg} must have shape {shape}, got {arr.shape}")
+        raise ValueError(f"{name}: {arg} must have shape {shape}, got {tuple(arr.shape)}")
     return arr
 
 
@@ -111,7 +112,7 @@ def _classes_last(input: Tensor, target_shape: tuple, name: str) -> Tensor:
     expected = (input.shape[0],) + input.shape[2:]
     if target_shape != expected:
         raise ValueError(
-            f"{name}: for input of shape {input.shape} (N, C, ...) the class-index target "
+            f"{name}: for input of shape {tuple(input.shape)} (N, C, ...) the class-index target "
             f"must have shape {expected}, got {target_shape}"
         )
     c = input.shape[1]
@@ -213,8 +214,9 @@ def _gaussian_nll(name, input, target, var, full, eps, reduction, precision: boo
             var = var.unsqueeze(-1)
         elif not (var.ndim == input.ndim and len(mismatched) == 1 and mismatched[0][1] == 1):
             raise ValueError(
-                f"{name}: {what} has shape {var.shape}, which does not fit the input "
-                f"{input.shape}: expected {input.shape}, {input.shape[:-1]}, or the input's "
+                f"{name}: {what} has shape {tuple(var.shape)}, which does not fit the input "
+                f"{input._array.shape}: expected {input._array.shape},"
+                f" {input._array.shape[:-1]}, or the input's "
                 "shape with a 1 in one dimension"
             )
     if (var._array < 0).any():
@@ -255,8 +257,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None,
     w = _const(weight, input, "binary_cross_entropy", "weight")
     if w is not None and np.broadcast_shapes(w.shape, input.shape) != input.shape:
         raise ValueError(
-            f"binary_cross_entropy: weight of shape {w.shape} does not broadcast to the "
-            f"input shape {input.shape}"
+            f"binary_cross_entropy: weight of shape {tuple(w.shape)} does not broadcast to the "
+            f"input shape {tuple(input.shape)}"
         )
     return _reduce(apply(BinaryCrossEntropy, input, target, weight=w), reduction)
 
@@ -273,8 +275,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
     for arg, value in (("weight", weight), ("pos_weight", pos_weight)):
         arr = _const(value, input, name, arg)
         if arr is not None and np.broadcast_shapes(arr.shape, input.shape) != input.shape:
-            raise ValueError(f"{name}: {arg} of shape {arr.shape} does not broadcast to the "
-                             f"input shape {input.shape}")
+            raise ValueError(f"{name}: {arg} of shape {tuple(arr.shape)} does not broadcast to the "
+                             f"input shape {tuple(input.shape)}")
     return _fused.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
 
 
@@ -305,12 +307,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, ignore_index: int 
     class_dim = 1 if input.ndim >= 2 else 0
     c = input.shape[class_dim]
     w = _const(weight, input, name, "weight", shape=(c,))
-    if target.is_floating_point:
+    if target.is_floating_point():
         if target.shape != input.shape:
             raise TypeError(
-                f"{name}: got a floating target of shape {target.shape} for input "
-                f"{input.shape}: class indices must be integers (target.long()), class "
-                f"probabilities must have the input's shape {input.shape}"
+                f"{name}: got a floating target of shape {tuple(target.shape)} for input "
+                f"{tuple(input.shape)}: class indices must be integers (target.long()), class "
+                f"probabilities must have the input's shape {tuple(input.shape)}"
             )
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
@@ -323,15 +325,16 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, ignore_index: int 
         return _reduce(-terms.sum(class_dim), reduction)
     if target.shape == input.shape and input.ndim >= 2:
         raise TypeError(
-            f"{name}: target has the input's shape {input.shape} but integer dtype "
+            f"{name}: target has the input's shape {tuple(input.shape)} but integer dtype "
             f"{target.dtype}: class probabilities must be floating (target.float()); class "
             f"indices must have shape {(input.shape[0],) + input.shape[2:]}"
         )
     t = _class_indices(target, c, ignore_index, name)
     if input.ndim == 1:
         if t.shape != ():
-            raise ValueError(f"{name}: for input of shape {input.shape} (C,) the target must "
-                             f"be a single class index of shape (), got {t.shape}")
+            raise ValueError(f"{name}: for input of shape {input._array.shape} (C,) the target"
+                             f" must "
+                             f"be a single class index of shape (), got {tuple(t.shape)}")
         return _fused.cross_entropy(input, Tensor._make(t), w, ignore_index, reduction,
                                     label_smoothing)
     flat = _classes_last(input, t.shape, name)
@@ -354,8 +357,9 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
     t = _class_indices(target, c, ignore_index, name)
     if input.ndim == 1:
         if t.shape != ():
-            raise ValueError(f"{name}: for input of shape {input.shape} (C,) the target must "
-                             f"be a single class index of shape (), got {t.shape}")
+            raise ValueError(f"{name}: for input of shape {input._array.shape} (C,) the target"
+                             f" must "
+                             f"be a single class index of shape (), got {tuple(t.shape)}")
         flat, tf = input.reshape(1, c), t.reshape(1)
     else:
         flat, tf = _classes_last(input, t.shape, name), t.reshape(-1)
@@ -385,13 +389,13 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         raise ValueError(f"{name}: only p = 1 and p = 2 are supported, got {p}")
     input = _floating_input(input, name)
     if input.ndim not in (1, 2):
-        raise ValueError(f"{name}: input must be (N, C) or (C,), got shape {input.shape}")
+        raise ValueError(f"{name}: input must be (N, C) or (C,), got shape {tuple(input.shape)}")
     c = input.shape[-1]
     t = _class_indices(target, c, None, name)
     expected = input.shape[:1] if input.ndim == 2 else ()
     if t.shape != expected:
         raise ValueError(f"{name}: target must have shape {expected} for input "
-                         f"{input.shape}, got {t.shape}")
+                         f"{tuple(input.shape)}, got {tuple(t.shape)}")
     x = input.reshape(-1, c)
     tf = t.reshape(-1)
     rows = backend.arange(tf.shape[0])
@@ -412,7 +416,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 def _pm_one_target(target, shape, dtype, name: str) -> Tensor:
     target = _tensor(target, name, "target")
     if target.shape != shape:
-        raise ValueError(f"{name}: target must have shape {shape}, got {target.shape}")
+        raise ValueError(f"{name}: target must have shape {shape}, got {tuple(target.shape)}")
     return target.to(dtype) if target.dtype != dtype else target
 
 
@@ -441,7 +445,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     b = _floating_input(input2, name, "input2")
     if a.shape != b.shape or a.ndim not in (1, 2):
         raise ValueError(f"{name}: input1 and input2 must have the same shape (N, D) or (D,), "
-                         f"got {a.shape} and {b.shape}")
+                         f"got {tuple(a.shape)} and {tuple(b.shape)}")
     target = _pm_one_target(target, a.shape[:-1], a.dtype, name)
     eps = 1e-12  # PyTorch's EPSILON: a zero vector gives cos = 0, not NaN
     dot = (a * b).sum(-1)
@@ -462,7 +466,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     x2 = _floating_input(input2, name, "input2")
     if x1.shape != x2.shape:
         raise ValueError(f"{name}: input1 and input2 must have the same shape, got "
-                         f"{x1.shape} and {x2.shape}")
+                         f"{tuple(x1.shape)} and {tuple(x2.shape)}")
     target = _pm_one_target(target, x1.shape, x1.dtype, name)
     return _reduce(clamp(-target * (x1 - x2) + margin, min=0), reduction)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..dtype import as_dtype, is_floating
+from ..dtypes import as_dtype, is_floating
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
 
@@ -429,8 +429,8 @@ class Module:
             target = own[key]
             if arr.shape != target.shape:
                 problems.append(
-                    f"size mismatch for {key!r}: the checkpoint has shape {arr.shape}, "
-                    f"the model has {target.shape}"
+                    f"size mismatch for {key!r}: the checkpoint has shape {tuple(arr.shape)}, "
+                    f"the model has {tuple(target.shape)}"
                 )
                 continue
             values[key] = arr

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from .. import backend
-from ..dtype import dtype_or_default
+from ..dtypes import dtype_or_default
 from ..ops.activation import relu, sigmoid, tanh
 from ..ops.nn import linear
 from ..ops.shape import cat, stack

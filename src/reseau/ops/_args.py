@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dtype import get_default_dtype
+from ..dtypes import get_default_dtype
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._convert import as_input

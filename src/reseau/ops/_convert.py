@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import promote_float, scalar_dtype
+from ..dtypes import promote_float, scalar_dtype
 from ..tensor import Tensor
 
 _SCALARS = (bool, int, float, np.number, np.bool_)
@@ -23,7 +23,7 @@ def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
     if isinstance(x, backend.xp.ndarray):
         return Tensor._make(x)
     if isinstance(x, (list, tuple)):
-        return Tensor(x)
+        return Tensor._of(x)
     raise TypeError(
         f"{op}: expected a Tensor or a number, got {type(x).__name__}"
     )

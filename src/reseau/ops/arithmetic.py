@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import is_floating, true_divide_dtype
+from ..dtypes import is_floating, true_divide_dtype
 from ..tensor import Tensor
 from ._convert import as_input, binary_operands, to_tensor
 from .registry import apply, register
@@ -215,15 +215,15 @@ def matmul(a, b) -> Tensor:
     b = to_tensor(b, a, "matmul")
     if a._array.ndim == 0 or b._array.ndim == 0:
         raise ValueError(
-            f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and "
-            f"{b.shape}; use * for multiplication by a scalar"
+            f"matmul: both operands need at least 1 dimension, got shapes {tuple(a.shape)} and "
+            f"{tuple(b.shape)}; use * for multiplication by a scalar"
         )
     k1 = a.shape[-1]
     k2 = b.shape[0] if b._array.ndim == 1 else b.shape[-2]
     if k1 != k2:
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last dimension "
-            f"of the first ({k1}) must equal the "
+            f"matmul: shapes {a._array.shape} and {b._array.shape} are not aligned: the last"
+            f" dimension of the first ({k1}) must equal the "
             f"{'first' if b._array.ndim == 1 else 'second-to-last'} dimension of the second ({k2})"
         )
     a, b = binary_operands(a, b, "matmul")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dtype import promote_float
+from ..dtypes import promote_float
 from ..tensor import Tensor
 from .im2col import (
     col2im, conv_out_size, gemm, gemm_t, gemm_weight, im2col, to_layout, use_batch_last,
@@ -60,22 +60,23 @@ def _operands(x: Tensor, w: Tensor, bias, name: str, in_dim: int, groups):
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
     if w.ndim != 4:
-        raise ValueError(f"{name}: weight must be 4-D, got shape {w.shape}")
+        raise ValueError(f"{name}: weight must be 4-D, got shape {tuple(w.shape)}")
     if x.ndim not in (3, 4):
         raise ValueError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
-                         f"got shape {x.shape}")
+                         f"got shape {tuple(x.shape)}")
     unbatched = x.ndim == 3
     x4 = x.reshape((1,) + x.shape) if unbatched else x
     channels = w.shape[1] * groups if in_dim == 1 else w.shape[0]
     if x4.shape[1] != channels:
         raise ValueError(f"{name}: input has {x4.shape[1]} channels but the layer expects "
-                         f"{channels} (input shape {x.shape}, weight shape {w.shape})")
+                         f"{channels} (input shape {x._array.shape}, weight shape"
+                         f" {w._array.shape})")
     o = w.shape[0] if in_dim == 1 else w.shape[1] * groups
     if w.shape[0] % groups:
-        raise ValueError(f"{name}: weight shape {w.shape}: {w.shape[0]} channels are not "
+        raise ValueError(f"{name}: weight shape {tuple(w.shape)}: {w.shape[0]} channels are not "
                          f"divisible by groups={groups}")
     if bias is not None and bias.shape != (o,):
-        raise ValueError(f"{name}: bias must have shape ({o},), got {bias.shape}")
+        raise ValueError(f"{name}: bias must have shape ({o},), got {tuple(bias.shape)}")
     if x4.dtype is not w.dtype and promote_float(x4.dtype, w.dtype) is w.dtype:
         x4 = x4.to(w.dtype)  # integer or bool inputs (pixels) meet float weights
     return x4, unbatched
@@ -196,8 +197,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     out_hw = tuple((x.shape[2 + a] - 1) * stride[a] - 2 * pad[a] + dilation[a] * (kernel[a] - 1)
                    + extra[a] + 1 for a in (0, 1))
     if min(out_hw) < 1:
-        raise ValueError(f"{name}: the output would be {out_hw} for input shape {input.shape}"
-                         f", weight shape {weight.shape} and padding {pad}; use less padding")
+        raise ValueError(f"{name}: the output would be {out_hw} for input shape"
+                         f" {input._array.shape}"
+                         f", weight shape {weight._array.shape} and padding {pad}; use less"
+                         f" padding")
     args = (x, weight) if bias is None else (x, weight, bias)
     z = apply(ConvTranspose2d, *args, stride=stride, padding=pad, dilation=dilation,
               groups=int(groups), out_hw=out_hw)
@@ -232,7 +235,8 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     kernel, dilation, padding, stride = _sliding(kernel_size, dilation, padding, stride,
                                                  "unfold")
     if input.ndim != 4:
-        raise ValueError(f"unfold: expected a 4-D (N, C, H, W) input, got shape {input.shape}")
+        raise ValueError(f"unfold: expected a 4-D (N, C, H, W) input, got shape"
+                         f" {input._array.shape}")
     out_hw = tuple(conv_out_size(input.shape[2 + a], kernel[a], stride[a], padding[a],
                                  padding[a], dilation[a]) for a in (0, 1))
     if min(out_hw) < 1:
@@ -268,7 +272,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
     if input.ndim != 3 or input.shape[1] % k or input.shape[2] != blocks[0] * blocks[1]:
         raise ValueError(
             f"fold: expected an input (N, C*{k}, {blocks[0] * blocks[1]}) for output_size "
-            f"{out_size}, kernel {kernel}, got shape {input.shape}")
+            f"{out_size}, kernel {kernel}, got shape {tuple(input.shape)}")
     return apply(Fold, input, out_size=out_size, kernel=kernel, dilation=dilation,
                  padding=padding, stride=stride, blocks=blocks)
 
@@ -288,10 +292,10 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     """1-D convolution of an (N, C, L) or (C, L) input with a weight (O, C/groups, k):
     ``conv2d`` on a unit height."""
     if weight.ndim != 3:
-        raise ValueError(f"{name}: weight must be 3-D (O, C/groups, k), got {weight.shape}")
+        raise ValueError(f"{name}: weight must be 3-D (O, C/groups, k), got {tuple(weight.shape)}")
     if input.ndim not in (2, 3):
         raise ValueError(f"{name}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape "
-                         f"{input.shape}")
+                         f"{tuple(input.shape)}")
     s, d = _single(stride, "stride", name), _single(dilation, "dilation", name)
     pad = padding if isinstance(padding, str) else (0, _single(padding, "padding", name))
     try:
@@ -300,6 +304,6 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     except ValueError as err:  # say it with the 1-D shapes
         msg = str(err)
         for t in (input, weight):
-            msg = msg.replace(str(t.unsqueeze(-2).shape), str(t.shape))
+            msg = msg.replace(str(t.unsqueeze(-2)._array.shape), str(t._array.shape))
         raise ValueError(msg) from None
     return z.squeeze(-2)

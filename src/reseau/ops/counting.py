@@ -88,7 +88,7 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
     integers (the sum of ``weights`` at its places, when given)."""
     a = as_input(input, "bincount")._array
     if a.ndim != 1 or a.dtype.kind not in "iu":
-        raise RuntimeError(f"bincount: expected a 1-D integer tensor, got shape {a.shape} "
+        raise RuntimeError(f"bincount: expected a 1-D integer tensor, got shape {tuple(a.shape)} "
                            f"and dtype {a.dtype}")
     if weights is None:
         return Tensor._make(np.bincount(a, minlength=minlength).astype(np.int64))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dtype import as_dtype
+from ..dtypes import as_dtype
 from ..tensor import Tensor
 from ._args import alias, write_out
 from ._convert import as_input, normalize_dims

@@ -143,7 +143,7 @@ def index_select(input, dim, index, *, out=None) -> Tensor:
     x = as_input(input, "index_select")
     idx = index._array if isinstance(index, Tensor) else backend.asarray(index)
     if idx.ndim > 1:
-        raise IndexError(f"index_select: index must be 1-D, got shape {idx.shape}")
+        raise IndexError(f"index_select: index must be 1-D, got shape {tuple(idx.shape)}")
     d = normalize_dims(dim, x.ndim, "index_select")[0]
     return write_out(out, getitem(x, (slice(None),) * d + (idx.reshape(-1),)), "index_select")
 

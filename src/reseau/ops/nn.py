@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..dtype import promote_float
+from ..dtypes import promote_float
 from ..tensor import Tensor
 from .registry import apply, register
 
@@ -48,7 +48,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if xd.ndim == 0 or xd.shape[-1] != wd.shape[1]:
         raise ValueError(
             f"linear: input has {xd.shape[-1] if xd.ndim else 0} features but the layer expects "
-            f"{wd.shape[1]} (input shape {xd.shape}, weight shape {wd.shape})"
+            f"{wd.shape[1]} (input shape {tuple(xd.shape)}, weight shape {tuple(wd.shape)})"
         )
     if xd.dtype is not wd.dtype and promote_float(xd.dtype, wd.dtype) is wd.dtype:
         x = x.to(wd.dtype)  # integer or bool inputs (e.g. pixels) meet float weights
@@ -174,12 +174,13 @@ def cross_entropy(
                             ignore_index, reduction, label_smoothing)
         return out.reshape(())
     if logits.ndim != 2:
-        raise ValueError(f"cross_entropy: logits must be (N, C) or (C,), got shape {logits.shape}")
+        raise ValueError(f"cross_entropy: logits must be (N, C) or (C,), got shape"
+                         f" {logits._array.shape}")
     n, c = logits.shape
     if tdata.shape != (n,):
         raise ValueError(
-            f"cross_entropy: target must have shape ({n},) to match logits {logits.shape}, "
-            f"got {tdata.shape}"
+            f"cross_entropy: target must have shape ({n},) to match logits {tuple(logits.shape)}, "
+            f"got {tuple(tdata.shape)}"
         )
     any_ignored = check_class_indices(tdata, c, ignore_index, "cross_entropy")
     w = None
@@ -187,7 +188,7 @@ def cross_entropy(
         w = weight._array if isinstance(weight, Tensor) else backend.asarray(weight)
         w = w.astype(logits.dtype)
         if w.shape != (c,):
-            raise ValueError(f"cross_entropy: weight must have shape ({c},), got {w.shape}")
+            raise ValueError(f"cross_entropy: weight must have shape ({c},), got {tuple(w.shape)}")
     return apply(CrossEntropy, logits, Tensor._make(tdata), weight=w,
                  ignore_index=ignore_index if any_ignored else None,
                  reduction=reduction, label_smoothing=float(label_smoothing))
@@ -242,8 +243,8 @@ def binary_cross_entropy_with_logits(
     logits, target = binary_operands(logits, target, "binary_cross_entropy_with_logits")
     if logits.shape != target.shape:
         raise ValueError(
-            f"binary_cross_entropy_with_logits: target shape {target.shape} must equal the "
-            f"input shape {logits.shape}"
+            f"binary_cross_entropy_with_logits: target shape {tuple(target.shape)} must equal the "
+            f"input shape {tuple(logits.shape)}"
         )
 
     def arr(v):

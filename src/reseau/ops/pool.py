@@ -326,7 +326,7 @@ def _pool1d(pool2d, input, name: str, kernel_size, stride, padding, *args):
         out = pool2d(x.unsqueeze(-2), k, s, (0, _one(padding, name, "padding")), *args,
                      _name=name)
     except (ValueError, TypeError) as e:  # say how the 2-D shapes of the message arose
-        raise type(e)(f"{e} (the {x.ndim}-D input of shape {x.shape} is pooled as "
+        raise type(e)(f"{e} (the {x.ndim}-D input of shape {tuple(x.shape)} is pooled as "
                       f"{x.shape[:-1] + (1, x.shape[-1])}, with a unit height)") from None
     return tuple(o.squeeze(-2) for o in out) if isinstance(out, tuple) else out.squeeze(-2)
 
@@ -344,7 +344,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   f"is implemented, got mode={mode!r}")
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D (N, C, ...) input, got "
-                         f"shape {x.shape}")
+                         f"shape {tuple(x.shape)}")
     dims = x.shape[2:]
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
@@ -352,13 +352,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     sizes = tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,) * len(dims)
     if len(sizes) != len(dims):
         raise ValueError(f"interpolate: {len(sizes)} sizes or scale factors for "
-                         f"{len(dims)} spatial axes (input shape {x.shape})")
+                         f"{len(dims)} spatial axes (input shape {tuple(x.shape)})")
     index = [slice(None), slice(None)]
     for axis, (n, v) in enumerate(zip(dims, sizes)):
         out = int(v) if size is not None else int(np.floor(n * v))
         if out < 1:
             raise ValueError(f"interpolate: output size {out} along spatial axis {axis} must "
-                             f"be positive (input shape {x.shape})")
+                             f"be positive (input shape {tuple(x.shape)})")
         exact = size is not None or recompute_scale_factor
         scale = np.float32(n / out if exact else 1.0 / v)
         pos = backend.arange(out, dtype=np.float32) * scale
@@ -396,10 +396,10 @@ def _rank(input, name: str, spatial: int) -> Tensor:
         axes = "H, W" if spatial == 2 else "L"
         raise ValueError(
             f"{name}: expected a {spatial + 2}-D input (N, C, {axes}) or an unbatched "
-            f"{spatial + 1}-D input (C, {axes}), got shape {x.shape}")
+            f"{spatial + 1}-D input (C, {axes}), got shape {tuple(x.shape)}")
     if any(s == 0 for s in x.shape[-spatial - 1:]):
         raise ValueError(f"{name}: expected non-empty channel and spatial axes, got input "
-                         f"shape {x.shape}")
+                         f"shape {tuple(x.shape)}")
     return x
 
 
@@ -407,7 +407,7 @@ def _batched(input, name: str, spatial: int, floating: bool = False) -> tuple[Te
     x = _rank(input, name, spatial)
     if floating and x.dtype.kind != "f":
         raise TypeError(f"{name}: averaging needs a floating-point input, got dtype {x.dtype} "
-                        f"(shape {x.shape}); convert it with x.float()")
+                        f"(shape {tuple(x.shape)}); convert it with x.float()")
     return (x, True) if x.ndim == spatial + 2 else (x.unsqueeze(0), False)
 
 

@@ -95,7 +95,7 @@ class Mean:
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (an int, a tuple of ints, or None for all)."""
     x = as_input(x, "mean")
-    if not x.is_floating_point:
+    if not x.is_floating_point():
         raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}; use x.float()")
     return apply(Mean, x, axes=_axes(dim, x, "mean"), keepdim=keepdim)
 

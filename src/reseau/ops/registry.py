@@ -51,6 +51,25 @@ class OpDef:
     def __repr__(self) -> str:
         return f"OpDef({self.name!r})"
 
+    @property
+    def backward_name(self) -> str:
+        """The name PyTorch gives this op's backward node (``grad_fn=<MulBackward0>``)."""
+        name = _TORCH_NAMES.get(self.name) or "".join(
+            w.capitalize() for w in self.name.split("_"))
+        return name + "Backward0"
+
+
+# Ops PyTorch names otherwise than by capitalising ours (its backward node names).
+_TORCH_NAMES = {
+    "matmul": "Mm", "pow_scalar": "Pow", "getitem": "Index", "linear": "Addmm",
+    "cross_entropy": "NllLoss",
+    "reshape": "View", "cast": "ToCopy", "transpose": "Transpose", "permute": "Permute",
+    "binary_cross_entropy_with_logits": "BinaryCrossEntropyWithLogits", "amax": "Amax",
+    "log_softmax": "LogSoftmax", "logsumexp": "Logsumexp", "max_pool2d": "MaxPool2DWithIndices",
+    "conv2d": "Convolution", "conv1d": "Convolution", "conv_transpose2d": "Convolution",
+    "leaky_relu": "LeakyRelu", "log_sigmoid": "LogSigmoid", "avg_pool2d": "AvgPool2D",
+}
+
 
 OPS: dict[str, OpDef] = {}
 
@@ -105,7 +124,7 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
         else:
             out = op.forward(node, *[t._array for t in inputs], **attrs)
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
-        shapes = ", ".join(str(t.shape) for t in inputs)
+        shapes = ", ".join(str(t._array.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations: keep arrays
         out = backend.xp.asarray(out)  # (backend.asarray, without a call on the hot path)

@@ -38,7 +38,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
         x._array.reshape(shape)  # a view: checks the size without copying
     except ValueError:
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.numel()} elements) "
+            f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.numel()} elements) "
             f"into {shape}"
         ) from None
     return apply(Reshape, x, shape=shape)
@@ -103,7 +103,7 @@ def permute(x: Tensor, *dims) -> Tensor:
     if sorted(dims) != list(range(n)):
         raise ValueError(
             f"permute: dims {dims} are not a permutation of the {n} axes of a tensor "
-            f"of shape {x.shape}"
+            f"of shape {tuple(x.shape)}"
         )
     return apply(Permute, x, dims=dims)
 
@@ -136,13 +136,14 @@ def expand(x: Tensor, *shape) -> Tensor:
     shape = shape_arg(shape)
     lead = len(shape) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dimensions {shape}")
+        raise ValueError(f"expand: cannot expand shape {x._array.shape} to fewer dimensions"
+                         f" {shape}")
     full = tuple(x.shape[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(shape))
     try:
         np.broadcast_shapes(x.shape, full)
     except ValueError:
         raise ValueError(
-            f"expand: cannot expand shape {x.shape} to {shape}: only dimensions of size 1 "
+            f"expand: cannot expand shape {tuple(x.shape)} to {shape}: only dimensions of size 1 "
             "can grow"
         ) from None
     if full == x.shape:
@@ -194,7 +195,8 @@ def getitem(x: Tensor, index) -> Tensor:
     try:
         return apply(GetItem, x, index=index, basic=basic)
     except IndexError as e:
-        raise IndexError(f"getitem: index {index!r} is invalid for shape {x.shape}: {e}") from None
+        raise IndexError(f"getitem: index {index!r} is invalid for shape {x._array.shape}:"
+                         f" {e}") from None
 
 
 def _join_inputs(tensors, op: str) -> list[Tensor]:

@@ -79,7 +79,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{name}: params should be an iterable of Tensors or of dicts, but got a "
-                f"single Tensor of shape {params.shape}; wrap it in a list: [tensor]"
+                f"single Tensor of shape {tuple(params.shape)}; wrap it in a list: [tensor]"
             )
         if isinstance(params, dict):
             raise TypeError(
@@ -147,7 +147,7 @@ class Optimizer:
             if not p.is_leaf:
                 raise ValueError(
                     f"{name}: can't optimize a non-leaf Tensor (parameter {i}, shape "
-                    f"{p.shape}, computed by {p.grad_fn.op.name}); optimize the tensors "
+                    f"{tuple(p.shape)}, computed by {p.grad_fn.op.name}); optimize the tensors "
                     "created with requires_grad=True it was computed from, or .detach() "
                     "it and call .requires_grad_()"
                 )
@@ -298,7 +298,7 @@ class Optimizer:
             if key != "step" and arr.ndim > 0 and arr.shape != p.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: state {key!r} of parameter "
-                    f"{idx} has shape {arr.shape} but the parameter has shape {p.shape}; "
+                    f"{idx} has shape {arr.shape} but the parameter has shape {p._array.shape}; "
                     "the saved optimizer was built on different parameters"
                 )
             if key != "step" and np.issubdtype(arr.dtype, np.floating):

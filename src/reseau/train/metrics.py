@@ -54,7 +54,7 @@ def probabilities(scores) -> np.ndarray:
         return 0.5 * (np.tanh(0.5 * s) + 1.0)  # = 1 / (1 + e^-s), with no overflow
     if s.ndim != 2:
         raise ValueError(f"probabilities: expected scores of shape (N,) or (N, C), got "
-                         f"shape {s.shape}")
+                         f"shape {tuple(s.shape)}")
     e = np.exp(s - s.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
@@ -83,7 +83,7 @@ def predicted_labels(y_pred, threshold: float = 0.5) -> np.ndarray:
     if p.ndim != 1:
         raise ValueError(
             f"predicted labels: expected labels of shape (N,) or scores of shape (N, C), got "
-            f"shape {p.shape}"
+            f"shape {tuple(p.shape)}"
         )
     if np.issubdtype(p.dtype, np.floating):
         return (p > threshold).astype(np.int64)
@@ -97,7 +97,7 @@ def _labels_pair(y_true, y_pred, caller: str, threshold: float):
     if t.ndim != 1:
         raise ValueError(
             f"{caller}: y_true must hold one class label per sample (shape (N,)), got shape "
-            f"{t.shape}; for one-hot targets pass y_true.argmax(1)"
+            f"{tuple(t.shape)}; for one-hot targets pass y_true.argmax(1)"
         )
     if np.issubdtype(t.dtype, np.floating):
         if not np.all(t == np.round(t)):

@@ -35,7 +35,7 @@ def plot_filters(conv_layer, *, ncols: int | None = None, title: str | None = No
         w = w[:, :, None, :]
     if w.ndim != 4:
         raise ValueError(f"plot_filters: expected a convolution layer or its weight of shape "
-                         f"(out, in, kh, kw); got shape {w.shape}")
+                         f"(out, in, kh, kw); got shape {tuple(w.shape)}")
     out_ch, in_ch = w.shape[:2]
     if in_ch == 1:
         n = out_ch
@@ -93,7 +93,7 @@ def plot_feature_maps(model, x, *, layers=None, max_maps: int = 8, title: str | 
         data = data[None]
     if data.ndim != 4 or data.shape[0] != 1:
         raise ValueError(f"plot_feature_maps: x must be one image (C, H, W) or (1, C, H, W), "
-                         f"got shape {data.shape}")
+                         f"got shape {tuple(data.shape)}")
     params = list(model.parameters())
     dtype = params[0].dtype if params else data.dtype
     rows = _feature_layers(trace(model, Tensor._make(data.astype(dtype))), layers)

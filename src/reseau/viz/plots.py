@@ -85,7 +85,7 @@ def _evaluate(model, points: np.ndarray, output: str | None):
     if out.shape[:1] != (len(points),) or out.ndim not in (1, 2):
         raise ValueError(
             f"plot_decision_boundary: the model must give one row of scores per point, "
-            f"got an output of shape {out.shape} for {len(points)} points"
+            f"got an output of shape {tuple(out.shape)} for {len(points)} points"
         )
     return out, output
 
@@ -154,7 +154,7 @@ def plot_decision_boundary(model, X, y, *, output: str | None = None, resolution
     y = _array(y, "y", caller)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"{caller}: X must have shape (n, 2) (two features to plot), got "
-                         f"{X.shape}; project the data to 2-D first")
+                         f"{tuple(X.shape)}; project the data to 2-D first")
     if y.shape != (X.shape[0],):
         raise ValueError(f"{caller}: y must have shape ({X.shape[0]},) to match X, got {y.shape}")
     if output not in (None, "logits", "probabilities", "scores"):
@@ -450,7 +450,7 @@ def plot_loss_landscape(loss_fn, params, *, directions=None, dims: int = 1,
         for j, (d, a) in enumerate(zip(ds, arrays)):
             if d.shape != a.shape:
                 raise ValueError(f"{caller}: direction {k + 1}, entry {j} has shape {d.shape} "
-                                 f"but the parameter has shape {a.shape}")
+                                 f"but the parameter has shape {tuple(a.shape)}")
         dirs.append(ds)
 
     alphas = np.linspace(-span, span, steps)

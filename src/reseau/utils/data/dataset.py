@@ -186,7 +186,7 @@ class Subset(Dataset):
         if idx.ndim != 1 or idx.dtype.kind not in "iu":
             raise TypeError(
                 "Subset: indices must be a 1-d sequence of integers (positions in the "
-                f"dataset), got values of shape {idx.shape} and dtype {idx.dtype}"
+                f"dataset), got values of shape {tuple(idx.shape)} and dtype {idx.dtype}"
             )
         n = len(dataset)
         if idx.size and (idx.min() < -n or idx.max() >= n):

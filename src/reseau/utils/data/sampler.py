@@ -159,7 +159,7 @@ class WeightedRandomSampler(Sampler):
                        dtype=np.float64)
         if w.ndim != 1:
             raise ValueError("WeightedRandomSampler: weights should be a 1d sequence but "
-                             f"given weights have shape {w.shape}")
+                             f"given weights have shape {tuple(w.shape)}")
         if np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights must be finite, non-negative "
                              f"and not all zero, got {w.tolist()}")

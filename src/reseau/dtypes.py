@@ -13,7 +13,10 @@ rules that decide the dtype of a result (PyTorch's rules, where NumPy's differ).
   of its fill value read as data (:func:`data_dtype`).
 - Only floating tensors can require a gradient (:func:`is_floating`).
 
-Every function returns a ``numpy.dtype``; callers cast, this module only decides.
+Every function returns a ``numpy.dtype``; callers cast, this module only decides. The
+public face of a dtype is a :class:`DType` (``reseau.float32``, what ``x.dtype`` returns):
+it prints as PyTorch prints its dtypes, compares equal to the NumPy dtype and to its
+names, and NumPy accepts it wherever it takes a dtype.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "DType",
     "DTYPE_NAMES",
+    "public_dtype",
+    "public_default_dtype",
     "as_dtype",
     "get_default_dtype",
     "set_default_dtype",
@@ -45,10 +51,70 @@ DTYPE_NAMES = {
 _default_dtype = np.dtype(np.float32)
 
 
+class DType:
+    """A dtype as PyTorch shows it: ``reseau.float32`` (``torch.float32``).
+
+    It wraps a ``numpy.dtype`` (``.dtype``, so ``arr.astype(reseau.float32)`` and
+    ``np.zeros(3, reseau.int64)`` work) and compares equal to it, to the NumPy type and
+    to its names (``reseau.float32 == "float32" == np.float32``).
+    """
+
+    __slots__ = ("dtype", "name")
+
+    def __init__(self, np_dtype: np.dtype, name: str):
+        self.dtype = np_dtype
+        self.name = name
+
+    is_floating_point = property(lambda self: self.dtype.kind == "f")
+    is_complex = property(lambda self: self.dtype.kind == "c")
+    is_signed = property(lambda self: self.dtype.kind in "fic")
+    itemsize = property(lambda self: self.dtype.itemsize)
+
+    def __getattr__(self, attr):  # kind, char, str...: the NumPy dtype's
+        return getattr(object.__getattribute__(self, "dtype"), attr)
+
+    def __repr__(self) -> str:
+        return f"reseau.{self.name}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        if isinstance(other, str):
+            return other in DTYPE_NAMES and np.dtype(DTYPE_NAMES[other]) == self.dtype
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __reduce__(self):  # copy/deepcopy of a module's state keep the same object
+        return (public_dtype, (self.dtype,))
+
+
+_PUBLIC = {np.dtype(t): DType(np.dtype(t), name) for name, t in [
+    ("float16", np.float16), ("float32", np.float32), ("float64", np.float64),
+    ("int8", np.int8), ("int16", np.int16), ("int32", np.int32), ("int64", np.int64),
+    ("uint8", np.uint8), ("bool", np.bool_)]}
+
+
+def public_dtype(dtype) -> DType:
+    """The :class:`DType` of a NumPy dtype (``x.dtype``); one object per dtype."""
+    d = _PUBLIC.get(dtype)
+    if d is None:
+        d = _PUBLIC.get(np.dtype(dtype))
+        if d is None:  # a dtype reseau has no name for (complex, uint16...): make one
+            d = _PUBLIC.setdefault(np.dtype(dtype), DType(np.dtype(dtype), str(np.dtype(dtype))))
+    return d
+
+
 def as_dtype(dtype) -> np.dtype:
     """Normalise a dtype given as a NumPy dtype, a type or a name (``"float32"``)."""
     if isinstance(dtype, str) and dtype in DTYPE_NAMES:
         return np.dtype(DTYPE_NAMES[dtype])
+    if isinstance(dtype, DType):
+        return dtype.dtype
     try:
         return np.dtype(dtype)
     except TypeError:
@@ -58,6 +124,11 @@ def as_dtype(dtype) -> np.dtype:
 def get_default_dtype() -> np.dtype:
     """The floating dtype of new tensors made from Python floats (float32 unless changed)."""
     return _default_dtype
+
+
+def public_default_dtype() -> DType:
+    """``reseau.get_default_dtype()``: the default as PyTorch shows it (``reseau.float32``)."""
+    return public_dtype(_default_dtype)
 
 
 def set_default_dtype(dtype) -> None:

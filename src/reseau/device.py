@@ -1,0 +1,93 @@
+"""Devices, as PyTorch names them: ``reseau.device("cpu")``, ``"cuda:0"``, ``"mps"``.
+
+The NumPy backend computes on the CPU only; every tensor's ``.device`` is
+``device(type='cpu')``. A CUDA or MPS device can be named (scripts build
+``torch.device("cuda" if torch.cuda.is_available() else "cpu")``), but putting a tensor
+there raises one clear error; the CuPy backend will give ``cuda`` its meaning.
+"""
+
+from __future__ import annotations
+
+__all__ = ["device", "as_device", "check_device", "get_default_device",
+           "set_default_device"]
+
+_TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
+
+
+class device:
+    """A device: its ``type`` (``"cpu"``, ``"cuda"``...) and optional ``index``.
+    ``device("cuda:1") == device("cuda", 1)``; equal to its string (``"cpu"``)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index: int | None = None):
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        elif isinstance(type, int) and not isinstance(type, bool):  # device(0): cuda:0
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', "
+                            f"got {type!r}")
+        name, _, number = type.partition(":")
+        if name not in _TYPES:
+            raise RuntimeError(f"device: expected one of {', '.join(_TYPES)} (optionally "
+                               f"followed by ':<index>'), got {type!r}")
+        if number:
+            if not number.isdigit() or index is not None:
+                raise RuntimeError(f"device: invalid device string {type!r}")
+            index = int(number)
+        self.type, self.index = name, index
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, TypeError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+_default = CPU
+
+
+def as_device(value) -> device:
+    """A device from a ``device``, a string (``"cuda:0"``) or an index."""
+    return value if isinstance(value, device) else device(value)
+
+
+def check_device(value, what: str) -> device:
+    """The device ``value`` names, if this backend can hold tensors there; else one
+    clear error naming the operation. ``None`` means the default device."""
+    if value is None:
+        return _default
+    d = as_device(value)
+    if d.type != "cpu":
+        raise RuntimeError(
+            f"{what}: device {str(d)!r} is not available: reseau computes with NumPy on "
+            f"the CPU (reseau.cuda.is_available() is False). Use device='cpu', or write "
+            f"device = 'cuda' if torch.cuda.is_available() else 'cpu'"
+        )
+    return d
+
+
+def get_default_device() -> device:
+    return _default
+
+
+def set_default_device(value) -> None:
+    """Set the device of new tensors; only ``"cpu"`` exists on the NumPy backend."""
+    global _default
+    _default = check_device(value or "cpu", "set_default_device")

@@ -589,3 +589,53 @@ def test_docstring_examples_run():
     for module in (function_module, autograd_module):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+class LinearFunction(Function):
+    """y = x W^T + b, b optional (None): dx = g W, dW = g^T x, db = sum_rows g."""
+
+    @staticmethod
+    def forward(ctx, input, weight, bias=None):
+        ctx.save_for_backward(input, weight, bias)
+        output = input @ weight.t()
+        if bias is not None:
+            output = output + bias
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, weight, bias = ctx.saved_tensors
+        grad_input = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_input = grad_output @ weight
+        if ctx.needs_input_grad[1]:
+            grad_weight = grad_output.t() @ input
+        if bias is not None and ctx.needs_input_grad[2]:
+            grad_bias = grad_output.sum(0)
+        return grad_input, grad_weight, grad_bias
+
+
+def test_linear_function_with_optional_bias_gradcheck_and_torch():
+    torch = pytest.importorskip("torch")
+    from reseau.autograd import gradcheck
+
+    rng = np.random.default_rng(1)
+    x, w, b = (rng.standard_normal(s) for s in [(5, 4), (3, 4), (3,)])
+    args = [reseau.tensor(a, requires_grad=True) for a in (x, w, b)]
+    assert gradcheck(LinearFunction.apply, tuple(args), eps=1e-6, atol=1e-4)
+    assert gradcheck(LinearFunction.apply, tuple(args[:2]))
+    assert gradcheck(lambda w_: LinearFunction.apply(args[0].detach(), w_, None), (args[1],))
+
+    class TorchLinear(torch.autograd.Function):
+        forward = LinearFunction.forward
+        backward = LinearFunction.backward
+
+    out = LinearFunction.apply(*args)
+    targs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    tout = TorchLinear.apply(*targs)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    g = rng.standard_normal(out.shape)
+    out.backward(reseau.tensor(g))
+    tout.backward(torch.tensor(g))
+    for a, t in zip(args, targs):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)

@@ -28,7 +28,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reseau"
 # Patterns are matched against the path relative to src/reseau ("*" crosses folders).
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("leaves", ("registry.py", "files.py", "version.py")),  # import nothing from reseau
-    ("core", ("dtypes.py", "size.py", "device.py", "printing.py", "kernel_math.py", "random.py",
+    ("core", ("dtypes.py", "size.py", "devices.py", "printing.py", "kernel_math.py", "random.py",
               "backend.py", "grad_mode.py",
               "engine.py", "autograd.py",
               "tensor.py", "ops/*", "creation.py", "linalg.py", "function.py", "cuda.py",

@@ -74,7 +74,7 @@ int = int32  # noqa: A001
 short = int16
 
 from .size import Size  # noqa: E402
-from .device import device, get_default_device, set_default_device  # noqa: E402
+from .devices import device, get_default_device, set_default_device  # noqa: E402
 from .printing import set_printoptions  # noqa: E402
 from .creation import (  # noqa: E402  (legacy constructors)
     BoolTensor, ByteTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,

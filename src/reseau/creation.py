@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .device import check_device
+from .devices import check_device
 from .dtypes import as_dtype, data_dtype, dtype_or_default, range_dtype
 from .ops._convert import shape_arg
 from .tensor import Tensor

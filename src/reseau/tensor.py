@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, engine
-from .device import CPU, check_device, device as Device
+from .devices import CPU, check_device, device as Device
 from .dtypes import DType, as_dtype, data_dtype, get_default_dtype, is_floating, public_dtype
 from .grad_mode import is_grad_enabled
 from .printing import PRINT_OPTIONS, format_array
@@ -530,26 +530,28 @@ class Tensor:
     def relu(self): return ops.relu(self)
     def sigmoid(self): return ops.sigmoid(self)
     def tanh(self): return ops.tanh(self)
-    def softmax(self, dim): return ops.softmax(self, dim)
-    def log_softmax(self, dim): return ops.log_softmax(self, dim)
-    def logsumexp(self, dim, keepdim=False): return ops.logsumexp(self, dim, keepdim)
+    def softmax(self, dim=None, dtype=None, **kw): return ops.softmax(self, dim, dtype, **kw)
+    def log_softmax(self, dim=None, dtype=None, **kw):
+        return ops.log_softmax(self, dim, dtype, **kw)
+    def logsumexp(self, dim=None, keepdim=False, **kw):
+        return ops.logsumexp(self, dim, keepdim, **kw)
     def maximum(self, other): return ops.maximum(self, other)
     def minimum(self, other): return ops.minimum(self, other)
 
-    def sum(self, dim=None, keepdim=False): return ops.sum(self, dim, keepdim)
-    def mean(self, dim=None, keepdim=False): return ops.mean(self, dim, keepdim)
-    def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
-        return ops.var(self, dim, keepdim, correction=correction, unbiased=unbiased)
-    def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
-        return ops.std(self, dim, keepdim, correction=correction, unbiased=unbiased)
-    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
-    def amax(self, dim=None, keepdim=False): return ops.amax(self, dim, keepdim)
-    def amin(self, dim=None, keepdim=False): return ops.amin(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
-    def any(self): return Tensor._make(backend.asarray(self._array.any()))
-    def all(self): return Tensor._make(backend.asarray(self._array.all()))
+    def sum(self, dim=None, keepdim=False, **kw): return ops.sum(self, dim, keepdim, **kw)
+    def mean(self, dim=None, keepdim=False, **kw): return ops.mean(self, dim, keepdim, **kw)
+    def var(self, dim=None, unbiased=None, keepdim=False, **kw):
+        return ops.var(self, dim, unbiased, keepdim, **kw)
+    def std(self, dim=None, unbiased=None, keepdim=False, **kw):
+        return ops.std(self, dim, unbiased, keepdim, **kw)
+    def max(self, dim=None, keepdim=False, **kw): return ops.max(self, dim, keepdim, **kw)
+    def min(self, dim=None, keepdim=False, **kw): return ops.min(self, dim, keepdim, **kw)
+    def amax(self, dim=None, keepdim=False, **kw): return ops.amax(self, dim, keepdim, **kw)
+    def amin(self, dim=None, keepdim=False, **kw): return ops.amin(self, dim, keepdim, **kw)
+    def argmax(self, dim=None, keepdim=False, **kw): return ops.argmax(self, dim, keepdim, **kw)
+    def argmin(self, dim=None, keepdim=False, **kw): return ops.argmin(self, dim, keepdim, **kw)
+    def any(self, dim=None, keepdim=False, **kw): return ops.any(self, dim, keepdim, **kw)
+    def all(self, dim=None, keepdim=False, **kw): return ops.all(self, dim, keepdim, **kw)
     def isfinite(self): return Tensor._make(np.isfinite(self._array))
     def isnan(self): return Tensor._make(np.isnan(self._array))
     def isinf(self): return Tensor._make(np.isinf(self._array))
@@ -565,6 +567,72 @@ class Tensor:
     def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
     def expand(self, *shape): return ops.expand(self, *shape)
     def expand_as(self, other): return ops.expand(self, other.shape)
+
+    # ---------------- issue 13, section 3: more maths, products, indexing, sorting (ops/)
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def tan(self): return ops.tan(self)
+    def sinh(self): return ops.sinh(self)
+    def cosh(self): return ops.cosh(self)
+    def asin(self): return ops.asin(self)
+    def acos(self): return ops.acos(self)
+    def atan(self): return ops.atan(self)
+    def atan2(self, other): return ops.atan2(self, other)
+    def log2(self): return ops.log2(self)
+    def log10(self): return ops.log10(self)
+    def log1p(self): return ops.log1p(self)
+    def expm1(self): return ops.expm1(self)
+    def square(self): return ops.square(self)
+    def reciprocal(self): return ops.reciprocal(self)
+    def rsqrt(self): return ops.rsqrt(self)
+    def erf(self): return ops.erf(self)
+    def floor(self): return ops.floor(self)
+    def ceil(self): return ops.ceil(self)
+    def round(self, decimals=0): return ops.round(self, decimals=decimals)
+    def trunc(self): return ops.trunc(self)
+    def frac(self): return ops.frac(self)
+    def mm(self, mat2): return ops.mm(self, mat2)
+    def bmm(self, mat2): return ops.bmm(self, mat2)
+    def dot(self, other): return ops.dot(self, other)
+    def outer(self, vec2): return ops.outer(self, vec2)
+    def addmm(self, mat1, mat2, **kw): return ops.addmm(self, mat1, mat2, **kw)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return ops.norm(self, p, dim, keepdim, dtype=dtype)
+    def nelement(self): return self._array.size
+    def allclose(self, other, *args, **kw): return ops.allclose(self, other, *args, **kw)
+    def isclose(self, other, *args, **kw): return ops.isclose(self, other, *args, **kw)
+    def equal(self, other): return ops.equal(self, other)
+    def histc(self, bins=100, min=0, max=0): return ops.histc(self, bins, min, max)
+    def bincount(self, weights=None, minlength=0): return ops.bincount(self, weights, minlength)
+    def unique(self, *args, **kw): return ops.unique(self, *args, **kw)
+    def sort(self, dim=-1, descending=False, **kw): return ops.sort(self, dim, descending, **kw)
+    def argsort(self, dim=-1, descending=False, **kw):
+        return ops.argsort(self, dim, descending, **kw)
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return ops.topk(self, k, dim, largest, sorted)
+    def cumsum(self, dim=None, **kw): return ops.cumsum(self, dim, **kw)
+    def cumprod(self, dim=None, **kw): return ops.cumprod(self, dim, **kw)
+    def gather(self, dim, index): return ops.gather(self, dim, index)
+    def scatter(self, dim, index, src=None, **kw): return ops.scatter(self, dim, index, src, **kw)
+    def scatter_(self, dim, index, src=None, **kw):
+        return ops.scatter_(self, dim, index, src, **kw)
+    def scatter_add(self, dim, index, src): return ops.scatter_add(self, dim, index, src)
+    def scatter_add_(self, dim, index, src): return ops.scatter_add_(self, dim, index, src)
+    def index_select(self, dim, index): return ops.index_select(self, dim, index)
+    def masked_fill(self, mask, value): return ops.masked_fill(self, mask, value)
+    def masked_fill_(self, mask, value): return ops.masked_fill_(self, mask, value)
+    def repeat(self, *sizes): return ops.repeat(self, *sizes)
+    def tile(self, *dims): return ops.tile(self, dims[0] if len(dims) == 1 else dims)
+    def chunk(self, chunks, dim=0): return ops.chunk(self, chunks, dim)
+    def split(self, split_size, dim=0): return ops.split(self, split_size, dim)
+    def narrow(self, dim, start, length): return ops.narrow(self, dim, start, length)
+    def flip(self, *dims): return ops.flip(self, dims[0] if len(dims) == 1 else dims)
+    def roll(self, shifts, dims=None): return ops.roll(self, shifts, dims)
+    def tril(self, diagonal=0): return ops.tril(self, diagonal)
+    def triu(self, diagonal=0): return ops.triu(self, diagonal)
+    def diag(self, diagonal=0): return ops.diag(self, diagonal)
+    def ravel(self): return ops.ravel(self)
+    def contiguous(self, memory_format=None): return self
 
     @property
     def T(self):

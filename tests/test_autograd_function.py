@@ -639,3 +639,26 @@ def test_linear_function_with_optional_bias_gradcheck_and_torch():
     tout.backward(torch.tensor(g))
     for a, t in zip(args, targs):
         np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_none_gradient_is_no_gradient_as_in_pytorch():
+    class OnlySecond(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, g
+
+    x = reseau.ones(2, requires_grad=True)
+    y = reseau.ones(2, requires_grad=True)
+    out = OnlySecond.apply(x * 1, y).sum()
+    out.backward(retain_graph=True)
+    assert x.grad is None and y.grad.tolist() == [1.0, 1.0]
+    out.backward()
+    assert x.grad is None and y.grad.tolist() == [2.0, 2.0]
+    with pytest.raises(RuntimeError, match="index 0 appears to not have been used"):
+        reseau.autograd.grad(OnlySecond.apply(x, y).sum(), [x, y])
+    gx, gy = reseau.autograd.grad(OnlySecond.apply(x, y).sum(), [x, y], allow_unused=True)
+    assert gx is None and gy.tolist() == [1.0, 1.0]

@@ -352,10 +352,14 @@ def _unwrap(node: Node, result: tuple) -> tuple:
                 f"function {name} returned a gradient different than None at position {i}, "
                 "but the corresponding forward input was not a Tensor; return None there")
     out = []
+    # None is "no gradient" (PyTorch's undefined gradient): the input is marked as not
+    # needing one for this pass, which the engine reads after the VJP returns, so a
+    # leaf's .grad stays None rather than receiving zeros
+    node.needs_input_grad = tuple([result[i] is not None for i in node.positions])
     for i, t in zip(node.positions, node.inputs):
         r = result[i]
         if r is None:
-            out.append(None)  # the engine sends zeros
+            out.append(None)
             continue
         shape = t._array.shape
         if r._array.shape != shape and not _expandable(shape, r._array.shape):

@@ -21,6 +21,7 @@ from .creation import (
     arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like,
     rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
+from .creation import bernoulli, multinomial, normal, randint_like
 from .ops import OPS
 from .ops.activation import gelu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, tanh
 from .ops.arithmetic import abs, add, clone, div, matmul, mul, neg, pow, sub
@@ -88,7 +89,7 @@ __all__ = [
     "full_like", "randn_like", "rand_like", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "detect_anomaly", "manual_seed", "get_default_dtype",
     "Generator", "default_generator", "initial_seed", "seed", "get_rng_state",
-    "set_rng_state", "random",
+    "set_rng_state", "random", "normal", "bernoulli", "multinomial", "randint_like",
     "set_default_dtype", "gradcheck", "gradcheck_module", "GradcheckError", "OPS",
     "autograd", "backend", "nn", "optim", "data", "save", "load", "cuda", "backends",
     "install_as_torch",

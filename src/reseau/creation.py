@@ -1,8 +1,9 @@
 """Creating tensors: from data, filled with a constant, ranges, identity, random draws.
 
-Every array is allocated by ``reseau.backend`` (the array module of the device), and
-random draws come from its generator, which ``reseau.manual_seed`` reseeds: the same
-seed gives the same numbers. Dtypes follow ``reseau.dtypes``.
+Every array is allocated by ``reseau.backend`` (the array module of the device). Random
+draws follow PyTorch's CPU generator (``reseau.random``): after ``reseau.manual_seed(s)``,
+or from a ``generator=``, they are the numbers PyTorch draws. Dtypes follow
+``reseau.dtypes``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
+from . import random as _random
 from .devices import check_device
 from .dtypes import as_dtype, data_dtype, dtype_or_default, range_dtype
 from .ops._convert import shape_arg
@@ -18,9 +20,13 @@ from .tensor import Tensor
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
     "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
-    "full_like", "randn_like", "rand_like", "FloatTensor", "DoubleTensor", "HalfTensor",
-    "LongTensor", "IntTensor", "ByteTensor", "BoolTensor",
+    "full_like", "randn_like", "rand_like", "randint_like", "normal", "bernoulli", "multinomial",
+    "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ByteTensor",
+    "BoolTensor",
 ]
+
+# Generator.get_state() gives its bytes as a Tensor (random.py sits below tensor.py)
+_random.set_state_wrapper(lambda buf: Tensor._make(backend.asarray(buf)))
 
 
 def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -103,36 +109,93 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
     return _new(backend.eye(n, m, dtype_or_default(dtype)), requires_grad)
 
 
-def randn(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Standard normal draws, from the generator ``manual_seed`` reseeds."""
+def _drawn(array: np.ndarray, requires_grad: bool) -> Tensor:
+    return _new(backend.asarray(array), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal draws, PyTorch's numbers for the same seed (``reseau.random``)."""
     check_device(device, "randn")
-    rng = generator or backend.default_generator()
-    draws = rng.standard_normal(shape_arg(size)).astype(dtype_or_default(dtype))
-    return _new(draws, requires_grad)
+    shape = shape_arg(size)
+    return _drawn(_random.draw_normal(shape, dtype_or_default(dtype), generator=generator),
+                  requires_grad)
 
 
-def rand(*size, dtype=None, device=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Uniform draws in [0, 1)."""
+def rand(*size, generator=None, dtype=None, device=None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform draws in [0, 1), PyTorch's numbers for the same seed."""
     check_device(device, "rand")
-    rng = generator or backend.default_generator()
-    return _new(rng.random(shape_arg(size)).astype(dtype_or_default(dtype)), requires_grad)
+    shape = shape_arg(size)
+    return _drawn(_random.draw_uniform(shape, dtype_or_default(dtype), generator=generator),
+                  requires_grad)
 
 
-def randint(low: int, high: int | None = None, size=(), dtype=None, device=None,
-            generator=None) -> Tensor:
-    """Integers in [low, high) (int64)."""
+def randint(low: int, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers in [low, high) (int64 unless ``dtype``): ``randint(high, size)`` or
+    ``randint(low, high, size)``, as PyTorch draws them."""
     check_device(device, "randint")
-    if high is None:
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
         low, high = 0, low
-    rng = generator or backend.default_generator()
-    return Tensor._make(rng.integers(low, high, size=tuple(size), dtype=np.int64).astype(
-        np.int64 if dtype is None else as_dtype(dtype)))
+    if size is None:
+        raise TypeError("randint: expected randint(high, size) or randint(low, high, size), "
+                        "e.g. randint(10, (3,)); got no size")
+    dtype = np.int64 if dtype is None else as_dtype(dtype)
+    drawn = _random.draw_randint(shape_arg((size,)), dtype, int(low), int(high), generator)
+    return _drawn(drawn, requires_grad)
 
 
-def randperm(n: int, generator=None, device=None) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype``), as PyTorch draws it."""
     check_device(device, "randperm")
-    rng = generator or backend.default_generator()
-    return Tensor._make(rng.permutation(n).astype(np.int64))
+    order = _random.draw_randperm(n, generator)
+    return _drawn(order if dtype is None else order.astype(as_dtype(dtype)), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Normal draws, as ``torch.normal``: numbers ``mean`` and ``std`` with a ``size``; or
+    tensors (broadcast together): standard normals times ``std`` plus ``mean`` (a tensor
+    ``mean`` with a number ``std``: ``N(0, std^2)`` plus ``mean``)."""
+    check_device(device, "normal")
+    mean_t, std_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not (mean_t or std_t):
+        if size is None:
+            raise TypeError("normal: with a number mean and std, give a size, e.g. "
+                            "normal(0.0, 1.0, (3, 4))")
+        return _drawn(_random.draw_normal(shape_arg((size,)), dtype_or_default(dtype),
+                                          float(mean), float(std), generator), requires_grad)
+    if (std_t and (std._array < 0).any()) or (not std_t and std < 0):
+        raise RuntimeError("normal: expected all std >= 0.0")
+    arrays = [t._array for t in (mean, std) if isinstance(t, Tensor)]
+    out_dtype = np.result_type(*arrays) if dtype is None else as_dtype(dtype)
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    if not std_t:  # N(0, std^2) + mean
+        values = _random.draw_normal(shape, out_dtype, 0.0, float(std), generator)
+        values = values + mean._array
+    else:
+        values = _random.draw_normal(shape, out_dtype, generator=generator) * std._array
+        values = values + (mean._array if mean_t else out_dtype.type(mean))
+    return _drawn(values.astype(out_dtype, copy=False), requires_grad)
+
+
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
+    """0/1 draws, each 1 with probability ``input`` (or with the number ``p``), in the
+    dtype of ``input``, as ``torch.bernoulli``."""
+    probs = input._array if p is None else p
+    return _drawn(_random.draw_bernoulli(input.shape, input.dtype, probs, generator), False)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator=None) -> Tensor:
+    """Indices drawn from the categories of each row of ``input`` (weights, not
+    necessarily normalised), as ``torch.multinomial``; int64."""
+    return _drawn(_random.draw_multinomial(input._array, int(num_samples), bool(replacement),
+                                           generator), False)
 
 
 def zeros_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -154,14 +217,29 @@ def full_like(t: Tensor, fill_value, dtype=None, device=None,
     return _new(np.full_like(t._array, fill_value, dtype=dtype), requires_grad)
 
 
-def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+               generator=None) -> Tensor:
     check_device(device, "randn_like")
-    return randn(t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad)
+    return randn(t.shape, dtype=t.dtype if dtype is None else dtype,
+                 requires_grad=requires_grad, generator=generator)
 
 
-def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False, *,
+              generator=None) -> Tensor:
     check_device(device, "rand_like")
-    return rand(t.shape, dtype=t.dtype if dtype is None else dtype, requires_grad=requires_grad)
+    return rand(t.shape, dtype=t.dtype if dtype is None else dtype,
+                requires_grad=requires_grad, generator=generator)
+
+
+def randint_like(t: Tensor, low: int = 0, high=None, *, dtype=None, device=None,
+                 requires_grad: bool = False, generator=None) -> Tensor:
+    """``randint`` with the shape (and dtype, unless given) of ``t``:
+    ``randint_like(t, high)`` or ``randint_like(t, low, high)``."""
+    check_device(device, "randint_like")
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=t.dtype if dtype is None else dtype,
+                   requires_grad=requires_grad, generator=generator)
 
 
 def _legacy_constructor(name: str, dtype: str):

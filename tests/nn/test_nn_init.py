@@ -122,7 +122,7 @@ def test_deterministic_under_manual_seed_and_with_a_generator():
         init.kaiming_normal_(w)
         results.append(w._array.copy())
     np.testing.assert_array_equal(*results)
-    g1, g2 = np.random.default_rng(5), np.random.default_rng(5)
+    g1, g2 = reseau.Generator().manual_seed(5), reseau.Generator().manual_seed(5)
     a, b = _w((4, 4)), _w((4, 4))
     init.xavier_normal_(a, generator=g1)
     init.xavier_normal_(b, generator=g2)

@@ -1,8 +1,10 @@
 """Weight initialisers, in place, with PyTorch's names and formulas.
 
-Every draw comes from reseau's generator (``reseau.manual_seed`` makes it
-reproducible) unless a ``generator`` (a ``numpy.random.Generator``) is given. Each
-function fills the tensor under ``no_grad`` and returns it.
+Every draw comes from reseau's default generator (``reseau.manual_seed``) unless a
+``generator`` (a ``reseau.Generator``) is given, through the tensor's own ``uniform_`` /
+``normal_``, with PyTorch's formulas in PyTorch's order of operations: after the same
+seed, the weights are PyTorch's, bit for bit. Each function fills the tensor under
+``no_grad`` and returns it.
 
 Fans: for a weight of shape ``(out, in, *kernel)``, ``fan_in = in * prod(kernel)`` and
 ``fan_out = out * prod(kernel)``.
@@ -16,7 +18,6 @@ import numpy as np
 
 from ..autograd import no_grad
 from .. import backend
-from ..backend import default_generator
 from ..registry import INITIALISERS
 from ..tensor import Tensor
 
@@ -93,8 +94,9 @@ def _fill(tensor: Tensor, values) -> Tensor:
     return tensor
 
 
-def _rng(generator):
-    return default_generator() if generator is None else generator
+def _draw(tensor: Tensor, method: str, *params, generator=None) -> Tensor:
+    with no_grad():
+        return getattr(tensor, method)(*params, generator=generator)
 
 
 @INITIALISERS.register("zeros")
@@ -131,7 +133,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     _check(tensor, "uniform_")
     if a > b:
         raise ValueError(f"uniform_: expected a <= b, got a={a}, b={b}")
-    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
+    return _draw(tensor, "uniform_", a, b, generator=generator)
 
 
 @INITIALISERS.register("normal")
@@ -140,16 +142,17 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     _check(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
+    return _draw(tensor, "normal_", mean, std, generator=generator)
 
 
 @INITIALISERS.register("xavier_uniform")
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
-    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot uniform: U(-a, a) with ``a = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out))``
+    (rounded as PyTorch computes it)."""
     _check(tensor, "xavier_uniform_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_uniform_")
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return _fill(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
+    bound = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+    return _draw(tensor, "uniform_", -bound, bound, generator=generator)
 
 
 @INITIALISERS.register("xavier_normal")
@@ -157,14 +160,14 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     _check(tensor, "xavier_normal_")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor, "xavier_normal_")
-    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return _fill(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return _draw(tensor, "normal_", 0.0, std, generator=generator)
 
 
 @INITIALISERS.register("kaiming_uniform")
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
-    """He uniform: U(-b, b) with ``b = gain * sqrt(3 / fan)``, ``gain =
+    """He uniform: U(-b, b) with ``b = sqrt(3) * gain / sqrt(fan)``, ``gain =
     calculate_gain(nonlinearity, a)``, fan = fan_in or fan_out (``mode``).
 
     ``a`` is the negative slope of the leaky ReLU that follows. With ``a = sqrt(5)``
@@ -174,8 +177,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     fan = _fan(tensor, mode, "kaiming_uniform_")
     if fan == 0:
         return tensor  # nothing to draw for an empty weight
-    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
-    return _fill(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
+    bound = math.sqrt(3.0) * (calculate_gain(nonlinearity, a) / math.sqrt(fan))
+    return _draw(tensor, "uniform_", -bound, bound, generator=generator)
 
 
 @INITIALISERS.register("kaiming_normal")
@@ -188,7 +191,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     if fan == 0:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return _fill(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
+    return _draw(tensor, "normal_", 0.0, std, generator=generator)
 
 
 def layer_default_(weight: Tensor, bias: Tensor | None = None, generator=None) -> None:

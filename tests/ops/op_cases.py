@@ -298,7 +298,7 @@ case("sum", "scalar_dim0", lambda x: x.sum(0), lambda x: x.sum(0), Arg(()))
 for _dim, _keep in REDUCE_DIMS:
     for _corr in (0, 1):
         case("var", f"dim{_dim}_keep{_keep}_corr{_corr}".replace(" ", ""),
-             lambda x, d=_dim, k=_keep, c=_corr: reseau.var(x, d, k, correction=c),
+             lambda x, d=_dim, k=_keep, c=_corr: reseau.var(x, d, keepdim=k, correction=c),
              _tred("var", _dim, _keep, correction=_corr), Arg(X3))
 case("var", "unbiased_false", lambda x: x.var(1, unbiased=False),
      lambda x: x.var(1, unbiased=False), Arg((3, 4)))

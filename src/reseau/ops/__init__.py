@@ -46,6 +46,7 @@ from .rearrange import (
 )
 from .logical import all, allclose, any, equal, isclose, isfinite, isinf, isnan
 from .counting import bincount, histc, histogram, numel, unique
+from . import methods  # noqa: E402,F401 (the op functions as Tensor methods)
 from .shape import (
     cat, expand, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze,
 )

@@ -10,8 +10,9 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from ._args import alias, write_out, write_outs
 from ._convert import as_input, normalize_dims
-from .elementwise import sqrt
+from .elementwise import maximum, minimum, sqrt
 from .registry import apply, register
 
 __all__ = [
@@ -60,6 +61,27 @@ def _single_dim(dim, ndim, op):
     return None if ndim == 0 else d
 
 
+def _keywords(op: str, dim, keepdim, kw: dict):
+    """The keyword forms PyTorch accepts besides ``dim`` and ``keepdim``: NumPy's
+    ``axis=`` and ``keepdims=``, ``dtype=`` (cast first) and ``out=``. Kept off the
+    positional path, which stays as fast as it was."""
+    dim = alias(dim, kw.pop("axis", None), "dim", "axis", op)
+    keepdim = alias(keepdim, kw.pop("keepdims", None), "keepdim", "keepdims", op, False)
+    dtype, out = kw.pop("dtype", None), kw.pop("out", None)
+    if kw:
+        raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(kw))!r}")
+    return dim, keepdim, dtype, out
+
+
+def _with_keywords(fn, op: str, x: Tensor, dim, keepdim, kw: dict):
+    """``fn(x, dim, keepdim)`` with the keyword forms of ``_keywords`` applied."""
+    dim, keepdim, dtype, out = _keywords(op, dim, keepdim, kw)
+    if dtype is not None:
+        x = x.to(dtype)
+    r = fn(x, dim, keepdim)
+    return write_outs(out, r, op) if isinstance(r, tuple) else write_out(out, r, op)
+
+
 @register("sum", saves_inputs=False)
 class Sum:
     """z = sum of x over axes; dx = g broadcast back"""
@@ -72,9 +94,12 @@ class Sum:
         return _broadcast_back(_expand_back(g, ctx.axes, ctx.keepdim, ctx.shape), ctx.shape)
 
 
-def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Sum over ``dim`` (an int, a tuple of ints, or None for all)."""
-    x = as_input(x, "sum")
+def sum(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple of ints, or None for all); also ``axis=``,
+    ``keepdims=``, ``dtype=``, ``out=``."""
+    x = as_input(input, "sum")
+    if kw:
+        return _with_keywords(sum, "sum", x, dim, keepdim, kw)
     return apply(Sum, x, axes=_axes(dim, x, "sum"), keepdim=keepdim)
 
 
@@ -92,9 +117,12 @@ class Mean:
         return _broadcast_back(g, ctx.shape)
 
 
-def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim`` (an int, a tuple of ints, or None for all)."""
-    x = as_input(x, "mean")
+def mean(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
+    """Mean over ``dim`` (an int, a tuple of ints, or None for all); also ``axis=``,
+    ``keepdims=``, ``dtype=``, ``out=``."""
+    x = as_input(input, "mean")
+    if kw:
+        return _with_keywords(mean, "mean", x, dim, keepdim, kw)
     if not x.is_floating_point():
         raise TypeError(f"mean: expected a floating tensor, got dtype {x.dtype}; use x.float()")
     return apply(Mean, x, axes=_axes(dim, x, "mean"), keepdim=keepdim)
@@ -124,17 +152,26 @@ class Var:
             return g * (2 / ctx.denom) * ctx.d
 
 
-def var(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
-    """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, 0: population)."""
-    x = as_input(x, "var")
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        **kw) -> Tensor:
+    """Variance over ``dim`` with Bessel's ``correction`` (1, the default: unbiased, 0:
+    population; ``unbiased=False`` is ``correction=0``). The third positional argument
+    is ``unbiased``, as in PyTorch; also ``axis=``, ``keepdims=``, ``out=``."""
+    x = as_input(input, "var")
+    if kw:
+        dim, keepdim, _, out = _keywords("var", dim, keepdim, kw)
+        return write_out(out, var(x, dim, unbiased, keepdim, correction=correction), "var")
+    if isinstance(dim, bool):  # var(x, unbiased), PyTorch's other form
+        dim, unbiased = None, dim
     axes = _axes(dim, x, "var")
-    return apply(Var, x, axes=axes, keepdim=keepdim, correction=_correction(correction, unbiased))
+    c = 1 if correction is None else correction
+    return apply(Var, x, axes=axes, keepdim=keepdim, correction=_correction(c, unbiased))
 
 
-def std(x: Tensor, dim=None, keepdim: bool = False, *, correction=1, unbiased=None) -> Tensor:
-    """Standard deviation: ``sqrt(var(x))``."""
-    x = as_input(x, "std")
-    return sqrt(var(x, dim, keepdim, correction=correction, unbiased=unbiased))
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None,
+        **kw) -> Tensor:
+    """Standard deviation: ``sqrt(var(input))``, with the arguments of ``var``."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction, **kw))
 
 
 def _drop(z, axes):
@@ -161,8 +198,10 @@ class AMax:
         return _share_among_ties(g, ctx)
 
 
-def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "amax")
+def amax(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
+    x = as_input(input, "amax")
+    if kw:
+        return _with_keywords(amax, "amax", x, dim, keepdim, kw)
     return apply(AMax, x, axes=_axes(dim, x, "amax"), keepdim=keepdim)
 
 
@@ -179,8 +218,10 @@ class AMin:
         return _share_among_ties(g, ctx)
 
 
-def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "amin")
+def amin(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
+    x = as_input(input, "amin")
+    if kw:
+        return _with_keywords(amin, "amin", x, dim, keepdim, kw)
     return apply(AMin, x, axes=_axes(dim, x, "amin"), keepdim=keepdim)
 
 
@@ -219,10 +260,15 @@ class MaxDim:
         return _scatter_at(ctx, g)
 
 
-def max(x: Tensor, dim=None, keepdim: bool = False):
+def max(input, dim=None, keepdim: bool = False, **kw):
     """With no ``dim``: the largest value (ties share the gradient). With ``dim``: the
-    named tuple ``(values, indices)``, the gradient going to the returned index."""
-    x = as_input(x, "max")
+    named tuple ``(values, indices)``, the gradient going to the returned index. With a
+    tensor (``max(a, b)``, or ``other=``): ``maximum``."""
+    x = as_input(input, "max")
+    if isinstance(dim, Tensor) or "other" in kw:
+        return write_out(kw.pop("out", None), maximum(x, kw.pop("other", dim)), "max")
+    if kw:
+        return _with_keywords(max, "max", x, dim, keepdim, kw)
     return amax(x) if dim is None else _values_indices(MaxDim, argmax, x, dim, keepdim, "max")
 
 
@@ -238,9 +284,14 @@ class MinDim:
         return _scatter_at(ctx, g)
 
 
-def min(x: Tensor, dim=None, keepdim: bool = False):
-    """With no ``dim``: the smallest value. With ``dim``: ``(values, indices)``."""
-    x = as_input(x, "min")
+def min(input, dim=None, keepdim: bool = False, **kw):
+    """With no ``dim``: the smallest value. With ``dim``: ``(values, indices)``. With a
+    tensor: ``minimum``."""
+    x = as_input(input, "min")
+    if isinstance(dim, Tensor) or "other" in kw:
+        return write_out(kw.pop("out", None), minimum(x, kw.pop("other", dim)), "min")
+    if kw:
+        return _with_keywords(min, "min", x, dim, keepdim, kw)
     return amin(x) if dim is None else _values_indices(MinDim, argmin, x, dim, keepdim, "min")
 
 
@@ -252,8 +303,10 @@ class ArgMax:
         return np.argmax(x, axis=dim, keepdims=keepdim).astype(np.int64)
 
 
-def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "argmax")
+def argmax(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
+    x = as_input(input, "argmax")
+    if kw:
+        return _with_keywords(argmax, "argmax", x, dim, keepdim, kw)
     d = None if dim is None else _single_dim(dim, x.ndim, "argmax")
     return apply(ArgMax, x, dim=d, keepdim=keepdim and d is not None)
 
@@ -266,8 +319,10 @@ class ArgMin:
         return np.argmin(x, axis=dim, keepdims=keepdim).astype(np.int64)
 
 
-def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    x = as_input(x, "argmin")
+def argmin(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
+    x = as_input(input, "argmin")
+    if kw:
+        return _with_keywords(argmin, "argmin", x, dim, keepdim, kw)
     d = None if dim is None else _single_dim(dim, x.ndim, "argmin")
     return apply(ArgMin, x, dim=d, keepdim=keepdim and d is not None)
 
@@ -294,10 +349,18 @@ class LogSumExp:
         return g * ctx.softmax
 
 
-def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
+def logsumexp(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
     """``log(sum(exp(x), dim))`` computed as ``m + log(sum(exp(x - m)))``, m the max."""
-    x = as_input(x, "logsumexp")
+    x = as_input(input, "logsumexp")
+    if kw:
+        return _with_keywords(logsumexp, "logsumexp", x, dim, keepdim, kw)
     return apply(LogSumExp, x, axes=_axes(dim, x, "logsumexp"), keepdim=keepdim)
+
+
+def _softmax_dim(dim, x: Tensor) -> int:
+    """``dim``, or PyTorch's old implicit choice when it is None (0 for 0-, 1- and 3-D
+    tensors, else 1)."""
+    return dim if dim is not None else (0 if x.ndim in (0, 1, 3) else 1)
 
 
 @register("softmax", saves_inputs=False)
@@ -316,9 +379,13 @@ class Softmax:
         return z * (g - np.sum(g * z, axis=ctx.dim, keepdims=True))
 
 
-def softmax(x: Tensor, dim: int) -> Tensor:
+def softmax(input, dim=None, dtype=None, **kw) -> Tensor:
     """``exp(x) / sum(exp(x), dim)``, shifted by the max for stability."""
-    x = as_input(x, "softmax")
+    x = as_input(input, "softmax")
+    if kw or dtype is not None or dim is None:
+        dim = _softmax_dim(alias(dim, kw.pop("axis", None), "dim", "axis", "softmax"), x)
+        r = softmax(x if dtype is None else x.to(dtype), dim)
+        return write_out(kw.pop("out", None), r, "softmax")
     return apply(Softmax, x, dim=_single_dim(dim, x.ndim, "softmax"))
 
 
@@ -336,7 +403,11 @@ class LogSoftmax:
         return g - np.exp(ctx.z) * np.sum(g, axis=ctx.dim, keepdims=True)
 
 
-def log_softmax(x: Tensor, dim: int) -> Tensor:
+def log_softmax(input, dim=None, dtype=None, **kw) -> Tensor:
     """``x - logsumexp(x, dim)``: stable log-probabilities."""
-    x = as_input(x, "log_softmax")
+    x = as_input(input, "log_softmax")
+    if kw or dtype is not None or dim is None:
+        dim = _softmax_dim(alias(dim, kw.pop("axis", None), "dim", "axis", "log_softmax"), x)
+        r = log_softmax(x if dtype is None else x.to(dtype), dim)
+        return write_out(kw.pop("out", None), r, "log_softmax")
     return apply(LogSoftmax, x, dim=_single_dim(dim, x.ndim, "log_softmax"))

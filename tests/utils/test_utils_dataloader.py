@@ -130,6 +130,7 @@ def test_shuffle_from_the_same_seed_gives_pytorchs_order_and_stream():
         # the default generator has moved exactly as PyTorch's
         after = int(reseau.random.draw_random((), np.int64))
         assert after == torch.empty((), dtype=torch.int64).random_().item()
+        assert reseau.rand(3).tolist() == torch.rand(3).tolist()
 
 
 def test_unshuffled_pass_draws_one_seed_like_pytorch():

@@ -260,3 +260,60 @@ LongTensor = _legacy_constructor("LongTensor", "int64")
 IntTensor = _legacy_constructor("IntTensor", "int32")
 ByteTensor = _legacy_constructor("ByteTensor", "uint8")
 BoolTensor = _legacy_constructor("BoolTensor", "bool")
+
+
+# --- the random Tensor methods (attached below, as ops/methods.py attaches the ops' ones:
+# tensor.py stays within its size budget)
+
+def _draw_(self: Tensor, what: str, draw, *params, generator=None) -> Tensor:
+    self._check_inplace(what)
+    _random.fill_(self._array, draw, *params, generator=generator)
+    return self._bump()
+
+
+def _uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """Fill in place with U(a, b) draws, PyTorch's for the same seed."""
+    return _draw_(self, "uniform_", _random.draw_uniform, a, b, generator=generator)
+
+
+def _normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """Fill in place with N(mean, std^2) draws, PyTorch's for the same seed."""
+    return _draw_(self, "normal_", _random.draw_normal, mean, std, generator=generator)
+
+
+def _exponential_(self: Tensor, lambd: float = 1.0, generator=None) -> Tensor:
+    """Fill in place with Exponential(lambd) draws."""
+    return _draw_(self, "exponential_", _random.draw_exponential, lambd, generator=generator)
+
+
+def _random_(self: Tensor, low=None, high=None, generator=None) -> Tensor:
+    """``random_()``: the dtype's range as PyTorch draws it; ``random_(high)``,
+    ``random_(low, high)``: integers in [low, high)."""
+    if low is None:
+        return _draw_(self, "random_", _random.draw_random, generator=generator)
+    low, high = (0, low) if high is None else (low, high)
+    return _draw_(self, "random_", _random.draw_randint, low, high, generator=generator)
+
+
+def _bernoulli_(self: Tensor, p=0.5, generator=None) -> Tensor:
+    """Fill in place with 0/1 draws, 1 with probability ``p`` (a number or a tensor)."""
+    p = p._array if isinstance(p, Tensor) else p
+    return _draw_(self, "bernoulli_", _random.draw_bernoulli, p, generator=generator)
+
+
+def _bernoulli(self: Tensor, generator=None) -> Tensor:
+    """0/1 draws, 1 with the probability each entry holds (``torch.bernoulli``)."""
+    return bernoulli(self, generator=generator)
+
+
+def _multinomial(self: Tensor, num_samples: int, replacement: bool = False,
+                 generator=None) -> Tensor:
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+for _name, _method in [("uniform_", _uniform_), ("normal_", _normal_),
+                       ("exponential_", _exponential_), ("random_", _random_),
+                       ("bernoulli_", _bernoulli_), ("bernoulli", _bernoulli),
+                       ("multinomial", _multinomial)]:
+    setattr(Tensor, _name, _method)
+del _name, _method

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, engine
-from . import random as _random
 from .devices import CPU, check_device, device as Device
 from .dtypes import DType, as_dtype, data_dtype, get_default_dtype, is_floating, public_dtype
 from .grad_mode import is_grad_enabled
@@ -445,44 +444,6 @@ class Tensor:
         self._check_inplace("clamp_")
         np.clip(self._array, min, max, out=self._array)
         return self._bump()
-
-    # ------------------------------------------- random draws in place (reseau.random)
-    def _draw_(self, what: str, draw, *params, generator=None) -> "Tensor":
-        self._check_inplace(what)
-        _random.fill_(self._array, draw, *params, generator=generator)
-        return self._bump()
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> "Tensor":
-        return self._draw_("uniform_", _random.draw_uniform, a, b, generator=generator)
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> "Tensor":
-        return self._draw_("normal_", _random.draw_normal, mean, std, generator=generator)
-
-    def exponential_(self, lambd: float = 1.0, generator=None) -> "Tensor":
-        return self._draw_("exponential_", _random.draw_exponential, lambd,
-                           generator=generator)
-
-    def random_(self, low=None, high=None, generator=None) -> "Tensor":
-        """``random_()``: the dtype's range as PyTorch draws it; ``random_(high)``,
-        ``random_(low, high)``: integers in [low, high)."""
-        if low is None:
-            return self._draw_("random_", _random.draw_random, generator=generator)
-        low, high = (0, low) if high is None else (low, high)
-        return self._draw_("random_", _random.draw_randint, low, high, generator=generator)
-
-    def bernoulli_(self, p=0.5, generator=None) -> "Tensor":
-        p = p._array if isinstance(p, Tensor) else p
-        return self._draw_("bernoulli_", _random.draw_bernoulli, p, generator=generator)
-
-    def bernoulli(self, generator=None) -> "Tensor":
-        """0/1 draws, 1 with the probability each entry holds."""
-        return Tensor._make(_random.draw_bernoulli(self.shape, self.dtype, self._array,
-                                                   generator))
-
-    def multinomial(self, num_samples: int, replacement: bool = False,
-                    generator=None) -> "Tensor":
-        return Tensor._make(_random.draw_multinomial(self._array, num_samples, replacement,
-                                                     generator))
 
     def _iop(self, other, op, ufunc, what):
         # Under no_grad (an optimizer step written by hand) this changes the array in

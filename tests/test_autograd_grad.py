@@ -243,3 +243,37 @@ def test_random_dag_grad_of_any_values_matches_torch(program, data):
         if g is not None:
             np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-11, atol=1e-12)
     assert all(v.grad is None for v in values[:len(arrays)])
+
+
+def test_inference_mode_as_pytorch():
+    x = reseau.ones(2, requires_grad=True)
+    with autograd.inference_mode():
+        assert not (x * 2).requires_grad
+    with reseau.no_grad():
+        with autograd.inference_mode(False):  # PyTorch: gradients on inside
+            assert (x * 2).requires_grad
+    assert reseau.is_grad_enabled()
+
+    @autograd.inference_mode
+    def bare(t):
+        return t * 2
+
+    @autograd.inference_mode()
+    def called(t):
+        return t * 2
+
+    assert not bare(x).requires_grad and not called(x).requires_grad
+    assert (x * 2).requires_grad
+
+
+def test_set_detect_anomaly_at_once_or_as_a_context():
+    before = autograd.is_anomaly_enabled()
+    try:
+        autograd.set_detect_anomaly(True)
+        assert autograd.is_anomaly_enabled()
+        with autograd.set_detect_anomaly(False):
+            assert not autograd.is_anomaly_enabled()
+        assert autograd.is_anomaly_enabled()
+    finally:
+        autograd.set_detect_anomaly(before)
+    assert autograd.is_anomaly_enabled() == before

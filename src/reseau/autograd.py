@@ -17,6 +17,9 @@ from . import backend, engine
 from . import function  # noqa: F401 (torch.autograd.function)
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.autograd)
+    _decorate,
+    _GradModeContext,
+    _Mode,
     detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
@@ -34,9 +37,45 @@ sys.modules.setdefault(__name__ + ".function", function)
 
 __all__ = [
     "Function", "FunctionCtx", "Variable", "backward", "detect_anomaly", "enable_grad",
-    "grad", "is_anomaly_enabled", "is_grad_enabled", "no_grad", "once_differentiable",
-    "set_grad_enabled",
+    "grad", "inference_mode", "is_anomaly_enabled", "is_grad_enabled", "no_grad",
+    "once_differentiable", "set_detect_anomaly", "set_grad_enabled",
 ]
+
+
+class inference_mode(_GradModeContext):
+    """PyTorch's ``inference_mode``: on this backend the same as ``no_grad`` (PyTorch
+    also skips bookkeeping there that reseau does not have). ``inference_mode(False)``
+    turns gradients on, as in PyTorch. A context manager and a decorator, with or
+    without parentheses (``@inference_mode``)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # @inference_mode, without parentheses
+            return _decorate(mode, cls)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        self._enabled = not mode
+
+    def __call__(self, fn):
+        mode = not self._enabled
+        return _decorate(fn, lambda: inference_mode(mode))
+
+
+class set_detect_anomaly:
+    """Anomaly mode (see ``detect_anomaly``) on or off at once; as a context manager,
+    the previous mode comes back on exit. ``check_nan`` is accepted: the check always
+    covers NaN and inf."""
+
+    def __init__(self, mode: bool, check_nan: bool = True):
+        self._prev = _Mode.anomaly
+        _Mode.anomaly = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _Mode.anomaly = self._prev
+        return False
 
 
 class _VariableMeta(type):

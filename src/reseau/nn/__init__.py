@@ -17,7 +17,7 @@ from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .containers import ModuleDict, ModuleList, Sequential
 from .distance import CosineSimilarity, PairwiseDistance
-from .dropout import Dropout, Dropout2d
+from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .embedding import Embedding, EmbeddingBag
 from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import (
@@ -57,5 +57,6 @@ __all__ = [
     "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "CosineSimilarity", "PairwiseDistance",
     "Upsample", "UpsamplingNearest2d", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
-    "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention",
+    "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention", "Dropout1d",
+    "Dropout3d",
 ]

@@ -167,7 +167,7 @@ class Conv2d(_Conv):
     >>> from reseau import nn
     >>> conv = nn.Conv2d(1, 6, kernel_size=5, padding=2)
     >>> conv(reseau.randn(8, 1, 28, 28)).shape
-    (8, 6, 28, 28)
+    reseau.Size([8, 6, 28, 28])
     """
 
 

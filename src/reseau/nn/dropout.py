@@ -1,5 +1,5 @@
-"""``Dropout`` and ``Dropout2d``: inverted dropout of entries or of whole channels,
-active in training mode only."""
+"""``Dropout``, ``Dropout1d``, ``Dropout2d`` and ``Dropout3d``: inverted dropout of
+entries or of whole channels, active in training mode only."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class _DropoutNd(Module):
@@ -62,3 +62,17 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Channel dropout of an (N, C, L) or (C, L) input (:func:`F.dropout1d`)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Channel dropout of an (N, C, D, H, W) or (C, D, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)

@@ -59,6 +59,7 @@ __all__ = [
     "softsign", "tanhshrink", "threshold", "hardshrink", "softshrink", "softmin", "prelu",
     "embedding", "embedding_bag", "layer_norm", "normalize", "pad", "cosine_similarity",
     "pairwise_distance", "group_norm", "instance_norm", "scaled_dot_product_attention",
+    "dropout1d", "dropout3d",
 ]
 
 
@@ -150,6 +151,34 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
                       "inputs, or x.unsqueeze(0) for an unbatched image", UserWarning,
                       stacklevel=2)
     return _dropout(input, p, training, input.shape[:2] + (1,) * (input.ndim - 2))
+
+
+def _feature_dropout(input: Tensor, p: float, training: bool, positions: int,
+                     name: str) -> Tensor:
+    """Whole channels dropped from an (N, C, *positions) input, or from an unbatched
+    (C, *positions) one (read as a batch of one, as PyTorch)."""
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: probability p must be between 0 and 1, got {p!r}")
+    if input.ndim not in (positions + 1, positions + 2):
+        raise ValueError(f"{name}: expected a {positions + 2}-D (batched) or "
+                         f"{positions + 1}-D (unbatched) input, got shape {tuple(input.shape)}")
+    batched = input.ndim == positions + 2
+    x = input if batched else input.unsqueeze(0)
+    out = _dropout(x, p, training, x.shape[:2] + (1,) * positions)
+    return out if batched else out.squeeze(0)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout of an (N, C, L) or (C, L) input: each channel zeroed whole with
+    probability ``p``, the others scaled by ``1 / (1 - p)``."""
+    return _feature_dropout(input, p, training, 1, "dropout1d")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
+              inplace: bool = False) -> Tensor:
+    """Channel dropout of an (N, C, D, H, W) or (C, D, H, W) input."""
+    return _feature_dropout(input, p, training, 3, "dropout3d")
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

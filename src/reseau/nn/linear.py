@@ -32,7 +32,7 @@ class Linear(Module):
     >>> from reseau import nn
     >>> layer = nn.Linear(3, 2)
     >>> layer(reseau.randn(5, 3)).shape
-    (5, 2)
+    reseau.Size([5, 2])
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -114,7 +114,7 @@ class Unflatten(Module):
         self.unflattened_size = tuple(unflattened_size)
 
     def forward(self, input: Tensor) -> Tensor:
-        shape = input.shape
+        shape = tuple(input.shape)
         d = self.dim + len(shape) if self.dim < 0 else self.dim
         if not 0 <= d < len(shape):
             raise IndexError(f"Unflatten: dim {self.dim} is out of range for an input of "

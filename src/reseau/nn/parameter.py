@@ -31,7 +31,7 @@ class Parameter(Tensor):
     >>> import reseau
     >>> w = reseau.nn.Parameter(reseau.zeros(2, 3))
     >>> w.requires_grad, w.shape
-    (True, (2, 3))
+    (True, reseau.Size([2, 3]))
     """
 
     __slots__ = ()

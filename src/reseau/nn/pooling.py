@@ -53,7 +53,7 @@ class MaxPool2d(_MaxPoolNd):
     >>> import reseau
     >>> from reseau import nn
     >>> nn.MaxPool2d(2)(reseau.randn(8, 6, 28, 28)).shape
-    (8, 6, 14, 14)
+    reseau.Size([8, 6, 14, 14])
     """
 
     def forward(self, input: Tensor):

@@ -82,7 +82,7 @@ def elastic_net(model: Module, coefficients) -> Tensor:
     >>> net = nn.MLP([2, 3, 2])
     >>> penalty = nn.elastic_net(net, {net[0]: (0.01, 0.001), net[2]: (0.0, 0.01)})
     >>> penalty.shape
-    ()
+    reseau.Size([])
     """
     if not isinstance(model, Module):
         raise TypeError(f"elastic_net: model must be a Module, got {type(model).__name__}")

@@ -85,8 +85,8 @@ def _operands(x: Tensor, w: Tensor, bias, name: str, in_dim: int, groups):
 def _too_small(name, shape, kernel, dilation, pads):
     eff = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     return ValueError(
-        f"{name}: input of shape {shape} is smaller than the kernel: {kernel} with dilation "
-        f"{dilation} spans {eff}, the padded input is "
+        f"{name}: input of shape {tuple(shape)} is smaller than the kernel: {tuple(kernel)} "
+        f"with dilation {dilation} spans {eff}, the padded input is "
         f"({shape[-2] + pads[0] + pads[1]}, {shape[-1] + pads[2] + pads[3]}); "
         "use a larger input, more padding or a smaller kernel")
 

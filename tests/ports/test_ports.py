@@ -6,7 +6,8 @@ process for the whole corpus: PyTorch takes seconds to import). Three checks per
 
 - ``test_runs_under_reseau``: exit status 0, and the manifest's bounds hold on its output;
 - ``test_matches_pytorch``: mode ``exact`` (the start is deterministic): the numbers printed
-  are PyTorch's, within ``rtol`` (float32 noise) plus one unit of the last printed digit;
+  are PyTorch's, within ``rtol`` (float32 noise), plus ``atol`` where a value converges
+  to zero, plus one unit of the last printed digit;
   mode ``bounds`` (random draws): PyTorch's run meets the same bounds;
 - ``test_prints_like_pytorch``: the printed text, numbers masked and spaces removed, is
   PyTorch's line for line (``print(model)``, ``tensor(...)``, ``grad_fn=<...>``).
@@ -51,11 +52,11 @@ def _last_digit_unit(s: str) -> float:
     return 10.0 ** (-decimals + (int(exponent) if exponent else 0))
 
 
-def close(a: str, b: str, rtol: float) -> bool:
+def close(a: str, b: str, rtol: float, atol: float = 0.0) -> bool:
     x, y = float(a), float(b)
     if math.isnan(x) or math.isnan(y):
         return math.isnan(x) and math.isnan(y)
-    tol = rtol * max(abs(x), abs(y)) + max(_last_digit_unit(a), _last_digit_unit(b))
+    tol = atol + rtol * max(abs(x), abs(y)) + max(_last_digit_unit(a), _last_digit_unit(b))
     return abs(x - y) <= tol
 
 
@@ -161,8 +162,9 @@ def test_matches_pytorch(name, workdir, torch_runs):
     assert len(ours) == len(theirs), (
         f"reseau printed {len(ours)} numbers, PyTorch {len(theirs)}:\n--- reseau\n"
         f"{run.stdout[-2000:]}\n--- pytorch\n{ref['out'][-2000:]}")
-    rtol = entry.get("rtol", 1e-4)
-    bad = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs)) if not close(a, b, rtol)]
+    rtol, atol = entry.get("rtol", 1e-4), entry.get("atol", 0.0)
+    bad = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs))
+           if not close(a, b, rtol, atol)]
     assert not bad, (f"{len(bad)} of {len(ours)} numbers differ (index, reseau, pytorch): "
                      f"{bad[:10]}")
 
@@ -208,6 +210,7 @@ def test_number_parsing_and_tolerance():
     assert close("0.1235", "0.1234", 1e-6)       # a digit of display rounding
     assert not close("0.1237", "0.1234", 1e-6)
     assert not close("1.", "2.", 1e-4) and close("3", "3", 0)
+    assert close("3.8e-10", "-8.6e-10", 1e-4, atol=1e-6) and not close("3.8e-10", "-8.6e-10", 1e-4)
     assert close("1.2346e+03", "1234.5", 1e-6) and not close("1.2346e+03", "1234.4", 1e-6)
     assert masked_lines("reseau.Size([2, 3])\n\n  tensor([ 1.0,  2.0])") == \
         ["torch.Size([#,#])", "tensor([#,#])"]

@@ -4,7 +4,7 @@ with a generator, a learning-rate drop, train/dev loss, and sampling with F.soft
 
 Port corpus: modelled on karpathy/nn-zero-to-hero
 lectures/makemore/makemore_part2_mlp.ipynb; written anew as a script, not copied.
-Made-up words instead of names.txt; 600 steps instead of 200000.
+Made-up words instead of names.txt; 300 steps instead of 200000.
 """
 import itertools
 import random
@@ -59,7 +59,7 @@ for p in parameters:
     p.requires_grad = True
 
 lossi = []
-for i in range(600):
+for i in range(300):
     ix = torch.randint(0, Xtr.shape[0], (32,), generator=g)
     emb = C[Xtr[ix]]
     h = torch.tanh(emb.view(-1, 30) @ W1 + b1)
@@ -68,7 +68,7 @@ for i in range(600):
     for p in parameters:
         p.grad = None
     loss.backward()
-    lr = 0.1 if i < 400 else 0.01
+    lr = 0.1 if i < 200 else 0.01
     for p in parameters:
         p.data += -lr * p.grad
     lossi.append(loss.log10().item())

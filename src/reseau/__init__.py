@@ -35,7 +35,7 @@ from .ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose
 from .ops.trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
 from .ops.trig import acos as arccos, asin as arcsin, atan as arctan, atan2 as arctan2
 from .ops.special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, square
-from .ops.rounding import ceil, floor, frac, round, trunc
+from .ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from .ops.linalg import addmm, bmm, dot, einsum, mm, norm, outer
 from .ops.index import gather, index_select, masked_fill, scatter, scatter_add
 from .ops.sort import argsort, msort, sort, topk
@@ -102,7 +102,8 @@ __all__ = [
     "double",
     "sin", "cos", "tan", "sinh", "cosh", "asin", "acos", "atan", "atan2", "arcsin", "arccos",
     "arctan", "arctan2", "erf", "expm1", "log1p", "log2", "log10", "reciprocal", "rsqrt",
-    "square", "ceil", "floor", "frac", "round", "trunc", "addmm", "bmm", "dot", "einsum", "mm",
+    "square", "ceil", "floor", "floor_divide", "fmod", "frac", "remainder", "round", "trunc",
+    "addmm", "bmm", "dot", "einsum", "mm",
     "norm", "outer", "gather", "index_select", "masked_fill", "scatter", "scatter_add",
     "argsort", "msort", "sort", "topk", "cumprod", "cumsum", "chunk", "diag", "flip", "narrow",
     "roll", "split", "tile", "tril", "triu", "all", "allclose", "any", "equal", "isclose",

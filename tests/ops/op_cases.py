@@ -823,3 +823,15 @@ for _k in (0, 1, -1):
          lambda x, k=_k: torch.diag(x, k), Arg((3, 4)))
     case("where", f"diag_from_vector{_k}", lambda x, k=_k: O.diag(x, k),
          lambda x, k=_k: torch.diag(x, k), Arg((3,)))
+
+# remainder (Python's %) and fmod: away from the jumps, where x / y is an integer
+_RX = np.array([[5.3, -5.3, 7.4], [-0.6, 2.2, -3.7]])
+_RY = np.array([[3.0, 3.0, -2.1], [1.7, -0.9, 1.3]])
+for _op in ("remainder", "fmod"):
+    case(_op, "2x3", getattr(O, _op), _t(_op), Arg((2, 3), values=_RX), Arg((2, 3), values=_RY))
+    case(_op, "number", lambda x, o=_op: getattr(O, o)(x, 1.5),
+         lambda x, o=_op: getattr(torch, o)(x, 1.5), Arg((2, 3), values=_RX))
+case("remainder", "operator", lambda x, y: x % y, lambda x, y: x % y,
+     Arg((2, 3), values=_RX), Arg((3,), values=_RY[0]))
+# (PyTorch has no derivative of number % tensor: gradcheck only; the values in test_keywords)
+case("remainder", "number_mod_tensor", lambda y: 7.3 % y, None, Arg((2, 3), values=_RY))

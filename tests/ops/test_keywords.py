@@ -198,3 +198,29 @@ def test_shape_checks_of_the_products():
         ops.dot(a, a)
     with pytest.raises(ValueError, match="einsum"):
         ops.einsum("ij,jk->ik", a, reseau.ones(2, 2))
+
+
+def test_floor_divide_and_remainder_operators_match_torch():
+    for a, b in [(np.array([5.0, -5.0, 7.5]), np.array([3.0, 3.0, -2.0])),
+                 (np.array([5, -5, 7]), np.array([3, 3, -2]))]:
+        x, y, tx, ty = reseau.tensor(a), reseau.tensor(b), torch.from_numpy(a), torch.from_numpy(b)
+        same(x // y, tx // ty, exact=True)
+        same(x % y, tx % ty, exact=True)
+        same(7 // x, 7 // tx, exact=True)
+        same(ops.fmod(x, y), torch.fmod(tx, ty), exact=True)
+        same(ops.floor_divide(x, 2), torch.floor_divide(tx, 2), exact=True)
+
+
+def test_binary_ops_take_input_and_other_by_name():
+    x, t = reseau.tensor(X), torch.from_numpy(X)
+    same(reseau.add(input=x, other=x), torch.add(input=t, other=t))
+    same(reseau.mul(input=x, other=2.0), torch.mul(input=t, other=2.0))
+    same(reseau.where(x > 0, input=x, other=-x), torch.where(t > 0, input=t, other=-t))
+    same(reseau.maximum(input=x, other=-x), torch.maximum(input=t, other=-t))
+    same(reseau.clamp(input=x, min=0.0), torch.clamp(input=t, min=0.0))
+    same(reseau.pow(input=x, exponent=2), torch.pow(input=t, exponent=2))
+    same(reseau.eq(input=x, other=x), torch.eq(input=t, other=t), exact=True)
+    a, b = X[0], X[1].T
+    out = reseau.empty(0, dtype=reseau.float64)
+    assert reseau.matmul(reseau.tensor(a), reseau.tensor(b), out=out) is out
+    same(out, torch.matmul(torch.from_numpy(a), torch.from_numpy(b)))

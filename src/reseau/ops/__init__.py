@@ -31,7 +31,7 @@ from .reduce import (
 from .registry import OPS, OpDef, apply, register
 from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
 from .special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, square
-from .rounding import ceil, floor, frac, round, trunc
+from .rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from .linalg import (
     addmm, bmm, dot, einsum, linalg_norm, matrix_norm, mm, norm, outer, vector_norm,
 )
@@ -67,7 +67,7 @@ __all__ = [
     "transpose", "unsqueeze",
     "acos", "asin", "atan", "atan2", "cos", "cosh", "sin", "sinh", "tan",
     "erf", "expm1", "log1p", "log2", "log10", "reciprocal", "rsqrt", "square",
-    "ceil", "floor", "frac", "round", "trunc",
+    "ceil", "floor", "floor_divide", "fmod", "frac", "remainder", "round", "trunc",
     "addmm", "bmm", "dot", "einsum", "linalg_norm", "matrix_norm", "mm", "norm", "outer",
     "vector_norm",
     "gather", "index_select", "masked_fill", "masked_fill_", "scatter", "scatter_",

@@ -11,6 +11,7 @@ import numpy as np
 from .. import backend
 from ..dtypes import is_floating, true_divide_dtype
 from ..tensor import Tensor
+from ._args import write_out
 from ._convert import as_input, binary_operands, to_tensor
 from .registry import apply, register
 
@@ -28,9 +29,9 @@ class Add:
         return g, g
 
 
-def add(a, b) -> Tensor:
+def add(input, other) -> Tensor:
     """Elementwise ``a + b`` with broadcasting."""
-    return apply(Add, *binary_operands(a, b, "add"))
+    return apply(Add, *binary_operands(input, other, "add"))
 
 
 @register("sub", saves_inputs=False)
@@ -44,9 +45,9 @@ class Sub:
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-def sub(a, b) -> Tensor:
+def sub(input, other) -> Tensor:
     """Elementwise ``a - b`` with broadcasting."""
-    return apply(Sub, *binary_operands(a, b, "sub"))
+    return apply(Sub, *binary_operands(input, other, "sub"))
 
 
 @register("mul")
@@ -62,9 +63,9 @@ class Mul:
         return (g * ctx.y if nx else None), (g * ctx.x if ny else None)
 
 
-def mul(a, b) -> Tensor:
+def mul(input, other) -> Tensor:
     """Elementwise ``a * b`` with broadcasting."""
-    return apply(Mul, *binary_operands(a, b, "mul"))
+    return apply(Mul, *binary_operands(input, other, "mul"))
 
 
 @register("div")
@@ -83,9 +84,9 @@ class Div:
         return gx, gy
 
 
-def div(a, b) -> Tensor:
+def div(input, other) -> Tensor:
     """Elementwise true division ``a / b``; integer inputs give a float result."""
-    a, b = binary_operands(a, b, "div")
+    a, b = binary_operands(input, other, "div")
     dtype = true_divide_dtype(a._array.dtype)
     if dtype is not a._array.dtype:
         a, b = Tensor._make(a._array.astype(dtype)), Tensor._make(b._array.astype(dtype))
@@ -103,8 +104,8 @@ class Neg:
         return -g
 
 
-def neg(x: Tensor) -> Tensor:
-    x = as_input(x, "neg")
+def neg(input) -> Tensor:
+    x = as_input(input, "neg")
     return apply(Neg, x)
 
 
@@ -159,18 +160,18 @@ class RPowScalar:
         return g * ctx.z * ctx.logc
 
 
-def pow(base, exponent) -> Tensor:
-    """``base ** exponent``: a number as exponent (or base) is an attribute of the op,
+def pow(input, exponent) -> Tensor:
+    """``input ** exponent``: a number as exponent (or base) is an attribute of the op,
     a tensor exponent gets its own gradient."""
-    if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if isinstance(exponent, (int, float, np.number)):
             if isinstance(exponent, np.generic):  # a Python number: float32 stays float32
                 exponent = exponent.item()
-            return apply(PowScalar, base, exponent=exponent)
-    if isinstance(exponent, Tensor) and not isinstance(base, Tensor):
-        if isinstance(base, (int, float, np.number)) and is_floating(exponent._array.dtype):
-            return apply(RPowScalar, exponent, base=float(base))
-    return apply(Pow, *binary_operands(base, exponent, "pow"))
+            return apply(PowScalar, input, exponent=exponent)
+    if isinstance(exponent, Tensor) and not isinstance(input, Tensor):
+        if isinstance(input, (int, float, np.number)) and is_floating(exponent._array.dtype):
+            return apply(RPowScalar, exponent, base=float(input))
+    return apply(Pow, *binary_operands(input, exponent, "pow"))
 
 
 @register("matmul")
@@ -208,11 +209,11 @@ class MatMul:
         return gx, gy
 
 
-def matmul(a, b) -> Tensor:
+def matmul(input, other, *, out=None) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading (batch)
     dimensions broadcast."""
-    a = to_tensor(a, b if isinstance(b, Tensor) else None, "matmul")
-    b = to_tensor(b, a, "matmul")
+    a = to_tensor(input, other if isinstance(other, Tensor) else None, "matmul")
+    b = to_tensor(other, a, "matmul")
     if a._array.ndim == 0 or b._array.ndim == 0:
         raise ValueError(
             f"matmul: both operands need at least 1 dimension, got shapes {tuple(a.shape)} and "
@@ -227,7 +228,8 @@ def matmul(a, b) -> Tensor:
             f"{'first' if b._array.ndim == 1 else 'second-to-last'} dimension of the second ({k2})"
         )
     a, b = binary_operands(a, b, "matmul")
-    return apply(MatMul, a, b)
+    r = apply(MatMul, a, b)
+    return r if out is None else write_out(out, r, "matmul")
 
 
 @register("abs")
@@ -242,8 +244,8 @@ class Abs:
         return g * np.sign(ctx.x)
 
 
-def abs(x: Tensor) -> Tensor:
-    x = as_input(x, "abs")
+def abs(input) -> Tensor:
+    x = as_input(input, "abs")
     return apply(Abs, x)
 
 
@@ -279,6 +281,6 @@ class Clone:
         return g
 
 
-def clone(x: Tensor) -> Tensor:
-    x = as_input(x, "clone")
+def clone(input, *, memory_format=None) -> Tensor:
+    x = as_input(input, "clone")
     return apply(Clone, x)

@@ -19,8 +19,8 @@ def _comparison(name: str, ufunc):
         def forward(ctx, x, y):
             return ufunc(x, y)
 
-    def compare(a, b) -> Tensor:
-        return apply(Compare, *binary_operands(a, b, name))
+    def compare(input, other) -> Tensor:
+        return apply(Compare, *binary_operands(input, other, name))
 
     compare.__name__ = name
     compare.__doc__ = f"Elementwise ``{ufunc.__name__}`` as a bool tensor (no gradient)."

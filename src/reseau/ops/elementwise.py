@@ -25,8 +25,8 @@ class Exp:
         return g * ctx.z
 
 
-def exp(x: Tensor) -> Tensor:
-    x = as_input(x, "exp")
+def exp(input) -> Tensor:
+    x = as_input(input, "exp")
     return apply(Exp, x)
 
 
@@ -42,8 +42,8 @@ class Log:
         return g / ctx.x
 
 
-def log(x: Tensor) -> Tensor:
-    x = as_input(x, "log")
+def log(input) -> Tensor:
+    x = as_input(input, "log")
     return apply(Log, x)
 
 
@@ -60,8 +60,8 @@ class Sqrt:
         return g / (2 * ctx.z)
 
 
-def sqrt(x: Tensor) -> Tensor:
-    x = as_input(x, "sqrt")
+def sqrt(input) -> Tensor:
+    x = as_input(input, "sqrt")
     return apply(Sqrt, x)
 
 
@@ -76,8 +76,8 @@ class Sign:
         return np.zeros_like(g)
 
 
-def sign(x: Tensor) -> Tensor:
-    x = as_input(x, "sign")
+def sign(input) -> Tensor:
+    x = as_input(input, "sign")
     return apply(Sign, x)
 
 
@@ -98,10 +98,10 @@ class Clamp:
         return g * mask
 
 
-def clamp(x: Tensor, min=None, max=None) -> Tensor:
+def clamp(input, min=None, max=None) -> Tensor:
     """Clip to ``[min, max]`` (either bound may be None). The gradient passes inside
     the closed interval."""
-    x = as_input(x, "clamp")
+    x = as_input(input, "clamp")
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -136,8 +136,8 @@ class Maximum:
         return _split_tie(g, ctx.x, ctx.y, ctx.needs_input_grad, np.greater)
 
 
-def maximum(a, b) -> Tensor:
-    return apply(Maximum, *binary_operands(a, b, "maximum"))
+def maximum(input, other) -> Tensor:
+    return apply(Maximum, *binary_operands(input, other, "maximum"))
 
 
 @register("minimum")
@@ -152,8 +152,8 @@ class Minimum:
         return _split_tie(g, ctx.x, ctx.y, ctx.needs_input_grad, np.less)
 
 
-def minimum(a, b) -> Tensor:
-    return apply(Minimum, *binary_operands(a, b, "minimum"))
+def minimum(input, other) -> Tensor:
+    return apply(Minimum, *binary_operands(input, other, "minimum"))
 
 
 @register("where", saves_inputs=False)
@@ -172,10 +172,10 @@ class Where:
         return None, gx, gy
 
 
-def where(condition, x, y) -> Tensor:
-    """``x`` where ``condition`` holds, ``y`` elsewhere (broadcasting all three)."""
+def where(condition, input, other) -> Tensor:
+    """``input`` where ``condition`` holds, ``other`` elsewhere (broadcasting all three)."""
     cond = condition if isinstance(condition, Tensor) else Tensor._make(backend.asarray(condition))
     if cond._array.dtype != np.bool_:
         cond = Tensor._make(cond._array.astype(bool))
-    x, y = binary_operands(x, y, "where")
+    x, y = binary_operands(input, other, "where")
     return apply(Where, cond, x, y)

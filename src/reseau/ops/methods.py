@@ -15,7 +15,7 @@ from .index import (
 from .linalg import addmm, bmm, dot, mm, norm, outer
 from .logical import allclose, equal, isclose
 from .rearrange import chunk, diag, flip, narrow, ravel, repeat, roll, split, tile, tril, triu
-from .rounding import ceil, floor, frac, round, trunc
+from .rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from .sort import argsort, msort, sort, topk
 from .special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, square
 from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
@@ -24,7 +24,7 @@ from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
 _METHODS = [
     sin, cos, tan, sinh, cosh, asin, acos, atan, atan2,
     log2, log10, log1p, expm1, square, reciprocal, rsqrt, erf,
-    floor, ceil, round, trunc, frac,
+    floor, ceil, round, trunc, frac, remainder, fmod, floor_divide,
     mm, bmm, dot, outer, addmm, norm,
     allclose, isclose, equal, histc, bincount, unique,
     sort, argsort, topk, msort, cumsum, cumprod,
@@ -54,11 +54,22 @@ def _nelement(self) -> int:
     return self._array.size
 
 
+def _rmod(self, other):
+    """``number % tensor``."""
+    return remainder(other, self)
+
+
+def _rfloordiv(self, other):
+    """``number // tensor``."""
+    return floor_divide(other, self)
+
+
 def attach() -> None:
     for fn in _METHODS:
         setattr(Tensor, fn.__name__, fn)
     for name, fn in [("tile", _tile), ("flip", _flip), ("contiguous", _contiguous),
-                     ("nelement", _nelement)]:
+                     ("nelement", _nelement), ("__mod__", remainder), ("__rmod__", _rmod),
+                     ("__floordiv__", floor_divide), ("__rfloordiv__", _rfloordiv)]:
         setattr(Tensor, name, fn)
 
 

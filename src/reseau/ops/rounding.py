@@ -1,5 +1,6 @@
-"""Rounding: floor, ceil, round (half to even, ``decimals=``), trunc, frac. The first four
-are piecewise constant: their gradient is zero, as in PyTorch; ``frac`` passes ``g``.
+"""Rounding: floor, ceil, round (half to even, ``decimals=``), trunc, frac, and the
+division remainders (remainder, fmod, floor_divide). The first four are piecewise
+constant: their gradient is zero, as in PyTorch; ``frac`` passes ``g``.
 Integer tensors come back unchanged, as in PyTorch."""
 
 from __future__ import annotations
@@ -8,10 +9,10 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._args import write_out
-from ._convert import as_input
+from ._convert import as_input, binary_operands
 from .registry import apply, register
 
-__all__ = ["floor", "ceil", "round", "trunc", "frac"]
+__all__ = ["floor", "ceil", "round", "trunc", "frac", "remainder", "fmod", "floor_divide"]
 
 
 def _zero_grad(ctx, g):
@@ -97,3 +98,45 @@ class Frac:
 
 def frac(input, *, out=None) -> Tensor:
     return write_out(out, apply(Frac, as_input(input, "frac")), "frac")
+
+
+@register("remainder", saves_inputs=False)
+class Remainder:
+    """z = x - floor(x / y) y (the sign of y, Python's %); dx = g, dy = -g floor(x / y)"""
+
+    def forward(ctx, x, y):
+        ctx.q = np.floor_divide(x, y)
+        return np.remainder(x, y)
+
+    def vjp(ctx, g):
+        return g, (-g * ctx.q if ctx.needs_input_grad[1] else None)
+
+
+def remainder(input, other, *, out=None) -> Tensor:
+    """``input % other`` with the sign of ``other``, as Python's and PyTorch's ``%``."""
+    return write_out(out, apply(Remainder, *binary_operands(input, other, "remainder")),
+                     "remainder")
+
+
+@register("fmod", saves_inputs=False)
+class Fmod:
+    """z = x - trunc(x / y) y (the sign of x, C's fmod); dx = g, dy = -g trunc(x / y)"""
+
+    def forward(ctx, x, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ctx.q = np.trunc(x / y) if x.dtype.kind == "f" else None
+        return np.fmod(x, y)
+
+    def vjp(ctx, g):
+        return g, (-g * ctx.q if ctx.needs_input_grad[1] else None)
+
+
+def fmod(input, other, *, out=None) -> Tensor:
+    """The remainder of ``input / other`` with the sign of ``input``."""
+    return write_out(out, apply(Fmod, *binary_operands(input, other, "fmod")), "fmod")
+
+
+def floor_divide(input, other, *, out=None) -> Tensor:
+    """``floor(input / other)``, Python's and PyTorch's ``//`` (no gradient)."""
+    a, b = binary_operands(input, other, "floor_divide")
+    return write_out(out, Tensor._make(np.floor_divide(a._array, b._array)), "floor_divide")

@@ -46,6 +46,7 @@ from .ops.counting import bincount, histc, histogram, numel, unique
 from . import linalg  # torch.linalg's names
 from .gradcheck import GradcheckError, gradcheck
 autograd.gradcheck = gradcheck  # torch.autograd.gradcheck (gradcheck.py is above the core)
+from .autograd import inference_mode  # torch.inference_mode
 from .gradcheck_module import gradcheck_module
 from . import nn  # noqa: E402  (after the core: nn builds on it)
 from . import optim  # noqa: E402  (after Tensor: optimizers update tensors)
@@ -87,7 +88,7 @@ __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
     "linspace", "eye", "randn", "rand", "randint", "randperm", "zeros_like", "ones_like",
     "full_like", "randn_like", "rand_like", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "detect_anomaly", "manual_seed", "get_default_dtype",
+    "is_grad_enabled", "inference_mode", "detect_anomaly", "manual_seed", "get_default_dtype",
     "Generator", "default_generator", "initial_seed", "seed", "get_rng_state",
     "set_rng_state", "random", "normal", "bernoulli", "multinomial", "randint_like",
     "set_default_dtype", "gradcheck", "gradcheck_module", "GradcheckError", "OPS",

@@ -430,7 +430,7 @@ def test_float_targets_where_indices_are_needed():
 def test_integer_targets_where_floats_are_needed():
     y = reseau.tensor(np.array([[1, 0, 1]] * N))
     with pytest.raises(TypeError, match=r"binary_cross_entropy_with_logits: target must be "
-                                        r"floating .* got dtype int64"):
+                                        r"floating .* got dtype reseau.int64"):
         F.binary_cross_entropy_with_logits(reseau.tensor(X), y)
     with pytest.raises(TypeError, match=r"binary_cross_entropy: target must be floating"):
         F.binary_cross_entropy(reseau.tensor(P), y)

@@ -97,7 +97,8 @@ def _const(x, like: Tensor, name: str, arg: str, shape=None) -> np.ndarray | Non
         return None
     arr = backend.asarray(x._array if isinstance(x, Tensor) else x, like.dtype)
     if shape is not None and arr.shape != shape:
-        raise ValueError(f"{name}: {arg} must have shape {shape}, got {tuple(arr.shape)}")
+        raise ValueError(f"{name}: {arg} must have shape {tuple(shape)}, got "
+                         f"{tuple(arr.shape)}")
     return arr
 
 
@@ -394,7 +395,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     t = _class_indices(target, c, None, name)
     expected = input.shape[:1] if input.ndim == 2 else ()
     if t.shape != expected:
-        raise ValueError(f"{name}: target must have shape {expected} for input "
+        raise ValueError(f"{name}: target must have shape {tuple(expected)} for input "
                          f"{tuple(input.shape)}, got {tuple(t.shape)}")
     x = input.reshape(-1, c)
     tf = t.reshape(-1)
@@ -416,7 +417,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 def _pm_one_target(target, shape, dtype, name: str) -> Tensor:
     target = _tensor(target, name, "target")
     if target.shape != shape:
-        raise ValueError(f"{name}: target must have shape {shape}, got {tuple(target.shape)}")
+        raise ValueError(f"{name}: target must have shape {tuple(shape)}, got "
+                         f"{tuple(target.shape)}")
     return target.to(dtype) if target.dtype != dtype else target
 
 

@@ -15,7 +15,7 @@ from .activation import (
 from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose2d
-from .containers import ModuleDict, ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .embedding import Embedding, EmbeddingBag
@@ -58,5 +58,5 @@ __all__ = [
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "CosineSimilarity", "PairwiseDistance",
     "Upsample", "UpsamplingNearest2d", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention", "Dropout1d",
-    "Dropout3d",
+    "Dropout3d", "ParameterList", "ParameterDict",
 ]

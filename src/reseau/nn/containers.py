@@ -1,15 +1,18 @@
 """Containers that register the modules they hold: ``Sequential`` (a chain),
-``ModuleList`` (a list) and ``ModuleDict`` (a dict). A plain Python list of layers is
-invisible to ``parameters()``; these are not."""
+``ModuleList`` (a list) and ``ModuleDict`` (a dict); and the parameters they hold:
+``ParameterList`` and ``ParameterDict``. A plain Python list of layers is invisible to
+``parameters()``; these are not."""
 
 from __future__ import annotations
 
 import operator
 from typing import Iterable, Iterator, Mapping
 
+from ..tensor import Tensor
 from .module import Module, _indent
+from .parameter import Parameter
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _index(i, n: int, what: str) -> int:
@@ -250,3 +253,144 @@ class ModuleDict(Module):
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self[key] = module
+
+
+def _parameter_line(key, p, kind: str) -> str:
+    """PyTorch's line for one entry of a ParameterList / ParameterDict."""
+    if not isinstance(p, Tensor):
+        return f"  ({key}): Object of type: {type(p).__name__}"
+    size = "x".join(str(n) for n in p.shape)
+    name = "Parameter" if isinstance(p, Parameter) else "Tensor"
+    return f"  ({key}): {name} containing: [{kind} of size {size}]"
+
+
+def _as_parameter(value):
+    return value if isinstance(value, Parameter) or not isinstance(value, Tensor) \
+        else Parameter(value)
+
+
+class ParameterList(Module):
+    """A list of parameters, registered (as "0", "1"...) so that ``parameters()``
+    finds them; tensors are wrapped in ``Parameter``.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau import nn
+    >>> ps = nn.ParameterList([nn.Parameter(reseau.ones(3, 2)) for _ in range(2)])
+    >>> len(ps), [n for n, _ in ps.named_parameters()]
+    (2, ['0', '1'])
+    """
+
+    def __init__(self, values=None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return ParameterList(list(self._parameters.values())[i])
+        return self._parameters[str(_index(i, len(self), "ParameterList"))]
+
+    def __setitem__(self, i, value) -> None:
+        key = str(_index(i, len(self), "ParameterList"))
+        self._parameters[key] = _as_parameter(value)
+
+    def append(self, value) -> "ParameterList":
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values) -> "ParameterList":
+        for v in values:
+            self.append(v)
+        return self
+
+    def __iadd__(self, values) -> "ParameterList":
+        return self.extend(values)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterList has no forward(): it holds parameters; use "
+                                  "them in your module's forward")
+
+    def extra_repr(self) -> str:
+        return "\n".join(_parameter_line(k, p, str(p.dtype) if isinstance(p, Tensor) else "")
+                         for k, p in self._parameters.items())
+
+
+class ParameterDict(Module):
+    """A dict of parameters (string keys, insertion order kept), registered so that
+    ``parameters()`` finds them; tensors are wrapped in ``Parameter``.
+
+    Examples
+    --------
+    >>> import reseau
+    >>> from reseau import nn
+    >>> pd = nn.ParameterDict({"scale": nn.Parameter(reseau.ones(2))})
+    >>> list(pd.keys()), "scale" in pd
+    (['scale'], True)
+    """
+
+    def __init__(self, parameters=None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str):
+        if key not in self._parameters:
+            raise KeyError(f"ParameterDict has no key {key!r} (keys: {list(self._parameters)})")
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        if key in self._parameters:
+            self._parameters[key] = _as_parameter(value)
+        else:
+            self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._parameters[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def pop(self, key: str):
+        value = self[key]
+        del self._parameters[key]
+        return value
+
+    def update(self, parameters) -> None:
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict has no forward(): it holds parameters; use "
+                                  "them in your module's forward")
+
+    def extra_repr(self) -> str:
+        # PyTorch names the tensor type here (torch.FloatTensor), not the dtype
+        return "\n".join(_parameter_line(k, p, _typename(p)) for k, p in self._parameters.items())
+
+
+def _typename(p) -> str:
+    return p.type() if isinstance(p, Tensor) and callable(getattr(p, "type", None)) else ""

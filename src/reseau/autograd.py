@@ -267,8 +267,8 @@ class _Capture:
                 node, inputs_done = stack.pop()
                 if inputs_done:
                     below = (node.freed and node not in self.nodes) or any(
-                        (id(t) in self.leaves) if t.grad_fn is None else done[t.grad_fn]
-                        for t in node.inputs)
+                        (id(t) in self.leaves) if fn is None else done[fn]
+                        for t, fn in zip(node.inputs, engine.input_edges(node)))
                     if below:
                         self.run.add(node)
                     if below or node in self.nodes:
@@ -279,9 +279,9 @@ class _Capture:
                     continue
                 done[node] = False
                 stack.append((node, True))
-                for t in node.inputs:
-                    if t.grad_fn is not None and t.grad_fn not in done:
-                        stack.append((t.grad_fn, False))
+                for fn in engine.input_edges(node):
+                    if fn is not None and fn not in done:
+                        stack.append((fn, False))
 
     def take(self, slot: int, g, keep: bool) -> None:
         """Add ``g`` to a requested gradient (a copy unless the engine owns ``g``)."""

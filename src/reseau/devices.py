@@ -8,7 +8,7 @@ there raises one clear error; the CuPy backend will give ``cuda`` its meaning.
 
 from __future__ import annotations
 
-__all__ = ["device", "as_device", "check_device", "get_default_device",
+__all__ = ["device", "as_device", "check_device", "is_device_name", "get_default_device",
            "set_default_device"]
 
 _TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
@@ -61,6 +61,11 @@ class device:
 
 CPU = device("cpu")
 _default = CPU
+
+
+def is_device_name(name: str) -> bool:
+    """Whether a string names a device (``"cpu"``, ``"cuda:0"``) rather than a dtype."""
+    return name.partition(":")[0] in _TYPES
 
 
 def as_device(value) -> device:

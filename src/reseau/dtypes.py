@@ -27,6 +27,8 @@ __all__ = [
     "DType",
     "DTYPE_NAMES",
     "public_dtype",
+    "LEGACY_DTYPES",
+    "LEGACY_NAMES",
     "public_default_dtype",
     "as_dtype",
     "get_default_dtype",
@@ -97,6 +99,15 @@ _PUBLIC = {np.dtype(t): DType(np.dtype(t), name) for name, t in [
     ("float16", np.float16), ("float32", np.float32), ("float64", np.float64),
     ("int8", np.int8), ("int16", np.int16), ("int32", np.int32), ("int64", np.int64),
     ("uint8", np.uint8), ("bool", np.bool_)]}
+
+
+#: PyTorch's legacy type names (``x.type()``, ``reseau.FloatTensor``) and their dtypes
+LEGACY_DTYPES = {"FloatTensor": np.dtype(np.float32), "DoubleTensor": np.dtype(np.float64),
+                 "HalfTensor": np.dtype(np.float16), "LongTensor": np.dtype(np.int64),
+                 "IntTensor": np.dtype(np.int32), "ShortTensor": np.dtype(np.int16),
+                 "CharTensor": np.dtype(np.int8), "ByteTensor": np.dtype(np.uint8),
+                 "BoolTensor": np.dtype(np.bool_)}
+LEGACY_NAMES = {d: name for name, d in LEGACY_DTYPES.items()}
 
 
 def public_dtype(dtype) -> DType:

@@ -63,6 +63,7 @@ class Node:
 
     # class-level defaults, overridden per instance only when used
     inputs: tuple = ()
+    edges: tuple | None = None  # each input's grad_fn when the node was made (see input_edges)
     needs_input_grad: tuple = ()
     versions: tuple | None = None
     site: str | None = None
@@ -82,6 +83,14 @@ class Node:
         if self.retained is not None:
             state["retained"] = self.retained
         self.__dict__ = state  # drops everything the forward saved
+
+
+def input_edges(node: Node) -> tuple:
+    """Where each input's gradient goes: its ``grad_fn`` as it was when ``node`` was
+    made (None for a leaf). An in-place change inside a graph gives a tensor a new
+    ``grad_fn``; the uses made before it still send their gradients to the old one."""
+    edges = node.edges
+    return edges if edges is not None else tuple([t.grad_fn for t in node.inputs])
 
 
 #: creation counter of graph nodes (their topological order)
@@ -261,6 +270,7 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False,
                     continue
             in_grads = _call_vjp(node, g, make_tensor)
             inputs = node.inputs
+            edges = input_edges(node)
             i = -1
             for t, need in zip(inputs, node.needs_input_grad):
                 i += 1
@@ -274,13 +284,14 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False,
                     gi, keep = _conform(gi, node, i, in_grads, g)
                 if anomaly:
                     _check_finite(gi, node, i)
-                if t.grad_fn is None:
+                fn = edges[i]
+                if fn is None:
                     if capture is None:
                         _accumulate_leaf(t, gi, keep, make_tensor)
                     else:
                         capture.leaf(t, gi, keep)
-                elif capture is None or t.grad_fn in capture.needed:
-                    _add_pending(t.grad_fn, gi, keep, pending, owned, heap)
+                elif capture is None or fn in capture.needed:
+                    _add_pending(fn, gi, keep, pending, owned, heap)
             if not retain_graph:
                 node._free()
     finally:

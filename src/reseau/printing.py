@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["format_array", "PRINT_OPTIONS", "set_printoptions"]
+from .dtypes import get_default_dtype, public_dtype
+
+__all__ = ["format_array", "tensor_repr", "PRINT_OPTIONS", "set_printoptions"]
 
 PRINT_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
                  "sci_mode": None}
@@ -104,3 +106,24 @@ def format_array(a: np.ndarray, indent: int = 7) -> str:
     summarize = a.size > PRINT_OPTIONS["threshold"]
     fmt, width = _formatter(a, summarize)
     return _block(a, fmt, width, indent, summarize)
+
+
+def tensor_repr(a: np.ndarray, grad_fn_name: str | None, requires_grad: bool) -> str:
+    """``tensor(...)`` with PyTorch's suffixes: ``dtype=`` unless the default float,
+    int64 or bool; ``grad_fn=<MulBackward0>`` or ``requires_grad=True``; each on a new
+    line when it would pass the line width."""
+    text = "tensor(" + format_array(a)
+    extras = []
+    if a.size == 0 and a.ndim > 1:
+        extras.append(f"size={tuple(a.shape)}")
+    if a.dtype not in (get_default_dtype(), np.int64, np.bool_):
+        extras.append(f"dtype={public_dtype(a.dtype)!r}")
+    if grad_fn_name is not None:
+        extras.append(f"grad_fn=<{grad_fn_name}>")
+    elif requires_grad:
+        extras.append("requires_grad=True")
+    for extra in extras:
+        last = len(text) - text.rfind("\n") - 1
+        wrap = last + len(extra) + 2 > PRINT_OPTIONS["linewidth"]
+        text += (",\n       " if wrap else ", ") + extra
+    return text + ")"

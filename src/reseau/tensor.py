@@ -12,10 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, engine
-from .devices import CPU, check_device, device as Device
-from .dtypes import DType, as_dtype, data_dtype, get_default_dtype, is_floating, public_dtype
+from .devices import CPU, check_device, device as Device, is_device_name
+from .dtypes import (
+    LEGACY_DTYPES, LEGACY_NAMES, DType, as_dtype, data_dtype, get_default_dtype, is_floating,
+    public_dtype,
+)
 from .grad_mode import is_grad_enabled
-from .printing import PRINT_OPTIONS, format_array
+from .printing import tensor_repr
 from .size import Size
 
 __all__ = ["Tensor", "as_dtype"]
@@ -317,22 +320,9 @@ class Tensor:
 
     def __repr__(self) -> str:
         """PyTorch's format: ``tensor([1., 2.], requires_grad=True)`` (see printing.py)."""
-        arr = self._array
-        text = "tensor(" + format_array(backend.to_numpy(arr))
-        extras = []
-        if arr.size == 0 and arr.ndim > 1:
-            extras.append(f"size={tuple(arr.shape)}")
-        if arr.dtype not in (get_default_dtype(), np.int64, np.bool_):
-            extras.append(f"dtype={public_dtype(arr.dtype)!r}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{_backward_name(self.grad_fn)}>")
-        elif self._requires_grad:
-            extras.append("requires_grad=True")
-        for extra in extras:  # on a new line when the last one would pass the width
-            last = len(text) - text.rfind("\n") - 1
-            wrap = last + len(extra) + 2 > PRINT_OPTIONS["linewidth"]
-            text += (",\n       " if wrap else ", ") + extra
-        return text + ")"
+        node = self.grad_fn
+        return tensor_repr(backend.to_numpy(self._array), node and (getattr(
+            node.op, "backward_name", None) or f"{node.op.name}Backward"), self._requires_grad)
 
     # ---------------------------------------------------- dtype and device casts
     def to(self, *args, dtype=None, device=None, non_blocking: bool = False,
@@ -344,7 +334,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a._array.dtype, a.device
-            elif isinstance(a, (Device, int)) or (isinstance(a, str) and _is_device(a)):
+            elif isinstance(a, (Device, int)) or (isinstance(a, str) and is_device_name(a)):
                 device = a
             elif a is not None:
                 dtype = a
@@ -360,9 +350,9 @@ class Tensor:
         """``x.type()`` names the legacy type (``'reseau.FloatTensor'``); ``x.type(d)``
         casts to the dtype ``d`` (a dtype or a legacy type name)."""
         if dtype is None:
-            return f"reseau.{_LEGACY_NAMES.get(self._array.dtype, 'Tensor')}"
-        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in _LEGACY_DTYPES:
-            dtype = _LEGACY_DTYPES[dtype.rsplit(".", 1)[-1]]
+            return f"reseau.{LEGACY_NAMES.get(self._array.dtype, 'Tensor')}"
+        if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in LEGACY_DTYPES:
+            dtype = LEGACY_DTYPES[dtype.rsplit(".", 1)[-1]]
         return self.to(getattr(dtype, "legacy_dtype", dtype))
 
     def float(self) -> "Tensor":
@@ -388,37 +378,60 @@ class Tensor:
 
     # ----------------------------------------------------------- in place
     def _check_inplace(self, what: str) -> None:
-        if self._requires_grad and is_grad_enabled():
-            if self.grad_fn is None:
-                raise RuntimeError(
-                    f"{what}: a leaf tensor that requires grad cannot be changed in place "
-                    "while gradients are recorded; wrap the update in `with reseau.no_grad():`"
-                )
+        if self._requires_grad and is_grad_enabled() and self.grad_fn is None:
             raise RuntimeError(
-                f"{what}: in-place changes to a tensor inside a graph are not supported; "
-                "use the out-of-place operation (y = y + 1) instead"
+                f"{what}: a leaf tensor that requires grad cannot be changed in place "
+                "while gradients are recorded; wrap the update in `with reseau.no_grad():`"
             )
+
+    def _in_graph(self, other=None) -> bool:
+        """Whether an in-place change of this tensor (by ``other``) is recorded."""
+        return is_grad_enabled() and (self._requires_grad or (
+            isinstance(other, Tensor) and other._requires_grad))
+
+    def _record_inplace(self, what: str, result_of) -> "Tensor":
+        """An in-place change inside a graph, as PyTorch records it: ``result_of`` (the
+        out-of-place op) is applied to this tensor's current value, and its result
+        becomes this tensor's value and ``grad_fn``. The old array is left as it was,
+        so nodes that saved it still read the right values; the version counter moves
+        on, so a node that recorded this tensor's version refuses to run backward."""
+        self._check_inplace(what)
+        old = Tensor._make(self._array, self.grad_fn)
+        old._requires_grad, old._version = self._requires_grad, self._version
+        new = result_of(old)
+        self._array, self.grad_fn = new._array, new.grad_fn
+        self._requires_grad = new._requires_grad
+        return self._bump()
 
     def _bump(self) -> "Tensor":
         self._version += 1
         return self
 
     def zero_(self) -> "Tensor":
+        if self._requires_grad and self.grad_fn is not None and is_grad_enabled():
+            return self._record_inplace("zero_", lambda old: ops.setitem(old, ..., 0))
         self._check_inplace("zero_")
         self._array[...] = 0
         return self._bump()
 
     def fill_(self, value) -> "Tensor":
+        if self._in_graph(value) and not (self._requires_grad and self.grad_fn is None):
+            return self._record_inplace("fill_", lambda old: ops.setitem(old, ..., value))
         self._check_inplace("fill_")
         self._array[...] = value
         return self._bump()
 
-    def copy_(self, src) -> "Tensor":
+    def copy_(self, src, non_blocking: bool = False) -> "Tensor":
+        if self._in_graph(src) and not (self._requires_grad and self.grad_fn is None):
+            return self._record_inplace("copy_", lambda old: ops.setitem(old, ..., src))
         self._check_inplace("copy_")
         self._array[...] = src._array if isinstance(src, Tensor) else src
         return self._bump()
 
     def _inplace_binary(self, ufunc, other, what: str) -> "Tensor":
+        if self._in_graph(other):
+            op = getattr(ops, _INPLACE_OPS[ufunc])
+            return self._record_inplace(what, lambda old: op(old, other))
         self._check_inplace(what)
         ufunc(self._array, other._array if isinstance(other, Tensor) else other, out=self._array,
               casting="same_kind")
@@ -426,12 +439,12 @@ class Tensor:
 
     def add_(self, other, alpha=1) -> "Tensor":
         if alpha != 1:
-            other = (other._array if isinstance(other, Tensor) else other) * alpha
+            other = other * alpha
         return self._inplace_binary(np.add, other, "add_")
 
     def sub_(self, other, alpha=1) -> "Tensor":
         if alpha != 1:
-            other = (other._array if isinstance(other, Tensor) else other) * alpha
+            other = other * alpha
         return self._inplace_binary(np.subtract, other, "sub_")
 
     def mul_(self, other) -> "Tensor":
@@ -441,6 +454,8 @@ class Tensor:
         return self._inplace_binary(np.true_divide, other, "div_")
 
     def clamp_(self, min=None, max=None) -> "Tensor":
+        if self._requires_grad and self.grad_fn is not None and is_grad_enabled():
+            return self._record_inplace("clamp_", lambda old: ops.clamp(old, min, max))
         self._check_inplace("clamp_")
         np.clip(self._array, min, max, out=self._array)
         return self._bump()
@@ -494,6 +509,9 @@ class Tensor:
     def __ge__(self, other): return ops.ge(self, other)
 
     def __setitem__(self, index, value) -> None:
+        if self._in_graph(value):  # dlogits[range(n), Yb] -= 1 in a hand-written backprop
+            self._record_inplace("__setitem__", lambda old: ops.setitem(old, index, value))
+            return
         self._check_inplace("__setitem__")
         if isinstance(index, Tensor):
             index = index._array
@@ -564,25 +582,9 @@ class Tensor:
         return ops.permute(self, (1, 0) if n == 2 else tuple(range(n - 1, -1, -1)))
 
 
-def _backward_name(node) -> str:
-    """PyTorch's name of a node's backward (``MulBackward0``), as a repr shows it."""
-    return getattr(node.op, "backward_name", None) or f"{node.op.name}Backward"
-
-
-def _is_device(name: str) -> bool:
-    """Whether a string names a device (``"cpu"``, ``"cuda:0"``) rather than a dtype."""
-    return name.partition(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta")
-
-
-#: PyTorch's legacy type names (``x.type()``, ``reseau.FloatTensor``) and their dtypes
-_LEGACY_DTYPES = {"FloatTensor": np.dtype(np.float32), "DoubleTensor": np.dtype(np.float64),
-                  "HalfTensor": np.dtype(np.float16), "LongTensor": np.dtype(np.int64),
-                  "IntTensor": np.dtype(np.int32), "ShortTensor": np.dtype(np.int16),
-                  "CharTensor": np.dtype(np.int8), "ByteTensor": np.dtype(np.uint8),
-                  "BoolTensor": np.dtype(np.bool_)}
-_LEGACY_NAMES = {d: name for name, d in _LEGACY_DTYPES.items()}
-
-
 # The one import of ops (the core's one back-edge): the ops build Tensors, so they are
 # imported after the class is defined, and every method above calls through this name.
 from . import ops  # noqa: E402
+
+# the out-of-place op an in-place arithmetic method records when it is part of a graph
+_INPLACE_OPS = {np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div"}

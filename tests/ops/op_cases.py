@@ -399,6 +399,20 @@ case("getitem", "tensor_index", lambda x: x[reseau.tensor([1, 1, 0])],
      lambda x: x[torch.tensor([1, 1, 0])], Arg((3, 4)))
 case("getitem", "bool_tensor_mask", lambda x: x[x > 0], lambda x: x[x > 0], Arg((3, 4)))
 
+
+def _torch_setitem(x, v, index):
+    z = x.clone()
+    z[index] = v
+    return z
+
+
+# setitem: x[index] = v inside a graph (Tensor.__setitem__ records it), both differentiable
+for _id, _idx, _vshape in [("basic", (slice(None), 1), (3,)), ("broadcast", (0,), ()),
+                           ("advanced", ([0, 2, 1], [1, 0, 3]), (3,)),
+                           ("rows", ([2, 0],), (1, 4))]:
+    case("setitem", _id, lambda x, v, i=_idx: reseau.ops.setitem(x, i, v),
+         lambda x, v, i=_idx: _torch_setitem(x, v, i), Arg((3, 4)), Arg(_vshape))
+
 for _dim, _shapes in [
     (0, [(2, 3), (1, 3)]), (1, [(2, 1), (2, 3), (2, 2)]), (-1, [(2, 2, 1), (2, 2, 3)]),
 ]:

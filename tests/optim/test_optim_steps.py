@@ -185,7 +185,7 @@ def test_state_is_lazy_with_pytorch_keys_and_updates_are_in_place(name, options,
     if "step" in keys:
         assert opt.state[w]["step"] == 3
     # the same keys as PyTorch's state
-    tw = torch.tensor(w.data.copy(), requires_grad=True)
+    tw = torch.tensor(w._array.copy(), requires_grad=True)
     topt = getattr(torch.optim, name)([tw], **options)
     (tw.sum() ** 2).backward()
     topt.step()

@@ -48,7 +48,8 @@ from .logical import all, allclose, any, equal, isclose, isfinite, isinf, isnan
 from .counting import bincount, histc, histogram, numel, unique
 from . import methods  # noqa: E402,F401 (the op functions as Tensor methods)
 from .shape import (
-    cat, expand, flatten, getitem, permute, reshape, squeeze, stack, transpose, unsqueeze,
+    cat, expand, flatten, getitem, permute, reshape, setitem, squeeze, stack, transpose,
+    unsqueeze,
 )
 
 __all__ = [
@@ -63,7 +64,7 @@ __all__ = [
     "max_pool1d", "max_pool2d",
     "amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp", "max", "mean", "min",
     "softmax", "std", "sum", "var",
-    "cat", "expand", "flatten", "getitem", "permute", "reshape", "squeeze", "stack",
+    "cat", "expand", "flatten", "getitem", "permute", "reshape", "setitem", "squeeze", "stack",
     "transpose", "unsqueeze",
     "acos", "asin", "atan", "atan2", "cos", "cosh", "sin", "sinh", "tan",
     "erf", "expm1", "log1p", "log2", "log10", "reciprocal", "rsqrt", "square",

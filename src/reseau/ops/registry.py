@@ -132,6 +132,7 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
         return Tensor._make(out)
     node.needs_input_grad = tuple([t._requires_grad for t in inputs])
     node.inputs = inputs
+    node.edges = tuple([t.grad_fn for t in inputs])
     node.seq = next_seq()
     if op.saves_inputs:
         node.versions = tuple([t._version for t in inputs])

@@ -12,7 +12,7 @@ from .registry import apply, register
 
 __all__ = [
     "reshape", "permute", "transpose", "squeeze", "unsqueeze", "flatten", "expand",
-    "getitem", "cat", "stack",
+    "getitem", "setitem", "cat", "stack",
 ]
 
 
@@ -196,6 +196,42 @@ def getitem(x: Tensor, index) -> Tensor:
         return apply(GetItem, x, index=index, basic=basic)
     except IndexError as e:
         raise IndexError(f"getitem: index {index!r} is invalid for shape {x._array.shape}:"
+                         f" {e}") from None
+
+
+@register("setitem", saves_inputs=False)
+class SetItem:
+    """z = x with z[index] = v (PyTorch's index_put: ``x[index] = v`` in a graph);
+    dx = g with g[index] = 0, dv = g[index] (summed back to v's shape)"""
+
+    def forward(ctx, x, v, index):
+        ctx.index = index
+        z = x.copy()
+        z[index] = v
+        return z
+
+    def vjp(ctx, g):
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = g.copy()
+            gx[ctx.index] = 0
+        if ctx.needs_input_grad[1]:
+            gv = g[ctx.index]
+        return gx, gv
+
+
+def setitem(x: Tensor, index, value) -> Tensor:
+    """A new tensor: ``x`` with ``value`` written at ``index`` (differentiable in both);
+    ``Tensor.__setitem__`` calls it when the assignment is part of a graph."""
+    index = tuple(_index_part(i) for i in index) if isinstance(index, tuple) \
+        else _index_part(index)
+    value = to_tensor(value, x, "setitem")
+    if value._array.dtype != x._array.dtype:
+        value = value.to(x._array.dtype)
+    try:
+        return apply(SetItem, x, value, index=index)
+    except IndexError as e:
+        raise IndexError(f"setitem: index {index!r} is invalid for shape {x._array.shape}:"
                          f" {e}") from None
 
 

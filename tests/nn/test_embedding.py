@@ -13,14 +13,23 @@ TABLE = np.random.default_rng(0).standard_normal((6, 3))
 IDX = np.array([[1, 4, 0], [4, 4, 5]])
 
 
-def _pair(torch, **kwargs):
-    """The same table in a reseau and a torch Embedding (float64)."""
-    ours = nn.Embedding(6, 3, **kwargs).double()
-    theirs = torch.nn.Embedding(6, 3, **kwargs).double()
+def _pair(torch, name="Embedding", **kwargs):
+    """The same table in a reseau and a torch layer (float64)."""
+    ours = getattr(nn, name)(6, 3, **kwargs).double()
+    theirs = getattr(torch.nn, name)(6, 3, **kwargs).double()
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(TABLE))
     ours.weight._array[...] = TABLE
     return ours, theirs
+
+
+def _same_outputs_and_table_gradients(torch, ours, theirs, out, tout):
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    v = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(reseau.tensor(v))
+    tout.backward(torch.tensor(v))
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
+                               rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 4}, {"padding_idx": -2},
@@ -31,11 +40,7 @@ def test_embedding_matches_pytorch(kwargs):
     ours, theirs = _pair(torch, **kwargs)
     out, tout = ours(reseau.tensor(IDX)), theirs(torch.tensor(IDX))
     np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
-    v = np.random.default_rng(1).standard_normal(out.shape)
-    out.backward(reseau.tensor(v))
-    tout.backward(torch.tensor(v))
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
-                               rtol=1e-12, atol=1e-15)
+    _same_outputs_and_table_gradients(torch, ours, theirs, out, tout)
 
 
 def test_padding_row_is_zero_and_gets_no_gradient():
@@ -113,19 +118,10 @@ OFFSETS = np.array([0, 2, 2, 5])  # the second bag is empty
 @pytest.mark.parametrize("padding_idx", [None, 4])
 def test_embedding_bag_with_offsets_matches_pytorch(mode, padding_idx):
     torch = pytest.importorskip("torch")
-    ours = nn.EmbeddingBag(6, 3, mode=mode, padding_idx=padding_idx).double()
-    theirs = torch.nn.EmbeddingBag(6, 3, mode=mode, padding_idx=padding_idx).double()
-    with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(TABLE))
-    ours.weight._array[...] = TABLE
+    ours, theirs = _pair(torch, "EmbeddingBag", mode=mode, padding_idx=padding_idx)
     out = ours(reseau.tensor(BAG_INPUT), reseau.tensor(OFFSETS))
     tout = theirs(torch.tensor(BAG_INPUT), torch.tensor(OFFSETS))
-    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
-    v = np.random.default_rng(2).standard_normal(out.shape)
-    out.backward(reseau.tensor(v))
-    tout.backward(torch.tensor(v))
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(),
-                               rtol=1e-12, atol=1e-15)
+    _same_outputs_and_table_gradients(torch, ours, theirs, out, tout)
 
 
 def test_embedding_bag_2d_input_and_per_sample_weights_match_pytorch():

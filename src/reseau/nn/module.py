@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
+from ..devices import check_device, device as Device, is_device_name
 from ..dtypes import as_dtype, is_floating
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
@@ -348,24 +349,29 @@ class Module:
                     t.grad._array = t.grad._array.astype(dtype)
         return self
 
-    def to(self, *args, device=None, dtype=None) -> "Module":
+    def to(self, *args, device=None, dtype=None, non_blocking: bool = False) -> "Module":
         """Convert floating parameters and buffers to ``dtype`` in place, as
-        ``net.to(reseau.float64)`` or ``net.to(device="cpu", dtype=...)``. The only
-        device is ``"cpu"``. Returns self."""
+        ``net.to(reseau.float64)``, ``net.to(device)`` or ``net.to(device="cpu",
+        dtype=...)`` (PyTorch's forms, a tensor's dtype included). The NumPy backend has
+        one device, the CPU; another raises a clear error. Returns self."""
         for a in args:
-            if isinstance(a, str) and a in ("cpu", "cuda", "mps") or a is None:
-                device = a if device is None else device
-            else:
+            if isinstance(a, Tensor):
+                dtype = a._array.dtype
+            elif isinstance(a, (Device, int)) or (isinstance(a, str) and is_device_name(a)):
+                device = a
+            elif a is not None:
                 dtype = a
-        if device not in (None, "cpu"):
-            raise ValueError(f"Module.to: reseau computes on the CPU with NumPy; device "
-                             f"{device!r} is not available (use 'cpu' or leave it out)")
+        check_device(device, "Module.to")
         if dtype is None:
             return self
         dtype = as_dtype(dtype)
         if not is_floating(dtype):
             raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
         return self._cast(dtype)
+
+    def cuda(self, device=None) -> "Module":
+        check_device("cuda" if device is None else device, "Module.cuda")
+        return self
 
     def double(self) -> "Module":
         return self._cast(np.dtype(np.float64))

@@ -280,3 +280,16 @@ def test_only_exact_reseau_classes_are_described():
     assert io.architecture(nn.Sequential(nn.Linear(2, 2), MyReLU())) is None
     assert io.architecture(nn.Sequential(nn.Tanh())) == {
         "type": "Sequential", "children": [["0", {"type": "Tanh"}]]}
+
+
+def test_load_takes_torch_load_arguments(tmp_path):
+    # torch.save(model.state_dict(), path); model.load_state_dict(torch.load(path, ...))
+    net = reseau.nn.Linear(3, 2)
+    path = tmp_path / "model.pth"
+    reseau.save(net.state_dict(), path)
+    twin = reseau.nn.Linear(3, 2)
+    twin.load_state_dict(reseau.load(path, weights_only=True, map_location="cpu"))
+    np.testing.assert_array_equal(twin.weight._array, net.weight._array)
+    twin.load_state_dict(reseau.load(path, map_location=reseau.device("cpu")))
+    with pytest.raises(RuntimeError, match="load: device 'cuda:0' is not available"):
+        reseau.load(path, map_location="cuda:0")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..devices import check_device, device
 from ..files import atomic_open
 from ..nn import StateDictError
 from ..version import __version__
@@ -231,7 +232,7 @@ def _fill(model, arrays: dict, path) -> None:
             tensor._array = arrays[name].copy()
 
 
-def load(path, model=None):
+def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     """Load a model saved by :func:`save`.
 
     Parameters
@@ -240,6 +241,10 @@ def load(path, model=None):
     model : Module, optional
         Load the weights into this module (it must have the same architecture) instead
         of building one from the file; needed for custom Module classes.
+    map_location, weights_only, mmap
+        ``torch.load``'s arguments, accepted so that course code runs unchanged: every
+        tensor lands on the CPU (a ``map_location`` naming another device is refused),
+        and a reseau file holds weights only, whatever ``weights_only`` says.
 
     Returns
     -------
@@ -256,6 +261,8 @@ def load(path, model=None):
         The file is truncated, corrupted, foreign (not written by reseau, or holding a
         pickled object), or its weights do not fit ``model``.
     """
+    if isinstance(map_location, (str, device)):
+        check_device(map_location, "load")
     meta, arrays = _read(path, need_meta=model is None)
     if model is None:
         if meta["format"] != _MODEL:

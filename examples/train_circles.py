@@ -41,7 +41,7 @@ def main(epochs: int = 150, lr: float = 0.1, batch_size: int = 10, seed: int = 0
 
     def accuracy(x, y):
         with reseau.no_grad():
-            return float((forward(x).argmax(1) == y).data.mean())
+            return float((forward(x).argmax(1) == y).float().mean())
 
     n = len(x_train)
     for epoch in range(1, epochs + 1):

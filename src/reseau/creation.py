@@ -247,6 +247,7 @@ def _legacy_constructor(name: str, dtype: str):
         check_device(device, name)
         return Tensor(*args, dtype=dtype, requires_grad=requires_grad)
     make.__name__ = make.__qualname__ = name
+    make.legacy_dtype = dtype  # x.type(reseau.FloatTensor) casts to it
     make.__doc__ = (f"PyTorch's legacy ``{name}(*sizes)`` or ``{name}(data)``: a {dtype} "
                     "tensor of those sizes (zeros) or holding that data.")
     return make

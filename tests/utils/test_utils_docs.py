@@ -12,6 +12,7 @@ import pytest
     "reseau.nn.embedding", "reseau.nn.normalization", "reseau.nn.padding", "reseau.nn.distance",
     "reseau.nn.module", "reseau.nn.rnn", "reseau.nn.attention", "reseau.nn.functional",
     "reseau.nn.containers", "reseau.nn.utils.rnn", "reseau.nn.utils.convert_parameters",
+    "reseau.nn.transformer",
 ])
 def test_docstring_examples_run(module):
     mod = importlib.import_module(module)

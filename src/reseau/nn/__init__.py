@@ -39,6 +39,7 @@ from .pooling import (
 )
 from .regularization import elastic_net, l1_penalty, l2_penalty, penalized_weights
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "StateDictError", "Sequential",
@@ -58,5 +59,6 @@ __all__ = [
     "ReplicationPad2d", "CircularPad1d", "CircularPad2d", "CosineSimilarity", "PairwiseDistance",
     "Upsample", "UpsamplingNearest2d", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
     "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "MultiheadAttention", "Dropout1d",
-    "Dropout3d", "ParameterList", "ParameterDict",
+    "Dropout3d", "ParameterList", "ParameterDict", "TransformerEncoderLayer",
+    "TransformerEncoder",
 ]

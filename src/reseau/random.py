@@ -36,6 +36,7 @@ import os
 
 import numpy as np
 
+from .devices import check_device
 from .kernel_math import fma, logf, sincosf
 
 __all__ = [
@@ -94,15 +95,13 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        if str(device) != "cpu":
-            raise RuntimeError(f"Generator: device {device!r} is not available; reseau "
-                               "computes on the cpu (use Generator() or device='cpu')")
+        self._device = check_device(device, "Generator")
         self._bits = np.random.MT19937(0)
         self.manual_seed(DEFAULT_SEED)
 
     @property
     def device(self):
-        return "cpu"
+        return self._device
 
     def __repr__(self) -> str:
         return f"<reseau.Generator seeded {self._seed}>"

@@ -14,7 +14,7 @@ def test_digits_are_scaled_copies_of_scikit_learns():
     source = datasets.load_digits()
     assert X.shape == (1797, 64) and X.dtype == np.float32
     assert y.shape == (1797,) and y.dtype == np.int64
-    np.testing.assert_allclose(X.numpy(), source._array / 16.0, rtol=1e-6)
+    np.testing.assert_allclose(X.numpy(), source.data / 16.0, rtol=1e-6)
     np.testing.assert_array_equal(y.numpy(), source.target)
     assert float(X._array.min()) == 0.0 and float(X._array.max()) == 1.0
     assert np.bincount(y.numpy()).tolist() == np.bincount(source.target).tolist()

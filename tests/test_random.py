@@ -123,6 +123,13 @@ def test_rand_randn_uniform_normal_are_pytorchs(seed, n, dtypes):
          torch.randn(n, 3, dtype=theirs, generator=tg))
 
 
+def test_half_precision_uniforms_are_pytorchs():
+    g, tg = pair(1)
+    for low, high in [(0, 1), (-0.3, 0.7), (-3.3, 100.1)]:
+        same(reseau.empty(1000, dtype=reseau.float16).uniform_(low, high, generator=g),
+             torch.empty(1000, dtype=torch.float16).uniform_(low, high, generator=tg))
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("n", SIZES)
 def test_integer_draws_and_permutations_are_pytorchs(seed, n):

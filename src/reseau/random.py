@@ -189,14 +189,12 @@ class Generator:
         return (w[0::2] << _U64(32)) | w[1::2]
 
     def _unit(self, n: int, dtype) -> np.ndarray:
-        """``n`` uniforms in [0, 1) with the bits PyTorch uses for ``dtype``: as many as
-        its mantissa holds, from a word (24 for float32, 11 for float16; returned as
-        float32) or from a 64-bit draw (53 for float64)."""
+        """``n`` uniforms in [0, 1) with the bits PyTorch uses for ``dtype``: 53 of a
+        64-bit draw for float64; 24 of a word otherwise (float32; float16 rounds them)."""
         if np.dtype(dtype) == np.float64:
             return (self._words64(n) & _U64((1 << 53) - 1)).astype(np.float64) * 2.0**-53
-        digits = np.finfo(dtype).nmant + 1
-        return ((self._words(n) & _U64((1 << digits) - 1)).astype(np.float64)
-                * 2.0**-digits).astype(np.float32)
+        return ((self._words(n) & _U64((1 << 24) - 1)).astype(np.float64)
+                * 2.0**-24).astype(np.float32)
 
     # --- NumPy's Generator methods, so that code written for numpy.random.Generator
     # (reseau's convention before PyTorch's streams) draws from this stream. float64
@@ -347,7 +345,7 @@ def draw_uniform(shape, dtype, low=0.0, high=1.0, generator=None) -> np.ndarray:
     gen, dtype = resolve(generator), _float_dtype(dtype)
     n = math.prod(shape)
     acc = np.float64 if dtype == np.float64 else np.float32
-    low_, high_ = acc(dtype.type(low)), acc(dtype.type(high))  # rounded to the dtype first
+    low_, high_ = acc(low), acc(high)
     u = gen._unit(n, dtype)
     values = u if (low_ == 0 and high_ == 1) else fma(u, high_ - low_, low_, acc)
     return values.astype(dtype, copy=False).reshape(shape)

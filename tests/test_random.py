@@ -168,6 +168,20 @@ def test_bernoulli_exponential_and_multinomial_are_pytorchs(seed, dtypes):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("dtypes", DTYPES, ids=["float32", "float64"])
+def test_cauchy_log_normal_and_geometric_are_pytorchs(seed, dtypes):
+    ours, theirs = dtypes
+    g, tg = pair(seed)
+    for n in (5, 40):
+        same(reseau.empty(n, dtype=ours).cauchy_(0.5, 2.0, generator=g),
+             torch.empty(n, dtype=theirs).cauchy_(0.5, 2.0, generator=tg))
+        same(reseau.empty(n, dtype=ours).log_normal_(1.0, 0.5, generator=g),
+             torch.empty(n, dtype=theirs).log_normal_(1.0, 0.5, generator=tg))
+        same(reseau.empty(n, dtype=ours).geometric_(0.3, generator=g),
+             torch.empty(n, dtype=theirs).geometric_(0.3, generator=tg))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_normal_with_tensor_arguments_is_pytorchs(seed):
     g, tg = pair(seed)
     tmean, tstd = torch.arange(20.0), torch.linspace(0.1, 2.0, 20)

@@ -302,6 +302,21 @@ def _bernoulli_(self: Tensor, p=0.5, generator=None) -> Tensor:
     return _draw_(self, "bernoulli_", _random.draw_bernoulli, p, generator=generator)
 
 
+def _cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, generator=None) -> Tensor:
+    """Fill in place with Cauchy(median, sigma) draws."""
+    return _draw_(self, "cauchy_", _random.draw_cauchy, median, sigma, generator=generator)
+
+
+def _log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, generator=None) -> Tensor:
+    """Fill in place with ``exp`` of N(mean, std^2) draws."""
+    return _draw_(self, "log_normal_", _random.draw_log_normal, mean, std, generator=generator)
+
+
+def _geometric_(self: Tensor, p: float, generator=None) -> Tensor:
+    """Fill in place with the number of trials up to the first success (probability p)."""
+    return _draw_(self, "geometric_", _random.draw_geometric, p, generator=generator)
+
+
 def _bernoulli(self: Tensor, generator=None) -> Tensor:
     """0/1 draws, 1 with the probability each entry holds (``torch.bernoulli``)."""
     return bernoulli(self, generator=generator)
@@ -315,6 +330,8 @@ def _multinomial(self: Tensor, num_samples: int, replacement: bool = False,
 for _name, _method in [("uniform_", _uniform_), ("normal_", _normal_),
                        ("exponential_", _exponential_), ("random_", _random_),
                        ("bernoulli_", _bernoulli_), ("bernoulli", _bernoulli),
+                       ("cauchy_", _cauchy_), ("log_normal_", _log_normal_),
+                       ("geometric_", _geometric_),
                        ("multinomial", _multinomial)]:
     setattr(Tensor, _name, _method)
 del _name, _method

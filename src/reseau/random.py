@@ -43,7 +43,8 @@ __all__ = [
     "Generator", "default_generator", "manual_seed", "initial_seed", "seed",
     "get_rng_state", "set_rng_state", "fork_rng", "resolve", "fill_",
     "draw_uniform", "draw_normal", "draw_randint", "draw_random", "draw_bernoulli",
-    "draw_exponential", "draw_randperm", "draw_multinomial",
+    "draw_exponential", "draw_randperm", "draw_multinomial", "draw_cauchy", "draw_log_normal",
+    "draw_geometric",
 ]
 
 # PyTorch's seed for a new torch.Generator() (c10's default_rng_seed_val).
@@ -470,6 +471,30 @@ def draw_exponential(shape, dtype, lambd=1.0, generator=None) -> np.ndarray:
         raise RuntimeError(f"exponential_: expected lambd > 0, got {lambd}")
     u = gen._unit(math.prod(shape), np.float64)
     return ((-1.0 / lambd) * np.log1p(-u)).astype(dtype).reshape(shape)
+
+
+def draw_cauchy(shape, dtype, median=0.0, sigma=1.0, generator=None) -> np.ndarray:
+    """Cauchy draws as ``cauchy_``: ``median + sigma * tan(pi (u - 1/2))``, ``u`` a 53-bit
+    uniform, in float64 then rounded to the dtype."""
+    u = resolve(generator)._unit(math.prod(shape), np.float64)
+    return (median + sigma * np.tan(math.pi * (u - 0.5))).astype(dtype).reshape(shape)
+
+
+def draw_log_normal(shape, dtype, mean=1.0, std=2.0, generator=None) -> np.ndarray:
+    """``exp`` of the float64 normal draws of the element-by-element path
+    (``log_normal_``)."""
+    gen = resolve(generator)
+    normals = fma(_scalar_normals(gen, math.prod(shape)), std, mean, np.float64)
+    return np.exp(normals).astype(dtype).reshape(shape)
+
+
+def draw_geometric(shape, dtype, p, generator=None) -> np.ndarray:
+    """Geometric draws (trials up to the first success) as ``geometric_``:
+    ``ceil(log(u) / log(1 - p))``, ``u`` a 53-bit uniform."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_: expected 0 < p < 1, got p={p}")
+    u = resolve(generator)._unit(math.prod(shape), np.float64)
+    return np.ceil(np.log(u) / np.log1p(-p)).astype(dtype).reshape(shape)
 
 
 def draw_randperm(n: int, generator=None) -> np.ndarray:

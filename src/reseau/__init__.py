@@ -31,6 +31,7 @@ from .ops.reduce import (
     amax, amin, argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum, var,
 )
 from .ops.shape import cat, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
+from .ops.shape import cat as concat, cat as concatenate
 # section 3 of issue 13: more maths, products and norms, indexing, sorting, counting
 from .ops.trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
 from .ops.trig import acos as arccos, asin as arcsin, atan as arctan, atan2 as arctan2
@@ -110,5 +111,5 @@ __all__ = [
     "argsort", "msort", "sort", "topk", "cumprod", "cumsum", "chunk", "diag", "flip", "narrow",
     "roll", "split", "tile", "tril", "triu", "all", "allclose", "any", "equal", "isclose",
     "isfinite", "isinf", "isnan", "ravel", "bincount", "histc", "histogram", "numel", "unique",
-    "linalg",
+    "linalg", "concat", "concatenate",
 ]

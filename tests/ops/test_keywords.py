@@ -224,3 +224,15 @@ def test_binary_ops_take_input_and_other_by_name():
     out = reseau.empty(0, dtype=reseau.float64)
     assert reseau.matmul(reseau.tensor(a), reseau.tensor(b), out=out) is out
     same(out, torch.matmul(torch.from_numpy(a), torch.from_numpy(b)))
+
+
+def test_cat_stack_take_axis_and_out():
+    a, b = X[0], X[1]
+    x, y, tx, ty = reseau.tensor(a), reseau.tensor(b), torch.from_numpy(a), torch.from_numpy(b)
+    same(reseau.cat([x, y], axis=1), torch.cat([tx, ty], axis=1))
+    same(reseau.concatenate((x, y), axis=0), torch.concatenate((tx, ty), axis=0))
+    same(reseau.stack([x, y], axis=-1), torch.stack([tx, ty], axis=-1))
+    out, tout = reseau.empty(0, dtype=reseau.float64), torch.empty(0, dtype=torch.float64)
+    assert reseau.stack([x, y], 1, out=out) is out
+    same(out, torch.stack([tx, ty], 1, out=tout))
+    same(reseau.transpose(input=x, dim0=0, dim1=1), torch.transpose(input=tx, dim0=0, dim1=1))

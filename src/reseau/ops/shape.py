@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from ._args import alias, write_out
 from ._convert import as_input, normalize_dims, shape_arg, to_tensor
 from .registry import apply, register
 
@@ -28,9 +29,9 @@ class Reshape:
         return g.reshape(ctx.shape)
 
 
-def reshape(x: Tensor, *shape) -> Tensor:
+def reshape(input, *shape) -> Tensor:
     """The same entries in a new shape (one dimension may be -1)."""
-    x = as_input(x, "reshape")
+    x = as_input(input, "reshape")
     shape = shape_arg(shape)
     if shape == x.shape:
         return x
@@ -44,9 +45,9 @@ def reshape(x: Tensor, *shape) -> Tensor:
     return apply(Reshape, x, shape=shape)
 
 
-def squeeze(x: Tensor, dim=None) -> Tensor:
+def squeeze(input, dim=None) -> Tensor:
     """Remove dimensions of size 1 (all of them, or those in ``dim`` that have size 1)."""
-    x = as_input(x, "squeeze")
+    x = as_input(input, "squeeze")
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
@@ -55,9 +56,9 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
     return reshape(x, shape)
 
 
-def unsqueeze(x: Tensor, dim: int) -> Tensor:
+def unsqueeze(input, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
-    x = as_input(x, "unsqueeze")
+    x = as_input(input, "unsqueeze")
     n = x.ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"unsqueeze: dim {dim} is out of range for a result with {n} dimensions")
@@ -66,9 +67,9 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return reshape(x, tuple(shape))
 
 
-def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim`` .. ``end_dim`` into one."""
-    x = as_input(x, "flatten")
+    x = as_input(input, "flatten")
     if x.ndim == 0:
         return reshape(x, (1,))
     s, e = (normalize_dims(d, x.ndim, "flatten")[0] for d in (start_dim, end_dim))
@@ -93,8 +94,8 @@ class Permute:
         return g.transpose(ctx.inverse)
 
 
-def permute(x: Tensor, *dims) -> Tensor:
-    x = as_input(x, "permute")
+def permute(input, *dims) -> Tensor:
+    x = as_input(input, "permute")
     dims = shape_arg(dims)
     n = x._array.ndim
     if dims == (1, 0) and n == 2:  # .T of a matrix: the common case, already valid
@@ -108,9 +109,9 @@ def permute(x: Tensor, *dims) -> Tensor:
     return apply(Permute, x, dims=dims)
 
 
-def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+def transpose(input, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
-    x = as_input(x, "transpose")
+    x = as_input(input, "transpose")
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
     d0, d1 = (normalize_dims(d, x.ndim, "transpose")[0] for d in (dim0, dim1))
@@ -130,9 +131,9 @@ class Expand:
         return g
 
 
-def expand(x: Tensor, *shape) -> Tensor:
+def expand(input, *shape) -> Tensor:
     """Broadcast to a larger shape without copying; -1 keeps a dimension."""
-    x = as_input(x, "expand")
+    x = as_input(input, "expand")
     shape = shape_arg(shape)
     lead = len(shape) - x.ndim
     if lead < 0:
@@ -258,8 +259,9 @@ class Cat:
         return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
 
 
-def cat(tensors, dim: int = 0) -> Tensor:
+def cat(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
     """Join tensors along an existing dimension."""
+    dim = alias(dim, axis, "dim", "axis", "cat", default=0)
     ts = _join_inputs(tensors, "cat")
     d = normalize_dims(dim, ts[0].ndim, "cat")[0]
     for t in ts[1:]:
@@ -270,7 +272,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 f"cat: shapes {[tuple(t.shape) for t in ts]} must match except in "
                 f"dimension {dim}"
             )
-    return apply(Cat, *ts, dim=d)
+    return write_out(out, apply(Cat, *ts, dim=d), "cat")
 
 
 @register("stack", saves_inputs=False)
@@ -285,8 +287,9 @@ class Stack:
         return tuple(np.take(g, i, axis=ctx.dim) for i in range(ctx.n))
 
 
-def stack(tensors, dim: int = 0) -> Tensor:
+def stack(tensors, dim: int = 0, *, axis=None, out=None) -> Tensor:
     """Join tensors of the same shape along a new dimension."""
+    dim = alias(dim, axis, "dim", "axis", "stack", default=0)
     ts = _join_inputs(tensors, "stack")
     if any(t.shape != ts[0].shape for t in ts):
         raise ValueError(
@@ -295,4 +298,4 @@ def stack(tensors, dim: int = 0) -> Tensor:
     n = ts[0].ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"stack: dim {dim} is out of range for a result with {n} dimensions")
-    return apply(Stack, *ts, dim=dim % n)
+    return write_out(out, apply(Stack, *ts, dim=dim % n), "stack")

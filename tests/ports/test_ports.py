@@ -18,12 +18,14 @@ reason}``); /work/notes/port_failures.md tells who is fixing what.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -99,32 +101,46 @@ def _env() -> dict:
     return {**os.environ, **threads, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
 
 
-_RESEAU_RUNS: dict[str, subprocess.CompletedProcess] = {}
+def _reseau_run(name: str, workdir: Path) -> subprocess.CompletedProcess:
+    cwd = workdir / "reseau" / name
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(reseau_command(SCRIPTS / f"{name}.py"), cwd=cwd,
+                          capture_output=True, text=True, timeout=TIMEOUT_S, env=_env())
 
 
-@pytest.fixture(scope="session")
-def workdir(tmp_path_factory):
-    return tmp_path_factory.mktemp("ports")
-
-
-def reseau_run(name: str, workdir: Path) -> subprocess.CompletedProcess:
-    if name not in _RESEAU_RUNS:
-        cwd = workdir / "reseau" / name
-        cwd.mkdir(parents=True, exist_ok=True)
-        _RESEAU_RUNS[name] = subprocess.run(
-            reseau_command(SCRIPTS / f"{name}.py"), cwd=cwd, capture_output=True, text=True,
-            timeout=TIMEOUT_S, env=_env())
-    return _RESEAU_RUNS[name]
-
-
-@pytest.fixture(scope="session")
-def torch_runs(workdir):
-    pytest.importorskip("torch")
+def _torch_batch(names: list[str], workdir: Path) -> dict:
     out = workdir / "torch.json"
-    scripts = [str(SCRIPTS / f"{name}.py") for name in ENTRIES]
+    scripts = [str(SCRIPTS / f"{name}.py") for name in names]
     subprocess.run([sys.executable, str(HERE / "_torch_batch.py"), str(out),
                     str(workdir / "torch"), *scripts], check=True, timeout=600, env=_env())
     return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="session")
+def runs(request, tmp_path_factory):
+    """Starts every run the selected tests need at once, on as many workers as cores (at
+    least two, so that PyTorch's batch overlaps reseau's runs); tests wait on theirs."""
+    workdir = tmp_path_factory.mktemp("ports")
+    mine = [item for item in request.session.items
+            if Path(str(item.fspath)) == Path(__file__) and hasattr(item, "callspec")]
+    names = sorted({item.callspec.params["name"] for item in mine})
+    wants_torch = any("torch_runs" in item.fixturenames for item in mine)
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        torch_future = None
+        if wants_torch and importlib.util.find_spec("torch") is not None:
+            torch_future = pool.submit(_torch_batch, names, workdir)
+        reseau = {name: pool.submit(_reseau_run, name, workdir) for name in names}
+        yield {"reseau": reseau, "torch": torch_future}
+
+
+def reseau_run(name: str, runs: dict) -> subprocess.CompletedProcess:
+    return runs["reseau"][name].result()
+
+
+@pytest.fixture(scope="session")
+def torch_runs(runs):
+    pytest.importorskip("torch")
+    return runs["torch"].result()
 
 
 def _cases(check: str) -> list:
@@ -143,17 +159,17 @@ def _failed(run: subprocess.CompletedProcess) -> str:
 
 
 @pytest.mark.parametrize("name", _cases("run"))
-def test_runs_under_reseau(name, workdir):
-    run = reseau_run(name, workdir)
+def test_runs_under_reseau(name, runs):
+    run = reseau_run(name, runs)
     assert run.returncode == 0, _failed(run)
     check_bounds(ENTRIES[name], run.stdout, "reseau")
 
 
 @pytest.mark.parametrize("name", _cases("match"))
-def test_matches_pytorch(name, workdir, torch_runs):
+def test_matches_pytorch(name, runs, torch_runs):
     entry, ref = ENTRIES[name], torch_runs[name]
     assert ref["rc"] == 0, f"the script fails under PyTorch itself:\n{ref['err'][-3000:]}"
-    run = reseau_run(name, workdir)
+    run = reseau_run(name, runs)
     assert run.returncode == 0, _failed(run)
     if entry["mode"] == "bounds":
         check_bounds(entry, ref["out"], "pytorch")
@@ -170,10 +186,10 @@ def test_matches_pytorch(name, workdir, torch_runs):
 
 
 @pytest.mark.parametrize("name", _cases("text"))
-def test_prints_like_pytorch(name, workdir, torch_runs):
+def test_prints_like_pytorch(name, runs, torch_runs):
     ref = torch_runs[name]
     assert ref["rc"] == 0, f"the script fails under PyTorch itself:\n{ref['err'][-3000:]}"
-    run = reseau_run(name, workdir)
+    run = reseau_run(name, runs)
     assert run.returncode == 0, _failed(run)
     ours, theirs = masked_lines(run.stdout), masked_lines(ref["out"])
     diff = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]

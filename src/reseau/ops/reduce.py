@@ -357,10 +357,13 @@ def logsumexp(input, dim=None, keepdim: bool = False, **kw) -> Tensor:
     return apply(LogSumExp, x, axes=_axes(dim, x, "logsumexp"), keepdim=keepdim)
 
 
-def _softmax_dim(dim, x: Tensor) -> int:
-    """``dim``, or PyTorch's old implicit choice when it is None (0 for 0-, 1- and 3-D
-    tensors, else 1)."""
-    return dim if dim is not None else (0 if x.ndim in (0, 1, 3) else 1)
+def _softmax_keywords(fn, op: str, x: Tensor, dim, dtype, kw: dict) -> Tensor:
+    """``fn(x, dim)`` with ``axis=``, ``dtype=`` (cast first), ``out=``, and PyTorch's old
+    implicit dim when none is given (0 for 0-, 1- and 3-D tensors, else 1)."""
+    dim = alias(dim, kw.pop("axis", None), "dim", "axis", op)
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return write_out(kw.pop("out", None), fn(x if dtype is None else x.to(dtype), dim), op)
 
 
 @register("softmax", saves_inputs=False)
@@ -383,9 +386,7 @@ def softmax(input, dim=None, dtype=None, **kw) -> Tensor:
     """``exp(x) / sum(exp(x), dim)``, shifted by the max for stability."""
     x = as_input(input, "softmax")
     if kw or dtype is not None or dim is None:
-        dim = _softmax_dim(alias(dim, kw.pop("axis", None), "dim", "axis", "softmax"), x)
-        r = softmax(x if dtype is None else x.to(dtype), dim)
-        return write_out(kw.pop("out", None), r, "softmax")
+        return _softmax_keywords(softmax, "softmax", x, dim, dtype, kw)
     return apply(Softmax, x, dim=_single_dim(dim, x.ndim, "softmax"))
 
 
@@ -407,7 +408,5 @@ def log_softmax(input, dim=None, dtype=None, **kw) -> Tensor:
     """``x - logsumexp(x, dim)``: stable log-probabilities."""
     x = as_input(input, "log_softmax")
     if kw or dtype is not None or dim is None:
-        dim = _softmax_dim(alias(dim, kw.pop("axis", None), "dim", "axis", "log_softmax"), x)
-        r = log_softmax(x if dtype is None else x.to(dtype), dim)
-        return write_out(kw.pop("out", None), r, "log_softmax")
+        return _softmax_keywords(log_softmax, "log_softmax", x, dim, dtype, kw)
     return apply(LogSoftmax, x, dim=_single_dim(dim, x.ndim, "log_softmax"))

@@ -105,7 +105,8 @@ class Reciprocal:
     """z = 1 / x; dx = -g z^2"""
 
     def forward(ctx, x):
-        z = 1 / x
+        with np.errstate(divide="ignore"):  # 1 / 0 = inf, as in PyTorch
+            z = 1 / x
         ctx.z = z
         return z
 
@@ -122,7 +123,8 @@ class Rsqrt:
     """z = 1 / sqrt(x); dx = -g z^3 / 2"""
 
     def forward(ctx, x):
-        z = 1 / np.sqrt(x)
+        with np.errstate(divide="ignore"):  # 1 / sqrt(0) = inf, as in PyTorch
+            z = 1 / np.sqrt(x)
         ctx.z = z
         return z
 

@@ -175,3 +175,19 @@ def test_grad_fn_and_requires_grad_print_as_pytorch():
         assert repr(f(ours)) == repr(f(theirs)).replace("torch.", "reseau.")
     assert repr(reseau.tensor([1.0], dtype=reseau.float64, requires_grad=True)) == \
         "tensor([1.], dtype=reseau.float64, requires_grad=True)"
+
+
+def test_grad_fn_repr_and_next_functions_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (reseau, torch):
+        w = lib.ones(2, requires_grad=True)
+        y = ((w * lib.ones(2)).sum() - 1) ** 2
+        assert repr(y.grad_fn).startswith("<PowBackward0 object at 0x")
+        (sub,) = y.grad_fn.next_functions
+        total, const = sub[0].next_functions
+        (mul,) = total[0].next_functions
+        acc, none = mul[0].next_functions
+        assert const == (None, 0) and none == (None, 0)
+        assert acc[0].variable is w and type(acc[0]).__name__ == "AccumulateGrad"
+        assert [repr(n[0]).split()[0] for n in (sub, total, mul)] == \
+            ["<SubBackward0", "<SumBackward0", "<MulBackward0"], lib.__name__

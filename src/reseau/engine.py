@@ -75,14 +75,35 @@ class Node:
     def name(self) -> str:
         return self.op.name
 
-    def __repr__(self) -> str:
-        return f"<{self.op.name}Backward>"
+    def __repr__(self) -> str:  # PyTorch's: <MulBackward0 object at 0x...>
+        name = getattr(self.op, "backward_name", None) or f"{self.op.name}Backward"
+        return f"<{name} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the graph: ``(node, 0)`` per input, where a leaf that
+        requires a gradient shows as ``AccumulateGrad`` and a constant as ``None``."""
+        if self.freed:
+            return ()
+        return tuple((fn if fn is not None else AccumulateGrad(t) if t._requires_grad
+                      else None, 0) for t, fn in zip(self.inputs, input_edges(self)))
 
     def _free(self) -> None:
         state = {"op": self.op, "seq": self.seq, "freed": True}
         if self.retained is not None:
             state["retained"] = self.retained
         self.__dict__ = state  # drops everything the forward saved
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: the step that adds into its ``.grad``."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 def input_edges(node: Node) -> tuple:

@@ -130,9 +130,17 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
         out = backend.xp.asarray(out)  # (backend.asarray, without a call on the hot path)
     if not track:
         return Tensor._make(out)
-    node.needs_input_grad = tuple([t._requires_grad for t in inputs])
+    if n == 2:  # written out for the common arities: a comprehension costs a frame
+        a, b = inputs
+        node.needs_input_grad = (a._requires_grad, b._requires_grad)
+        node.edges = (a.grad_fn, b.grad_fn)
+    elif n == 1:
+        node.needs_input_grad = (inputs[0]._requires_grad,)
+        node.edges = (inputs[0].grad_fn,)
+    else:
+        node.needs_input_grad = tuple([t._requires_grad for t in inputs])
+        node.edges = tuple([t.grad_fn for t in inputs])
     node.inputs = inputs
-    node.edges = tuple([t.grad_fn for t in inputs])
     node.seq = next_seq()
     if op.saves_inputs:
         node.versions = tuple([t._version for t in inputs])

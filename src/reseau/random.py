@@ -206,9 +206,17 @@ class Generator:
         return _scalar_or(draw_uniform(_shape(size), np.float64, generator=self), size)
 
     def uniform(self, low=0.0, high=1.0, size=None):
+        if np.ndim(low) or np.ndim(high):  # array bounds, broadcast as NumPy does
+            size = np.broadcast_shapes(np.shape(low), np.shape(high)) if size is None else size
+            u = draw_uniform(_shape(size), np.float64, generator=self)
+            return u * (np.asarray(high) - np.asarray(low)) + np.asarray(low)
         return _scalar_or(draw_uniform(_shape(size), np.float64, low, high, self), size)
 
     def normal(self, loc=0.0, scale=1.0, size=None):
+        if np.ndim(loc) or np.ndim(scale):  # array parameters, broadcast as NumPy does
+            size = np.broadcast_shapes(np.shape(loc), np.shape(scale)) if size is None else size
+            z = draw_normal(_shape(size), np.float64, generator=self)
+            return z * np.asarray(scale) + np.asarray(loc)
         return _scalar_or(draw_normal(_shape(size), np.float64, loc, scale, self), size)
 
     def standard_normal(self, size=None, dtype=np.float64):
@@ -251,7 +259,7 @@ def _scalar_or(array: np.ndarray, size):
 
 
 # get_state gives a Tensor: creation.py (above tensor.py) installs the wrapper at import,
-# so this file imports nothing of reseau and sits under the backend.
+# so that this file, which the backend imports, imports no Tensor.
 _state_wrapper = None
 
 

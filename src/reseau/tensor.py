@@ -519,10 +519,10 @@ class Tensor:
         self._bump()
 
     # ------------------------------------------------------------ math methods
-    def add(self, other): return ops.add(self, other)
-    def sub(self, other): return ops.sub(self, other)
+    def add(self, other, alpha=1): return ops.add(self, other, alpha)
+    def sub(self, other, alpha=1): return ops.sub(self, other, alpha)
     def mul(self, other): return ops.mul(self, other)
-    def div(self, other): return ops.div(self, other)
+    def div(self, other, rounding_mode=None): return ops.div(self, other, rounding_mode)
     def pow(self, exponent): return ops.pow(self, exponent)
     def matmul(self, other): return ops.matmul(self, other)
     def neg(self): return ops.neg(self)

@@ -236,3 +236,22 @@ def test_cat_stack_take_axis_and_out():
     assert reseau.stack([x, y], 1, out=out) is out
     same(out, torch.stack([tx, ty], 1, out=tout))
     same(reseau.transpose(input=x, dim0=0, dim1=1), torch.transpose(input=tx, dim0=0, dim1=1))
+
+
+def test_add_sub_alpha_mul_out_div_rounding_mode_match_torch():
+    a, b = X[0], X[1] + 3.0
+    x, y, tx, ty = reseau.tensor(a), reseau.tensor(b), torch.from_numpy(a), torch.from_numpy(b)
+    same(reseau.add(x, y, alpha=2), torch.add(tx, ty, alpha=2))
+    same(x.sub(y, alpha=-0.5), tx.sub(ty, alpha=-0.5))
+    same(reseau.sub(x, 2.0, alpha=3), torch.sub(tx, 2.0, alpha=3))
+    out, tout = reseau.empty(0, dtype=reseau.float64), torch.empty(0, dtype=torch.float64)
+    assert reseau.mul(x, y, out=out) is out
+    same(out, torch.mul(tx, ty, out=tout))
+    for mode in ("trunc", "floor"):
+        same(x.div(y, rounding_mode=mode), tx.div(ty, rounding_mode=mode))
+        i, j = np.array([7, -7, 9]), np.array([2, 2, -4])
+        same(reseau.div(reseau.tensor(i), reseau.tensor(j), rounding_mode=mode),
+             torch.div(torch.from_numpy(i), torch.from_numpy(j), rounding_mode=mode), exact=True)
+    g = reseau.tensor(a, requires_grad=True)
+    reseau.add(reseau.zeros(3, 4, dtype=reseau.float64), g, alpha=3).sum().backward()
+    assert np.all(g.grad.numpy() == 3.0)

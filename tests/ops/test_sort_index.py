@@ -140,3 +140,13 @@ def test_split_chunk_shapes_match_torch():
         assert [tuple(o.shape) for o in ours] == [tuple(s.shape) for s in theirs]
     with pytest.raises(RuntimeError, match="add up to 4"):
         ops.split(reseau.tensor(X), [1, 3], 1)
+
+
+def test_a_0d_index_counts_as_1d_on_a_vector():
+    # torch.zeros(10).scatter_(0, torch.tensor(y), value=1): a one-hot vector
+    same(reseau.zeros(5).scatter_(0, reseau.tensor(3), value=1.0),
+         torch.zeros(5).scatter_(0, torch.tensor(3), value=1.0))
+    same(ops.scatter(reseau.zeros(5), 0, reseau.tensor(1), reseau.tensor(7.0)),
+         torch.scatter(torch.zeros(5), 0, torch.tensor(1), torch.tensor(7.0)))
+    same(ops.gather(reseau.arange(5.0), 0, reseau.tensor(3)),
+         torch.gather(torch.arange(5.0), 0, torch.tensor(3)))

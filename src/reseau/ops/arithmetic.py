@@ -11,6 +11,7 @@ import numpy as np
 from .. import backend
 from ..dtypes import is_floating, true_divide_dtype
 from ..tensor import Tensor
+from . import rounding
 from ._args import write_out
 from ._convert import as_input, binary_operands, to_tensor
 from .registry import apply, register
@@ -29,9 +30,19 @@ class Add:
         return g, g
 
 
-def add(input, other) -> Tensor:
-    """Elementwise ``a + b`` with broadcasting."""
-    return apply(Add, *binary_operands(input, other, "add"))
+def _scaled_out(op, input, other, alpha, out, name: str) -> Tensor:
+    """``input (op) alpha * other`` written into ``out``: PyTorch's ``alpha=`` and ``out=``
+    (kept off the operators' path)."""
+    if alpha != 1:
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return write_out(out, apply(op, *binary_operands(input, other, name)), name)
+
+
+def add(input, other, alpha=1, out=None) -> Tensor:
+    """Elementwise ``input + alpha * other`` with broadcasting."""
+    if alpha == 1 and out is None:
+        return apply(Add, *binary_operands(input, other, "add"))
+    return _scaled_out(Add, input, other, alpha, out, "add")
 
 
 @register("sub", saves_inputs=False)
@@ -45,9 +56,11 @@ class Sub:
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-def sub(input, other) -> Tensor:
-    """Elementwise ``a - b`` with broadcasting."""
-    return apply(Sub, *binary_operands(input, other, "sub"))
+def sub(input, other, alpha=1, out=None) -> Tensor:
+    """Elementwise ``input - alpha * other`` with broadcasting."""
+    if alpha == 1 and out is None:
+        return apply(Sub, *binary_operands(input, other, "sub"))
+    return _scaled_out(Sub, input, other, alpha, out, "sub")
 
 
 @register("mul")
@@ -63,9 +76,11 @@ class Mul:
         return (g * ctx.y if nx else None), (g * ctx.x if ny else None)
 
 
-def mul(input, other) -> Tensor:
-    """Elementwise ``a * b`` with broadcasting."""
-    return apply(Mul, *binary_operands(input, other, "mul"))
+def mul(input, other, out=None) -> Tensor:
+    """Elementwise ``input * other`` with broadcasting."""
+    if out is None:
+        return apply(Mul, *binary_operands(input, other, "mul"))
+    return _scaled_out(Mul, input, other, 1, out, "mul")
 
 
 @register("div")
@@ -84,13 +99,31 @@ class Div:
         return gx, gy
 
 
-def div(input, other) -> Tensor:
-    """Elementwise true division ``a / b``; integer inputs give a float result."""
+def div(input, other, rounding_mode=None, out=None) -> Tensor:
+    """Elementwise true division ``input / other``; integer inputs give a float result.
+    ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient (no gradient, and integers
+    stay integers, as in PyTorch)."""
+    if rounding_mode is not None or out is not None:
+        return write_out(out, _rounded_div(input, other, rounding_mode), "div")
     a, b = binary_operands(input, other, "div")
     dtype = true_divide_dtype(a._array.dtype)
     if dtype is not a._array.dtype:
         a, b = Tensor._make(a._array.astype(dtype)), Tensor._make(b._array.astype(dtype))
     return apply(Div, a, b)
+
+
+def _rounded_div(input, other, mode) -> Tensor:
+    if mode is None:
+        return div(input, other)
+    if mode not in ("trunc", "floor"):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {mode!r}")
+    a, b = binary_operands(input, other, "div")
+    if is_floating(a._array.dtype):  # through the rounding ops: their gradient is zero
+        return rounding.floor(div(a, b)) if mode == "floor" else rounding.trunc(div(a, b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = (np.floor_divide(a._array, b._array) if mode == "floor"
+             else np.trunc(a._array / b._array).astype(a._array.dtype))
+    return Tensor._make(q)
 
 
 @register("neg", saves_inputs=False)

@@ -33,6 +33,8 @@ def _index_arg(index, x: Tensor, dim, op: str) -> tuple[np.ndarray, int]:
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
     d = normalize_dims(dim, x.ndim, op)[0]
+    if index.ndim == 0 and x.ndim == 1:  # PyTorch counts a 0-d index as 1-d
+        index = index.reshape(1)
     if index.ndim != x.ndim and x.ndim > 0:
         raise RuntimeError(f"{op}: index has {index.ndim} dimensions but the input has "
                            f"{x.ndim}; they must have the same number")
@@ -58,7 +60,10 @@ def gather(input, dim, index, *, sparse_grad: bool = False, out=None) -> Tensor:
     """The entries of ``input`` picked along ``dim`` by ``index`` (same number of dims)."""
     x = as_input(input, "gather")
     idx, d = _index_arg(index, x, dim, "gather")
-    return write_out(out, apply(Gather, x, index=idx, dim=d), "gather")
+    r = apply(Gather, x, index=idx, dim=d)
+    if isinstance(index, Tensor) and index.ndim == 0:
+        r = r.reshape(())
+    return write_out(out, r, "gather")
 
 
 def _source(src, value, x: Tensor, idx: np.ndarray, op: str) -> Tensor:
@@ -111,6 +116,8 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None) -
     x = as_input(input, "scatter")
     idx, d = _index_arg(index, x, dim, "scatter")
     s = _source(src, value, x, idx, "scatter")
+    if s.ndim == 0:
+        s = s.reshape(1)
     r = apply(Scatter, x, s, index=idx, dim=d, add=reduce == "add")
     return write_out(out, r, "scatter")
 

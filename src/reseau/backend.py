@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import random as _random
+from .dtypes import as_dtype, data_dtype  # noqa: I001
 from .dtypes import get_default_dtype, is_floating, set_default_dtype  # noqa: F401 (re-exported)
 
 __all__ = [
@@ -89,6 +90,43 @@ def asarray(obj, dtype=None):
 def array(obj, dtype=None):
     """A copy of ``obj`` as an array of the current module."""
     return xp.array(obj, dtype=dtype)
+
+
+def from_data(data, dtype=None):
+    """A new array holding ``data`` (nested lists, a number, an array: copied), of
+    ``dtype`` if given, else of the dtype the policy gives the data
+    (``dtypes.data_dtype``; arrays keep their own)."""
+    if isinstance(data, xp.ndarray):
+        arr = data.copy()
+    elif isinstance(data, np.generic):
+        arr = asarray(data)
+    else:
+        arr = array(data)
+        if arr.dtype == object:
+            raise TypeError(
+                f"tensor: could not convert {type(data).__name__} to a numeric array "
+                "(ragged nested lists, or non-numeric values?)"
+            )
+        if dtype is None:  # with a dtype given, cast once (a float64 not through float32)
+            arr = arr.astype(data_dtype(arr.dtype), copy=False)
+    if dtype is not None:
+        arr = arr.astype(as_dtype(dtype), copy=False)
+    return arr
+
+
+def legacy_array(args: tuple, dtype=None):
+    """The array of PyTorch's legacy constructor ``Tensor(*args)``: ``Tensor(2, 3)`` is
+    2x3 (zeros here, where PyTorch leaves memory uninitialised), ``Tensor(Size)`` too;
+    ``Tensor(data)`` holds data in the default float dtype, not the inferred one."""
+    dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
+    sizes = all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args)
+    if not args or sizes or (len(args) == 1 and type(args[0]).__name__ == "Size"):
+        shape = args[0] if args and not sizes else (args or (0,))
+        return zeros(tuple(int(n) for n in shape), dtype)
+    if len(args) == 1:
+        return from_data(args[0], dtype)
+    raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got "
+                    f"{len(args)} arguments of types {[type(a).__name__ for a in args]}")
 
 
 def to_numpy(arr) -> np.ndarray:

@@ -242,6 +242,15 @@ def randint_like(t: Tensor, low: int = 0, high=None, *, dtype=None, device=None,
                    requires_grad=requires_grad, generator=generator)
 
 
+def empty_like(t: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty_like")
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.is_floating_point()
+
+
 def _legacy_constructor(name: str, dtype: str):
     def make(*args, device=None, requires_grad: bool = False) -> Tensor:
         check_device(device, name)

@@ -27,26 +27,8 @@ _new = object.__new__  # Tensor._make skips __init__ (no copy, no checks)
 
 
 def _infer_array(data, dtype=None) -> np.ndarray:
-    """Array for ``reseau.tensor(data)``: a copy, of ``dtype`` if given, else of the
-    dtype the policy gives the data (``dtype.data_dtype``; arrays keep their own)."""
-    if isinstance(data, Tensor):
-        arr = data._array.copy()
-    elif isinstance(data, backend.xp.ndarray):
-        arr = data.copy()
-    elif isinstance(data, np.generic):
-        arr = backend.asarray(data)
-    else:
-        arr = backend.array(data)
-        if arr.dtype == object:
-            raise TypeError(
-                f"tensor: could not convert {type(data).__name__} to a numeric array "
-                "(ragged nested lists, or non-numeric values?)"
-            )
-        if dtype is None:  # with a dtype given, cast once (a float64 not through float32)
-            arr = arr.astype(data_dtype(arr.dtype), copy=False)
-    if dtype is not None:
-        arr = arr.astype(as_dtype(dtype), copy=False)
-    return arr
+    """A copy of ``data`` as an array (a tensor's own array copied; see backend.from_data)."""
+    return backend.from_data(data._array if isinstance(data, Tensor) else data, dtype)
 
 
 class Tensor:
@@ -70,16 +52,9 @@ class Tensor:
         # PyTorch's legacy constructor: Tensor(2, 3) is a 2x3 tensor (zeros here, where
         # PyTorch leaves memory uninitialised); Tensor(data) holds data in the default
         # float dtype. reseau.tensor(data) is the constructor that infers the dtype.
-        dtype = get_default_dtype() if dtype is None else dtype
-        if not args or all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
-                           for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
-            shape = args[0] if args and isinstance(args[0], Size) else (args or (0,))
-            self._set_slots(backend.zeros(tuple(int(n) for n in shape), as_dtype(dtype)))
-        elif len(args) == 1:
-            self._set_slots(_infer_array(args[0], dtype))
-        else:
-            raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got "
-                            f"{len(args)} arguments of types {[type(a).__name__ for a in args]}")
+        if args and isinstance(args[0], Tensor):
+            args = (args[0]._array,) + args[1:]
+        self._set_slots(backend.legacy_array(args, dtype))
         if requires_grad:
             self.requires_grad = True
 
@@ -253,6 +228,38 @@ class Tensor:
 
     def numel(self) -> int:
         return self._array.size
+
+    def element_size(self) -> int:
+        return self._array.itemsize
+
+    def stride(self, dim: int | None = None):  # in elements, as PyTorch counts them
+        strides = tuple(st // self._array.itemsize for st in self._array.strides)
+        return strides if dim is None else strides[dim]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._array.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        return self._array.__array_interface__["data"][0]
+
+    # x.new_zeros(...): a new tensor of x's dtype (and device), as PyTorch's new_* methods
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return Tensor._of(data, dtype or self._array.dtype).requires_grad_(requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        size = ops._convert.shape_arg(size)
+        return self.new_full(size, 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        size = ops._convert.shape_arg(size)
+        return self.new_full(size, 1, dtype=dtype, requires_grad=requires_grad)
+
+    new_empty = new_zeros
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        dtype = as_dtype(dtype) if dtype is not None else self._array.dtype
+        t = Tensor._make(backend.full(ops._convert.shape_arg((size,)), fill_value, dtype))
+        return t.requires_grad_(requires_grad)
 
     nelement = numel
 

@@ -44,6 +44,15 @@ from .ops.cumulative import cumprod, cumsum
 from .ops.rearrange import chunk, diag, flip, narrow, ravel, roll, split, tile, tril, triu
 from .ops.logical import all, allclose, any, equal, isclose, isfinite, isinf, isnan
 from .ops.counting import bincount, histc, histogram, numel, unique
+from .ops.special import exp2
+from .ops.linalg import mv, trace
+from .ops.cumulative import prod
+from .ops.rearrange import (
+    broadcast_to, diff, hstack, meshgrid, movedim, select, swapaxes, take_along_dim, unbind, vstack,
+)
+from .ops.logical import (
+    argwhere, count_nonzero, is_tensor, logical_and, logical_not, logical_or, logical_xor, nonzero,
+)
 from . import linalg  # torch.linalg's names
 from .gradcheck import GradcheckError, gradcheck
 autograd.gradcheck = gradcheck  # torch.autograd.gradcheck (gradcheck.py is above the core)
@@ -111,5 +120,8 @@ __all__ = [
     "argsort", "msort", "sort", "topk", "cumprod", "cumsum", "chunk", "diag", "flip", "narrow",
     "roll", "split", "tile", "tril", "triu", "all", "allclose", "any", "equal", "isclose",
     "isfinite", "isinf", "isnan", "ravel", "bincount", "histc", "histogram", "numel", "unique",
-    "linalg", "concat", "concatenate",
+    "linalg", "concat", "concatenate", "exp2", "mv", "trace", "prod", "broadcast_to", "diff",
+    "hstack", "meshgrid", "movedim", "select", "swapaxes", "take_along_dim", "unbind", "vstack",
+    "argwhere", "count_nonzero", "is_tensor", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "nonzero",
 ]

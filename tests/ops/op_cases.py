@@ -849,3 +849,34 @@ case("remainder", "operator", lambda x, y: x % y, lambda x, y: x % y,
      Arg((2, 3), values=_RX), Arg((3,), values=_RY[0]))
 # (PyTorch has no derivative of number % tensor: gradcheck only; the values in test_keywords)
 case("remainder", "number_mod_tensor", lambda y: 7.3 % y, None, Arg((2, 3), values=_RY))
+
+# more names course code uses, built from the ops above (the case names the op they reach)
+case("cumprod", "prod_all", lambda x: O.prod(x), lambda x: torch.prod(x), Arg((3, 4)))
+case("cumprod", "prod_dim_keep", lambda x: O.prod(x, 1, True), lambda x: torch.prod(x, 1, True),
+     Arg(X3))
+case("cumprod", "prod_zeros", lambda x: O.prod(x, 1), lambda x: torch.prod(x, 1),
+     Arg((3, 4), values=_ZEROS))
+case("getitem", "trace", O.trace, _t("trace"), Arg((3, 4)))
+case("matmul", "mv", O.mv, _t("mv"), Arg((2, 3)), Arg((3,)))
+case("rpow_scalar", "exp2", O.exp2, _t("exp2"), Arg((2, 3)))
+case("sub", "diff", lambda x: O.diff(x, 2, 0), lambda x: torch.diff(x, 2, 0), Arg((4, 3)))
+case("permute", "movedim", lambda x: O.movedim(x, (0, 2), (2, 0)),
+     lambda x: torch.movedim(x, (0, 2), (2, 0)), Arg(X3))
+case("permute", "swapaxes", lambda x: O.swapaxes(x, 0, -1), lambda x: torch.swapaxes(x, 0, -1),
+     Arg(X3))
+case("getitem", "select", lambda x: O.select(x, 1, -1), lambda x: torch.select(x, 1, -1), Arg(X3))
+case("getitem", "unbind", lambda x: O.unbind(x, 1)[2], lambda x: torch.unbind(x, 1)[2], Arg(X3))
+case("gather", "take_along_dim", lambda x: O.take_along_dim(x, reseau.tensor(_IDX_SMALL), 1),
+     lambda x: torch.take_along_dim(x, torch.from_numpy(_IDX_SMALL), 1), Arg((2, 4)))
+case("gather", "take_along_dim_flat", lambda x: O.take_along_dim(x, reseau.tensor([5, 0, 5])),
+     lambda x: torch.take_along_dim(x, torch.tensor([5, 0, 5])), Arg((2, 3)))
+case("cat", "hstack", lambda x, y: O.hstack([x, y]), lambda x, y: torch.hstack([x, y]),
+     Arg((2, 3)), Arg((2, 1)))
+case("cat", "vstack_rows", lambda x, y: O.vstack([x, y]), lambda x, y: torch.vstack([x, y]),
+     Arg((3,)), Arg((3,)))
+case("expand", "broadcast_to", lambda x: O.broadcast_to(x, (2, 3, 4)),
+     lambda x: torch.broadcast_to(x, (2, 3, 4)), Arg((3, 1)))
+case("expand", "meshgrid_xy", lambda x, y: O.meshgrid(x, y, indexing="xy")[0] * 2
+     + O.meshgrid(x, y, indexing="xy")[1],
+     lambda x, y: torch.meshgrid(x, y, indexing="xy")[0] * 2
+     + torch.meshgrid(x, y, indexing="xy")[1], Arg((2,)), Arg((3,)))

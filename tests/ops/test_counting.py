@@ -120,3 +120,19 @@ def test_unique_dim():
                           return_counts=True)
     for o, t in zip(ours, theirs):
         same(o, t)
+
+
+def test_logical_and_nonzero_against_torch():
+    a = X
+    b = np.roll(X, 1, axis=1)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    for name in ("logical_and", "logical_or", "logical_xor"):
+        same(getattr(ops, name)(tensor(a), tensor(b)), getattr(torch, name)(ta, tb))
+    same(ops.logical_not(tensor(a)), torch.logical_not(ta))
+    same(ops.nonzero(tensor(a)), torch.nonzero(ta))
+    same(ops.argwhere(tensor(a)), torch.argwhere(ta))
+    for o, t in zip(ops.nonzero(tensor(a), as_tuple=True), torch.nonzero(ta, as_tuple=True)):
+        same(o, t)
+    same(ops.count_nonzero(tensor(a)), torch.count_nonzero(ta))
+    same(ops.count_nonzero(tensor(a), 1), torch.count_nonzero(ta, 1))
+    assert ops.is_tensor(tensor(a)) and not ops.is_tensor(a)

@@ -30,21 +30,25 @@ from .reduce import (
 )
 from .registry import OPS, OpDef, apply, register
 from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
-from .special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, square
+from .special import erf, exp2, expm1, log1p, log2, log10, reciprocal, rsqrt, square
 from .rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from .linalg import (
-    addmm, bmm, dot, einsum, linalg_norm, matrix_norm, mm, norm, outer, vector_norm,
+    addmm, bmm, dot, einsum, linalg_norm, matrix_norm, mm, mv, norm, outer, trace, vector_norm,
 )
 from .index import (
     gather, index_select, masked_fill, masked_fill_, scatter, scatter_, scatter_add,
     scatter_add_,
 )
 from .sort import argsort, msort, sort, topk
-from .cumulative import cumprod, cumsum
+from .cumulative import cumprod, cumsum, prod
 from .rearrange import (
-    chunk, diag, flip, narrow, ravel, repeat, roll, split, tile, tril, triu,
+    broadcast_to, chunk, diag, diff, flip, hstack, meshgrid, movedim, narrow, ravel, repeat, roll,
+    select, split, swapaxes, take_along_dim, tile, tril, triu, unbind, vstack,
 )
-from .logical import all, allclose, any, equal, isclose, isfinite, isinf, isnan
+from .logical import (
+    all, allclose, any, argwhere, count_nonzero, equal, is_tensor, isclose, isfinite, isinf, isnan,
+    logical_and, logical_not, logical_or, logical_xor, nonzero,
+)
 from .counting import bincount, histc, histogram, numel, unique
 from . import methods  # noqa: E402,F401 (the op functions as Tensor methods)
 from .shape import (
@@ -77,4 +81,7 @@ __all__ = [
     "chunk", "diag", "flip", "narrow", "ravel", "repeat", "roll", "split", "tile", "tril",
     "triu", "all", "allclose", "any", "equal", "isclose", "isfinite", "isinf", "isnan",
     "bincount", "histc", "histogram", "numel", "unique",
+    "exp2", "mv", "trace", "prod", "broadcast_to", "diff", "hstack", "meshgrid", "movedim",
+    "select", "swapaxes", "take_along_dim", "unbind", "vstack", "argwhere", "count_nonzero",
+    "is_tensor", "logical_and", "logical_not", "logical_or", "logical_xor", "nonzero",
 ]

@@ -1,4 +1,5 @@
-"""Running sums and products along a dimension: cumsum, cumprod."""
+"""Running sums and products along a dimension: cumsum, cumprod; and prod, the last
+running product (so its gradient is exact where entries are 0)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ._args import alias, write_out
 from ._convert import as_input, normalize_dims
 from .registry import apply, register
 
-__all__ = ["cumsum", "cumprod"]
+__all__ = ["cumsum", "cumprod", "prod"]
 
 
 def _reverse_cumsum(a: np.ndarray, dim: int) -> np.ndarray:
@@ -87,3 +88,17 @@ def cumprod(input, dim=None, *, axis=None, dtype=None, out=None) -> Tensor:
     x, d = _prepare(input, dim, axis, dtype, "cumprod")
     r = apply(Cumprod, x, dim=d)
     return write_out(out, r if _ndim(input) else r.reshape(()), "cumprod")
+
+
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """The product of the entries over ``dim`` (one dim, or None for all): the last entry
+    of ``cumprod``, whose gradient is exact where entries are 0."""
+    x = as_input(input, "prod")
+    if dim is None:
+        r = cumprod(x.reshape(-1), 0, dtype=dtype)[-1]
+        return write_out(out, r.reshape((1,) * x.ndim) if keepdim else r, "prod")
+    d = normalize_dims(dim, max(x.ndim, 1), "prod")[0]
+    r = cumprod(x, d, dtype=dtype)
+    if x.ndim:
+        r = r[(slice(None),) * d + (slice(-1, None) if keepdim else -1,)]
+    return write_out(out, r, "prod")

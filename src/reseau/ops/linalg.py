@@ -17,10 +17,11 @@ from .arithmetic import abs, add, matmul, mul
 from .elementwise import where
 from .reduce import _axes, _drop, _expand_back, amax, amin, sum
 from .registry import apply, register
+from .shape import getitem
 
 __all__ = [
-    "mm", "bmm", "addmm", "dot", "outer", "einsum", "norm", "vector_norm", "matrix_norm",
-    "linalg_norm",
+    "mm", "bmm", "addmm", "dot", "outer", "mv", "trace", "einsum", "norm", "vector_norm",
+    "matrix_norm", "linalg_norm",
 ]
 
 
@@ -71,6 +72,22 @@ def dot(input, tensor, *, out=None) -> Tensor:
     if a.shape != b.shape:
         raise RuntimeError(f"dot: the vectors have sizes {a.shape[0]} and {b.shape[0]}")
     return write_out(out, matmul(a, b), "dot")
+
+
+def mv(input, vec, *, out=None) -> Tensor:
+    """The product of a matrix and a vector, ``(n, m) @ (m,)``."""
+    a, b = as_input(input, "mv"), as_input(vec, "mv")
+    _check_ndim("mv", 2, a)
+    _check_ndim("mv", 1, b)
+    return write_out(out, matmul(a, b), "mv")
+
+
+def trace(input) -> Tensor:
+    """The sum of the diagonal of a matrix."""
+    a = as_input(input, "trace")
+    _check_ndim("trace", 2, a)
+    i = np.arange(min(a.shape))
+    return sum(getitem(a, (i, i)))
 
 
 def outer(input, vec2, *, out=None) -> Tensor:

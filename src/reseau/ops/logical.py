@@ -1,5 +1,5 @@
 """Truth tests of values (no gradient): all, any (over dims), isclose, allclose, equal,
-isfinite, isnan, isinf."""
+isfinite, isnan, isinf, the logical operators, nonzero, argwhere, count_nonzero."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from ._args import alias, write_out
 from ._convert import as_input
 from .reduce import _axes
 
-__all__ = ["all", "any", "isclose", "allclose", "equal", "isfinite", "isnan", "isinf"]
+__all__ = [
+    "all", "any", "isclose", "allclose", "equal", "isfinite", "isnan", "isinf", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "nonzero", "argwhere", "count_nonzero",
+    "is_tensor",
+]
 
 
 def _truth(reduce, input, dim, keepdim, axis, keepdims, out, op: str) -> Tensor:
@@ -73,3 +77,53 @@ def isnan(input) -> Tensor:
 def isinf(input) -> Tensor:
     """True where the entry is +inf or -inf."""
     return Tensor._make(np.isinf(as_input(input, "isinf")._array))
+
+
+def _logical(ufunc, input, other, op: str) -> Tensor:
+    a, b = _arrays(input, other, op)
+    return Tensor._make(backend.asarray(ufunc(a != 0, b != 0)))
+
+
+def logical_and(input, other) -> Tensor:
+    """True where both entries are non-zero."""
+    return _logical(np.logical_and, input, other, "logical_and")
+
+
+def logical_or(input, other) -> Tensor:
+    """True where either entry is non-zero."""
+    return _logical(np.logical_or, input, other, "logical_or")
+
+
+def logical_xor(input, other) -> Tensor:
+    """True where exactly one entry is non-zero."""
+    return _logical(np.logical_xor, input, other, "logical_xor")
+
+
+def logical_not(input) -> Tensor:
+    """True where the entry is zero."""
+    return Tensor._make(backend.asarray(as_input(input, "logical_not")._array == 0))
+
+
+def argwhere(input) -> Tensor:
+    """The indices of the non-zero entries, one row each: shape (count, ndim)."""
+    return Tensor._make(np.argwhere(as_input(input, "argwhere")._array).astype(np.int64))
+
+
+def nonzero(input, *, as_tuple: bool = False):
+    """``argwhere``; with ``as_tuple`` one 1-D index tensor per dimension."""
+    a = as_input(input, "nonzero")._array
+    if as_tuple:
+        return tuple(Tensor._make(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(a)))
+    return Tensor._make(np.argwhere(a).astype(np.int64))
+
+
+def count_nonzero(input, dim=None) -> Tensor:
+    """How many entries are non-zero over ``dim`` (None: all)."""
+    x = as_input(input, "count_nonzero")
+    axes = _axes(dim, x, "count_nonzero")
+    return Tensor._make(backend.asarray(np.count_nonzero(x._array, axis=axes)).astype(np.int64))
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is a Tensor."""
+    return isinstance(obj, Tensor)

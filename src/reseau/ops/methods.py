@@ -7,17 +7,23 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from .counting import bincount, histc, unique
-from .cumulative import cumprod, cumsum
+from .cumulative import cumprod, cumsum, prod
 from .index import (
     gather, index_select, masked_fill, masked_fill_, scatter, scatter_, scatter_add,
     scatter_add_,
 )
-from .linalg import addmm, bmm, dot, mm, norm, outer
-from .logical import allclose, equal, isclose
-from .rearrange import chunk, diag, flip, narrow, ravel, repeat, roll, split, tile, tril, triu
+from .linalg import addmm, bmm, dot, mm, mv, norm, outer, trace
+from .logical import (
+    allclose, argwhere, count_nonzero, equal, isclose, logical_and, logical_not, logical_or,
+    logical_xor, nonzero,
+)
+from .rearrange import (
+    broadcast_to, chunk, diag, diff, flip, movedim, narrow, ravel, repeat, roll, select, split,
+    swapaxes, take_along_dim, tile, tril, triu, unbind,
+)
 from .rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from .sort import argsort, msort, sort, topk
-from .special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, square
+from .special import erf, exp2, expm1, log1p, log2, log10, reciprocal, rsqrt, square
 from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
 
 #: the functions that are also Tensor methods, under their own names
@@ -30,6 +36,8 @@ _METHODS = [
     sort, argsort, topk, msort, cumsum, cumprod,
     gather, scatter, scatter_, scatter_add, scatter_add_, index_select, masked_fill,
     masked_fill_, repeat, chunk, split, narrow, roll, tril, triu, diag, ravel,
+    exp2, mv, trace, prod, logical_and, logical_or, logical_xor, logical_not, nonzero, argwhere,
+    count_nonzero, broadcast_to, swapaxes, movedim, select, unbind, take_along_dim, diff,
 ]
 
 

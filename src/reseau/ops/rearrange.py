@@ -1,6 +1,7 @@
 """Copies and rearrangements built from the shape ops, indexing and ``where`` (their
 gradients come from those): repeat, tile, chunk, split, narrow, flip, roll, tril, triu,
-diag."""
+diag, broadcast_to, swapaxes, movedim, select, unbind, take_along_dim, hstack, vstack,
+meshgrid, diff."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ from ..tensor import Tensor
 from ._args import write_out
 from ._convert import as_input, normalize_dims, shape_arg
 from .elementwise import where
-from .shape import expand, getitem, reshape
+from .index import gather
+from .arithmetic import sub
+from .shape import cat, expand, getitem, permute, reshape, stack, transpose
 
-__all__ = ["repeat", "tile", "chunk", "split", "narrow", "flip", "roll", "tril", "triu",
-           "diag", "ravel"]
+__all__ = [
+    "repeat", "tile", "chunk", "split", "narrow", "flip", "roll", "tril", "triu", "diag",
+    "ravel", "broadcast_to", "swapaxes", "movedim", "select", "unbind", "take_along_dim",
+    "hstack", "vstack", "meshgrid", "diff",
+]
 
 
 def ravel(input) -> Tensor:
@@ -150,3 +156,85 @@ def _diag(x: Tensor, diagonal: int) -> Tensor:
     spread = getitem(x, pos.reshape(m, 1) if k >= 0 else pos.reshape(1, m))
     return where(Tensor._make(np.eye(m, k=k, dtype=bool)), spread,
                  backend.zeros((), x.dtype).item())
+
+
+def broadcast_to(input, size) -> Tensor:
+    """``expand`` to ``size``."""
+    return expand(as_input(input, "broadcast_to"), tuple(size))
+
+
+def swapaxes(input, axis0: int, axis1: int) -> Tensor:
+    """``transpose`` under NumPy's name."""
+    return transpose(input, axis0, axis1)
+
+
+def movedim(input, source, destination) -> Tensor:
+    """The dims ``source`` moved to the places ``destination``, the others in order."""
+    x = as_input(input, "movedim")
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    n = x.ndim
+    order = [None] * n
+    for s, d in zip(src, dst):
+        order[d % n] = s % n
+    rest = iter(i for i in range(n) if i not in {s % n for s in src})
+    return permute(x, tuple(o if o is not None else next(rest) for o in order))
+
+
+def select(input, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim`` (that dim removed)."""
+    x = as_input(input, "select")
+    d = normalize_dims(dim, x.ndim, "select")[0]
+    return getitem(x, (slice(None),) * d + (int(index),))
+
+
+def unbind(input, dim: int = 0) -> tuple:
+    """Every slice along ``dim``, as a tuple."""
+    x = as_input(input, "unbind")
+    return tuple(select(x, dim, i) for i in range(x.shape[dim]))
+
+
+def take_along_dim(input, indices, dim=None) -> Tensor:
+    """``gather`` along ``dim`` (without dim: along the flattened tensor)."""
+    x = as_input(input, "take_along_dim")
+    return gather(x.reshape(-1), 0, indices.reshape(-1)) if dim is None else gather(x, dim,
+                                                                                     indices)
+
+
+def hstack(tensors) -> Tensor:
+    """Join along dim 1 (dim 0 for 1-D tensors)."""
+    ts = [as_input(t, "hstack") for t in tensors]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    """Join along dim 0, 1-D tensors as rows."""
+    ts = [as_input(t, "vstack") for t in tensors]
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in ts], 0)
+
+
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids of 1-D tensors (``indexing='xy'``: the first two swapped)."""
+    ts = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) \
+        else list(tensors)
+    n = len(ts)
+    shape = [t.shape[0] for t in ts]
+    if indexing == "xy" and n >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    out = []
+    for i, t in enumerate(ts):
+        place = (1 - i if i < 2 else i) if indexing == "xy" and n >= 2 else i
+        view = [1] * n
+        view[place] = -1
+        out.append(expand(reshape(t, view), shape))
+    return tuple(out)
+
+
+def diff(input, n: int = 1, dim: int = -1) -> Tensor:
+    """The differences of neighbours along ``dim``, ``n`` times."""
+    x = as_input(input, "diff")
+    d = normalize_dims(dim, x.ndim, "diff")[0]
+    for _ in range(n):
+        k = x.shape[d]
+        x = sub(_slice(x, d, 1, k), _slice(x, d, 0, k - 1))
+    return x

@@ -1,4 +1,4 @@
-"""More elementwise maths: log2, log10, log1p, expm1, square, reciprocal, rsqrt, erf.
+"""More elementwise maths: log2, log10, log1p, expm1, square, reciprocal, rsqrt, erf, exp2.
 An integer input gives a tensor of the default dtype, as in PyTorch (``square`` keeps
 integers, as PyTorch's does)."""
 
@@ -12,9 +12,10 @@ from .. import backend
 from ..tensor import Tensor
 from ._args import floating, write_out
 from ._convert import as_input
+from .arithmetic import pow
 from .registry import apply, register
 
-__all__ = ["log2", "log10", "log1p", "expm1", "square", "reciprocal", "rsqrt", "erf"]
+__all__ = ["log2", "log10", "log1p", "expm1", "square", "reciprocal", "rsqrt", "erf", "exp2"]
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -186,3 +187,8 @@ class Erf:
 
 def erf(input, *, out=None) -> Tensor:
     return write_out(out, apply(Erf, floating(input, "erf")), "erf")
+
+
+def exp2(input, *, out=None) -> Tensor:
+    """``2 ** input``."""
+    return write_out(out, pow(2.0, floating(input, "exp2")), "exp2")

@@ -25,6 +25,7 @@ from .creation import bernoulli, multinomial, normal, randint_like
 from .ops import OPS
 from .ops.activation import gelu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, tanh
 from .ops.arithmetic import abs, add, clone, div, matmul, mul, neg, pow, sub
+from .ops.arithmetic import div as divide, mul as multiply, sub as subtract
 from .ops.compare import eq, ge, gt, le, lt, ne
 from .ops.elementwise import clamp, exp, log, maximum, minimum, sign, sqrt, where
 from .ops.reduce import (
@@ -123,5 +124,5 @@ __all__ = [
     "linalg", "concat", "concatenate", "exp2", "mv", "trace", "prod", "broadcast_to", "diff",
     "hstack", "meshgrid", "movedim", "select", "swapaxes", "take_along_dim", "unbind", "vstack",
     "argwhere", "count_nonzero", "is_tensor", "logical_and", "logical_not", "logical_or",
-    "logical_xor", "nonzero",
+    "logical_xor", "nonzero", "divide", "multiply", "subtract",
 ]

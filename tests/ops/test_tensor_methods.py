@@ -75,3 +75,12 @@ def test_small_methods():
     assert y.scatter_(1, reseau.tensor([[1], [0]]), 2.0) is y
     assert y.scatter_add_(0, reseau.tensor([[0, 0]]), reseau.ones(1, 2)) is y
     assert y.tolist() == [[2.0, 3.0], [2.0, 1.0]]
+
+
+def test_numpy_style_aliases_of_the_arithmetic():
+    x, t = reseau.tensor(X), torch.from_numpy(X)
+    for name in ("multiply", "subtract", "divide"):
+        np.testing.assert_array_equal(getattr(x, name)(x + 1).numpy(),
+                                      getattr(t, name)(t + 1).numpy())
+        np.testing.assert_array_equal(getattr(reseau, name)(x, 2.0).numpy(),
+                                      getattr(torch, name)(t, 2.0).numpy())

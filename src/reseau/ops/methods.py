@@ -6,6 +6,7 @@ function itself, whose first parameter is ``input`` (``x.sin()`` is ``sin(x)``,
 from __future__ import annotations
 
 from ..tensor import Tensor
+from .arithmetic import div, mul, sub
 from .counting import bincount, histc, unique
 from .cumulative import cumprod, cumsum, prod
 from .index import (
@@ -77,7 +78,8 @@ def attach() -> None:
         setattr(Tensor, fn.__name__, fn)
     for name, fn in [("tile", _tile), ("flip", _flip), ("contiguous", _contiguous),
                      ("nelement", _nelement), ("__mod__", remainder), ("__rmod__", _rmod),
-                     ("__floordiv__", floor_divide), ("__rfloordiv__", _rfloordiv)]:
+                     ("__floordiv__", floor_divide), ("__rfloordiv__", _rfloordiv),
+                     ("multiply", mul), ("subtract", sub), ("divide", div)]:
         setattr(Tensor, name, fn)
 
 

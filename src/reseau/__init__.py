@@ -40,7 +40,7 @@ from .ops.special import erf, expm1, log1p, log2, log10, reciprocal, rsqrt, squa
 from .ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from .ops.linalg import addmm, bmm, dot, einsum, mm, norm, outer
 from .ops.index import gather, index_select, masked_fill, scatter, scatter_add
-from .ops.sort import argsort, msort, sort, topk
+from .ops.sort import argsort, median, msort, sort, topk
 from .ops.cumulative import cumprod, cumsum
 from .ops.rearrange import chunk, diag, flip, narrow, ravel, roll, split, tile, tril, triu
 from .ops.logical import all, allclose, any, equal, isclose, isfinite, isinf, isnan
@@ -118,7 +118,8 @@ __all__ = [
     "square", "ceil", "floor", "floor_divide", "fmod", "frac", "remainder", "round", "trunc",
     "addmm", "bmm", "dot", "einsum", "mm",
     "norm", "outer", "gather", "index_select", "masked_fill", "scatter", "scatter_add",
-    "argsort", "msort", "sort", "topk", "cumprod", "cumsum", "chunk", "diag", "flip", "narrow",
+    "argsort", "median", "msort", "sort", "topk", "cumprod", "cumsum", "chunk", "diag", "flip",
+    "narrow",
     "roll", "split", "tile", "tril", "triu", "all", "allclose", "any", "equal", "isclose",
     "isfinite", "isinf", "isnan", "ravel", "bincount", "histc", "histogram", "numel", "unique",
     "linalg", "concat", "concatenate", "exp2", "mv", "trace", "prod", "broadcast_to", "diff",

@@ -880,3 +880,8 @@ case("expand", "meshgrid_xy", lambda x, y: O.meshgrid(x, y, indexing="xy")[0] * 
      + O.meshgrid(x, y, indexing="xy")[1],
      lambda x, y: torch.meshgrid(x, y, indexing="xy")[0] * 2
      + torch.meshgrid(x, y, indexing="xy")[1], Arg((2,)), Arg((3,)))
+case("gather", "median_all", lambda x: O.median(x), lambda x: torch.median(x), Arg((3, 4)))
+case("gather", "median_dim", lambda x: O.median(x, 1).values, lambda x: torch.median(x, 1).values,
+     Arg(X3))
+case("gather", "median_dim_keep", lambda x: O.median(x, 0, True).values,
+     lambda x: torch.median(x, 0, True).values, Arg((4, 3)))

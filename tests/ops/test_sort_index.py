@@ -150,3 +150,12 @@ def test_a_0d_index_counts_as_1d_on_a_vector():
          torch.scatter(torch.zeros(5), 0, torch.tensor(1), torch.tensor(7.0)))
     same(ops.gather(reseau.arange(5.0), 0, reseau.tensor(3)),
          torch.gather(torch.arange(5.0), 0, torch.tensor(3)))
+
+
+@pytest.mark.parametrize("dim, keepdim", [(0, False), (1, True), (-1, False)])
+def test_median_indices_match_torch(dim, keepdim):
+    v, i = ops.median(reseau.tensor(X), dim, keepdim)
+    tv, ti = torch.median(torch.from_numpy(X), dim, keepdim)
+    same(v, tv)
+    same(i, ti)
+    same(reseau.tensor(X).median(), torch.from_numpy(X).median())

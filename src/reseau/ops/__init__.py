@@ -39,7 +39,7 @@ from .index import (
     gather, index_select, masked_fill, masked_fill_, scatter, scatter_, scatter_add,
     scatter_add_,
 )
-from .sort import argsort, msort, sort, topk
+from .sort import argsort, median, msort, sort, topk
 from .cumulative import cumprod, cumsum, prod
 from .rearrange import (
     broadcast_to, chunk, diag, diff, flip, hstack, meshgrid, movedim, narrow, ravel, repeat, roll,
@@ -77,7 +77,7 @@ __all__ = [
     "vector_norm",
     "gather", "index_select", "masked_fill", "masked_fill_", "scatter", "scatter_",
     "scatter_add", "scatter_add_",
-    "argsort", "msort", "sort", "topk", "cumprod", "cumsum",
+    "argsort", "median", "msort", "sort", "topk", "cumprod", "cumsum",
     "chunk", "diag", "flip", "narrow", "ravel", "repeat", "roll", "split", "tile", "tril",
     "triu", "all", "allclose", "any", "equal", "isclose", "isfinite", "isinf", "isnan",
     "bincount", "histc", "histogram", "numel", "unique",

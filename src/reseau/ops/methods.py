@@ -23,7 +23,7 @@ from .rearrange import (
     swapaxes, take_along_dim, tile, tril, triu, unbind,
 )
 from .rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
-from .sort import argsort, msort, sort, topk
+from .sort import argsort, median, msort, sort, topk
 from .special import erf, exp2, expm1, log1p, log2, log10, reciprocal, rsqrt, square
 from .trig import acos, asin, atan, atan2, cos, cosh, sin, sinh, tan
 
@@ -34,7 +34,7 @@ _METHODS = [
     floor, ceil, round, trunc, frac, remainder, fmod, floor_divide,
     mm, bmm, dot, outer, addmm, norm,
     allclose, isclose, equal, histc, bincount, unique,
-    sort, argsort, topk, msort, cumsum, cumprod,
+    sort, argsort, topk, msort, median, cumsum, cumprod,
     gather, scatter, scatter_, scatter_add, scatter_add_, index_select, masked_fill,
     masked_fill_, repeat, chunk, split, narrow, roll, tril, triu, diag, ravel,
     exp2, mv, trace, prod, logical_and, logical_or, logical_xor, logical_not, nonzero, argwhere,

@@ -1,4 +1,4 @@
-"""Sorting: sort, argsort, topk. The values are gathered from the input by the sorted
+"""Sorting: sort, argsort, topk, median. The values are gathered from the input by the sorted
 indices (``gather``), so the gradient goes back to where each value came from."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from ._convert import as_input, normalize_dims
 from .index import gather
 from .reduce import ValuesIndices
 
-__all__ = ["sort", "argsort", "topk", "msort"]
+__all__ = ["sort", "argsort", "topk", "msort", "median"]
 
 
 def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
@@ -72,3 +72,22 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
         idx = np.take(idx, np.arange(k), axis=d)
     r = ValuesIndices(_gathered(x, d, idx), Tensor._make(idx))
     return write_outs(out, r, "topk")
+
+
+def median(input, dim=None, keepdim: bool = False):
+    """The lower median (the entry at ``(n - 1) // 2`` in sorted order): of every entry
+    with no ``dim``; along ``dim``, ``(values, indices)``. The gradient goes to that entry."""
+    x = as_input(input, "median")
+    if dim is None:
+        flat = x.reshape(-1)
+        idx = _order(flat._array, 0, False)[(flat.shape[0] - 1) // 2:][:1]
+        return gather(flat, 0, idx).reshape(())
+    d = _dim(x, dim, "median")
+    n = x.shape[d] if x.ndim else 1
+    idx = _order(x._array, d, False)
+    if x.ndim:
+        idx = np.take(idx, [(n - 1) // 2], axis=d)
+    r = ValuesIndices(_gathered(x, d, idx), Tensor._make(idx))
+    if not keepdim and x.ndim:
+        r = ValuesIndices(r.values.squeeze(d), Tensor._make(idx.squeeze(d)))
+    return r

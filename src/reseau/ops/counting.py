@@ -29,9 +29,9 @@ def _linspace(lo, hi, steps: int, dtype) -> np.ndarray:
     t = np.dtype(dtype).type
     lo, hi = t(lo), t(hi)
     if steps == 1:
-        return np.array([lo], dtype)
+        return backend.full((1,), lo, dtype)
     step = (hi - lo) / t(steps - 1)
-    i = np.arange(steps)
+    i = backend.arange(steps)
     half = steps // 2
     return np.where(i < half, lo + step * i.astype(dtype),
                     hi - step * (steps - 1 - i).astype(dtype)).astype(dtype)

@@ -23,7 +23,9 @@ __all__ = [
 def _along(index: np.ndarray, dim: int) -> tuple:
     """The NumPy index that picks ``x[i_0, .., index[i_0, .., i_n], .., i_n]`` for every
     position of ``index``: PyTorch's gather rule (``index`` may be smaller than ``x``)."""
-    parts = list(np.indices(index.shape, sparse=True))
+    n = index.ndim
+    parts = [backend.arange(size).reshape((1,) * i + (size,) + (1,) * (n - i - 1))
+             for i, size in enumerate(index.shape)]
     parts[dim] = index
     return tuple(parts)
 

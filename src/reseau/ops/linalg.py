@@ -61,7 +61,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     if beta != 0:
         r = add(input if beta == 1 else mul(input, beta), r)
     elif isinstance(input, Tensor) and input.requires_grad:  # a zero gradient, as PyTorch
-        r = where(Tensor._make(np.zeros((), bool)), input, r)
+        r = where(Tensor._make(backend.zeros((), bool)), input, r)
     return write_out(out, r, "addmm")
 
 
@@ -86,7 +86,7 @@ def trace(input) -> Tensor:
     """The sum of the diagonal of a matrix."""
     a = as_input(input, "trace")
     _check_ndim("trace", 2, a)
-    i = np.arange(min(a.shape))
+    i = backend.arange(min(a.shape))
     return sum(getitem(a, (i, i)))
 
 

@@ -110,8 +110,13 @@ def roll(input, shifts, dims=None) -> Tensor:
     for s, dim in zip(shifts, dims):
         d = normalize_dims(dim, x.ndim, "roll")[0]
         n = x.shape[d]
-        x = getitem(x, (slice(None),) * d + ((np.arange(n) - s) % n,))
+        x = getitem(x, (slice(None),) * d + ((backend.arange(n) - s) % n,))
     return x
+
+
+def _offsets(rows: int, cols: int) -> np.ndarray:
+    """``column - row`` of every entry of a (rows, cols) matrix: which diagonal it is on."""
+    return backend.arange(cols).reshape(1, cols) - backend.arange(rows).reshape(rows, 1)
 
 
 def _triangle(input, diagonal: int, lower: bool, op: str) -> Tensor:
@@ -120,8 +125,8 @@ def _triangle(input, diagonal: int, lower: bool, op: str) -> Tensor:
         raise RuntimeError(f"{op}: expected a tensor of at least 2 dimensions, got shape "
                            f"{tuple(x.shape)}")
     rows, cols = x.shape[-2:]
-    keep = (np.tri(rows, cols, diagonal, dtype=bool) if lower
-            else ~np.tri(rows, cols, diagonal - 1, dtype=bool))
+    offset = _offsets(rows, cols)  # column - row of every entry
+    keep = offset <= diagonal if lower else offset >= diagonal
     return where(Tensor._make(keep), x, backend.zeros((), x.dtype).item())
 
 
@@ -145,16 +150,16 @@ def _diag(x: Tensor, diagonal: int) -> Tensor:
     k = diagonal
     if x.ndim == 2:
         n = max(0, min(x.shape[0] + min(k, 0), x.shape[1] - max(k, 0)))
-        i = np.arange(n)
+        i = backend.arange(n)
         return getitem(x, (i - min(k, 0), i + max(k, 0)))
     if x.ndim != 1:
         raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {tuple(x.shape)}")
     n = x.shape[0]
     m = n + abs(k)
     # row i (k >= 0) or column j (k < 0) of the result holds x[i] (x[j]) on the diagonal
-    pos = np.clip(np.arange(m), 0, n - 1)
+    pos = np.clip(backend.arange(m), 0, n - 1)
     spread = getitem(x, pos.reshape(m, 1) if k >= 0 else pos.reshape(1, m))
-    return where(Tensor._make(np.eye(m, k=k, dtype=bool)), spread,
+    return where(Tensor._make(_offsets(m, m) == k), spread,
                  backend.zeros((), x.dtype).item())
 
 

@@ -159,3 +159,17 @@ def test_median_indices_match_torch(dim, keepdim):
     same(v, tv)
     same(i, ti)
     same(reseau.tensor(X).median(), torch.from_numpy(X).median())
+
+
+def test_in_place_forms_inside_a_graph_are_recorded_as_torch():
+    # y = w * 2; y.masked_fill_(...); y.scatter_(..., w[:1] * 10): gradients as PyTorch's
+    grads = []
+    for lib, new in ((reseau, reseau.tensor), (torch, torch.tensor)):
+        w = new([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        y = w * 2
+        y.masked_fill_(new([True, False, False, False]), 0.0)
+        y.scatter_(0, new([2]), w[:1] * 10)
+        y.scatter_add_(0, new([3, 3]), w[1:3] * 3)
+        (y * new([1.0, 2.0, 3.0, 4.0])).sum().backward()
+        grads.append(w.grad.numpy().copy())
+    np.testing.assert_array_equal(grads[0], grads[1])

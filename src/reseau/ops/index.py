@@ -129,22 +129,27 @@ def scatter_add(input, dim, index, src, *, out=None) -> Tensor:
     return scatter(input, dim, index, src, reduce="add", out=out)
 
 
-def _in_place(x: Tensor, result: Tensor, op: str) -> Tensor:
+def _in_place(x: Tensor, result_of, other, op: str) -> Tensor:
+    """``x`` changed in place to ``result_of(x)``: recorded in the graph as PyTorch does
+    when ``x`` or ``other`` requires a gradient (``Tensor._record_inplace``), else the
+    array written directly."""
+    if x._in_graph(other):
+        return x._record_inplace(op, result_of)
     x._check_inplace(op)
-    x._array[...] = result._array
+    x._array[...] = result_of(x)._array
     x._version += 1
     return x
 
 
 def scatter_(input: Tensor, dim, index, src=None, *, value=None, reduce=None) -> Tensor:
-    """In-place ``scatter`` (the tensor must not be part of a graph)."""
-    return _in_place(input, scatter(input.detach(), dim, index, src, value=value,
-                                    reduce=reduce), "scatter_")
+    """In-place ``scatter``."""
+    return _in_place(input, lambda old: scatter(old, dim, index, src, value=value,
+                                                reduce=reduce), src, "scatter_")
 
 
 def scatter_add_(input: Tensor, dim, index, src) -> Tensor:
     """In-place ``scatter_add``."""
-    return _in_place(input, scatter_add(input.detach(), dim, index, src), "scatter_add_")
+    return _in_place(input, lambda old: scatter_add(old, dim, index, src), src, "scatter_add_")
 
 
 def index_select(input, dim, index, *, out=None) -> Tensor:
@@ -172,4 +177,4 @@ def masked_fill(input, mask, value) -> Tensor:
 
 def masked_fill_(input: Tensor, mask, value) -> Tensor:
     """In-place ``masked_fill``."""
-    return _in_place(input, masked_fill(input.detach(), mask, value), "masked_fill_")
+    return _in_place(input, lambda old: masked_fill(old, mask, value), value, "masked_fill_")

@@ -165,7 +165,8 @@ def check_bounds(entry: dict, out: str, who: str) -> None:
         found = [float(m) for m in re.findall(bound["pattern"], out, flags=re.M)]
         assert found, f"{who}: no line matches {bound['pattern']!r}"
         take = bound.get("take", "last")
-        value = {"last": found[-1], "first": found[0], "max": max(found)}[take]
+        value = {"last": found[-1], "first": found[0],
+                 "max": max(found), "min": min(found)}[take]
         if "decrease" in bound:  # the last value is at most this fraction of the first
             assert value <= bound["decrease"] * found[0], (
                 f"{who}: {bound['pattern']!r} went from {found[0]} to {value}")

@@ -77,7 +77,7 @@ class Node:
 
     def __repr__(self) -> str:  # PyTorch's: <MulBackward0 object at 0x...>
         name = getattr(self.op, "backward_name", None) or f"{self.op.name}Backward"
-        return f"<{name} object at {id(self):#x}>"
+        return f"<{getattr(self.op, 'node_module', '')}{name} object at {id(self):#x}>"
 
     @property
     def next_functions(self) -> tuple:

@@ -59,6 +59,9 @@ class _FunctionOp(OpDef):
     def backward_name(self) -> str:
         return f"{self.name}Backward"
 
+    #: where PyTorch says a custom function's node comes from, in its repr
+    node_module = "reseau.autograd.function."
+
 
 def once_differentiable(fn):
     """Mark a ``backward`` as not differentiable itself (PyTorch's decorator).
@@ -181,8 +184,8 @@ class Function:
     >>> x = reseau.tensor(2.0, requires_grad=True)
     >>> y = Cube.apply(x)
     >>> y.backward()
-    >>> y.item(), x.grad.item(), y.grad_fn
-    (8.0, 12.0, <CubeBackward>)
+    >>> y.item(), x.grad.item(), y
+    (8.0, 12.0, tensor(8., grad_fn=<CubeBackward>))
     """
 
     _backward_op: OpDef

@@ -299,7 +299,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     scores = (query @ key.transpose(-2, -1)) * factor
     if is_causal:
         n, m = query.shape[-2], key.shape[-2]
-        attn_mask = backend.asarray(np.tril(np.ones((n, m), dtype=np.bool_)))
+        attn_mask = np.tril(backend.ones((n, m), np.bool_))
     weights = softmax(_apply_mask(scores, attn_mask, masked_where_true=False), -1)
     if dropout_p:
         weights = dropout(weights, dropout_p, True)

@@ -191,3 +191,18 @@ def test_grad_fn_repr_and_next_functions_as_pytorch():
         assert acc[0].variable is w and type(acc[0]).__name__ == "AccumulateGrad"
         assert [repr(n[0]).split()[0] for n in (sub, total, mul)] == \
             ["<SubBackward0", "<SumBackward0", "<MulBackward0"], lib.__name__
+
+
+def test_new_methods_and_array_facts_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (reseau, torch):
+        x = lib.ones(2, 3, dtype=lib.float64)
+        assert x.new_zeros(2).dtype == lib.float64 and x.new_zeros((2, 2)).shape == (2, 2)
+        assert x.new_ones(2, 1).tolist() == [[1.0], [1.0]]
+        assert x.new_full((2,), 7.0).tolist() == [7.0, 7.0]
+        assert x.new_tensor([1, 2]).dtype == lib.float64
+        assert x.new_zeros(3, requires_grad=True).requires_grad
+        assert x.stride() == (3, 1) and x.T.stride() == (1, 3) and x.stride(0) == 3
+        assert x.is_contiguous() and not x.T.is_contiguous() and x.element_size() == 8
+        assert lib.is_tensor(x) and not lib.is_tensor([1.0]) and lib.is_floating_point(x)
+        assert lib.empty_like(x).shape == (2, 3) and x.nelement() == 6

@@ -21,7 +21,7 @@ from .creation import (
     arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like,
     rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
-from .creation import bernoulli, multinomial, normal, randint_like
+from .creation import bernoulli, empty_like, is_floating_point, multinomial, normal, randint_like
 from .ops import OPS
 from .ops.activation import gelu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, tanh
 from .ops.arithmetic import abs, add, clone, div, matmul, mul, neg, pow, sub

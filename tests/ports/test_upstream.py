@@ -137,27 +137,26 @@ def prepare(entry: dict, workdir: Path) -> Path:
     return script
 
 
+def _number_rows(text: str) -> list[list[str]]:
+    """The numbers of each line that has any, as printed (object addresses dropped)."""
+    rows = [NUMBER.findall(re.sub(r"\b0x[0-9a-fA-F]+\b", "", line))
+            for line in text.splitlines()]
+    return [row for row in rows if row]
+
+
 def numbers(text: str) -> list[list[float]]:
-    """The numbers of each line that has any, addresses and reseau's name masked."""
-    rows = []
-    for line in text.splitlines():
-        line = re.sub(r"\b0x[0-9a-fA-F]+\b", "", line)
-        found = [float(n) for n in NUMBER.findall(line)]
-        if found:
-            rows.append(found)
-    return rows
+    return [[float(n) for n in row] for row in _number_rows(text)]
 
 
 def _digit_unit(value: str) -> float:
+    """One unit of the last printed digit ("0.1235" -> 1e-4; 0 for integers)."""
     mantissa, _, exponent = value.lower().partition("e")
     decimals = len(mantissa.partition(".")[2])
     return 10.0 ** (-decimals + int(exponent or 0)) if decimals else 0.0
 
 
 def _units(text: str) -> list[list[float]]:
-    return [[_digit_unit(n) for n in NUMBER.findall(re.sub(r"\b0x[0-9a-fA-F]+\b", "", line))]
-            for line in text.splitlines()
-            if NUMBER.findall(re.sub(r"\b0x[0-9a-fA-F]+\b", "", line))]
+    return [[_digit_unit(n) for n in row] for row in _number_rows(text)]
 
 
 def check_bounds(entry: dict, out: str, who: str) -> None:
@@ -295,3 +294,32 @@ def test_matches_pytorch(name, runs):
             tol = atol + rtol * max(abs(x), abs(y)) + max(u, v)
             same = (math.isnan(x) and math.isnan(y)) or abs(x - y) <= tol
             assert same, f"{name}, line {row}: {x} under reseau, {y} under PyTorch"
+
+
+def test_notebook_runs_as_nbconvert_allow_errors(tmp_path):
+    """Cells in order in one namespace, a raising cell reported and passed, the last bare
+    expression shown (not after ";"), IPython magics commented out."""
+    cells = ["%matplotlib inline\nx = 2", "y  # defined later", "x * 21", "x + 1;",
+             "y = [x,\n     x]\ny", "!pip install nothing\nprint('é', x)\nx, y"]
+    notebook = {"cells": [{"cell_type": "code", "source": c} for c in cells] +
+                [{"cell_type": "markdown", "source": "# text"}]}
+    script = tmp_path / "nb.py"
+    script.write_text(notebook_to_script(json.dumps(notebook).encode()))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "cell 2 raised NameError", "42", "[2, 2]", "é 2", "(2, [2, 2])"]
+    assert "cell 2: NameError" in result.stderr
+
+
+def test_trims_must_occur_and_numbers_are_compared_as_printed():
+    entry = {"name": "demo", "trims": [["range(500)", "range(5)"]]}
+    assert trimmed(entry, "for t in range(500): pass") == "for t in range(5): pass"
+    with pytest.raises(AssertionError, match="does not occur"):
+        trimmed(entry, "for t in range(50): pass")
+    out = "step 3 loss 0.1235 <Line2D at 0x7f3a> float32\nno number\n1e-3"
+    assert numbers(out) == [[3.0, 0.1235], [0.001]]
+    assert _units(out) == [[0.0, 1e-4], [0.0]]
+    with pytest.raises(AssertionError, match="went from"):
+        check_bounds({"bounds": [{"pattern": r"^(\S+)$", "decrease": 0.5}]},
+                     "4.0\n3.0", "demo")

@@ -28,7 +28,7 @@ def test_typical_training_script_runs_and_learns(tmp_path):
     assert loss.item() < first / 3
     with torch.no_grad():
         outputs = model(X)
-        _, predicted = torch.max(outputs.data, 1)  # .data is an array here: still works
+        _, predicted = torch.max(outputs.data, 1)  # .data is a tensor sharing memory, as in PyTorch
         correct = (predicted == y).sum().item()
     assert correct / len(y) > 0.9
     torch.save(model.state_dict(), tmp_path / "model.pt")

@@ -12,7 +12,7 @@ from reseau.cli.settings import ConfigError, TrainSettings, check_value, load_to
 
 def test_defaults_are_seed_003s_circle_experiment():
     s = TrainSettings()
-    assert (s._array, s.hidden, s.activation, s.loss, s.optimizer, s.lr, s.epochs,
+    assert (s.data, s.hidden, s.activation, s.loss, s.optimizer, s.lr, s.epochs,
             s.batch_size, s.schedule) == ("circles", (4,), "tanh", "auto", "sgd", None, 150,
                                           10, "none")
 
@@ -48,7 +48,7 @@ def test_options_win_over_the_file_which_wins_over_the_defaults(tmp_path):
     cfg = tmp_path / "run.toml"
     cfg.write_text('[train]\ndata = "moons"\nepochs = 20\nbatch-size = "full"\n')
     s = TrainSettings.resolve({"epochs": "7"}, cfg)
-    assert (s._array, s.epochs, s.batch_size, s.hidden) == ("moons", 7, "full", (4,))
+    assert (s.data, s.epochs, s.batch_size, s.hidden) == ("moons", 7, "full", (4,))
     cfg.write_text("epochs = -2\n")
     with pytest.raises(ConfigError, match=f"^{cfg}: epochs must be a whole number >= 0"):
         TrainSettings.resolve({}, cfg)

@@ -38,8 +38,8 @@ def test_gradients_equal_pytorch_with_the_same_weights():
                               torch.nn.ReLU(), torch.nn.Linear(4, 3)).double()
     with torch.no_grad():
         for ours, theirs in zip(linears, [ref[0], ref[2], ref[4]]):
-            theirs.weight.copy_(torch.tensor(ours.weight.data))
-            theirs.bias.copy_(torch.tensor(ours.bias.data))
+            theirs.weight.copy_(torch.tensor(ours.weight._array))
+            theirs.bias.copy_(torch.tensor(ours.bias._array))
     out = torch.nn.functional.cross_entropy(ref(torch.tensor(X)), torch.tensor(y))
     out = out + 0.1 * sum((m.weight ** 2).sum() for m in (ref[0], ref[2], ref[4]))
     out.backward()

@@ -64,7 +64,7 @@ class MLP(CourseModel, nn.MLP):
     >>> [type(m).__name__ for m in net]
     ['Linear', 'Tanh', 'Linear', 'ReLU', 'Linear']
     >>> net(reseau.randn(5, 2)).shape
-    (5, 3)
+    reseau.Size([5, 3])
     """
 
     def __init__(self, sizes, activation="relu", weight_decay: float = 0.0,

@@ -105,7 +105,7 @@ class Generator:
         return self._device
 
     def __repr__(self) -> str:
-        return f"<reseau.Generator seeded {self._seed}>"
+        return f"<reseau.Generator object at {id(self):#x}>"  # as PyTorch shows its own
 
     # --- seeding and state, as torch.Generator ---------------------------------------
 

@@ -79,7 +79,7 @@ def test_served_modules_keep_their_own_name_and_spec(hook):
 
 @pytest.mark.parametrize("name", ["torchvision", "torchvision.transforms", "torchaudio",
                                   "torch.distributed", "torch.jit", "torch._C",
-                                  "torch.nn.utils.rnn"])
+                                  "torch.nn.utils.prune"])
 def test_what_reseau_does_not_provide_fails_in_one_line(hook, name):
     with pytest.raises(ModuleNotFoundError) as info:
         importlib.import_module(name)

@@ -152,3 +152,12 @@ def test_bce_with_logits_shape_mismatch():
            "binary_cross_entropy_with_logits", "(3,)", "(2, 3)")
     raises(ValueError, lambda: binary_cross_entropy_with_logits(x23, x23, reduction="x"),
            "binary_cross_entropy_with_logits", "'x'")
+
+
+def test_getitem_error_describes_large_index_arrays_by_shape():
+    x = reseau.zeros(7000, 3)
+    with pytest.raises(IndexError) as info:
+        x[reseau.arange(32), reseau.arange(7000)]
+    message = str(info.value)
+    assert "<int64 array of shape (32,)>" in message and "(7000,)" in message
+    assert len(message) < 300

@@ -196,8 +196,8 @@ def getitem(x: Tensor, index) -> Tensor:
     try:
         return apply(GetItem, x, index=index, basic=basic)
     except IndexError as e:
-        raise IndexError(f"getitem: index {index!r} is invalid for shape {x._array.shape}:"
-                         f" {e}") from None
+        raise IndexError(f"getitem: index {_describe(index)} is invalid for shape "
+                         f"{x._array.shape}: {e}") from None
 
 
 @register("setitem", saves_inputs=False)
@@ -232,8 +232,18 @@ def setitem(x: Tensor, index, value) -> Tensor:
     try:
         return apply(SetItem, x, value, index=index)
     except IndexError as e:
-        raise IndexError(f"setitem: index {index!r} is invalid for shape {x._array.shape}:"
-                         f" {e}") from None
+        raise IndexError(f"setitem: index {_describe(index)} is invalid for shape "
+                         f"{x._array.shape}: {e}") from None
+
+
+def _describe(index) -> str:
+    """An index for an error message: arrays by their shape and dtype, not their values
+    (an index of 7,000 positions would fill the screen)."""
+    def part(i):
+        if isinstance(i, np.ndarray) and i.size > 8:
+            return f"<{i.dtype} array of shape {i.shape}>"
+        return repr(i)
+    return "(" + ", ".join(map(part, index)) + ")" if isinstance(index, tuple) else part(index)
 
 
 def _join_inputs(tensors, op: str) -> list[Tensor]:

@@ -522,6 +522,13 @@ for _id, _kw, _ygrad in [
     case("binary_cross_entropy", _id, _bce_prob, _bce_prob_torch,
          Arg((2, 3), low=0.05, high=0.95), Arg((2, 3), low=0, high=1, grad=_ygrad))
 
+# mse_loss: one fused node (PyTorch's MseLossBackward0), mean or sum
+for _id, _red, _shape in [("mean", "mean", (2, 3)), ("sum", "sum", (2, 3)),
+                          ("scalar", "mean", ())]:
+    case("mse_loss", _id,
+         lambda x, y, r=_red: reseau.nn.functional.mse_loss(x, y, reduction=r),
+         lambda x, y, r=_red: F.mse_loss(x, y, reduction=r), Arg(_shape), Arg(_shape))
+
 
 # ------------------------------------------------------------------ convolutions
 # (src/reseau/ops/conv.py): odd sizes, strides, paddings, dilations and groups; the

@@ -12,7 +12,7 @@ import numpy as np
 
 from .registry import register
 
-__all__ = ["BinaryCrossEntropy"]
+__all__ = ["BinaryCrossEntropy", "MseLoss"]
 
 # PyTorch's constants: logs are clamped at -100, the gradient's denominator at 1e-12.
 LOG_CLAMP = -100.0
@@ -46,3 +46,19 @@ class BinaryCrossEntropy:
         if ctx.needs_input_grad[1]:
             gy = -g * (ctx.log_x - ctx.log_1mx)
         return gx, gy
+
+
+@register("mse_loss", saves_inputs=False)
+class MseLoss:
+    """l = sum((x - y)^2) / n (mean; n the number of entries) or the sum;
+    dx = (x - y) (2 g / n), dy = -dx (PyTorch's formula: the scale meets g first)"""
+
+    def forward(ctx, x, y, mean):
+        d = x - y
+        ctx.d, ctx.scale = d, (2.0 / d.size if mean else 2.0)
+        return (d * d).mean() if mean else (d * d).sum()
+
+    def vjp(ctx, g):
+        gx = ctx.d * (ctx.scale * g)
+        return (gx if ctx.needs_input_grad[0] else None,
+                -gx if ctx.needs_input_grad[1] else None)

@@ -161,3 +161,10 @@ def test_getitem_error_describes_large_index_arrays_by_shape():
     message = str(info.value)
     assert "<int64 array of shape (32,)>" in message and "(7000,)" in message
     assert len(message) < 300
+
+
+def test_an_impossible_view_is_caught_as_pytorch_raises_it():
+    # course code written for PyTorch catches RuntimeError; reseau's convention is ValueError
+    for kind in (RuntimeError, ValueError):
+        with pytest.raises(kind, match=r"reshape: cannot reshape .*\(100,\).*\(-1, 1000\)"):
+            reseau.zeros(100).view(-1, 1000)

@@ -29,6 +29,11 @@ class Reshape:
         return g.reshape(ctx.shape)
 
 
+class ShapeError(ValueError, RuntimeError):
+    """A shape that cannot be: a ValueError by reseau's convention, and a RuntimeError as
+    PyTorch raises it (``x.view(-1, 1000)`` of 100 entries), so either ``except`` works."""
+
+
 def reshape(input, *shape) -> Tensor:
     """The same entries in a new shape (one dimension may be -1)."""
     x = as_input(input, "reshape")
@@ -38,7 +43,7 @@ def reshape(input, *shape) -> Tensor:
     try:
         x._array.reshape(shape)  # a view: checks the size without copying
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.numel()} elements) "
             f"into {shape}"
         ) from None

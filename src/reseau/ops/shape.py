@@ -17,6 +17,11 @@ __all__ = [
 ]
 
 
+class ShapeError(ValueError, RuntimeError):
+    """A shape that cannot be: a ValueError by reseau's convention, and a RuntimeError as
+    PyTorch raises it (``x.view(-1, 1000)`` of 100 entries), so either ``except`` works."""
+
+
 @register("reshape", saves_inputs=False)
 class Reshape:
     """z = x with a new shape; dx = g reshaped back"""
@@ -27,11 +32,6 @@ class Reshape:
 
     def vjp(ctx, g):
         return g.reshape(ctx.shape)
-
-
-class ShapeError(ValueError, RuntimeError):
-    """A shape that cannot be: a ValueError by reseau's convention, and a RuntimeError as
-    PyTorch raises it (``x.view(-1, 1000)`` of 100 entries), so either ``except`` works."""
 
 
 def reshape(input, *shape) -> Tensor:

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import random as _random
 from .dtypes import as_dtype, data_dtype  # noqa: I001
+from .size import Size
 from .dtypes import get_default_dtype, is_floating, set_default_dtype  # noqa: F401 (re-exported)
 
 __all__ = [
@@ -120,7 +121,7 @@ def legacy_array(args: tuple, dtype=None):
     ``Tensor(data)`` holds data in the default float dtype, not the inferred one."""
     dtype = get_default_dtype() if dtype is None else as_dtype(dtype)
     sizes = all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args)
-    if not args or sizes or (len(args) == 1 and type(args[0]).__name__ == "Size"):
+    if not args or sizes or (len(args) == 1 and isinstance(args[0], Size)):
         shape = args[0] if args and not sizes else (args or (0,))
         return zeros(tuple(int(n) for n in shape), dtype)
     if len(args) == 1:

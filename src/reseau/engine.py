@@ -12,8 +12,8 @@ decreasing creation number: iterative, so a chain of 100,000 ops is fine), calls
 node's vector-Jacobian product, sums each gradient back to its input's shape
 (:func:`unbroadcast`), and accumulates where paths meet.
 
-The gradient mode (``no_grad``, ``detect_anomaly``...) lives in ``grad_mode.py``; it is
-re-exported here, where PyTorch users look for it (``torch.autograd.no_grad``).
+The gradient mode (``no_grad``, ``detect_anomaly``...) lives in ``grad_mode.py``; the
+public names users reach for (``torch.autograd.no_grad``) are gathered in ``autograd.py``.
 """
 
 from __future__ import annotations
@@ -26,18 +26,10 @@ from heapq import heappop, heappush
 
 import numpy as np
 
-from . import backend, grad_mode
-from .grad_mode import (  # noqa: F401 (re-exported: the public names of reseau.autograd)
-    _Mode,
-    detect_anomaly,
-    enable_grad,
-    is_anomaly_enabled,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
-)
+from . import backend
+from .grad_mode import _Mode
 
-__all__ = ["Node", "backward", "may_keep", "unbroadcast", *grad_mode.__all__]
+__all__ = ["Node", "backward", "input_edges", "may_keep", "unbroadcast"]
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -76,8 +68,7 @@ class Node:
         return self.op.name
 
     def __repr__(self) -> str:  # PyTorch's: <MulBackward0 object at 0x...>
-        name = getattr(self.op, "backward_name", None) or f"{self.op.name}Backward"
-        return f"<{getattr(self.op, 'node_module', '')}{name} object at {id(self):#x}>"
+        return f"<{self.op.node_module}{self.op.backward_name} object at {id(self):#x}>"
 
     @property
     def next_functions(self) -> tuple:

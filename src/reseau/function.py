@@ -337,7 +337,7 @@ def _function_vjp(node: Node, g: np.ndarray) -> tuple:
 
 
 def _unwrap(node: Node, result: tuple) -> tuple:
-    name = f"{node.op.name}Backward"
+    name = node.op.backward_name
     n = len(node.arg_is_tensor)
     if len(result) != n:
         if len(result) < n or any(r is not None for r in result[n:]):

@@ -13,22 +13,14 @@ import numpy as np
 
 from . import backend, engine
 from .devices import CPU, check_device, device as Device, is_device_name
-from .dtypes import (
-    LEGACY_DTYPES, LEGACY_NAMES, DType, as_dtype, data_dtype, get_default_dtype, is_floating,
-    public_dtype,
-)
+from .dtypes import LEGACY_DTYPES, LEGACY_NAMES, DType, as_dtype, is_floating, public_dtype
 from .grad_mode import is_grad_enabled
 from .printing import tensor_repr
 from .size import Size
 
-__all__ = ["Tensor", "as_dtype"]
+__all__ = ["Tensor", "as_dtype", "to_dtype_arg"]
 
 _new = object.__new__  # Tensor._make skips __init__ (no copy, no checks)
-
-
-def _infer_array(data, dtype=None) -> np.ndarray:
-    """A copy of ``data`` as an array (a tensor's own array copied; see backend.from_data)."""
-    return backend.from_data(data._array if isinstance(data, Tensor) else data, dtype)
 
 
 class Tensor:
@@ -71,7 +63,8 @@ class Tensor:
     @staticmethod
     def _of(data, dtype=None) -> "Tensor":
         """A tensor holding a copy of ``data`` with the policy's dtype (``reseau.tensor``)."""
-        return Tensor._make(_infer_array(data, dtype))
+        return Tensor._make(backend.from_data(data._array if isinstance(data, Tensor) else data,
+                                              dtype))
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn=None) -> "Tensor":
@@ -328,8 +321,8 @@ class Tensor:
     def __repr__(self) -> str:
         """PyTorch's format: ``tensor([1., 2.], requires_grad=True)`` (see printing.py)."""
         node = self.grad_fn
-        return tensor_repr(backend.to_numpy(self._array), node and (getattr(
-            node.op, "backward_name", None) or f"{node.op.name}Backward"), self._requires_grad)
+        return tensor_repr(backend.to_numpy(self._array), node and node.op.backward_name,
+                           self._requires_grad)
 
     # ---------------------------------------------------- dtype and device casts
     def to(self, *args, dtype=None, device=None, non_blocking: bool = False,
@@ -338,14 +331,7 @@ class Tensor:
         ``x.to(other)`` (its dtype and device). A string names a device (``"cuda"`` is a
         device, never a dtype); ``non_blocking`` and ``memory_format`` change nothing
         on the NumPy backend."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a._array.dtype, a.device
-            elif isinstance(a, (Device, int)) or (isinstance(a, str) and is_device_name(a)):
-                device = a
-            elif a is not None:
-                dtype = a
-        check_device(device, "Tensor.to")
+        dtype = to_dtype_arg(args, dtype, device, "Tensor.to")
         out = self if dtype is None else ops.cast(self, as_dtype(dtype))
         return ops.clone(out) if copy and out is self else out
 
@@ -392,7 +378,9 @@ class Tensor:
             )
 
     def _in_graph(self, other=None) -> bool:
-        """Whether an in-place change of this tensor (by ``other``) is recorded."""
+        """Whether an in-place change of this tensor (by ``other``) is recorded (then
+        ``_record_inplace`` refuses a leaf that requires grad; otherwise the array is
+        changed directly, and no check is needed: nothing records)."""
         return is_grad_enabled() and (self._requires_grad or (
             isinstance(other, Tensor) and other._requires_grad))
 
@@ -415,23 +403,20 @@ class Tensor:
         return self
 
     def zero_(self) -> "Tensor":
-        if self._requires_grad and self.grad_fn is not None and is_grad_enabled():
+        if self._in_graph():
             return self._record_inplace("zero_", lambda old: ops.setitem(old, ..., 0))
-        self._check_inplace("zero_")
         self._array[...] = 0
         return self._bump()
 
     def fill_(self, value) -> "Tensor":
-        if self._in_graph(value) and not (self._requires_grad and self.grad_fn is None):
+        if self._in_graph(value):
             return self._record_inplace("fill_", lambda old: ops.setitem(old, ..., value))
-        self._check_inplace("fill_")
         self._array[...] = value
         return self._bump()
 
     def copy_(self, src, non_blocking: bool = False) -> "Tensor":
-        if self._in_graph(src) and not (self._requires_grad and self.grad_fn is None):
+        if self._in_graph(src):
             return self._record_inplace("copy_", lambda old: ops.setitem(old, ..., src))
-        self._check_inplace("copy_")
         self._array[...] = src._array if isinstance(src, Tensor) else src
         return self._bump()
 
@@ -439,7 +424,6 @@ class Tensor:
         if self._in_graph(other):
             op = getattr(ops, _INPLACE_OPS[ufunc])
             return self._record_inplace(what, lambda old: op(old, other))
-        self._check_inplace(what)
         ufunc(self._array, other._array if isinstance(other, Tensor) else other, out=self._array,
               casting="same_kind")
         return self._bump()
@@ -461,9 +445,8 @@ class Tensor:
         return self._inplace_binary(np.true_divide, other, "div_")
 
     def clamp_(self, min=None, max=None) -> "Tensor":
-        if self._requires_grad and self.grad_fn is not None and is_grad_enabled():
+        if self._in_graph():
             return self._record_inplace("clamp_", lambda old: ops.clamp(old, min, max))
-        self._check_inplace("clamp_")
         np.clip(self._array, min, max, out=self._array)
         return self._bump()
 
@@ -519,7 +502,6 @@ class Tensor:
         if self._in_graph(value):  # dlogits[range(n), Yb] -= 1 in a hand-written backprop
             self._record_inplace("__setitem__", lambda old: ops.setitem(old, index, value))
             return
-        self._check_inplace("__setitem__")
         if isinstance(index, Tensor):
             index = index._array
         self._array[index] = value._array if isinstance(value, Tensor) else value
@@ -587,6 +569,22 @@ class Tensor:
     def T(self):
         n = self._array.ndim
         return ops.permute(self, (1, 0) if n == 2 else tuple(range(n - 1, -1, -1)))
+
+
+def to_dtype_arg(args: tuple, dtype, device, what: str):
+    """The dtype that ``to(*args, dtype=, device=)`` asks for (None: keep it), after
+    checking the device: a tensor gives its dtype and device, a device object, an
+    index or a device string (``"cuda"``: never a dtype) the device, anything else the
+    dtype (``Tensor.to`` and ``Module.to`` read their arguments alike)."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a._array.dtype, a.device
+        elif isinstance(a, (Device, int)) or (isinstance(a, str) and is_device_name(a)):
+            device = a
+        elif a is not None:
+            dtype = a
+    check_device(device, what)
+    return dtype
 
 
 # The one import of ops (the core's one back-edge): the ops build Tensors, so they are

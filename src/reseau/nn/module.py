@@ -17,9 +17,9 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..devices import check_device, device as Device, is_device_name
+from ..devices import check_device
 from ..dtypes import as_dtype, is_floating
-from ..tensor import Tensor
+from ..tensor import Tensor, to_dtype_arg
 from .parameter import Buffer, Parameter
 
 __all__ = ["Module", "ModuleSummary", "StateDictError"]
@@ -354,14 +354,7 @@ class Module:
         ``net.to(reseau.float64)``, ``net.to(device)`` or ``net.to(device="cpu",
         dtype=...)`` (PyTorch's forms, a tensor's dtype included). The NumPy backend has
         one device, the CPU; another raises a clear error. Returns self."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a._array.dtype
-            elif isinstance(a, (Device, int)) or (isinstance(a, str) and is_device_name(a)):
-                device = a
-            elif a is not None:
-                dtype = a
-        check_device(device, "Module.to")
+        dtype = to_dtype_arg(args, dtype, device, "Module.to")
         if dtype is None:
             return self
         dtype = as_dtype(dtype)

@@ -51,6 +51,9 @@ class OpDef:
     def __repr__(self) -> str:
         return f"OpDef({self.name!r})"
 
+    #: where a node of this op says it comes from, in its repr (custom Functions set it)
+    node_module = ""
+
     @property
     def backward_name(self) -> str:
         """The name PyTorch gives this op's backward node (``grad_fn=<MulBackward0>``)."""

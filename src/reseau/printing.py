@@ -54,18 +54,18 @@ def _float_formatter(values: np.ndarray):
     finite = values[np.isfinite(values)].astype(np.float64)
     nonzero = np.abs(finite[finite != 0])
     sci = PRINT_OPTIONS["sci_mode"]
+    spec, suffix = f".{p}f", ""
     if np.all(nonzero == np.ceil(nonzero)):  # whole numbers (or none): "1."
         if sci is None:
             sci = nonzero.size > 0 and (nonzero.max() / nonzero.min() > 1000.0
                                         or nonzero.max() > 1e8)
-        if not sci:
-            return lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"
+        spec, suffix = ".0f", "."
     elif nonzero.size and sci is None:
         hi, lo = nonzero.max(), nonzero.min()
         sci = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
     if sci:
-        return lambda v: f"{v:.{p}e}" if np.isfinite(v) else f"{v}"
-    return lambda v: f"{v:.{p}f}" if np.isfinite(v) else f"{v}"
+        spec, suffix = f".{p}e", ""
+    return lambda v: f"{v:{spec}}{suffix}" if np.isfinite(v) else f"{v}"
 
 
 def _formatter(a: np.ndarray, summarize: bool):

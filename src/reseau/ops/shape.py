@@ -172,6 +172,12 @@ def _index_part(i):
     return i
 
 
+def _index_arg(index):
+    """An index as NumPy takes it: tensors and lists (alone or in a tuple) as arrays."""
+    return tuple(_index_part(i) for i in index) if isinstance(index, tuple) \
+        else _index_part(index)
+
+
 @register("getitem", saves_inputs=False)
 class GetItem:
     """z = x[index]; dx = zeros with g scattered back to the indexed places, summed
@@ -193,10 +199,7 @@ class GetItem:
 def getitem(x: Tensor, index) -> Tensor:
     """``x[index]`` with NumPy's rules: ints, slices, None, Ellipsis, integer arrays and
     boolean masks."""
-    if isinstance(index, tuple):
-        index = tuple(_index_part(i) for i in index)
-    else:
-        index = _index_part(index)
+    index = _index_arg(index)
     basic = _is_basic_index(index)
     try:
         return apply(GetItem, x, index=index, basic=basic)
@@ -229,8 +232,7 @@ class SetItem:
 def setitem(x: Tensor, index, value) -> Tensor:
     """A new tensor: ``x`` with ``value`` written at ``index`` (differentiable in both);
     ``Tensor.__setitem__`` calls it when the assignment is part of a graph."""
-    index = tuple(_index_part(i) for i in index) if isinstance(index, tuple) \
-        else _index_part(index)
+    index = _index_arg(index)
     value = to_tensor(value, x, "setitem")
     if value._array.dtype != x._array.dtype:
         value = value.to(x._array.dtype)

@@ -37,7 +37,8 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("optim", ("optim/*",)),
     ("data", ("data/*", "utils/*")),
     # model files store nn modules; train's ModelCheckpoint writes them, so io sits below
-    ("io", ("io.py", "io/*")),
+    # ONNX export and import (reseau.onnx) stand beside the other model-file formats
+    ("io", ("io.py", "io/*", "onnx/*")),
     ("train", ("train/*", "gradcheck*.py", "check/*")),
     ("models, viz", ("models/*", "viz/*")),
     ("labs, sklearn", ("labs/*", "sklearn/*")),

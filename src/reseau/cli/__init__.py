@@ -1,7 +1,8 @@
 """The ``reseau`` command, the application on top of the library: ``reseau train``,
 ``reseau evaluate MODEL``, ``reseau predict MODEL input.csv``, ``reseau search`` (grid
 search on the dev set), ``reseau lab NAME`` (the labs of :mod:`reseau.labs`) and ``reseau
-ops`` (the table of primitives) and ``reseau run script.py`` (a PyTorch program, unchanged,
+ops`` (the table of primitives), ``reseau export MODEL --to onnx|pt|safetensors`` and
+``reseau run script.py`` (a PyTorch program, unchanged,
 with reseau as torch).
 
 One module per subcommand, each with ``add_parser(subparsers)`` and ``run(args)``; under
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import evaluate, lab, ops, predict, run, search, train
+from . import evaluate, export, lab, ops, predict, run, search, train
 from .options import Parser, UsageError
 from .settings import ConfigError
 
@@ -27,7 +28,7 @@ __all__ = ["main", "build_parser"]
 
 # the subcommands, in the order of `reseau --help`
 COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict, "search": search,
-            "ops": ops, "lab": lab, "run": run}
+            "export": export, "ops": ops, "lab": lab, "run": run}
 
 
 def build_parser() -> Parser:

@@ -1,8 +1,15 @@
-"""Shared test configuration: hypothesis profiles.
+"""Shared test configuration: hypothesis profiles, and where the real data sets are.
 
 The ``ci`` profile (the default) keeps property-based tests fast: few examples, no
 deadline (the machine is shared), no database writes. ``HYPOTHESIS_PROFILE=thorough``
 runs many more examples locally.
+
+The real MNIST and Fashion-MNIST files are found through one environment variable,
+``RESEAU_TEST_DATA``: a folder holding ``mnist/`` and ``fashion-mnist/`` with their four
+``.gz`` files each (the layout of reseau's download cache). Tests that need them take the
+``mnist_dir`` or ``test_data`` fixture and are skipped when it is unset or incomplete.
+Test files never import this module (``from conftest import ...`` picks whichever
+conftest.py was imported first): what they share is a fixture.
 """
 
 import os
@@ -24,6 +31,34 @@ settings.register_profile("thorough", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+#: the environment variable naming the folder of the real data sets (see above)
+TEST_DATA_VARIABLE = "RESEAU_TEST_DATA"
+
+
+def _test_data() -> Path | None:
+    value = os.environ.get(TEST_DATA_VARIABLE)
+    return Path(value) if value else None
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """The folder named by ``RESEAU_TEST_DATA`` (skips the test when it is unset or
+    missing)."""
+    folder = _test_data()
+    if folder is None or not folder.is_dir():
+        pytest.skip(f"the real data sets are not available: set {TEST_DATA_VARIABLE} to the "
+                    "folder holding mnist/ and fashion-mnist/")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(test_data) -> Path:
+    """The folder of the four real MNIST ``.gz`` files (skips the test without them)."""
+    folder = test_data / "mnist"
+    if not (folder / "t10k-labels-idx1-ubyte.gz").is_file():
+        pytest.skip(f"{TEST_DATA_VARIABLE}={test_data} has no mnist/ folder of MNIST files")
+    return folder
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Fixtures of the reseau.data tests: tiny IDX files written byte by byte, and the path
-of the real MNIST files (shared/data beside the repository)."""
+"""Fixtures of the reseau.data tests: tiny IDX files written byte by byte (the real files
+come from the ``test_data`` and ``mnist_dir`` fixtures of tests/conftest.py)."""
 
 import gzip
 import struct
@@ -7,9 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-#: the real MNIST and Fashion-MNIST files, when the checkout has shared/ beside it
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 _TYPE_BYTES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(np.int16): 0x0B,
                np.dtype(np.int32): 0x0C, np.dtype(np.float32): 0x0D,

@@ -1,38 +1,31 @@
-"""MNIST and Fashion-MNIST from local files: the real files of shared/data (skipped when
-absent) and tiny files made by the test."""
+"""MNIST and Fashion-MNIST from local files: the real files (the ``test_data`` fixture of
+tests/conftest.py, from ``RESEAU_TEST_DATA``; skipped when absent) and tiny files made by
+the test."""
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA
 
 from reseau.data import MNIST, DataLoader, FashionMNIST, load_fashion_mnist, load_mnist, md5sum
 from reseau.tensor import Tensor
 
-needs_real = pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(),
-                                reason="the real MNIST files (shared/data) are absent")
-
-# label counts from shared/data/README.md
+# label counts of the canonical files (shared/data/README.md)
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 @pytest.fixture(scope="module")
-def mnist_train():
-    if not (SHARED_DATA / "mnist").is_dir():
-        pytest.skip("the real MNIST files (shared/data) are absent")
-    return MNIST(root=SHARED_DATA / "mnist", train=True, download=False)
+def mnist_train(mnist_dir):
+    return MNIST(root=mnist_dir, train=True, download=False)
 
 
 # ------------------------------------------------------------------ real files
-@needs_real
 @pytest.mark.parametrize("cls", [MNIST, FashionMNIST])
-def test_known_md5s_match_the_real_files(cls):
-    folder = SHARED_DATA / cls.folder
+def test_known_md5s_match_the_real_files(cls, test_data):
+    folder = test_data / cls.folder
     for name, md5 in cls.md5.items():
         assert md5sum(folder / name) == md5, name
 
 
-@needs_real
 def test_mnist_train_split(mnist_train):
     assert len(mnist_train) == 60000
     assert mnist_train.data.shape == (60000, 28, 28) and mnist_train.data.dtype == np.uint8
@@ -46,16 +39,14 @@ def test_mnist_train_split(mnist_train):
                                rtol=1e-6)
 
 
-@needs_real
 def test_mnist_batches_through_a_dataloader(mnist_train):
     images, labels = next(iter(DataLoader(mnist_train, batch_size=32)))
     assert images.shape == (32, 1, 28, 28) and labels.dtype == np.int64
     assert labels.tolist() == mnist_train.targets.numpy()[:32].tolist()
 
 
-@needs_real
-def test_load_mnist_test_split_as_vectors():
-    X, y = load_mnist(train=False, root=SHARED_DATA / "mnist", download=False)
+def test_load_mnist_test_split_as_vectors(mnist_dir):
+    X, y = load_mnist(train=False, root=mnist_dir, download=False)
     assert X.shape == (10000, 784) and X.dtype == np.float32
     assert y.shape == (10000,) and y.dtype == np.int64
     assert np.bincount(y.numpy()).tolist() == MNIST_TEST_COUNTS
@@ -63,9 +54,8 @@ def test_load_mnist_test_split_as_vectors():
     assert y.numpy()[:5].tolist() == [7, 2, 1, 0, 4]  # the first test digits
 
 
-@needs_real
-def test_fashion_mnist_test_split_is_balanced():
-    X, y = load_fashion_mnist(train=False, root=SHARED_DATA / "fashion-mnist",
+def test_fashion_mnist_test_split_is_balanced(test_data):
+    X, y = load_fashion_mnist(train=False, root=test_data / "fashion-mnist",
                               download=False, as_tensor=False)
     assert isinstance(X, np.ndarray) and X.shape == (10000, 784)
     assert np.bincount(y).tolist() == [1000] * 10

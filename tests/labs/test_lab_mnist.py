@@ -1,25 +1,19 @@
-"""mnist: the quick run on a subset of the real files (skipped when they are absent)."""
+"""mnist: the quick run on a subset of the real files (``mnist_dir``: skipped when they are
+absent)."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reseau.labs.report import pct
 
-MNIST_DIR = Path("/work/shared/data/mnist")
-
-pytestmark = pytest.mark.skipif(
-    not (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").exists(),
-    reason="the MNIST files are not in /work/shared/data/mnist")
-
 LINE = re.compile(r"^Iter \d+: Acc train \d+\.\d% \(\d+\.\d\d\), acc test \d+\.\d% \(\d+\.\d\d\)$")
 
 
 @pytest.fixture(scope="module")
-def lab(run_quick):
-    return run_quick("mnist", data_dir=MNIST_DIR)
+def lab(run_quick, mnist_dir):
+    return run_quick("mnist", data_dir=mnist_dir)
 
 
 def test_accuracy_and_log(lab):

@@ -1,24 +1,16 @@
 """mnist-cnn: the quick run on a slice of the real MNIST files (skipped when absent); the
 report's numbers are checked against the networks and against each other."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from reseau.labs.mnist_cnn import FULL, QUICK
 from reseau.labs.report import pct
 
-MNIST_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
-
-pytestmark = pytest.mark.skipif(
-    not (MNIST_DIR / "t10k-labels-idx1-ubyte.gz").exists(),
-    reason="the MNIST files are not in ../shared/data/mnist")
-
 
 @pytest.fixture(scope="module")
-def lab(run_quick):
-    return run_quick("mnist-cnn", data_dir=MNIST_DIR)
+def lab(run_quick, mnist_dir):
+    return run_quick("mnist-cnn", data_dir=mnist_dir)
 
 
 def test_the_quick_run_is_one_epoch_on_a_slice(lab):

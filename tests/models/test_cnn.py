@@ -2,7 +2,6 @@
 MODELS registry, and PyTorch's outputs and gradients from the same weights."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,15 +110,11 @@ def test_outputs_and_gradients_equal_pytorchs(ours, theirs, dtype):
 
 
 # ------------------------------------------------------------------ the guide
-MNIST_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
-@pytest.mark.skipif(not (MNIST_ROOT / "mnist" / "t10k-labels-idx1-ubyte.gz").exists(),
-                    reason="the MNIST files are not in ../shared/data/mnist")
-def test_the_guide_runs_and_prints_what_it_shows(run_doc, tmp_path, monkeypatch, capsys):
+def test_the_guide_runs_and_prints_what_it_shows(run_doc, tmp_path, monkeypatch, capsys,
+                                                 mnist_dir):
     pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("RESEAU_DATA", str(MNIST_ROOT))  # load_mnist reads the cache there
+    monkeypatch.setenv("RESEAU_DATA", str(mnist_dir.parent))  # load_mnist reads the cache there
     ns, text = run_doc("cnn.md", min_blocks=7)
     out = capsys.readouterr().out
     fences = re.findall(r"^```(\w*)\n(.*?)^```$", text, re.S | re.M)

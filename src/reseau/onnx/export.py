@@ -1,17 +1,358 @@
-"""ONNX export: the forward pass of a model written as an ONNX graph (work in progress)."""
+"""ONNX export: the primitives one forward pass runs, written as an ONNX graph.
+
+Every primitive goes through the op table (``reseau.ops.OPS``), so one forward pass of
+the model on the example input, with each op's forward wrapped for its duration, records
+the whole computation, whatever Python the model's ``forward`` runs (``F.relu``,
+``x.view(x.size(0), -1)``, residual sums...). Arrays are told apart by identity: the
+input's, the parameters' and buffers' (named after their ``state_dict`` keys), and each
+op's output. Any other array an op reads is a constant of the graph. Batch
+normalisation and layer normalisation are written as ONNX's own nodes
+(BatchNormalization, LayerNormalization) rather than as the arithmetic they run.
+
+The trace wraps the op table while it runs: do not run other forward passes in other
+threads during an export.
+"""
 
 from __future__ import annotations
 
-# The opset every exported file declares: 18 is read by onnx 1.16+ and onnxruntime 1.14+, and
-# torch.onnx.export writes it too, so files from both libraries use the same operators.
+import contextlib
+from pathlib import Path
+
+import numpy as np
+
+from ..files import atomic_write_bytes
+from ..nn import BatchNorm1d, BatchNorm2d, LayerNorm, Module
+from ..ops.registry import OPS
+from ..tensor import Tensor
+from ..version import __version__
+from .converters import CONVERTERS, MaxPoolIndices
+
+__all__ = ["OPSET", "OnnxExportError", "export"]
+
+# The opset every exported file declares: 18 is read by onnx 1.13+ and onnxruntime 1.14+,
+# and torch.onnx.export writes it too, so files from both libraries use the same operators.
 OPSET = 18
+
+_INSTALL = 'pip install "reseau[onnx]"'
 
 
 class OnnxExportError(ValueError):
     """A model that cannot be written as ONNX: the message names the layer or op."""
 
 
-def export(model, example_input, path, *, input_names=None, output_names=None,
-           dynamic_axes=None, opset_version=None):
-    """Write `model` as an ONNX file at `path` (not yet implemented)."""
-    raise OnnxExportError("reseau.onnx.export: not written yet")
+def _require_onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise ImportError(f"reseau.onnx needs the onnx package: {_INSTALL}") from None
+    return onnx
+
+
+class _Graph:
+    """The ONNX graph being built: nodes, initializers, and the names of the arrays the
+    trace has seen (by identity; the arrays are kept alive so no identity is reused)."""
+
+    def __init__(self, onnx, batch: int | None):
+        self.onnx, self.batch = onnx, batch
+        self.nodes, self.initializers = [], []
+        self._names: dict[int, tuple[str, object]] = {}  # id(array) -> (name, array)
+        self._markers: dict[str, object] = {}
+        self._count = 0
+        self.layer = ""  # the module whose forward is running, for messages
+        self.layer_type = ""
+
+    # -- values
+    def fresh(self, hint: str) -> str:
+        self._count += 1
+        return f"{hint}_{self._count}"
+
+    def bind(self, array, name: str) -> None:
+        self._names[id(array)] = (name, array)
+
+    def known(self, array) -> str | None:
+        entry = self._names.get(id(array))
+        return entry[0] if entry is not None and entry[1] is array else None
+
+    def const(self, array, name: str | None = None) -> str:
+        """A new initializer holding ``array``."""
+        array = np.ascontiguousarray(array)
+        if array.dtype == np.float16 or array.dtype.kind not in "fiub":
+            raise self.unsupported("constant", f"an array of dtype {array.dtype}")
+        name = name or self.fresh("const")
+        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def value_of(self, array) -> str:
+        """The graph value of an array an op reads: a traced one, or a new constant."""
+        name = self.known(array)
+        if name is None:
+            name = self.const(array)
+            self.bind(array, name)
+        marker = self._markers.get(name)
+        if marker is not None:
+            raise self.unsupported(
+                "max_pool2d", "the indices of a max pooling (return_indices=True) used "
+                "further: ONNX's MaxPool indices count over the whole tensor, PyTorch's per "
+                "plane")
+        return name
+
+    def scalar(self, value, dtype) -> str:
+        return self.const(np.asarray(value, dtype=dtype))
+
+    def ints(self, values, scalar: bool = False) -> str:
+        return self.const(np.asarray(values if scalar else list(values), dtype=np.int64))
+
+    def marker(self, name: str):
+        return self._markers.get(name)
+
+    def set_marker(self, array, marker) -> None:
+        name = self.fresh("indices")
+        self._markers[name] = marker
+        self.bind(array, name)
+
+    def elem_type(self, dtype) -> int:
+        return self.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+    # -- nodes
+    def node(self, op_type: str, inputs, **attrs) -> str:
+        out = self.fresh(op_type.lower())
+        where = f"{self.layer}/" if self.layer else ""
+        self.nodes.append(self.onnx.helper.make_node(
+            op_type, list(inputs), [out], name=f"{where}{op_type}_{self._count}", **attrs))
+        return out
+
+    def unsupported(self, op: str, what: str = "") -> OnnxExportError:
+        layer = (f" in layer {self.layer!r} ({self.layer_type})" if self.layer
+                 else " in the model's own forward")
+        detail = f": {what}" if what else ""
+        return OnnxExportError(
+            f"reseau.onnx.export: op {op!r}{layer} has no ONNX mapping{detail}; "
+            f"write that step with the supported layers (docs: Exchanging models)")
+
+
+# ------------------------------------------------------------------ the trace
+@contextlib.contextmanager
+def _recording(graph: _Graph):
+    """Wrap every op's forward so that each call at the outermost level adds its nodes.
+    ``graph.pause`` > 0 (a layer written as one node) keeps the calls inside out of it."""
+    originals = {name: op.forward for name, op in OPS.items()}
+    graph.pause = 0
+
+    def wrap(op, forward):
+        convert = CONVERTERS.get(op.name)
+
+        def traced(ctx, *arrays, **attrs):
+            if graph.pause:
+                return forward(ctx, *arrays, **attrs)
+            graph.pause += 1  # an op's forward calling another op's runs inside it
+            try:
+                out = forward(ctx, *arrays, **attrs)
+            finally:
+                graph.pause -= 1
+            if type(out) is not np.ndarray:  # keep the very array the Tensor will hold
+                out = np.asarray(out)
+            if convert is None:
+                raise graph.unsupported(op.name)
+            ins = [graph.value_of(a) for a in arrays] if op.name != "max_pool2d" else \
+                [graph.value_of(arrays[0]), graph.known(arrays[1]) or ""]
+            name = convert(graph, op.name, ins, attrs, arrays, out)
+            if isinstance(name, MaxPoolIndices):
+                graph.set_marker(out, name)
+            else:
+                graph.bind(out, name)
+            return out
+
+        return traced
+
+    try:
+        for op in OPS.values():
+            object.__setattr__(op, "forward", wrap(op, op.forward))  # OpDef is frozen
+        yield
+    finally:
+        for name, op in OPS.items():
+            object.__setattr__(op, "forward", originals[name])
+
+
+def _norm_node(graph: _Graph, module, x: Tensor) -> str:
+    """BatchNorm (with running statistics) or LayerNorm as one ONNX node."""
+    x_name = graph.value_of(x._array)
+    dt = x._array.dtype
+
+    def param(t, fill, size):
+        if t is None:
+            return graph.const(np.full(size, fill, dtype=dt))
+        return graph.value_of(t._array)
+
+    if isinstance(module, LayerNorm):
+        shape = tuple(module.normalized_shape)
+        return graph.node("LayerNormalization",
+                          [x_name, param(module.weight, 1.0, shape),
+                           param(module.bias, 0.0, shape)],
+                          axis=-len(shape), epsilon=float(module.eps))
+    c = module.num_features
+    return graph.node("BatchNormalization",
+                      [x_name, param(module.weight, 1.0, c), param(module.bias, 0.0, c),
+                       graph.value_of(module.running_mean._array),
+                       graph.value_of(module.running_var._array)],
+                      epsilon=float(module.eps))
+
+
+def _as_one_node(module) -> bool:
+    """LayerNorm, and BatchNorm with running statistics (in evaluation, a fixed affine map)."""
+    return isinstance(module, LayerNorm) or (
+        isinstance(module, (BatchNorm1d, BatchNorm2d)) and module.track_running_stats)
+
+
+@contextlib.contextmanager
+def _layers(graph: _Graph, model: Module):
+    """Wrap each sub-module's forward (in its instance dict, for the trace only): the
+    error messages name the layer, and the normalisation layers become one node."""
+    wrapped = []
+
+    def wrap(name, module, forward):
+        def traced(*args, **kwargs):
+            outer = graph.layer, graph.layer_type
+            graph.layer, graph.layer_type = name, type(module).__name__
+            try:
+                if not (_as_one_node(module) and len(args) == 1 and not kwargs
+                        and graph.known(args[0]._array) is not None):
+                    return forward(*args, **kwargs)
+                graph.pause += 1
+                try:
+                    out = forward(*args)
+                finally:
+                    graph.pause -= 1
+                graph.bind(out._array, _norm_node(graph, module, args[0]))
+                return out
+            finally:
+                graph.layer, graph.layer_type = outer
+        return traced
+
+    try:
+        for name, module in model.named_modules():
+            if name and "forward" not in module.__dict__:
+                module.__dict__["forward"] = wrap(name, module, module.forward)
+                wrapped.append(module)
+        yield
+    finally:
+        for module in wrapped:
+            del module.__dict__["forward"]
+
+
+# ------------------------------------------------------------------ export
+def _outputs(result) -> list:
+    if isinstance(result, Tensor):
+        return [result]
+    if isinstance(result, (tuple, list)) and result and all(
+            isinstance(r, Tensor) for r in result):
+        return list(result)
+    raise OnnxExportError(f"reseau.onnx.export: the model returned {type(result).__name__}; "
+                          f"expected a Tensor or a tuple of Tensors")
+
+
+def _dims(shape, axes: dict) -> list:
+    return [axes.get(i, s) for i, s in enumerate(shape)]
+
+
+def _dynamic(names, shapes, dynamic_axes, batch_default: bool, batch: int | None) -> dict:
+    """name -> {axis: symbolic name}, from ``dynamic_axes`` as torch.onnx takes it (a dict
+    of axis -> name, or a list of axes) or, by default, axis 0 named "batch"."""
+    if dynamic_axes is None:
+        return {n: {0: "batch"} for n, s in zip(names, shapes)
+                if batch_default and batch is not None and len(s) > 0 and s[0] == batch}
+    found = {}
+    for n, spec in dynamic_axes.items():
+        if n not in names:
+            raise ValueError(f"reseau.onnx.export: dynamic_axes names {n!r}, which is no input "
+                             f"or output; the names are {list(names)}")
+        found[n] = (dict(spec) if isinstance(spec, dict)
+                    else {int(a): f"{n}_dim{int(a)}" for a in spec})
+    return found
+
+
+def export(model: Module, example_input, path, *, input_names=None, output_names=None,
+           dynamic_batch: bool = True, dynamic_axes: dict | None = None) -> Path:
+    """Write ``model`` as an ONNX file (opset ``OPSET``) at ``path``, atomically; returns
+    the path.
+
+    The model runs once, in evaluation mode (its train/eval flags are restored after),
+    on ``example_input`` (a Tensor, or a tuple of Tensors for several inputs); the ops
+    of that pass are the graph. The weights are initializers named after their
+    ``state_dict`` keys (``"0.weight"``); inputs are named ``input`` (``input_0``,
+    ``input_1``... for several) and outputs ``output`` unless ``input_names`` /
+    ``output_names`` say otherwise. Axis 0 is a dynamic ``batch`` dimension when it has
+    the example's batch size (``dynamic_batch=False`` fixes it); ``dynamic_axes``, as in
+    ``torch.onnx.export`` (``{"input": {0: "batch"}}``), replaces that default. The
+    graph keeps the model's dtype: float32 models give float32 files (float64 ones are
+    float64, which onnxruntime runs for fewer operators).
+
+    Raises ``OnnxExportError`` (a ValueError) naming the layer and the op that ONNX cannot
+    express, and ImportError without the ``onnx`` package (``pip install "reseau[onnx]"``).
+    """
+    onnx = _require_onnx()
+    if not isinstance(model, Module):
+        raise TypeError(f"reseau.onnx.export: expected a reseau nn.Module, got "
+                        f"{type(model).__name__}")
+    inputs = list(example_input) if isinstance(example_input, (tuple, list)) else [example_input]
+    if not inputs or not all(isinstance(t, Tensor) for t in inputs):
+        raise TypeError("reseau.onnx.export: example_input must be a Tensor or a tuple of "
+                        "Tensors, e.g. reseau.zeros(1, 784)")
+    in_names = list(input_names) if input_names else (
+        ["input"] if len(inputs) == 1 else [f"input_{i}" for i in range(len(inputs))])
+    if len(in_names) != len(inputs):
+        raise ValueError(f"reseau.onnx.export: {len(in_names)} input_names for "
+                         f"{len(inputs)} inputs")
+    batch = int(inputs[0].shape[0]) if inputs[0].ndim > 0 else None
+    graph = _Graph(onnx, batch if dynamic_batch else None)
+    # the trace's own tensors: the example's values, graph-recording on (so in-place
+    # steps of the forward go through the ops), floating inputs requiring a gradient
+    traced_inputs = []
+    for t, name in zip(inputs, in_names):
+        copy = Tensor._make(np.array(t._array))
+        if copy._array.dtype.kind == "f":
+            copy.requires_grad_(True)
+        graph.bind(copy._array, name)
+        traced_inputs.append(copy)
+    for key, t in list(model.named_parameters()) + list(model.named_buffers()):
+        if t is not None and graph.known(t._array) is None:
+            graph.const(t._array, key)
+            graph.bind(t._array, key)
+
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        from ..grad_mode import enable_grad
+        with enable_grad(), _recording(graph), _layers(graph, model):
+            result = model(*traced_inputs)
+    finally:
+        for m, mode in modes:
+            object.__setattr__(m, "training", mode)
+    outs = _outputs(result)
+    out_names = list(output_names) if output_names else (
+        ["output"] if len(outs) == 1 else [f"output_{i}" for i in range(len(outs))])
+    if len(out_names) != len(outs):
+        raise ValueError(f"reseau.onnx.export: {len(out_names)} output_names for "
+                         f"{len(outs)} outputs")
+    for t, name in zip(outs, out_names):  # the outputs take their public names
+        graph.nodes.append(onnx.helper.make_node(
+            "Identity", [graph.value_of(t._array)], [name], name=f"{name}_identity"))
+
+    shapes = [t.shape for t in inputs] + [t.shape for t in outs]
+    axes = _dynamic(in_names + out_names, shapes, dynamic_axes, dynamic_batch, batch)
+
+    def info(name, t):
+        return onnx.helper.make_tensor_value_info(
+            name, graph.elem_type(t._array.dtype), _dims(t.shape, axes.get(name, {})))
+
+    # the initializers a graph input or an unused buffer left behind are dropped
+    used = {i for n in graph.nodes for i in n.input}
+    inits = [i for i in graph.initializers if i.name in used]
+    body = onnx.helper.make_graph(
+        graph.nodes, type(model).__name__,
+        [info(n, t) for n, t in zip(in_names, inputs)],
+        [info(n, t) for n, t in zip(out_names, outs)], inits)
+    proto = onnx.helper.make_model(
+        body, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
+        producer_name="reseau", producer_version=__version__)
+    proto.ir_version = min(proto.ir_version, 8)  # opset 18's IR version: older readers open it
+    return atomic_write_bytes(path, proto.SerializeToString())

@@ -74,16 +74,19 @@ class Node:
     def next_functions(self) -> tuple:
         """PyTorch's view of the graph: ``(node, 0)`` per input, where a leaf that
         requires a gradient shows as ``AccumulateGrad`` and a constant as ``None``."""
-        if self.freed:
-            return ()
         return tuple((fn if fn is not None else AccumulateGrad(t) if t._requires_grad
                       else None, 0) for t, fn in zip(self.inputs, input_edges(self)))
 
     def _free(self) -> None:
-        state = {"op": self.op, "seq": self.seq, "freed": True}
-        if self.retained is not None:
-            state["retained"] = self.retained
-        self.__dict__ = state  # drops everything the forward saved
+        # drops what the forward saved; the graph's structure stays (inputs, edges), so
+        # that draw_graph and next_functions still work after backward, as in PyTorch
+        state = self.__dict__
+        self.__dict__ = {k: state[k] for k in _STRUCTURE if k in state}
+        self.freed = True
+
+
+#: what a node keeps after backward frees it
+_STRUCTURE = ("op", "seq", "inputs", "edges", "needs_input_grad", "retained")
 
 
 class AccumulateGrad:

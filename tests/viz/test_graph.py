@@ -86,11 +86,32 @@ def test_arrays_show_shape_and_gradient_norm():
     assert re.search(r't\d+ \[shape=box, style="filled,dashed"', drawing.dot)  # constant x
 
 
-def test_freed_graph_is_explained_and_retained_graph_works():
+def test_drawn_after_backward_shows_values_and_gradients():
+    # issue 17: seed 004's figure is the graph after backward; backward frees only what
+    # the ops saved, so the structure, the values and the leaves' gradients are all there
     u, v, w, f = seed_004_example()
     f.backward()
-    with pytest.raises(RuntimeError, match=r"freed by backward\(\).*before t.backward\(\)"):
-        draw_graph(f)
+    drawing = draw_graph(f, names={"u": u, "v": v, "w": w, "f": f})
+    labels, edges = dot_nodes(drawing.dot)
+    assert sorted(labels.values()) == sorted([
+        "u\nvalue 2\ngrad 4", "v\nvalue 3\ngrad 4", "w\nvalue 4\ngrad 5",
+        "value 5", "f\nvalue 20", "add", "mul"])  # no retain_grad before: t1, f keep none
+    assert len(edges) == 6
+    add, acc = (node for node, _ in f.grad_fn.next_functions)  # as PyTorch's, after backward
+    assert add.name == "add" and acc.variable is w
+    # the saved arrays are gone: a second backward still says so
+    with pytest.raises(RuntimeError, match=r"backward through the graph a second time.*"
+                                           r"retain_graph=True"):
+        f.backward()
+    # a node forgets what its forward saved for the VJP, and keeps its inputs
+    x = reseau.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    mul = y.grad_fn.inputs[0].grad_fn
+    saved = set(vars(mul)) - {"op", "seq", "inputs", "edges", "needs_input_grad", "versions",
+                              "site", "retained", "freed"}
+    assert saved  # mul saved its operands
+    y.backward()
+    assert mul.freed and not saved & set(vars(mul)) and mul.inputs == (x, x)
     u, v, w, f = seed_004_example()
     f.backward(retain_graph=True)
     labels, _ = dot_nodes(draw_graph(f, names={"w": w}).dot)

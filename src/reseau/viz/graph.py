@@ -39,13 +39,8 @@ def _collect(root: Tensor):
         node = t.grad_fn
         if node is None:
             continue
-        if node.freed:
-            raise RuntimeError(
-                "draw_graph: the graph of this tensor was freed by backward(), so its "
-                "operations and inputs are gone. Call draw_graph(t) before t.backward() (the "
-                "drawing then shows the gradients once backward has run), or call "
-                "t.backward(retain_graph=True)"
-            )
+        # backward frees only what a node saved for its VJP: the operation and its inputs
+        # stay, so a graph is drawn as well after backward as before
         name = node.op.name
         if OPS.get(name) is not node.op:
             raise RuntimeError(f"draw_graph: operation {name!r} is not in reseau.OPS")
@@ -273,8 +268,10 @@ def draw_graph(tensor: Tensor, names: Mapping | None = None,
     retain_grad : bool
         Ask every computed tensor of the graph to keep its gradient
         (``Tensor.retain_grad``), so that after ``backward()`` the drawing shows the
-        gradient of every node, as on seed 004's slides. Call ``draw_graph`` before
-        ``backward()``: backward frees the graph unless ``retain_graph=True``.
+        gradient of every node, as on seed 004's slides. Drawn after ``backward()``
+        (which keeps the graph's operations and inputs, and frees only what they saved),
+        it shows every value and the leaves' gradients; the intermediate gradients need
+        ``draw_graph`` before ``backward()``, or ``retain_grad()`` on those tensors.
 
     Returns
     -------

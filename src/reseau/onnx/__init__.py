@@ -6,8 +6,6 @@ checked by `onnx.checker` and runs in `onnxruntime`. The `onnx` package is an op
 """
 
 from .export import OPSET, OnnxExportError, export
+from .load import OnnxGraph, load
 
-__all__ = ["OPSET", "OnnxExportError", "export"]
-
-# `load` (ONNX import) lives in load.py; its owner adds `from .load import load` here
-# together with "load" in __all__, in one edit.
+__all__ = ["OPSET", "OnnxExportError", "export", "load", "OnnxGraph"]

@@ -201,15 +201,24 @@ def _reduce(g, op, ins, attrs, arrays, out):
 
 @_converts("var")
 def _var(g, op, ins, attrs, arrays, out):
-    """sum((x - mean)^2) / (n - correction), n the entries reduced."""
-    x = arrays[0]
-    axes = range(x.ndim) if attrs["axes"] is None else attrs["axes"]
-    n = int(np.prod([x.shape[a] for a in axes]))
+    """mean((x - mean)^2) n / (n - correction), n the entries reduced (counted in the
+    graph where the batch axis is one of them)."""
+    x, correction = arrays[0], attrs["correction"]
+    axes = list(range(x.ndim) if attrs["axes"] is None else attrs["axes"])
     mean = g.node("ReduceMean", [ins[0], g.ints(axes)], keepdims=1)
     centred = g.node("Sub", [ins[0], mean])
-    total = g.node("ReduceSum", [g.node("Mul", [centred, centred]), g.ints(axes)],
-                   keepdims=int(bool(attrs["keepdim"])))
-    return g.node("Div", [total, g.scalar(max(n - attrs["correction"], 0), out.dtype)])
+    var = g.node("ReduceMean", [g.node("Mul", [centred, centred]), g.ints(axes)],
+                 keepdims=int(bool(attrs["keepdim"])))
+    if not correction:
+        return var
+    if g.batch is not None and 0 in axes:
+        sizes = g.node("Gather", [g.node("Shape", [ins[0]]), g.ints(axes)], axis=0)
+        n = g.node("Cast", [g.node("ReduceProd", [sizes], keepdims=0)],
+                   to=g.elem_type(out.dtype))
+    else:
+        n = g.scalar(int(np.prod([x.shape[a] for a in axes])), out.dtype)
+    factor = g.node("Div", [n, g.node("Sub", [n, g.scalar(correction, out.dtype)])])
+    return g.node("Mul", [var, factor])
 
 
 @_converts("max_dim", "min_dim")
@@ -316,7 +325,9 @@ def _gather_index(g, x_name, x, index, arrays_at):
     if len(arrays_at) != 1 or any(
             not (isinstance(i, slice) and i == slice(None)) for k, i in enumerate(index)
             if k != arrays_at[0]):
-        raise g.unsupported("getitem", f"index {index!r} (ONNX export takes one integer "
+        kinds = ", ".join(f"array{i.shape}" if isinstance(i, np.ndarray) else repr(i)
+                          for i in index)
+        raise g.unsupported("getitem", f"index ({kinds}) (ONNX export takes one integer "
                             "array on one axis, with full slices elsewhere)")
     axis = arrays_at[0]
     idx = index[axis]
@@ -354,10 +365,12 @@ def _linear(g, op, ins, attrs, arrays, out):
 
 @_converts("conv2d")
 def _conv2d(g, op, ins, attrs, arrays, out):
-    (ph, pw) = attrs["padding"]
-    w = arrays[1]
-    return g.node("Conv", ins, kernel_shape=list(w.shape[2:]), strides=list(attrs["stride"]),
-                  pads=[ph, pw, ph, pw], dilations=list(attrs["dilation"]),
+    x, k = arrays[0].shape[2:], arrays[1].shape[2:]
+    s, p, d, o = attrs["stride"], attrs["padding"], attrs["dilation"], attrs["out_hw"]
+    # the end pads are what the output size needs ('same' pads one more at the end)
+    ends = [max(0, (o[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1 - x[a] - p[a]) for a in (0, 1)]
+    return g.node("Conv", ins, kernel_shape=list(k), strides=list(s),
+                  pads=[p[0], p[1], ends[0], ends[1]], dilations=list(d),
                   group=int(attrs["groups"]))
 
 

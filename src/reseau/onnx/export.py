@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write_bytes
-from ..nn import BatchNorm1d, BatchNorm2d, LayerNorm, Module
+from ..nn import Module
 from ..ops.registry import OPS
 from ..tensor import Tensor
 from ..version import __version__
 from .converters import CONVERTERS, MaxPoolIndices
+from .layers import LAYERS
 
 __all__ = ["OPSET", "OnnxExportError", "export"]
 
@@ -60,6 +61,8 @@ class _Graph:
         self._count = 0
         self.layer = ""  # the module whose forward is running, for messages
         self.layer_type = ""
+        self.input_name = ""  # the first input, whose axis 0 is the batch
+        self.error: OnnxExportError | None = None  # the first op without a mapping
 
     # -- values
     def fresh(self, hint: str) -> str:
@@ -86,7 +89,7 @@ class _Graph:
         """The graph value of an array an op reads: a traced one, or a new constant."""
         name = self.known(array)
         if name is None:
-            name = self.const(array)
+            name = self._batch_constant(array) or self.const(array)
             self.bind(array, name)
         marker = self._markers.get(name)
         if marker is not None:
@@ -95,6 +98,22 @@ class _Graph:
                 "further: ONNX's MaxPool indices count over the whole tensor, PyTorch's per "
                 "plane")
         return name
+
+    def _batch_constant(self, array) -> str | None:
+        """A constant the forward made with the batch size (``zeros(x.size(0), ...)``,
+        the blocks ``F.pad`` joins): the same row for every example, so the graph
+        repeats one row to the batch the input has. With a batch of one, only a
+        constant of one value counts (a (1, n) matrix is usually no batch)."""
+        if (self.batch is None or array.ndim == 0 or array.shape[0] != self.batch
+                or array.size == 0):
+            return None
+        row = array[:1]
+        if not (np.array_equal(array, np.broadcast_to(row, array.shape))
+                and (self.batch > 1 or np.all(row == row.flat[0]))):
+            return None
+        shape = self.node("Shape", [self.input_name], start=0, end=1)
+        target = self.node("Concat", [shape, self.ints(array.shape[1:])], axis=0)
+        return self.node("Expand", [self.const(row), target])
 
     def scalar(self, value, dtype) -> str:
         return self.const(np.asarray(value, dtype=dtype))
@@ -123,7 +142,7 @@ class _Graph:
 
     def unsupported(self, op: str, what: str = "") -> OnnxExportError:
         layer = (f" in layer {self.layer!r} ({self.layer_type})" if self.layer
-                 else " in the model's own forward")
+                 else f" in the model's forward ({self.layer_type or 'no layer'})")
         detail = f": {what}" if what else ""
         return OnnxExportError(
             f"reseau.onnx.export: op {op!r}{layer} has no ONNX mapping{detail}; "
@@ -151,11 +170,17 @@ def _recording(graph: _Graph):
                 graph.pause -= 1
             if type(out) is not np.ndarray:  # keep the very array the Tensor will hold
                 out = np.asarray(out)
-            if convert is None:
-                raise graph.unsupported(op.name)
-            ins = [graph.value_of(a) for a in arrays] if op.name != "max_pool2d" else \
-                [graph.value_of(arrays[0]), graph.known(arrays[1]) or ""]
-            name = convert(graph, op.name, ins, attrs, arrays, out)
+            if graph.error is not None:
+                return out
+            try:  # raised after the forward pass: apply would reword a ValueError
+                if convert is None:
+                    raise graph.unsupported(op.name)
+                ins = [graph.value_of(a) for a in arrays] if op.name != "max_pool2d" else \
+                    [graph.value_of(arrays[0]), graph.known(arrays[1]) or ""]
+                name = convert(graph, op.name, ins, attrs, arrays, out)
+            except OnnxExportError as e:
+                graph.error = e
+                return out
             if isinstance(name, MaxPoolIndices):
                 graph.set_marker(out, name)
             else:
@@ -173,56 +198,32 @@ def _recording(graph: _Graph):
             object.__setattr__(op, "forward", originals[name])
 
 
-def _norm_node(graph: _Graph, module, x: Tensor) -> str:
-    """BatchNorm (with running statistics) or LayerNorm as one ONNX node."""
-    x_name = graph.value_of(x._array)
-    dt = x._array.dtype
-
-    def param(t, fill, size):
-        if t is None:
-            return graph.const(np.full(size, fill, dtype=dt))
-        return graph.value_of(t._array)
-
-    if isinstance(module, LayerNorm):
-        shape = tuple(module.normalized_shape)
-        return graph.node("LayerNormalization",
-                          [x_name, param(module.weight, 1.0, shape),
-                           param(module.bias, 0.0, shape)],
-                          axis=-len(shape), epsilon=float(module.eps))
-    c = module.num_features
-    return graph.node("BatchNormalization",
-                      [x_name, param(module.weight, 1.0, c), param(module.bias, 0.0, c),
-                       graph.value_of(module.running_mean._array),
-                       graph.value_of(module.running_var._array)],
-                      epsilon=float(module.eps))
-
-
-def _as_one_node(module) -> bool:
-    """LayerNorm, and BatchNorm with running statistics (in evaluation, a fixed affine map)."""
-    return isinstance(module, LayerNorm) or (
-        isinstance(module, (BatchNorm1d, BatchNorm2d)) and module.track_running_stats)
-
-
 @contextlib.contextmanager
 def _layers(graph: _Graph, model: Module):
     """Wrap each sub-module's forward (in its instance dict, for the trace only): the
-    error messages name the layer, and the normalisation layers become one node."""
+    error messages name the layer, and the layers of ``LAYERS`` become one node each."""
     wrapped = []
 
     def wrap(name, module, forward):
+        convert = LAYERS.get(type(module))
+
         def traced(*args, **kwargs):
             outer = graph.layer, graph.layer_type
             graph.layer, graph.layer_type = name, type(module).__name__
             try:
-                if not (_as_one_node(module) and len(args) == 1 and not kwargs
-                        and graph.known(args[0]._array) is not None):
+                if convert is None or len(args) != 1 or kwargs or not isinstance(
+                        args[0], Tensor) or graph.known(args[0]._array) is None:
                     return forward(*args, **kwargs)
-                graph.pause += 1
+                x = args[0]
+                graph.pause += 1  # the layer's own primitives stay out of the graph
                 try:
-                    out = forward(*args)
+                    out = forward(x)
                 finally:
                     graph.pause -= 1
-                graph.bind(out._array, _norm_node(graph, module, args[0]))
+                node = convert(graph, module, graph.value_of(x._array), x._array.dtype)
+                if node is None:  # the converter declines: trace the primitives instead
+                    return forward(x)
+                graph.bind(out._array, node)
                 return out
             finally:
                 graph.layer, graph.layer_type = outer
@@ -230,7 +231,7 @@ def _layers(graph: _Graph, model: Module):
 
     try:
         for name, module in model.named_modules():
-            if name and "forward" not in module.__dict__:
+            if "forward" not in module.__dict__:
                 module.__dict__["forward"] = wrap(name, module, module.forward)
                 wrapped.append(module)
         yield
@@ -313,6 +314,7 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
             copy.requires_grad_(True)
         graph.bind(copy._array, name)
         traced_inputs.append(copy)
+    graph.input_name = in_names[0]
     for key, t in list(model.named_parameters()) + list(model.named_buffers()):
         if t is not None and graph.known(t._array) is None:
             graph.const(t._array, key)
@@ -323,7 +325,14 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
     try:
         from ..grad_mode import enable_grad
         with enable_grad(), _recording(graph), _layers(graph, model):
-            result = model(*traced_inputs)
+            try:
+                result = model(*traced_inputs)
+            except Exception:
+                if graph.error is None:
+                    raise
+                result = None  # the op without a mapping came first: say that
+            if graph.error is not None:
+                raise graph.error
     finally:
         for m, mode in modes:
             object.__setattr__(m, "training", mode)

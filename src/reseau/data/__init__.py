@@ -10,7 +10,11 @@
   ``blobs``, and the regression sets ``noisy_sine`` and ``noisy_linear``;
 - real data: ``MNIST``, ``FashionMNIST`` (downloaded once into ``cache_dir()``, or read
   from ``root=``), ``load_mnist``, ``load_fashion_mnist``, scikit-learn's 8x8
-  ``load_digits``, and ``load_csv`` for your own files; ``read_idx`` reads IDX files.
+  ``load_digits``, and ``load_csv`` (``csv_header``) for your own files; ``read_idx``
+  reads IDX files;
+- errors: ``DataError`` (data that cannot be used as asked) and its ``CSVError`` (a CSV
+  file that cannot be read), both ``ValueError``, each one line naming the file and the
+  fix.
 
 Generators and loaders return ``X, y`` (float32 features, int64 class labels or float32
 regression targets) as tensors, or as NumPy arrays with ``as_tensor=False``.
@@ -19,9 +23,10 @@ regression targets) as tensors, or as NumPy arrays with ``as_tensor=False``.
 from __future__ import annotations
 
 from ..utils.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
-from .csv import load_csv
+from .csv import csv_header, load_csv
 from .digits import load_digits
 from .download import DownloadError, cache_dir, download_file, md5sum
+from .errors import CSVError, DataError
 from .idx import read_idx
 from .mnist import MNIST, FashionMNIST, load_fashion_mnist, load_mnist
 from .preprocessing import StandardScaler, one_hot
@@ -33,5 +38,5 @@ __all__ = [
     "train_val_test_split", "StandardScaler", "one_hot", "circles", "moons", "xor", "spiral",
     "blobs", "noisy_sine", "noisy_linear", "MNIST", "FashionMNIST", "load_mnist",
     "load_fashion_mnist", "read_idx", "load_digits", "load_csv", "cache_dir",
-    "download_file", "md5sum", "DownloadError",
+    "download_file", "md5sum", "DownloadError", "DataError", "CSVError", "csv_header",
 ]

@@ -86,7 +86,8 @@ def schedules_help() -> str:
 
 
 def add_data_options(p, with_defaults: bool) -> None:
-    """``--data``, ``--target``, ``--samples``, ``--noise``, ``--data-dir``, ``--seed``.
+    """``--data``, ``--target``, ``--delimiter``, ``--samples``, ``--noise``,
+    ``--data-dir``, ``--seed``.
     Without defaults, an option not given is absent from the parsed arguments (the
     settings' default applies); with them, it is None."""
     kw = {} if with_defaults else {"default": argparse.SUPPRESS}
@@ -95,6 +96,9 @@ def add_data_options(p, with_defaults: bool) -> None:
                         f"(default: {default('data')})")
     p.add_argument("--target", metavar="COLUMN", **kw,
                    help="the column of the CSV file to predict")
+    p.add_argument("--delimiter", metavar="CHAR", **kw,
+                   help="the field separator of the CSV file: ',', ';', tab... "
+                        f"(default: {default('delimiter')!r})")
     p.add_argument("--samples", metavar="N", **kw,
                    help=f"points drawn for a generated set (default: {default('samples')})")
     p.add_argument("--noise", metavar="STD", **kw,

@@ -231,6 +231,16 @@ def _data(value):
     )
 
 
+def _delimiter(value):
+    """The field separator of a CSV file: one character (``tab`` or ``\\t`` for a tab)."""
+    text = _text("delimiter")(value)
+    text = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(text.lower(), text)
+    if len(text) != 1 or text in "\"\r\n" or text.isalnum():
+        raise ConfigError(f"delimiter must be one character such as ',' ';' or tab, got "
+                          f"{value!r}")
+    return text
+
+
 def _setting(default, check):
     """A field of :class:`TrainSettings`: its default and its check, side by side."""
     return field(default=default, metadata={"check": check})
@@ -248,6 +258,7 @@ class TrainSettings:
     """
 
     data: str = _setting("circles", _data)
+    delimiter: str = _setting(",", _delimiter)
     target: str | None = _setting(None, _optional(_text("target")))
     samples: int = _setting(1000, lambda v: _int("samples", v, low=4))
     noise: float | None = _setting(None, _optional(lambda v: _float("noise", v, low=0)))

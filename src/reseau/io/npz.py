@@ -10,6 +10,16 @@ JSON, and the architecture can only name layers of ``reseau.nn`` that declare th
 constructor arguments. A truncated, corrupted or foreign file (one holding a pickled
 object included) raises :class:`ModelFileError`, which says what is wrong with which file.
 
+What a file declares is checked before it is believed (``io.limits``): each entry's
+``.npy`` header (shape, dtype) against the entry's size in the archive, before the array
+is read; the JSON's nesting depth before it is parsed; the architecture against the
+number of values stored, before and while it is built, and without running the layers'
+random initialisation (``io.architecture.build(init=False)``). Refused at load, with one
+line: entries that are not numeric arrays (objects, strings, complex numbers), weights
+holding NaN or infinite values (a diverged training: they would only predict NaN later),
+a description whose fields have the wrong types, and ``classes`` (in the saved
+preprocessing of ``reseau train``) that are not a list of at least two distinct labels.
+
 Writes are atomic (``reseau.files``): the file is written under a temporary name in the
 same folder, then renamed over the target, so a crash or Ctrl-C mid-write leaves the
 previous file intact.
@@ -17,8 +27,10 @@ previous file intact.
 
 from __future__ import annotations
 
+import collections
 import datetime
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -30,7 +42,9 @@ from ..files import atomic_open
 from ..nn import StateDictError
 from ..version import __version__
 from .architecture import architecture, build
+from .detect import detect, refusal
 from .errors import ModelFileError
+from .limits import MAX_DEFLATE_RATIO, parse_json
 
 __all__ = ["save", "load", "save_state_dict", "load_state_dict", "read_info"]
 
@@ -141,73 +155,177 @@ def save_state_dict(state_dict, path, metadata: dict | None = None) -> Path:
 
 
 # ----------------------------------------------------------------- reading
+def _refuse_dtype(bad: str, key: str, dtype) -> None:
+    if dtype.hasobject:
+        raise ModelFileError(
+            f"{bad}: its entry {key!r} is a pickled Python object, which reseau never loads "
+            "because unpickling can run arbitrary code; save models with reseau.io.save")
+    if not (np.issubdtype(dtype, np.number) or dtype == np.bool_) \
+            or np.issubdtype(dtype, np.complexfloating):
+        raise ModelFileError(f"{bad}: its entry {key!r} is not an array of real numbers "
+                             f"(dtype {dtype}); weights are floats, integers or booleans")
+
+
+def _read_header(stream, key: str, bad: str):
+    """The (shape, dtype, header length) that one ``.npy`` entry declares."""
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(stream)
+    except Exception as err:  # header errors come as ValueError, SyntaxError, zlib.error...
+        raise ModelFileError(f"{bad}: its entry {key!r} has no valid .npy header "
+                             f"({type(err).__name__}: {str(err)[:120]}); the file is damaged"
+                             ) from None
+    return shape, dtype, stream.tell()
+
+
+def _check_entries(path: Path, bad: str) -> dict:
+    """Each entry's declared shape and dtype, checked against the archive before any
+    array is read: one ``.npy`` per name, stored or deflated within what deflate can
+    expand, and exactly as many bytes as its header declares."""
+    size = path.stat().st_size
+    declared = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            repeated = [n for n, c in collections.Counter(i.filename for i in infos).items()
+                        if c > 1]
+            if repeated:
+                raise ModelFileError(f"{bad}: its entry {repeated[0]!r} appears twice; the "
+                                     "file is damaged or forged")
+            for info in infos:
+                key = info.filename[:-4]
+                if info.compress_type == zipfile.ZIP_STORED:
+                    plausible = info.file_size == info.compress_size
+                elif info.compress_type == zipfile.ZIP_DEFLATED:
+                    plausible = info.file_size <= MAX_DEFLATE_RATIO * info.compress_size + 64
+                else:
+                    raise ModelFileError(f"{bad}: its entry {key!r} is compressed with zip "
+                                         f"method {info.compress_type}, which NumPy never "
+                                         "writes")
+                if not plausible or info.header_offset + info.compress_size > size:
+                    raise ModelFileError(
+                        f"{bad}: its entry {key!r} declares {info.file_size:,} bytes that the "
+                        "file cannot hold; the file is truncated or forged")
+                with archive.open(info) as stream:
+                    shape, dtype, offset = _read_header(stream, key, bad)
+                _refuse_dtype(bad, key, dtype)
+                nbytes = math.prod(shape) * dtype.itemsize
+                if offset + nbytes != info.file_size:
+                    raise ModelFileError(
+                        f"{bad}: its entry {key!r} declares an array of shape {tuple(shape)} "
+                        f"({nbytes:,} bytes) but holds {info.file_size - offset:,} bytes; the "
+                        "file is truncated or forged")
+                declared[key] = (tuple(shape), dtype)
+    except ModelFileError:
+        raise
+    except Exception as err:  # zipfile and zlib errors come in many types
+        raise ModelFileError(
+            f"{bad}: it is not a readable .npz archive ({type(err).__name__}: "
+            f"{str(err)[:120]}); the file is truncated or corrupted, e.g. by an interrupted "
+            "copy: save or copy it again") from None
+    return declared
+
+
+def _read_arrays(path: Path, bad: str) -> dict[str, np.ndarray]:
+    arrays = {}
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            for key in archive.files:
+                arr = archive[key]
+                # weights in the machine's byte order (a big-endian file stays readable)
+                arrays[key] = arr.astype(arr.dtype.newbyteorder("="), copy=False)
+    except MemoryError:
+        raise ModelFileError(f"{bad}: its arrays do not fit in memory") from None
+    except Exception as err:  # zlib, CRC and truncation errors come in many types
+        raise ModelFileError(
+            f"{bad}: an entry is corrupted ({type(err).__name__}: {str(err)[:120]}); the file "
+            "is truncated or damaged: save or copy it again") from None
+    return arrays
+
+
+def _check_finite(path, arrays: dict) -> None:
+    """Weights with NaN or inf come from a diverged training: refused at load, where
+    the cause is clear, rather than as NaN predictions later."""
+    for key, arr in arrays.items():
+        if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+            nan = int(np.isnan(arr).sum())
+            inf = int(np.isinf(arr).sum())
+            raise ModelFileError(
+                f"load: {path}: its entry {key!r} holds {nan:,} NaN and {inf:,} infinite values "
+                f"(of {arr.size:,}); the training that saved it diverged (try a lower learning "
+                "rate) or the file is damaged: use an earlier checkpoint")
+
+
+def _check_classes(config, bad: str) -> None:
+    prep = config.get("preprocessing") if isinstance(config, dict) else None
+    if not isinstance(prep, dict) or prep.get("classes") is None:
+        return
+    classes = prep["classes"]
+    scalars = isinstance(classes, list) and all(
+        isinstance(c, (str, int, float)) and not isinstance(c, bool) for c in classes)
+    if not scalars or len(classes) < 2 or len(set(classes)) != len(classes):
+        shown = repr(classes)
+        shown = shown if len(shown) <= 60 else shown[:60] + "..."
+        raise ModelFileError(f"{bad}: its preprocessing lists the classes {shown}; a "
+                             "classifier needs a list of at least two distinct labels")
+
+
+_META_TYPES = {"class": str, "architecture": (dict, type(None)), "training": bool,
+               "config": (dict, type(None)), "metadata": (dict, type(None)),
+               "saved_at": str, "reseau_version": str}
+
+
+def _check_meta(meta, arrays: dict, path: Path, bad: str) -> None:
+    if not isinstance(meta, dict) or meta.get("format") not in (_MODEL, _STATE):
+        raise ModelFileError(f"{bad}: its description does not name a reseau format")
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelFileError(f"{bad}: its format_version is {version!r}, not an integer")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"load: {path} was written by a newer reseau (file format {version}, this "
+            f"version reads {FORMAT_VERSION}); upgrade reseau")
+    tensors = meta.get("tensors", [])
+    if not (isinstance(tensors, list) and all(isinstance(t, str) for t in tensors)) \
+            or sorted(tensors) != sorted(arrays):
+        raise ModelFileError(f"{bad}: its arrays do not match its description (damaged?)")
+    for field, types in _META_TYPES.items():
+        if field in meta and not isinstance(meta[field], types):
+            raise ModelFileError(f"{bad}: its description's {field!r} is a "
+                                 f"{type(meta[field]).__name__}; the file is damaged")
+    _check_classes(meta.get("config"), bad)
+
+
 def _read(path, need_meta: bool) -> tuple[dict | None, dict[str, np.ndarray]]:
     """The metadata and the arrays of a file, or a ModelFileError saying why not."""
     path = Path(os.fspath(path))
-    if not path.is_file():
-        raise FileNotFoundError(f"load: no file at {path}")
+    kind = detect(path)
+    if kind != "npz":
+        raise refusal(path, kind)
     bad = f"load: {path} is not a reseau model file"
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except ValueError as err:
-        if "pickle" in str(err):
-            raise ModelFileError(
-                f"{bad}: it holds a pickled Python object, which reseau never loads because "
-                "unpickling can run arbitrary code; save models with reseau.io.save"
-            ) from None
-        raise ModelFileError(f"{bad}: {err}") from None
-    except (zipfile.BadZipFile, EOFError, OSError) as err:
-        raise ModelFileError(
-            f"{bad}: it is not a readable .npz archive ({err}); the file is truncated or "
-            "corrupted, e.g. by an interrupted copy: save or copy it again"
-        ) from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ModelFileError(
-            f"{bad}: it holds a single NumPy array, not the .npz archive that reseau.io.save "
-            "writes"
-        )
-    with archive:
-        arrays = {}
-        for key in archive.files:
-            try:
-                arrays[key] = archive[key]
-            except ValueError as err:
-                if "pickle" in str(err) or "Object arrays" in str(err):
-                    raise ModelFileError(
-                        f"{bad}: its entry {key!r} is a pickled Python object, which reseau "
-                        "never loads because unpickling can run arbitrary code"
-                    ) from None
-                raise ModelFileError(f"{bad}: its entry {key!r} is unreadable ({err})") from None
-            except Exception as err:  # zlib, CRC and truncation errors come in many types
-                raise ModelFileError(
-                    f"{bad}: its entry {key!r} is corrupted ({type(err).__name__}: {err}); "
-                    "the file is truncated or damaged: save or copy it again"
-                ) from None
-    raw = arrays.pop(_META_KEY, None)
+    declared = _check_entries(path, bad)
     meta = None
-    if raw is not None:
-        try:
-            meta = json.loads(np.asarray(raw, dtype=np.uint8).tobytes().decode("utf-8"))
-        except (ValueError, TypeError) as err:
-            raise ModelFileError(f"{bad}: its description (JSON) is corrupted: {err}") from None
-        if not isinstance(meta, dict) or meta.get("format") not in (_MODEL, _STATE):
-            raise ModelFileError(f"{bad}: its description does not name a reseau format")
-        if meta.get("format_version", 0) > FORMAT_VERSION:
-            raise ModelFileError(
-                f"load: {path} was written by a newer reseau (file format "
-                f"{meta['format_version']}, this version reads {FORMAT_VERSION}); upgrade reseau"
-            )
-        if sorted(meta.get("tensors", [])) != sorted(arrays):
-            raise ModelFileError(f"{bad}: its arrays do not match its description (damaged?)")
+    if _META_KEY in declared:
+        shape, dtype = declared.pop(_META_KEY)
+        if dtype != np.uint8 or len(shape) != 1:
+            raise ModelFileError(f"{bad}: its description is not UTF-8 text (an array of "
+                                 f"shape {shape} and dtype {dtype})")
+        with np.load(path, allow_pickle=False) as archive:
+            raw = archive[_META_KEY]
+        meta = parse_json(raw.tobytes(), f"{bad}: its description (JSON)")
+        _check_meta(meta, declared, path, bad)
     elif need_meta:
-        found = ", ".join(sorted(arrays)[:5]) or "none"
+        found = ", ".join(sorted(declared)[:5]) or "none"
         raise ModelFileError(
             f"{bad}: it is an .npz archive without reseau's description (arrays found: "
             f"{found}); a file of plain weights loads with reseau.io.load_state_dict"
         )
-    for key, arr in arrays.items():
-        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-            raise ModelFileError(f"{bad}: its entry {key!r} is not numeric (dtype {arr.dtype})")
+    arrays = _read_arrays(path, bad)
+    arrays.pop(_META_KEY, None)
+    _check_finite(path, arrays)
     return meta, arrays
 
 
@@ -219,7 +337,9 @@ def read_info(path) -> dict:
     return meta
 
 
-def _fill(model, arrays: dict, path) -> None:
+def fill_module(model, arrays: dict, path) -> None:
+    """Load ``arrays`` (a state dict) into ``model``, keeping each saved array's dtype;
+    a ModelFileError naming ``path`` when they do not fit."""
     try:
         model.load_state_dict(arrays)
     except StateDictError as err:
@@ -276,8 +396,11 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
                 "cannot rebuild by itself; build it in Python and pass it: "
                 "load(path, model=MyNet(...))"
             )
-        model = build(spec, f"load: {path}")
-    _fill(model, arrays, path)
+        # the description is checked against the values stored while it is built, and
+        # the layers' random initialisation is skipped: the file's weights replace it
+        values = sum(arr.size for arr in arrays.values())
+        model = build(spec, f"load: {path}", init=False, values=values)
+    fill_module(model, arrays, path)
     if meta is not None and hasattr(model, "train"):
         model.train(bool(meta.get("training", True)))
     return model

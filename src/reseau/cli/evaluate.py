@@ -4,6 +4,7 @@ run by default, or on other data scored whole."""
 from __future__ import annotations
 
 import json
+import re
 
 from .experiment import build_loss, confusion, load_trained, scores
 from .options import add_data_options
@@ -20,10 +21,15 @@ def add_parser(subparsers) -> None:
     e = subparsers.add_parser(
         "evaluate", help="score a saved model on data",
         description="Score a saved model. On the data set of its training run (the "
-                    "default) the test split is used, which training never saw; other "
-                    "data (another CSV file, --seed) is scored whole.")
+                    "default: every data option defaults to the training run's value) the "
+                    "test split is used, which training never saw; other data (another "
+                    "CSV file, --seed) is scored whole.")
     e.add_argument("model", metavar="MODEL", help="a model.npz written by reseau train")
     add_data_options(e, with_defaults=True)
+    for action in e._actions:  # the data options default to the training run's values
+        if action.dest in (*_DATA_KEYS, "delimiter", "data_dir"):
+            action.help = re.sub(r"\s*\(default: .*\)$", "", action.help) + \
+                " (default: the training run's)"
     e.add_argument("--json", action="store_true", help="print the scores as JSON")
 
 
@@ -48,7 +54,7 @@ def evaluation_data(config: dict, prep: Preprocessing, options: dict):
 def run(args) -> int:
     """Run ``reseau evaluate`` with the parsed ``args``; returns the exit status."""
     model, config, prep = load_trained(args.model)
-    options = {k: getattr(args, k) for k in (*_DATA_KEYS, "data_dir")}
+    options = {k: getattr(args, k) for k in (*_DATA_KEYS, "data_dir", "delimiter")}
     X, y, what = evaluation_data(config, prep, options)
     result = scores(model, build_loss(prep.loss), X, y, prep)
     if prep.task == "classification":

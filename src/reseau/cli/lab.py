@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         print(f"reseau lab: --seed must be >= 0, got {args.seed}", file=sys.stderr)
         return 2
+    from .preparation import check_data_dir
+
+    check_data_dir(args.data_dir)  # a typo is an error, not a new folder to download into
     if args.name == "all":
         index, failed = run_all(args.out, quick=args.quick, seed=args.seed,
                                 data_dir=args.data_dir)

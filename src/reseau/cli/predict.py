@@ -26,6 +26,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("input", metavar="INPUT.csv", help="rows to predict")
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard "
                                                             "output")
+    p.add_argument("--delimiter", metavar="CHAR",
+                   help="the field separator of INPUT.csv (default: the training run's)")
 
 
 def _label(value):
@@ -61,8 +63,12 @@ def run(args) -> int:
     from ..files import atomic_write_text
     from ..train import predict
 
-    model, _, prep = load_trained(args.model)
-    inputs, _ = load_csv(args.input, target=None, features=prep.features, as_tensor=False)
+    from .settings import check_value
+
+    model, config, prep = load_trained(args.model)
+    delimiter = check_value("delimiter", args.delimiter or config.get("delimiter", ","))
+    inputs, _ = load_csv(args.input, target=None, features=prep.features,
+                         delimiter=delimiter, as_tensor=False)
     header, rows = prediction_table(predict(model, prep.inputs(inputs)), prep)
     buf = _stdio.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

@@ -5,15 +5,16 @@ standardise it, and remember how (:class:`Preprocessing`), so that ``reseau eval
 
 from __future__ import annotations
 
-import csv
+import os
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..data.errors import DataError
 from ..registry import DATASETS, LOSSES, MODELS
 from .settings import ConfigError, TrainSettings
 
-__all__ = ["Preprocessing", "Data", "load_data", "prepare"]
+__all__ = ["Preprocessing", "Data", "load_data", "prepare", "check_data_dir"]
 
 
 @dataclass
@@ -102,6 +103,19 @@ class Data:
         return 1 if self.prep.loss == "bce" else len(self.prep.classes)
 
 
+def check_data_dir(folder) -> None:
+    """``--data-dir`` must name an existing folder: a typo is an error, not a new folder
+    that a download fills. To download into a folder of one's choice, create it first."""
+    if folder is None or os.path.isdir(folder):
+        return
+    from ..data import cache_dir
+
+    what = "is not a folder" if os.path.exists(folder) else "does not exist"
+    raise DataError(f"--data-dir {folder} {what}; give the folder that holds the MNIST "
+                    f"files, create it first (mkdir -p {folder}) to download them into it, or "
+                    f"leave --data-dir out to use the cache ({cache_dir()})")
+
+
 def load_data(settings: TrainSettings, features=None):
     """``(X, y, features, official_test)`` for the named set or CSV file;
     ``official_test`` is ``(X_test, y_test)`` for sets that come with one (MNIST).
@@ -117,6 +131,7 @@ def load_data(settings: TrainSettings, features=None):
             return X, y, [f"x{i + 1}" for i in range(X.shape[1])], None
         official = None
         if kind == "images":
+            check_data_dir(settings.data_dir)
             X, y = load(train=True, root=settings.data_dir, as_tensor=False)
             official = load(train=False, root=settings.data_dir, as_tensor=False)
         else:
@@ -125,12 +140,49 @@ def load_data(settings: TrainSettings, features=None):
     if settings.target is None:
         raise ConfigError(f"--data {name} is a CSV file: say which column to predict with "
                           "--target COLUMN")
-    X, y = D.load_csv(name, target=settings.target, features=features, as_tensor=False)
+    X, y = D.load_csv(name, target=settings.target, features=features,
+                      delimiter=settings.delimiter, as_tensor=False)
     if features is None:
-        with open(name, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f, skipinitialspace=True), [])
-        features = [h.strip() for h in header if h.strip() != settings.target]
+        header = D.csv_header(name, delimiter=settings.delimiter)
+        features = [h for h in header if h != settings.target]
     return X, y, list(features), None
+
+
+def _check_target(settings: TrainSettings, task: str, y: np.ndarray, classes) -> None:
+    """Refuse a target with nothing to learn: one class, or one value for a regression."""
+    where = f"--data {settings.data}"
+    column = f"the target column {settings.target!r}" if settings.target else "the target"
+    rows = "its only row" if len(y) == 1 else f"all {len(y)} rows"
+    if task == "classification" and len(classes) < 2:
+        raise DataError(f"{where}: {column} holds a single class ({classes[0]}) in {rows}, "
+                        "so there is nothing to learn; check --target, or add rows of the "
+                        "other classes")
+    if task == "regression" and len(y) and np.all(y == y[0]):
+        raise DataError(f"{where}: {column} has the same value ({y.flat[0]:g}) in {rows}, "
+                        "so there is nothing to learn; check --target")
+
+
+def _split_counts(n: int, val: float, test: float) -> tuple[int, int, int]:
+    """The sizes train_val_test_split gives ``n`` rows (val and test rounded)."""
+    n_val, n_test = round(val * n), round(test * n)
+    return n - n_val - n_test, n_val, n_test
+
+
+def _check_split(settings: TrainSettings, n: int, val: float, test: float) -> None:
+    """Every part asked for gets rows: at least 2 to train on, 1 in each held-out set."""
+    def fits(m: int) -> bool:
+        tr, va, te = _split_counts(m, val, test)
+        return tr >= 2 and (va >= 1 or not val) and (te >= 1 or not test)
+
+    if fits(n):
+        return
+    need = next((m for m in range(n + 1, 10_000) if fits(m)), None)
+    tr, va, te = _split_counts(n, val, test)
+    parts = f"train ({max(tr, 0)})" + (f", validation ({va})" if val else "") + \
+        (f", test ({te})" if test else "")
+    fix = f"add rows (at least {need}), or " if need else ""
+    raise DataError(f"--data {settings.data} has {n} rows, too few to split into {parts}; "
+                    f"{fix}change --test-size and --val-size")
 
 
 def _task_and_loss(loss: str, y: np.ndarray) -> tuple[str, str]:
@@ -181,12 +233,14 @@ def prepare(settings: TrainSettings, dev_split: bool = False) -> Data:
         if loss == "bce" and len(classes) != 2:
             raise ConfigError(f"--loss bce is for two classes, but the target has "
                               f"{len(classes)}; use --loss cross-entropy")
+    _check_target(settings, task, y, classes)
     needs_val = (dev_split or settings.early_stopping > 0
                  or settings.schedule.startswith("plateau"))
     val = settings.val_size if needs_val else 0.0
     test = 0.0 if official_test is not None else settings.test_size
     if val + test >= 1:
         raise ConfigError(f"test-size ({test:g}) and val-size ({val:g}) leave no training data")
+    _check_split(settings, len(X), val, test)
     (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = train_val_test_split(
         X, y, (1 - val - test, val, test), stratify=task == "classification",
         seed=settings.seed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import shlex
 import time
 import traceback
 from dataclasses import dataclass
@@ -73,10 +74,13 @@ def get_lab(name: str) -> Lab:
 
 
 def _command(lab: Lab, config: LabConfig) -> str:
+    """The command that runs the same lab again, with the same data."""
     parts = ["reseau lab", lab.name]
     if config.quick:
         parts.append("--quick")
     parts.append(f"--seed {config.seed}")
+    if config.data_dir is not None:  # absolute: the command works from any folder
+        parts.append(f"--data-dir {shlex.quote(str(config.data_dir.resolve()))}")
     return " ".join(parts)
 
 

@@ -206,7 +206,9 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         Print the log line every ``log_every`` epochs and after the last one; None or 0
         prints none.
     val_name : str
-        How the log line names the validation data (``"acc val"``, ``"acc test"``).
+        What the validation data are: how the log line names them (``"acc val"``,
+        ``"acc test"``) and how ``history.to_csv()`` names their columns (``val_loss``,
+        ``test_loss``); in the History itself they stay ``val_*``, as callbacks read them.
     progress : bool or None
         Show a tqdm bar; None shows it only when standard error is a terminal.
     divergence_threshold : float or None
@@ -243,6 +245,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     metric_fns = _resolve_metrics(metrics)
     threshold = _m.decision_threshold(loss_fn)
     history = History()
+    history.val_name = val_name
     state = TrainState(model=model, optimizer=optimizer, history=history)
     bar = ProgressBar(len(train_loader) * epochs, epochs, progress, out)
     plateau = isinstance(scheduler, ReduceLROnPlateau)  # it is given the loss to watch

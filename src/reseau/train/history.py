@@ -19,6 +19,11 @@ class History:
     took). Columns are also attributes and keys: ``history.loss``,
     ``history["val_accuracy"]``.
 
+    ``val_name`` is what the validation data are (``fit``'s argument: ``"val"``, or
+    ``"test"`` when the held-out data are the test set); :meth:`to_csv` names their
+    columns by it (``test_loss``, ``test_accuracy``), so that a file read later says which
+    split the numbers describe.
+
     ``stop_reason`` says why training ended: ``"completed"``, ``"early_stopping"``,
     ``"diverged"`` (the loss became NaN or inf, or exploded) or ``"interrupted"``
     (Ctrl-C); ``message`` explains it in a sentence for people.
@@ -29,6 +34,7 @@ class History:
         self.stop_reason: str = "completed"
         self.message: str = ""
         self.best_epoch: int | None = None
+        self.val_name: str = "val"
 
     def append(self, row: dict) -> None:
         """Add one epoch's values; a column missing from earlier rows is filled with NaN
@@ -75,11 +81,13 @@ class History:
         return {k: v[-1] for k, v in self.history.items() if v}
 
     def to_csv(self, path=None) -> str:
-        """The history as CSV text (a header, then one line per epoch); written
-        atomically to ``path`` when one is given."""
+        """The history as CSV text (a header, then one line per epoch, the validation
+        columns named by ``val_name``); written atomically to ``path`` when one is
+        given."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(self.columns)
+        prefix = f"{self.val_name}_"
+        writer.writerow([prefix + k[4:] if k.startswith("val_") else k for k in self.columns])
         for row in self.rows():
             writer.writerow([_format(v) for v in row.values()])
         text = buf.getvalue()

@@ -50,7 +50,9 @@ def test_default_train_is_seed_003_circle_and_writes_the_run_folder(tmp_path, mo
     assert f"Final: Acc train {100 * metrics['train']['accuracy']:.1f}%" in out
     with open(folder / "history.csv") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 150 and float(rows[-1]["val_accuracy"]) == metrics["test"]["accuracy"]
+    # no validation set: the held-out columns are the test set's, and say so
+    assert len(rows) == 150 and float(rows[-1]["test_accuracy"]) == metrics["test"]["accuracy"]
+    assert not any(k.startswith("val_") for k in rows[0])
     # the saved model is seed 003's network and scores the same on its test split
     model = io.load(folder / "model.npz")
     assert model.sizes == [2, 4, 2] and type(model[1]).__name__ == "Tanh"

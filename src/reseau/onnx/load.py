@@ -27,12 +27,14 @@ from .. import nn
 from ..dtypes import as_dtype, is_floating
 from ..io.errors import ModelFileError
 from ..tensor import Tensor
-from .load_ops import OPS, Ctx, const
+from . import load_layers, load_ops
+from .load_ops import Ctx, const
 
 __all__ = ["load", "OnnxGraph", "SUPPORTED_OPS", "MAX_FILE_BYTES"]
 
 # protobuf itself cannot hold a message over 2 GiB, so a larger .onnx file is not one
 MAX_FILE_BYTES = 2**31 - 1
+OPS = {**load_ops.OPS, **load_layers.OPS}
 SUPPORTED_OPS = tuple(sorted(OPS))
 _OLDEST_OPSET = 7  # older files broadcast by attribute (`broadcast=1`): not read
 _INSTALL = 'reseau.onnx.load needs the onnx package: pip install "reseau[onnx]"'
@@ -328,11 +330,11 @@ class OnnxGraph(nn.Module):
         env.update((name, tensors[key]) for name, key in self._keys.items())
         env.update((n, self._input(i, x)) for i, (n, x) in enumerate(zip(self.input_names,
                                                                           inputs)))
-        ctx = Ctx(self.opset, self.training)
         for node in self._nodes:
             xs = [env[name] if name else None for name in node.inputs]
             try:
-                out = OPS[node.op_type](ctx, xs, node.attrs)
+                out = OPS[node.op_type](Ctx(self.opset, self.training, node.op_type), xs,
+                                        node.attrs)
             except (ValueError, IndexError, TypeError) as e:
                 shapes = [None if x is None else tuple(x.shape) for x in xs]
                 raise ValueError(f"OnnxGraph: {node.op_type} node {node.name!r} failed on "

@@ -1,5 +1,7 @@
 """The ONNX operators that ``reseau.onnx.load`` runs, each written with reseau's ops (so
-gradients flow through an imported graph): ``OPS`` maps an operator type to a function
+gradients flow through an imported graph): elementwise maths, activations, matrix products
+and shapes here, layers (convolution, pooling, normalisation, reductions, padding) in
+``load_layers.py``. ``OPS`` maps an operator type to a function
 ``run(ctx, xs, attrs) -> Tensor | tuple``, where ``xs`` are the node's inputs (``None`` for an
 omitted optional one), ``attrs`` its attributes as Python values and ``ctx`` carries the
 opset version and whether the module trains.
@@ -18,13 +20,16 @@ import numpy as np
 
 from ..dtypes import as_dtype, is_floating
 from ..ops.arithmetic import matmul
-from ..ops.elementwise import clamp, where
+from ..ops.elementwise import clamp, maximum, minimum, where
+from ..ops.index import gather
+from ..ops.linalg import einsum
 from ..ops.shape import cat
 from ..ops.special import erf
 from ..tensor import Tensor
 from ..nn import functional as F
 
-__all__ = ["OPS", "Ctx", "MAX_ELEMENTS"]
+__all__ = ["OPS", "Ctx", "MAX_ELEMENTS", "registrar", "const", "ints", "scalar", "check_size",
+           "axes_arg"]
 
 # A tensor a node creates from numbers in the graph (ConstantOfShape, Expand, Pad) may hold
 # at most this many elements: a hostile file cannot make forward allocate without bound.
@@ -35,18 +40,25 @@ MAX_ELEMENTS = 1 << 28
 class Ctx:
     opset: int  # the version of the default ONNX domain the model imports
     training: bool  # the module's mode: Dropout drops, BatchNormalization uses the batch
+    op_type: str = ""  # the node's operator (for functions that serve several)
 
 
 Run = Callable[[Ctx, list, dict], object]
+
+
+def registrar(table: dict[str, Run]):
+    """A decorator ``@op("Name", ...)`` that enters a function in ``table``."""
+    def op(*names: str):
+        def add(fn: Run) -> Run:
+            for name in names:
+                table[name] = fn
+            return fn
+        return add
+    return op
+
+
 OPS: dict[str, Run] = {}
-
-
-def op(*names: str):
-    def add(fn: Run) -> Run:
-        for name in names:
-            OPS[name] = fn
-        return fn
-    return add
+op = registrar(OPS)
 
 
 def const(array) -> Tensor:
@@ -62,7 +74,7 @@ def scalar(t: Tensor) -> float:
     return float(np.ravel(t.detach().numpy())[0])
 
 
-def _check_size(op_type: str, shape) -> tuple[int, ...]:
+def check_size(op_type: str, shape) -> tuple[int, ...]:
     shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape) or math.prod(shape) > MAX_ELEMENTS:
         raise ValueError(f"{op_type}: refusing to create a tensor of shape {shape} (at most "
@@ -139,6 +151,26 @@ def log(ctx, xs, at):
     return xs[0].log()
 
 
+def _method(name: str) -> Run:
+    return lambda ctx, xs, at: getattr(xs[0], name)()
+
+
+for _onnx, _name in (("Floor", "floor"), ("Ceil", "ceil"), ("Round", "round"),
+                     ("Sign", "sign"), ("Sin", "sin"), ("Cos", "cos"), ("Tan", "tan"),
+                     ("Asin", "asin"), ("Acos", "acos"), ("Atan", "atan"), ("Sinh", "sinh"),
+                     ("Cosh", "cosh")):
+    OPS[_onnx] = _method(_name)
+
+
+@op("Max", "Min")
+def max_min(ctx, xs, at):
+    pick = maximum if ctx.op_type == "Max" else minimum
+    out = xs[0]
+    for x in xs[1:]:
+        out = pick(out, x)
+    return out
+
+
 @op("Reciprocal")
 def reciprocal(ctx, xs, at):
     return 1.0 / xs[0]
@@ -162,6 +194,21 @@ def less(ctx, xs, at):
 @op("Equal")
 def equal(ctx, xs, at):
     return xs[0] == xs[1]
+
+
+@op("GreaterOrEqual")
+def greater_equal(ctx, xs, at):
+    return xs[0] >= xs[1]
+
+
+@op("LessOrEqual")
+def less_equal(ctx, xs, at):
+    return xs[0] <= xs[1]
+
+
+@op("Not")
+def not_(ctx, xs, at):
+    return const(np.logical_not(xs[0].numpy()))
 
 
 @op("Where")
@@ -202,6 +249,47 @@ def gelu(ctx, xs, at):
 @op("Softplus")
 def softplus(ctx, xs, at):
     return F.softplus(xs[0])
+
+
+@op("Celu")
+def celu(ctx, xs, at):
+    return F.celu(xs[0], at.get("alpha", 1.0))
+
+
+@op("Selu")
+def selu(ctx, xs, at):
+    """y = gamma * (x if x > 0 else alpha * (exp(x) - 1))."""
+    x = xs[0]
+    alpha = at.get("alpha", 1.67326319217681884765625)  # float32 of SELU's constants
+    return F.elu(x, alpha) * at.get("gamma", 1.05070102214813232421875)
+
+
+@op("HardSigmoid")
+def hard_sigmoid(ctx, xs, at):
+    """y = clamp(alpha * x + beta, 0, 1) (ONNX's defaults alpha = 0.2, beta = 0.5)."""
+    return clamp(xs[0] * at.get("alpha", 0.2) + at.get("beta", 0.5), 0.0, 1.0)
+
+
+@op("HardSwish")
+def hard_swish(ctx, xs, at):
+    return F.hardswish(xs[0])
+
+
+@op("Mish")
+def mish(ctx, xs, at):
+    return F.mish(xs[0])
+
+
+@op("Softsign")
+def softsign(ctx, xs, at):
+    return F.softsign(xs[0])
+
+
+@op("Shrink")
+def shrink(ctx, xs, at):
+    """y = x - bias if x > lambd, x + bias if x < -lambd, else 0."""
+    x, bias, lambd = xs[0], at.get("bias", 0.0), at.get("lambd", 0.5)
+    return where(x > lambd, x - bias, where(x < -lambd, x + bias, x * 0.0))
 
 
 @op("Clip")
@@ -261,6 +349,11 @@ def cast(ctx, xs, at):
 # --- linear algebra ----------------------------------------------------------------------
 
 
+@op("Einsum")
+def einsum_(ctx, xs, at):
+    return einsum(at["equation"], *xs)
+
+
 @op("MatMul")
 def matmul_(ctx, xs, at):
     return matmul(xs[0], xs[1])
@@ -313,7 +406,7 @@ def transpose(ctx, xs, at):
     return x.permute(*perm)
 
 
-def _axes(ctx, xs, at, since: int) -> list[int] | None:
+def axes_arg(ctx, xs, at, since: int) -> list[int] | None:
     """The axes of Squeeze/Unsqueeze/Reduce*: an attribute before opset ``since``, then the
     optional second input."""
     if ctx.opset < since:
@@ -324,7 +417,7 @@ def _axes(ctx, xs, at, since: int) -> list[int] | None:
 @op("Squeeze")
 def squeeze(ctx, xs, at):
     x = xs[0]
-    axes = _axes(ctx, xs, at, 13)
+    axes = axes_arg(ctx, xs, at, 13)
     if axes is None:
         return x.reshape(*[s for s in x.shape if s != 1])
     axes = {a % x.ndim for a in axes}
@@ -337,7 +430,7 @@ def squeeze(ctx, xs, at):
 @op("Unsqueeze")
 def unsqueeze(ctx, xs, at):
     x = xs[0]
-    axes = _axes(ctx, xs, at, 13) or []
+    axes = axes_arg(ctx, xs, at, 13) or []
     rank = x.ndim + len(axes)
     axes = sorted(a % rank for a in axes)
     shape = list(x.shape)
@@ -359,13 +452,20 @@ def shape_(ctx, xs, at):
 
 
 @op("Gather")
-def gather(ctx, xs, at):
+def gather_(ctx, xs, at):
     x, idx = xs[0], xs[1].detach().numpy().astype(np.int64)
     axis = at.get("axis", 0) % x.ndim
     idx = np.where(idx < 0, idx + x.shape[axis], idx)
     if not is_floating(x.dtype):  # shape arithmetic: plain NumPy
         return const(np.take(x.numpy(), idx, axis=axis))
     return x[(slice(None),) * axis + (idx,)]
+
+
+@op("GatherElements")
+def gather_elements(ctx, xs, at):
+    x, idx = xs[0], xs[1].detach().numpy().astype(np.int64)
+    axis = at.get("axis", 0) % x.ndim
+    return gather(x, axis, const(np.where(idx < 0, idx + x.shape[axis], idx)))
 
 
 @op("Slice")
@@ -390,7 +490,7 @@ def slice_(ctx, xs, at):
 @op("Expand")
 def expand(ctx, xs, at):
     x = xs[0]
-    shape = _check_size("Expand", np.broadcast_shapes(tuple(x.shape), tuple(ints(xs[1]))))
+    shape = check_size("Expand", np.broadcast_shapes(tuple(x.shape), tuple(ints(xs[1]))))
     return x.expand(*shape)
 
 
@@ -401,194 +501,7 @@ def constant(ctx, xs, at):
 
 @op("ConstantOfShape")
 def constant_of_shape(ctx, xs, at):
-    shape = _check_size("ConstantOfShape", ints(xs[0]))
+    shape = check_size("ConstantOfShape", ints(xs[0]))
     value = at.get("value")
     value = np.zeros(1, np.float32) if value is None else value
     return const(np.full(shape, value.reshape(-1)[0], dtype=value.dtype))
-
-
-# --- reductions --------------------------------------------------------------------------
-
-
-def _reduce(ctx, xs, at, since: int, name: str):
-    x = xs[0]
-    axes = _axes(ctx, xs, at, since)
-    keep = bool(at.get("keepdims", 1))
-    if not axes:
-        if at.get("noop_with_empty_axes", 0):
-            return x
-        axes = list(range(x.ndim))
-    dims = tuple(a % x.ndim for a in axes)
-    if name == "mean":
-        return x.mean(dim=dims, keepdim=keep)
-    if name == "sum":
-        return x.sum(dim=dims, keepdim=keep)
-    return x.amax(dim=dims, keepdim=keep)
-
-
-@op("ReduceMean")
-def reduce_mean(ctx, xs, at):
-    return _reduce(ctx, xs, at, 18, "mean")
-
-
-@op("ReduceSum")
-def reduce_sum(ctx, xs, at):
-    return _reduce(ctx, xs, at, 13, "sum")
-
-
-@op("ReduceMax")
-def reduce_max(ctx, xs, at):
-    return _reduce(ctx, xs, at, 18, "max")
-
-
-@op("GlobalAveragePool")
-def global_average_pool(ctx, xs, at):
-    x = xs[0]
-    return x.mean(dim=tuple(range(2, x.ndim)), keepdim=True)
-
-
-@op("GlobalMaxPool")
-def global_max_pool(ctx, xs, at):
-    x = xs[0]
-    return x.amax(dim=tuple(range(2, x.ndim)), keepdim=True)
-
-
-# --- convolution, pooling, normalisation -------------------------------------------------
-
-
-def _window_pads(op_type, x, at, kernel, strides, dilations) -> tuple[list, list]:
-    """The begin and end pads of each spatial axis, from ``pads`` or ``auto_pad``."""
-    k = len(kernel)
-    auto = at.get("auto_pad", "NOTSET")
-    if auto in ("NOTSET", ""):
-        pads = at.get("pads") or [0] * (2 * k)
-        return list(pads[:k]), list(pads[k:])
-    if auto == "VALID":
-        return [0] * k, [0] * k
-    if auto not in ("SAME_UPPER", "SAME_LOWER"):
-        raise ValueError(f"{op_type}: unknown auto_pad {auto!r}")
-    begins, ends = [], []
-    for size, kk, s, d in zip(x.shape[2:], kernel, strides, dilations):
-        total = max(0, (-(-size // s) - 1) * s + (kk - 1) * d + 1 - size)
-        small, big = total // 2, total - total // 2
-        begins.append(small if auto == "SAME_UPPER" else big)
-        ends.append(big if auto == "SAME_UPPER" else small)
-    return begins, ends
-
-
-def _window(op_type, x, at, kernel):
-    """Strides, dilations and symmetric padding of a window op; an asymmetric padding is
-    applied beforehand by ``F.pad`` and returned as ``pre`` (torch's order)."""
-    if x.ndim - 2 not in (1, 2) or len(kernel) != x.ndim - 2:
-        raise ValueError(f"{op_type}: reseau runs 1-D and 2-D windows, got an input of shape "
-                         f"{tuple(x.shape)} and a kernel {tuple(kernel)}")
-    k = len(kernel)
-    strides = at.get("strides") or [1] * k
-    dilations = at.get("dilations") or [1] * k
-    begins, ends = _window_pads(op_type, x, at, kernel, strides, dilations)
-    if begins == ends:
-        return strides, dilations, begins, None
-    pre = []
-    for b, e in zip(reversed(begins), reversed(ends)):
-        pre += [b, e]
-    return strides, dilations, [0] * k, pre
-
-
-def _one(v: list):
-    return v[0] if len(v) == 1 else tuple(v)
-
-
-@op("Conv")
-def conv(ctx, xs, at):
-    x, w = xs[0], xs[1]
-    b = xs[2] if len(xs) > 2 else None
-    kernel = at.get("kernel_shape") or list(w.shape[2:])
-    strides, dilations, pads, pre = _window("Conv", x, at, kernel)
-    if pre is not None:
-        x = F.pad(x, pre)
-    fn = F.conv2d if len(kernel) == 2 else F.conv1d
-    return fn(x, w, b, stride=_one(strides), padding=_one(pads), dilation=_one(dilations),
-              groups=at.get("group", 1))
-
-
-@op("ConvTranspose")
-def conv_transpose(ctx, xs, at):
-    x, w = xs[0], xs[1]
-    b = xs[2] if len(xs) > 2 else None
-    kernel = at.get("kernel_shape") or list(w.shape[2:])
-    if len(kernel) != 2 or x.ndim != 4:
-        raise ValueError(f"ConvTranspose: reseau runs 2-D transposed convolutions, got an "
-                         f"input of shape {tuple(x.shape)} and a kernel {tuple(kernel)}")
-    strides, dilations, pads, pre = _window("ConvTranspose", x, at, kernel)
-    if pre is not None:
-        raise ValueError(f"ConvTranspose: asymmetric pads {at.get('pads')} are not supported")
-    return F.conv_transpose2d(x, w, b, stride=tuple(strides), padding=tuple(pads),
-                              output_padding=tuple(at.get("output_padding") or [0, 0]),
-                              groups=at.get("group", 1), dilation=tuple(dilations))
-
-
-@op("MaxPool")
-def max_pool(ctx, xs, at):
-    x, kernel = xs[0], at["kernel_shape"]
-    strides, dilations, pads, pre = _window("MaxPool", x, at, kernel)
-    if pre is not None:
-        x = F.pad(x, pre, value=-math.inf)
-    fn = F.max_pool2d if len(kernel) == 2 else F.max_pool1d
-    return fn(x, _one(kernel), _one(strides), _one(pads), dilation=_one(dilations),
-              ceil_mode=bool(at.get("ceil_mode", 0)))
-
-
-@op("AveragePool")
-def average_pool(ctx, xs, at):
-    x, kernel = xs[0], at["kernel_shape"]
-    strides, dilations, pads, pre = _window("AveragePool", x, at, kernel)
-    include = bool(at.get("count_include_pad", 0))
-    if any(d != 1 for d in dilations):
-        raise ValueError(f"AveragePool: dilations {tuple(dilations)} are not supported")
-    if pre is not None:
-        if not include:
-            raise ValueError(f"AveragePool: asymmetric pads {at.get('pads')} without "
-                             "count_include_pad are not supported")
-        x = F.pad(x, pre)
-    fn = F.avg_pool2d if len(kernel) == 2 else F.avg_pool1d
-    return fn(x, _one(kernel), _one(strides), _one(pads), ceil_mode=bool(at.get("ceil_mode", 0)),
-              count_include_pad=include)
-
-
-@op("BatchNormalization")
-def batch_norm(ctx, xs, at):
-    """y = (x - mean) / sqrt(var + epsilon) * scale + B; ONNX's momentum m keeps m of the
-    running statistics (PyTorch's momentum is 1 - m)."""
-    x, scale, bias, mean, var = xs[:5]
-    y = F.batch_norm(x, mean, var, scale, bias, training=ctx.training,
-                     momentum=1.0 - at.get("momentum", 0.9), eps=at.get("epsilon", 1e-5))
-    return y, mean, var
-
-
-@op("Pad")
-def pad(ctx, xs, at):
-    x = xs[0]
-    mode = {"constant": "constant", "reflect": "reflect", "edge": "replicate",
-            "wrap": "circular"}.get(at.get("mode", "constant"))
-    if mode is None:
-        raise ValueError(f"Pad: unknown mode {at.get('mode')!r}")
-    if ctx.opset < 11:
-        pads, value, axes = at["pads"], at.get("value", 0.0), None
-    else:
-        pads = ints(xs[1])
-        value = scalar(xs[2]) if len(xs) > 2 and xs[2] is not None else 0.0
-        axes = ints(xs[3]) if len(xs) > 3 and xs[3] is not None else None
-    axes = list(range(x.ndim)) if axes is None else [a % x.ndim for a in axes]
-    k = len(axes)
-    per_axis = {a: (pads[i], pads[i + k]) for i, a in enumerate(axes)}
-    grown = [s + sum(per_axis.get(i, (0, 0))) for i, s in enumerate(x.shape)]
-    _check_size("Pad", grown)
-    first = min((a for a, p in per_axis.items() if p != (0, 0)), default=x.ndim)
-    torch_pads = []
-    for a in range(x.ndim - 1, first - 1, -1):  # torch lists the last axis first
-        torch_pads += list(per_axis.get(a, (0, 0)))
-    if not torch_pads:
-        return x
-    if mode == "constant":
-        return F.pad(x, torch_pads, value=value)
-    return F.pad(x, torch_pads, mode=mode)

@@ -19,11 +19,12 @@ import numpy as np
 
 from ..registry import LOSSES, MODELS, OPTIMIZERS, SCHEDULES
 from .preparation import Preprocessing, prepare
-from .run_folder import new_run_dir, write_run
+from .limits import check_run, check_steps, estimate
+from .run_folder import RunFolder, write_run
 from .settings import SCHEDULE_SPECS, TrainSettings, schedule_arguments
 
 __all__ = ["build_model", "build_loss", "build_optimizer", "build_scheduler", "build_training",
-           "scores", "confusion", "summary_line", "load_trained", "run"]
+           "scores", "confusion", "summary_line", "load_trained", "check_resources", "run"]
 
 
 # ----------------------------------------------------------------- building from names
@@ -133,19 +134,38 @@ def _default_log_every(epochs: int) -> int:
     return max(1, epochs // 15 // 10 * 10 or epochs // 15)
 
 
-def run(settings: TrainSettings, out=None, err=None) -> tuple[int, Path]:
-    """Train as ``settings`` say and write the run folder. Returns the exit status
-    (0 done, 1 diverged, 130 interrupted by Ctrl-C) and the folder."""
+def check_resources(settings: TrainSettings, data=None, copies: int = 1,
+                    what: str = "this run") -> None:
+    """Refuse (:class:`~reseau.cli.limits.ResourceError`) a run whose sizes need more
+    memory than the limit, or absurdly many steps: before the data are loaded (from the
+    settings alone) when ``data`` is None, else with the data's real sizes."""
+    if data is None:
+        check_run(settings, estimate(settings), copies, what)
+        return
+    n_train = len(data.X_train)
+    n_eval = max(len(data.X_test), 0 if data.X_val is None else len(data.X_val))
+    check_run(settings, estimate(settings, int(np.prod(data.X_train.shape[1:])),
+                                 data.n_outputs, n_train, n_eval), copies, what)
+    check_steps(settings, n_train)
+
+
+def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tuple[int, Path]:
+    """Train as ``settings`` say and write the run folder (``force``: replace the folder
+    ``settings.out`` if it holds a run). Returns the exit status (0 done, 1 diverged, 130
+    interrupted by Ctrl-C) and the folder."""
     from ..backend import manual_seed
     from ..train import EarlyStopping, ModelCheckpoint, fit
 
     out = out or sys.stdout
     err = err or sys.stderr
     manual_seed(settings.seed)
+    check_resources(settings)
     data = prepare(settings)
+    check_resources(settings, data)
+    folder = RunFolder.start(settings.out, force=force, err=err)
+    run_dir = folder.path
     model, loss_fn, optimizer, scheduler = build_training(
         settings, data.X_train.shape[1], data.n_outputs, data.prep.loss)
-    run_dir = new_run_dir(settings.out)
     stored = {**settings.stored(), "preprocessing": data.prep.to_dict()}
     has_val = data.X_val is not None
     callbacks = [ModelCheckpoint(run_dir / "model.npz", monitor="val_loss" if has_val else "loss",
@@ -160,7 +180,7 @@ def run(settings: TrainSettings, out=None, err=None) -> tuple[int, Path]:
     print(f"Training {network} on {settings.data}: "
           f"{len(data.X_train)} train, {0 if not has_val else len(data.X_val)} val, "
           f"{len(data.X_test)} test; {data.prep.loss}, {settings.optimizer}, "
-          f"{settings.epochs} epochs. Output: {run_dir}", file=out, flush=True)
+          f"{settings.epochs} epochs. Output: {folder.final}", file=out, flush=True)
     start = time.perf_counter()
     eval_set = (data.X_val, data.y_val) if has_val else (data.X_test, data.y_test)
     # a diverging run overflows; fit detects it and explains it, NumPy need not warn too
@@ -187,6 +207,7 @@ def run(settings: TrainSettings, out=None, err=None) -> tuple[int, Path]:
     notes: list = []
     written = write_run(run_dir, model, history, data, stored, results, settings.to_toml(),
                         notes)
+    run_dir = folder.commit()
     for note in notes:
         print(note, file=err)
     print(summary_line(data.prep.task, split_scores), file=out, flush=True)

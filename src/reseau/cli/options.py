@@ -124,8 +124,9 @@ def add_split_options(p, held_out: str, held_out_help: str) -> None:
 
 
 def add_fit_options(p, schedule_help: str) -> None:
-    """``--loss``, ``--momentum``, ``--weight-decay``, ``--epochs``, ``--schedule`` and
-    ``--out``: how each network is trained, and where the run folder goes."""
+    """``--loss``, ``--momentum``, ``--weight-decay``, ``--epochs``, ``--schedule``,
+    ``--out``, ``--force`` and ``--memory-limit``: how each network is trained, where the
+    run folder goes, and how much memory it may take."""
     p.add_argument("--loss", metavar="NAME",
                    help=f"{loss_help()} (default auto: cross-entropy for class labels, mse "
                         "for real values)")
@@ -135,4 +136,11 @@ def add_fit_options(p, schedule_help: str) -> None:
                    help=f"passes over the training data (default: {default('epochs')})")
     p.add_argument("--schedule", metavar="SPEC",
                    help=f"learning-rate schedule, {schedule_help} (default: none)")
-    p.add_argument("--out", metavar="DIR", help="the run folder (default: runs/<date>-<time>)")
+    p.add_argument("--out", metavar="DIR", help="the run folder (default: runs/<date>-<time>); "
+                   "a folder that holds a run is not replaced without --force")
+    p.add_argument("--force", action="store_true",
+                   help="replace the run folder --out if it holds a run")
+    p.add_argument("--memory-limit", metavar="SIZE",
+                   help="the memory the run may need, e.g. 64GB or 512MB; a run whose sizes "
+                        "need more is refused before it starts (default: 75%% of the memory "
+                        "available)")

@@ -1,44 +1,194 @@
 """The run folder of ``reseau train`` and ``reseau search``: ``runs/<date>-<time>/`` unless
 ``--out`` names one.
 
-Every file in it is written atomically (:mod:`reseau.files`): a crash or Ctrl-C leaves
-each file either complete or as it was, never half written.
+A run folder is always either a complete run or absent, never a mix of two runs:
+
+- the run is written into ``<out>.incomplete/`` beside it (a sibling, so that renaming
+  it stays on one file system), and renamed to ``<out>`` when it ends (completed,
+  stopped early, diverged or interrupted by Ctrl-C: each writes a complete folder);
+- an existing ``<out>`` that is not empty is never replaced without ``--force``; with it,
+  the old folder is renamed away, the new one renamed in, then the old one deleted
+  (Ctrl-C is held back during these renames);
+- a process killed outright (``kill -9``, a power cut) leaves ``<out>`` as it was and its
+  work in ``<out>.incomplete/``, where ``model.npz`` holds the last checkpoint; the next
+  ``reseau train`` with that ``--out`` replaces it, ``reseau search --resume`` continues it.
+
+Every file is also written atomically (:mod:`reseau.files`): a file is either complete or
+absent, never half written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import os
+import secrets
+import shutil
+import signal
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from ..files import atomic_path, atomic_write_text
 from .preparation import Data
+from .settings import ConfigError
 
-__all__ = ["new_run_dir", "write_json", "write_plots", "write_run"]
+__all__ = ["RunFolder", "new_run_dir", "write_json", "write_plots", "write_run",
+           "INCOMPLETE"]
+
+INCOMPLETE = ".incomplete"   # suffix of the folder a run is written into
 
 
-def new_run_dir(out) -> Path:
-    """``out`` if given (created if needed), else ``runs/<timestamp>`` (a suffix is
-    added when two runs start in the same second)."""
-    if out is not None:
-        path = Path(out)
+def _has_content(path: Path) -> bool:
+    try:
+        return any(True for _ in os.scandir(path))
+    except OSError:
+        return True
+
+
+@contextlib.contextmanager
+def _no_ctrl_c():
+    """Hold SIGINT back (it is delivered when the block ends), so that Ctrl-C cannot
+    stop a swap of folders half way; a no-op where signals cannot be masked."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None:
+        yield
+        return
+    old = mask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, old)
+
+
+def _lock(work: Path):
+    """An exclusive lock on ``work/.lock``, held while the process lives (None where
+    file locks are not available); raises BlockingIOError when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(work / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise BlockingIOError from None
+    return fd
+
+
+class RunFolder:
+    """A run folder being written: files go into :attr:`path` (``<out>.incomplete``),
+    :meth:`commit` puts it in place as :attr:`final`.
+
+    ``start`` refuses an ``--out`` that holds something unless ``force``; an
+    ``<out>.incomplete`` left by a process that stopped is taken over (``keep``: its files
+    are kept, as ``reseau search --resume`` wants; otherwise they are deleted, after a
+    note on standard error, unless ``refuse_stale`` names the options that would handle
+    it)."""
+
+    def __init__(self, final: Path, path: Path, force: bool, lock):
+        self.final, self.path, self.force, self._lock = final, path, force, lock
+        self.resumed = False
+
+    @classmethod
+    def start(cls, out=None, force: bool = False, keep: bool = False,
+              refuse_stale: str | None = None, err=None) -> RunFolder:
+        if out is None:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            for k in range(1000):
+                final = Path("runs") / (stamp if k == 0 else f"{stamp}-{k + 1}")
+                if not final.exists() and not _incomplete(final).exists():
+                    break
+            else:
+                raise OSError("could not find a new folder name under runs/")
+        else:
+            final = Path(out)
+            if final.name in ("", ".", "..") or final.name.endswith(INCOMPLETE):
+                raise ConfigError(f"--out {out} cannot be a run folder; name a folder, "
+                                  "e.g. runs/first")
+            if final.exists() and not final.is_dir():
+                raise ConfigError(f"--out {final} is a file, not a folder; choose another "
+                                  "--out")
+            if final.is_dir() and _has_content(final) and not force and not keep:
+                raise ConfigError(f"--out {final} already holds a run; add --force to "
+                                  "replace it, or choose another --out")
+        work = _incomplete(final)
         try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise OSError(f"cannot create the run folder {path} ({err.strerror or err}); "
-                          "choose another --out") from None
-        return path
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for k in range(1000):
-        path = Path("runs") / (stamp if k == 0 else f"{stamp}-{k + 1}")
+            work.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                work.mkdir()
+                fresh = True
+            except FileExistsError:
+                fresh = False
+            lock = _lock(work)
+        except BlockingIOError:
+            raise ConfigError(f"another reseau process is writing {work} now; wait for it, "
+                              "or choose another --out") from None
+        except OSError as err_:
+            raise OSError(f"cannot create the run folder {work} ({err_.strerror or err_}); "
+                         "choose another --out") from None
+        folder = cls(final, work, force, lock)
+        if not fresh and not keep:
+            left = [p.name for p in work.iterdir() if p.name != ".lock"]
+            if left and refuse_stale:
+                folder.release()
+                raise ConfigError(f"{work} holds an unfinished run, left by a process that "
+                                  f"stopped; {refuse_stale}")
+            if left:
+                print(f"note: deleting {work}, the unfinished run of a process that "
+                      "stopped", file=err or sys.stderr)
+            for p in work.iterdir():
+                if p.name != ".lock":
+                    shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+        folder.resumed = not fresh and keep
+        return folder
+
+    def release(self) -> None:
+        """Let go of the lock (the folder stays)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def commit(self) -> Path:
+        """Rename the finished run into place (after moving an old run away, which
+        ``start`` allowed); returns the final path."""
+        old = None
+        with _no_ctrl_c():
+            if self.final.is_dir() and _has_content(self.final) and not self.force:
+                raise OSError(f"{self.final} was created while this run was written; the run "
+                             f"is in {self.path}")
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path / ".lock")
+            self.release()
+            if self.final.exists():
+                old = self.final.parent / f".{self.final.name}.old-{secrets.token_hex(4)}"
+                os.rename(self.final, old)
+            os.rename(self.path, self.final)
+            _fsync_folder(self.final.parent)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        return self.final
+
+
+def _incomplete(final: Path) -> Path:
+    return final.with_name(final.name + INCOMPLETE)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
         try:
-            path.mkdir(parents=True)
-            return path
-        except FileExistsError:
-            continue
-    raise OSError("could not create a new folder under runs/")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def new_run_dir(out, force: bool = False) -> RunFolder:
+    """A new :class:`RunFolder` for ``--out`` (``runs/<timestamp>`` when None)."""
+    return RunFolder.start(out, force=force)
 
 
 def write_json(path: Path, value) -> None:

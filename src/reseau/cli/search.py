@@ -16,21 +16,30 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import math
+import os
 import sys
+from pathlib import Path
 
-from .experiment import build_training
+import numpy as np
+
+from .experiment import build_training, check_resources
 from .options import (
     add_data_options, add_fit_options, add_split_options, default, optimizer_help,
 )
 from .preparation import prepare
-from .run_folder import new_run_dir, write_json
+from .run_folder import INCOMPLETE, RunFolder, write_json
 from .settings import ConfigError, TrainSettings, activation_names, check_value
 
 __all__ = ["add_parser", "run", "Candidate"]
 
 # options that take a comma-separated list of values, one configuration per value
 GRID_OPTIONS = ("hidden", "lr", "activation", "optimizer", "batch_size")
+DEFAULT_HIDDEN = "2,4,8,16"
+PROGRESS = "progress.json"   # the configurations and their state, what --resume reads
+# options that --resume may change; the others are those the search started with
+RESUME_OPTIONS = ("jobs", "memory_limit")
 
 _EXAMPLES = """\
 examples:
@@ -43,7 +52,9 @@ hidden layer. Every combination of the listed values is trained (on train), scor
 (on dev), and the best is tested once (on test). The other options are those of
 'reseau train'. The run folder (runs/<date>-<time>/ unless --out) gets table.csv,
 model.npz (the chosen model: use it with reseau evaluate / reseau predict) and
-search.json.
+search.json. Ctrl-C stops the search (exit status 130) and keeps the configurations
+already trained: 'reseau search --resume DIR' trains the others and ends as an
+uninterrupted search would.
 """
 
 
@@ -58,8 +69,9 @@ def add_parser(subparsers) -> None:
         argument_default=argparse.SUPPRESS)
     add_data_options(s, with_defaults=False)
     add_split_options(s, "--dev-size", "share held out as the dev set, to choose on")
-    s.add_argument("--hidden", metavar="LIST", default="2,4,8,16",
-                   help="hidden layers to try, e.g. 2,4,8,16 or 8,16x16 (default: 2,4,8,16)")
+    s.add_argument("--hidden", metavar="LIST",
+                   help=f"hidden layers to try, e.g. 2,4,8,16 or 8,16x16 (default: "
+                        f"{DEFAULT_HIDDEN})")
     s.add_argument("--lr", metavar="LIST",
                    help="learning rates to try, e.g. 0.01,0.1,1 (default: the optimizer's)")
     s.add_argument("--activation", metavar="LIST",
@@ -72,10 +84,14 @@ def add_parser(subparsers) -> None:
                    help="batch sizes to try, numbers or 'full' "
                         f"(default: {default('batch_size')})")
     add_fit_options(s, "as in 'reseau train'")
-    s.add_argument("--jobs", metavar="N", default="1",
+    s.add_argument("--jobs", metavar="N",
                    help="configurations trained in parallel; -1: one per core (default: 1)")
     s.add_argument("--refit", action="store_true",
                    help="train the chosen configuration again on train + dev before testing")
+    s.add_argument("--resume", metavar="DIR",
+                   help="continue the search interrupted in the run folder DIR (its "
+                        "configurations already trained are kept; --jobs and "
+                        "--memory-limit may change, the other settings are the search's)")
 
 
 def _setting(key: str, value: str):
@@ -127,6 +143,9 @@ class Candidate:
         self.history = fit(self.model, self.loss_fn, optimizer, (X, y), epochs=s.epochs,
                            scheduler=scheduler, metrics=(), batch_size=s.batch_size,
                            log_every=None)
+        if self.history.stop_reason == "interrupted":
+            # fit keeps what Ctrl-C left; a search must not score it as a finished run
+            raise KeyboardInterrupt
         return self
 
     def score(self, X, y) -> float:
@@ -139,51 +158,210 @@ def _shown(metric: str, value: float) -> str:
     return f"{100 * value:.1f}%" if metric == "accuracy" else f"{value:.4f}"
 
 
+def _configs(grid: dict) -> list[dict]:
+    """Every combination of the grid's values, the last option varying fastest."""
+    from ..train.grid_search import expand_grid
+
+    return expand_grid(grid)
+
+
+def _check_memory(settings: TrainSettings, configs: list, jobs: int, data=None) -> None:
+    """Refuse the search when its largest configuration, times the configurations
+    trained at once, needs more memory than the limit (or too many steps)."""
+    at_once = min(len(configs), (os.cpu_count() or 1) if jobs == -1 else jobs)
+    for config in configs:
+        each = settings.replace(**{k: _setting(k, v) for k, v in config.items()})
+        shown = " ".join(f"{k.replace('_', '-')}={v}" for k, v in config.items())
+        check_resources(each, data, at_once, f"the configuration {shown}")
+
+
+def _read_progress(path: Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            progress = json.loads(f.read(10_000_000))
+        assert isinstance(progress, dict) and isinstance(progress["configurations"], list)
+        return progress
+    except FileNotFoundError:
+        raise ConfigError(f"--resume: {path.parent} has no {PROGRESS}; it is not an "
+                          "interrupted search") from None
+    except (ValueError, KeyError, TypeError, AssertionError, RecursionError):
+        raise ConfigError(f"--resume: {path} is not a progress file of reseau search; "
+                          "start the search again with --force") from None
+
+
+def _write_progress(folder: RunFolder, progress: dict) -> None:
+    write_json(folder.path / PROGRESS, progress)
+
+
+def _resume_options(given: dict) -> tuple[Path, Path]:
+    """The run folder and its work folder named by ``--resume``; refuses the options
+    that would change the search."""
+    other = [k for k in given if k not in (*RESUME_OPTIONS, "command", "resume", "refit",
+                                           "force")]
+    if other or given.get("refit") or given.get("force"):
+        names = ", ".join("--" + k.replace("_", "-") for k in other
+                          + [k for k in ("refit", "force") if given.get(k)])
+        raise ConfigError(f"--resume continues the search with its own settings; leave out "
+                          f"{names}")
+    path = Path(given["resume"])
+    final = path.with_name(path.name[:-len(INCOMPLETE)]) if path.name.endswith(INCOMPLETE) \
+        else path
+    return final, final.with_name(final.name + INCOMPLETE)
+
+
+def _best(rows: list) -> int:
+    """The index of the best row: highest dev score, NaN last, the grid's order on ties
+    (as :func:`reseau.train.grid_search` chooses)."""
+    def key(i):
+        score = rows[i]["dev_score"]
+        return (math.isnan(score), -score if not math.isnan(score) else 0.0, i)
+    return min(range(len(rows)), key=key)
+
+
 def run(args, out=None) -> int:
     """Run ``reseau search`` with the parsed ``args``; returns the exit status."""
-    from .. import io
-    from ..train import grid_search
-
     out = out or sys.stdout
     given = vars(args)
+    if given.get("resume") is not None:
+        return _resume(given, out)
     single = {k: v for k, v in given.items()
-              if k not in (*GRID_OPTIONS, "command", "jobs", "refit", "dev_size")}
+              if k not in (*GRID_OPTIONS, "command", "jobs", "refit", "dev_size", "force")}
     if "dev_size" in given:
         single["val_size"] = given["dev_size"]
     settings = TrainSettings.resolve(single)
+    given.setdefault("hidden", DEFAULT_HIDDEN)
     grid = {k: grid_values(k, given[k]) for k in GRID_OPTIONS if given.get(k) is not None}
-    jobs = _jobs(given["jobs"])
+    jobs = _jobs(given.get("jobs", "1"))
+    configs = _configs(grid)
+    _check_memory(settings, configs, jobs)
+    progress = {"settings": settings.stored(), "grid": grid, "refit": given.get("refit", False),
+                "jobs": jobs, "force": given.get("force", False),
+                "configurations": [{"params": c, "status": "pending"} for c in configs]}
+    return _search(settings, progress, jobs, out, None)
+
+
+def _resume(given: dict, out) -> int:
+    final, work = _resume_options(given)
+    if not work.is_dir():
+        if (final / "search.json").is_file():
+            print(f"The search in {final} is complete; nothing to resume (its result is in "
+                  f"{final}/search.json)", file=out)
+            return 0
+        raise ConfigError(f"--resume {given['resume']}: no interrupted search there "
+                          f"({work} does not exist)")
+    progress = _read_progress(work / PROGRESS)
+    try:
+        settings = TrainSettings.from_stored(progress["settings"]).replace(out=str(final))
+        if given.get("memory_limit") is not None:
+            settings = settings.replace(memory_limit=given["memory_limit"])
+        grid = {k: grid_values(k, ",".join(v)) for k, v in progress["grid"].items()}
+        jobs = _jobs(given.get("jobs", progress.get("jobs", 1)))
+        configs = _configs(grid)
+    except (ConfigError, TypeError, AttributeError) as err:
+        raise ConfigError(f"--resume: {work / PROGRESS} holds settings that are not valid "
+                          f"({err}); start the search again with --force") from None
+    if [c.get("params") for c in progress["configurations"]] != configs:
+        raise ConfigError(f"--resume: the configurations of {work / PROGRESS} do not match its "
+                          "grid; start the search again with --force")
+    _check_memory(settings, configs, jobs)
+    done = sum(c.get("status") == "complete" for c in progress["configurations"])
+    print(f"Resuming the search in {final}: {done} of {len(configs)} configuration(s) "
+          "already trained", file=out, flush=True)
+    return _search(settings, progress, jobs, out, final)
+
+
+def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) -> int:
+    """Train the configurations of ``progress`` not yet complete, recording each in the
+    work folder as it completes; then choose, test and write the run folder."""
+    from .. import io
+    from ..backend import manual_seed
+    from ..train import GridSearchResult, grid_search
+
     # the dev set is held out as the validation set; stored with the model, dev_split
     # lets reseau evaluate re-create the same train / dev / test split
     data = prepare(settings, dev_split=True)
     task = data.prep.task
     settings = settings.replace(loss=data.prep.loss)  # 'auto' resolved from the targets
+    grid, entries = progress["grid"], progress["configurations"]
+    configs = [e["params"] for e in entries]
+    _check_memory(settings, configs, jobs, data)
+    folder = RunFolder.start(
+        settings.out, force=progress.get("force", False), keep=resumed is not None,
+        refuse_stale="continue it with 'reseau search --resume "
+                     f"{settings.out or 'DIR'}', or add --force to start again")
     build = functools.partial(Candidate, settings, data.X_train.shape[1], data.n_outputs, task)
     metric = "accuracy" if task == "classification" else "r2"
-    n_configs = math.prod(len(values) for values in grid.values())
     names = ", ".join(k.replace("_", "-") for k in grid)
-    print(f"Searching {n_configs} configuration(s) of {names} on {settings.data}: "
+    print(f"Searching {len(configs)} configuration(s) of {names} on {settings.data}: "
           f"{len(data.X_train)} train, {len(data.X_val)} dev, {len(data.X_test)} test; "
           f"scored by dev {metric}, {jobs} job(s)", file=out, flush=True)
-    result = grid_search(build, grid, (data.X_train, data.y_train), (data.X_val, data.y_val),
-                         (data.X_test, data.y_test), n_jobs=jobs,
-                         refit=given.get("refit", False), seed=settings.seed)
-    run_dir = new_run_dir(settings.out)  # only now: a failed search leaves no folder
+    _write_progress(folder, progress)
+    train, dev = (data.X_train, data.y_train), (data.X_val, data.y_val)
+    pending = [i for i, e in enumerate(entries) if e.get("status") != "complete"]
+    at_once = (os.cpu_count() or 1) if jobs == -1 else jobs
+    kept = None  # (index, model) of the best configuration trained by this process
+    try:
+        # a few configurations at a time (as many as run at once), each recorded as it
+        # completes: Ctrl-C loses at most the ones in flight
+        for start in range(0, len(pending), at_once):
+            chunk = pending[start:start + at_once]
+            result = grid_search(build, [{k: [v] for k, v in configs[i].items()}
+                                         for i in chunk],
+                                 train, dev, None, n_jobs=jobs, seed=settings.seed)
+            for row in result.table:
+                i = next(i for i in chunk if all(row[k] == v for k, v in configs[i].items()))
+                entries[i].update({"status": "complete",
+                                   **{c: row[c] for c in ("dev_score", "train_score",
+                                                          "fit_time")}})
+            best_here = next(i for i in chunk if configs[i] == result.best_params)
+            rows = [entries[i] if entries[i].get("status") == "complete"
+                    else {"dev_score": math.nan} for i in range(len(entries))]
+            if kept is None or _best(rows) == best_here:
+                kept = (best_here, result.best_model)
+            _write_progress(folder, progress)
+    except KeyboardInterrupt:
+        done = sum(e.get("status") == "complete" for e in entries)
+        folder.release()
+        where = settings.out if settings.out is not None else folder.final
+        print(f"reseau search: interrupted; {done} of {len(entries)} configuration(s) "
+              f"completed and kept in {folder.path / PROGRESS}; continue with: reseau search "
+              f"--resume {where}", file=sys.stderr, flush=True)
+        return 130
+    rows = [{**e["params"], **{c: e[c] for c in ("dev_score", "train_score", "fit_time")}}
+            for e in entries]
+    best = _best(rows)
+    refit = bool(progress.get("refit"))
+    model = kept[1] if kept is not None and kept[0] == best else None
+    if model is None or refit:
+        # trained again exactly as the search trained it (same seed), or on train + dev
+        X, y = train if not refit else (np.concatenate([train[0], dev[0]]),
+                                        np.concatenate([train[1], dev[1]]))
+        manual_seed(settings.seed)
+        model = build(**configs[best]).fit(X, y)
+    order = sorted(range(len(rows)), key=lambda i: (math.isnan(rows[i]["dev_score"]),
+                                                    -np.nan_to_num(rows[i]["dev_score"]), i))
+    result = GridSearchResult(table=[rows[i] for i in order], params=list(grid),
+                              best_params=dict(configs[best]),
+                              best_score=rows[best]["dev_score"], best_model=model,
+                              test_score=float(model.score(data.X_test, data.y_test)),
+                              refit=refit)
+    run_dir = folder.path
     result.to_csv(run_dir / "table.csv")
     print(result.format(), file=out)
     chosen = " ".join(f"{k.replace('_', '-')}={v}" for k, v in result.best_params.items())
     print(f"Chosen: {chosen} (dev {metric} {_shown(metric, result.best_score)}); trained on "
           f"{'train + dev' if result.refit else 'train'}, test {metric} "
           f"{_shown(metric, result.test_score)} (the only configuration tested)", file=out)
-    best = result.best_model
-    stored = {**best.settings.stored(), "dev_split": True,
+    best_model = result.best_model
+    stored = {**best_model.settings.stored(), "dev_split": True,
               "preprocessing": data.prep.to_dict()}
     summary = {"grid": grid, "chosen": result.best_params, "metric": metric,
                "dev_score": result.best_score, "test_score": result.test_score,
                "refit": result.refit, "table": result.table}
-    io.save(best.model, run_dir / "model.npz", config=stored,
+    io.save(best_model.model, run_dir / "model.npz", config=stored,
             metadata={"search": {k: summary[k] for k in ("chosen", "dev_score",
                                                           "test_score", "refit")}})
     write_json(run_dir / "search.json", summary)
+    run_dir = folder.commit()
     print(f"Wrote {run_dir}/: table.csv, model.npz, search.json", file=out, flush=True)
     return 0

@@ -16,6 +16,7 @@ import dataclasses
 import difflib
 import math
 import os
+import re
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
@@ -23,7 +24,7 @@ from ..registry import ACTIVATIONS, DATASETS, LOSSES, MODELS, OPTIMIZERS
 
 __all__ = ["TrainSettings", "ConfigError", "check_value", "load_toml", "schedule_arguments",
            "SCHEDULE_SPECS", "dataset_names", "loss_names", "optimizer_names",
-           "activation_names", "model_names"]
+           "activation_names", "model_names", "parse_size"]
 
 
 class ConfigError(ValueError):
@@ -139,11 +140,13 @@ def _choice(key, value, choices):
 
 
 def _hidden(value):
+    """Layer sizes. No hidden layer is ``none`` (or an empty list); a layer of 0 units is
+    an error wherever it is (``0`` and ``4,0`` alike), never a silent "no layer"."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if isinstance(value, str):
         text = value.strip()
-        if text.lower() in ("", "none", "0"):
+        if text.lower() in ("", "none"):
             return ()
         try:
             value = [int(part) for part in text.split(",")]
@@ -152,9 +155,35 @@ def _hidden(value):
                 f"hidden must list layer sizes separated by commas, e.g. 64,32; got {value!r}"
             ) from None
     if not isinstance(value, (list, tuple)) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+            isinstance(v, int) and not isinstance(v, bool) for v in value):
         raise ConfigError(f"hidden must be positive layer sizes, e.g. 64,32; got {value!r}")
+    if any(v <= 0 for v in value):
+        raise ConfigError(f"hidden: a layer needs at least 1 unit, got {list(value)}; write "
+                          "'none' for no hidden layer")
     return tuple(value)
+
+
+_UNITS = {"": 1, "b": 1, "k": 10 ** 3, "kb": 10 ** 3, "m": 10 ** 6, "mb": 10 ** 6,
+          "g": 10 ** 9, "gb": 10 ** 9, "t": 10 ** 12, "tb": 10 ** 12,
+          "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30, "tib": 2 ** 40}
+
+
+def parse_size(text) -> int:
+    """A memory size in bytes: ``"64GB"`` -> 64e9; ``512MB``, ``1.5GiB`` (2**30), ``2e9`` and
+    whole numbers of bytes too."""
+    if isinstance(text, bool):
+        raise ConfigError(f"memory-limit must be a size such as 64GB or 512MB, got {text!r}")
+    if isinstance(text, (int, float)):
+        value, unit = text, ""
+    else:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([a-z]*)\s*", str(text).lower())
+        if match is None or match.group(2) not in _UNITS:
+            raise ConfigError(f"memory-limit must be a size such as 64GB, 512MB or 1.5GiB, "
+                              f"got {text!r}")
+        value, unit = float(match.group(1)), match.group(2)
+    if not math.isfinite(value) or value * _UNITS[unit] < 1:
+        raise ConfigError(f"memory-limit must be a positive size such as 64GB, got {text!r}")
+    return int(value * _UNITS[unit])
 
 
 def _batch_size(value):
@@ -222,7 +251,8 @@ def _data(value):
     if value.lower() in names:
         return value.lower()
     if value.lower().endswith(".csv") or os.path.sep in value or os.path.exists(value):
-        return value
+        # absolute, so that the run folder's config.toml and model work from anywhere
+        return os.path.abspath(value)
     close = difflib.get_close_matches(value.lower(), names, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise ConfigError(
@@ -262,7 +292,8 @@ class TrainSettings:
     target: str | None = _setting(None, _optional(_text("target")))
     samples: int = _setting(1000, lambda v: _int("samples", v, low=4))
     noise: float | None = _setting(None, _optional(lambda v: _float("noise", v, low=0)))
-    data_dir: str | None = _setting(None, _optional(_text("data-dir")))
+    data_dir: str | None = _setting(
+        None, _optional(lambda v: os.path.abspath(_text("data-dir")(v))))
     test_size: float = _setting(
         0.25, lambda v: _float("test-size", v, low=0, high=1, open_low=True))
     val_size: float = _setting(
@@ -286,6 +317,7 @@ class TrainSettings:
     seed: int = _setting(0, lambda v: _int("seed", v, low=0))
     out: str | None = _setting(None, _optional(_text("out")))
     log_every: int | None = _setting(None, _optional(lambda v: _int("log-every", v, low=0)))
+    memory_limit: int | None = _setting(None, _optional(parse_size))
 
     def __post_init__(self):
         for f in fields(self):
@@ -317,10 +349,11 @@ class TrainSettings:
 
     def stored(self) -> dict:
         """The settings as a JSON-able dict, saved with the model (no ``out`` folder, so
-        that a rerun from them makes its own)."""
+        that a rerun from them makes its own; no memory limit, which belongs to a machine).
+        Paths are absolute: the run can be scored and rerun from any folder."""
         values = dataclasses.asdict(self)
         values["hidden"] = list(values["hidden"])
-        return {**values, "out": None}
+        return {**values, "out": None, "memory_limit": None}
 
     def to_toml(self) -> str:
         """The settings as TOML text that ``--config`` reads back (unset ones commented)."""

@@ -28,8 +28,10 @@ examples:
 _RUN_FOLDER = """\
 The run folder (runs/<date>-<time>/ unless --out) gets model.npz, history.csv,
 metrics.json, config.toml (the settings: rerun with --config), learning_curve.png and,
-for 2-D inputs, decision_boundary.png. Exit status: 0 done, 1 diverged (the last good
-weights are saved), 130 interrupted by Ctrl-C (what was trained is saved).
+for 2-D inputs, decision_boundary.png. It is written as <out>.incomplete/ and renamed
+into place at the end; a folder that holds a run is replaced only with --force. Exit
+status: 0 done, 1 diverged (the last good weights are saved), 2 a bad option or a run
+too big for the memory limit, 130 interrupted by Ctrl-C (what was trained is saved).
 """
 
 
@@ -75,7 +77,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Run ``reseau train`` with the parsed ``args``; returns the exit status."""
-    options = {k: v for k, v in vars(args).items() if k not in ("command", "config")}
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "config", "force")}
     settings = TrainSettings.resolve(options, getattr(args, "config", None))
-    status, _ = experiment.run(settings)
+    status, _ = experiment.run(settings, force=getattr(args, "force", False))
     return status

@@ -321,10 +321,29 @@ def _getitem(g, op, ins, attrs, arrays, out):
     return name if name != ins[0] else g.node("Identity", [name])
 
 
+def _outer(index, arrays_at) -> bool:
+    """Whether k integer arrays on k consecutive axes pick an outer product: array j
+    varies along its axis j alone (``x[:, :, rows[:, None], cols]``, nearest upsampling),
+    so one Gather per axis gives the same result."""
+    k = len(arrays_at)
+    if arrays_at != list(range(arrays_at[0], arrays_at[0] + k)):
+        return False
+    for j, at in enumerate(arrays_at):
+        shape = (1,) * (k - index[at].ndim) + index[at].shape
+        if len(shape) != k or any(n != 1 for a, n in enumerate(shape) if a != j):
+            return False
+    return True
+
+
 def _gather_index(g, x_name, x, index, arrays_at):
-    if len(arrays_at) != 1 or any(
-            not (isinstance(i, slice) and i == slice(None)) for k, i in enumerate(index)
-            if k != arrays_at[0]):
+    full = all(isinstance(i, slice) and i == slice(None) for k, i in enumerate(index)
+               if k not in arrays_at)
+    if full and len(arrays_at) > 1 and _outer(index, arrays_at) and all(
+            g.known(index[a]) is None and index[a].dtype != bool for a in arrays_at):
+        for a in arrays_at:
+            x_name = g.node("Gather", [x_name, g.const(index[a].reshape(-1))], axis=a)
+        return x_name
+    if len(arrays_at) != 1 or not full:
         kinds = ", ".join(f"array{i.shape}" if isinstance(i, np.ndarray) else repr(i)
                           for i in index)
         raise g.unsupported("getitem", f"index ({kinds}) (ONNX export takes one integer "

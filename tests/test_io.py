@@ -293,3 +293,182 @@ def test_load_takes_torch_load_arguments(tmp_path):
     twin.load_state_dict(reseau.load(path, map_location=reseau.device("cpu")))
     with pytest.raises(RuntimeError, match="load: device 'cuda:0' is not available"):
         reseau.load(path, map_location="cuda:0")
+
+
+# --- issue 17, items 2, 6, 7: forged and malformed model files, each refused in one line
+def entries_of(path):
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+def forge(path, out, meta_change=None, **arrays):
+    """A copy of the model file ``path`` with its JSON description changed by
+    ``meta_change`` (a function of the dict) and entries replaced by ``arrays``."""
+    import json
+
+    entries = entries_of(path)
+    meta = json.loads(bytes(entries["__reseau__"]).decode())
+    if meta_change is not None:
+        meta = meta_change(meta) or meta
+    entries.update(arrays)
+    entries["__reseau__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(out, **entries)
+    return out
+
+
+def test_an_architecture_larger_than_the_stored_weights_is_refused_without_init(
+        tmp_path, monkeypatch):
+    import tracemalloc
+
+    path = io.save(nn.Linear(2, 2), tmp_path / "m.npz")
+    many = {"type": "Sequential", "children": [
+        [str(k), {"type": "Linear", "in_features": 1000, "out_features": 1000}]
+        for k in range(50)]}
+    forged = forge(path, tmp_path / "many.npz",
+                   lambda meta: meta.update(architecture=many))
+
+    def drawn(*args, **kwargs):
+        raise AssertionError("a layer was initialised only to be overwritten")
+
+    monkeypatch.setattr(nn.init, "kaiming_uniform_", drawn)
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match="declares more weights than the 6 values the "
+                                             "file stores \\(at Linear\\)"):
+        io.load(forged)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20e6  # one layer reserved (4 MB), not fifty (200 MB)
+    assert nn.init.kaiming_uniform_ is drawn  # the initialisers are given back
+    huge = forge(path, tmp_path / "huge.npz", lambda meta: meta.update(architecture={
+        "type": "Linear", "in_features": 10**12, "out_features": 10**12}))
+    with pytest.raises(ModelFileError, match="holds the size 1,000,000,000,000, larger than "
+                                             "the 6 values"):
+        io.load(huge)
+
+
+def test_loading_runs_no_initialiser_and_keeps_the_saved_weights(tmp_path, monkeypatch):
+    reseau.manual_seed(4)
+    net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Tanh(), nn.Linear(4, 2))
+    mlp = nn.MLP([3, 5, 2], activation="relu")
+    io.save(net, tmp_path / "s.npz")
+    io.save(mlp, tmp_path / "m.npz")
+
+    def drawn(*args, **kwargs):
+        raise AssertionError("initialised")
+
+    for name in ("kaiming_uniform_", "uniform_", "ones_", "zeros_"):
+        monkeypatch.setattr(nn.init, name, drawn)
+    x = inputs(d=3)
+    np.testing.assert_array_equal(io.load(tmp_path / "s.npz")(x)._array, net(x)._array)
+    np.testing.assert_array_equal(io.load(tmp_path / "m.npz")(x)._array, mlp(x)._array)
+    with pytest.raises(ModelFileError, match="initialised"):  # building anew initialises
+        io.architecture.__globals__["build"](io.read_info(tmp_path / "m.npz")["architecture"])
+
+
+def test_deeply_nested_json_is_a_model_file_error_not_a_recursion_error(tmp_path):
+    path = io.save(nn.Linear(2, 2), tmp_path / "m.npz")
+    entries = entries_of(path)
+    text = bytes(entries["__reseau__"]).decode()
+    deep = text[:-1] + ', "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    entries["__reseau__"] = np.frombuffer(deep.encode(), dtype=np.uint8)
+    np.savez(tmp_path / "deep.npz", **entries)
+    with pytest.raises(ModelFileError, match="description \\(JSON\\) nests 100,001 levels deep"):
+        io.load(tmp_path / "deep.npz")
+    nested = {"type": "Sequential", "children": [["0", {"type": "Tanh"}]]}
+    for _ in range(60):  # 60 Sequentials in one another: 181 levels of JSON
+        nested = {"type": "Sequential", "children": [["0", nested]]}
+    forged = forge(path, tmp_path / "nested.npz", lambda m: m.update(architecture=nested))
+    with pytest.raises(ModelFileError, match="nests 18[0-9] levels deep"):
+        io.load(forged)
+
+
+@pytest.mark.parametrize("classes,words", [
+    ([], r"the classes \[\]; a classifier needs a list of at least two distinct labels"),
+    (["cat"], r"the classes \['cat'\]"), ([1, 1], r"the classes \[1, 1\]"),
+    ("ab", "the classes 'ab'"), ([[1], [2]], r"\[\[1\], \[2\]\]")])
+def test_saved_classes_must_be_two_distinct_labels_or_more(tmp_path, classes, words):
+    path = io.save(nn.Linear(2, 2), tmp_path / "m.npz",
+                   config={"preprocessing": {"classes": ["a", "b"]}})
+    assert io.read_info(path)["config"]["preprocessing"]["classes"] == ["a", "b"]
+    forged = forge(path, tmp_path / "c.npz",
+                   lambda m: m["config"]["preprocessing"].update(classes=classes))
+    with pytest.raises(ModelFileError, match=words):
+        io.read_info(forged)
+
+
+def test_nan_and_infinite_weights_are_refused_at_load(tmp_path):
+    path = io.save(nn.Linear(2, 3), tmp_path / "m.npz")
+    weight = entries_of(path)["weight"]
+    nan = weight.copy()
+    nan[0, :] = np.nan
+    bad = forge(path, tmp_path / "nan.npz", weight=nan)
+    with pytest.raises(ModelFileError, match="entry 'weight' holds 2 NaN and 0 infinite values "
+                                             r"\(of 6\); the training that saved it diverged"):
+        io.load(bad)
+    with pytest.raises(ModelFileError, match="NaN"):
+        io.load_state_dict(bad)
+    inf = weight.copy()
+    inf[1, 1] = -np.inf
+    with pytest.raises(ModelFileError, match="0 NaN and 1 infinite"):
+        io.load(forge(path, tmp_path / "inf.npz", weight=inf))
+
+
+@pytest.mark.parametrize("array,words", [
+    (np.ones((3, 2), np.complex64), "not an array of real numbers \\(dtype complex64\\)"),
+    (np.array(["a", "b"]), "not an array of real numbers \\(dtype <U1\\)"),
+    (np.zeros(2, dtype=[("a", "f4")]), "not an array of real numbers"),
+    (np.array(["2020-01-01"], dtype="datetime64[D]"), "datetime64")])
+def test_entries_of_the_wrong_dtype_are_refused(tmp_path, array, words):
+    path = io.save(nn.Linear(2, 3), tmp_path / "m.npz")
+    with pytest.raises(ModelFileError, match=words):
+        io.load(forge(path, tmp_path / "bad.npz", weight=array))
+
+
+@pytest.mark.parametrize("change,words", [
+    (lambda m: m.update(format_version="1"), "format_version is '1', not an integer"),
+    (lambda m: m.update(tensors="weight"), "do not match its description"),
+    (lambda m: m.update(training="yes"), "'training' is a str"),
+    (lambda m: m.update(config=[1]), "'config' is a list"),
+    (lambda m: m.update(architecture=5), "'architecture' is a int"),
+    (lambda m: m.update(architecture={"type": "Linear", "in_features": "two",
+                                      "out_features": 3}), "cannot build Linear from"),
+    (lambda m: m.update(architecture={"type": "MLP", "sizes": [2, 0, 3]}),
+     r"cannot build MLP from \{'sizes': \[2, 0, 3\]\}: MLP: sizes must"),
+    (lambda m: m.update(architecture={"type": "Sequential", "children": [
+        ["0", {"type": "Tanh"}], ["0", {"type": "Tanh"}]]}), "repeated"),
+    (lambda m: m.update(format="pickle"), "does not name a reseau format")])
+def test_descriptions_with_fields_of_the_wrong_type_are_refused(tmp_path, change, words):
+    path = io.save(nn.Linear(2, 3), tmp_path / "m.npz")
+    with pytest.raises(ModelFileError, match=words) as err:
+        io.load(forge(path, tmp_path / "bad.npz", change))
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_an_entry_stored_twice_is_refused(tmp_path):
+    path = io.save(nn.Linear(2, 3), tmp_path / "m.npz")
+    with zipfile.ZipFile(tmp_path / "twice.npz", "w") as z:
+        for key, value in entries_of(path).items():
+            z.writestr(key + ".npy", _npy_bytes(value))
+        z.writestr("weight.npy", _npy_bytes(np.zeros((3, 2), np.float32)))
+    with pytest.raises(ModelFileError, match="entry 'weight' appears twice"):
+        io.load(tmp_path / "twice.npz")
+
+
+def _npy_bytes(array):
+    import io as bytes_io
+
+    buffer = bytes_io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def test_a_header_declaring_more_bytes_than_the_entry_holds_is_refused(tmp_path):
+    header = _npy_bytes(np.zeros((3, 2), np.float32))
+    short = header.replace(b"(3, 2)", b"(3, 9)")  # same length: 72 bytes declared, 24 held
+    assert len(short) == len(header)
+    with zipfile.ZipFile(tmp_path / "short.npz", "w") as z:
+        z.writestr("weight.npy", short)
+    with pytest.raises(ModelFileError, match=r"entry 'weight' declares an array of shape "
+                                             r"\(3, 9\) \(108 bytes\) but holds 24 bytes"):
+        io.load_state_dict(tmp_path / "short.npz")

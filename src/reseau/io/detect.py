@@ -146,6 +146,9 @@ def _text_kind(head: bytes, whole: bool) -> tuple[str, str]:
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
     except UnicodeDecodeError:
         return "binary", ""
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\n\r\f\v")
+    if controls > len(text) // 100:  # text has next to no control characters
+        return "binary", ""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped[:1] in ("{", "["):
         return "json", ""

@@ -51,7 +51,7 @@ def parse_json(data, what: str, max_depth: int = MAX_JSON_DEPTH):
         data = data.encode("utf-8", "surrogatepass")
     depth = json_depth(data)
     if depth > max_depth:
-        raise ModelFileError(f"{what} nests {depth} levels deep (at most {max_depth} are "
+        raise ModelFileError(f"{what} nests {depth:,} levels deep (at most {max_depth} are "
                              "read): the file is damaged or forged")
     try:
         return json.loads(data.decode("utf-8"))

@@ -193,8 +193,8 @@ def _check_entries(path: Path, bad: str) -> dict:
             repeated = [n for n, c in collections.Counter(i.filename for i in infos).items()
                         if c > 1]
             if repeated:
-                raise ModelFileError(f"{bad}: its entry {repeated[0]!r} appears twice; the "
-                                     "file is damaged or forged")
+                raise ModelFileError(f"{bad}: its entry {repeated[0][:-4]!r} appears twice; "
+                                     "the file is damaged or forged")
             for info in infos:
                 key = info.filename[:-4]
                 if info.compress_type == zipfile.ZIP_STORED:

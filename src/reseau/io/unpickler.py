@@ -45,7 +45,9 @@ class Allowed:
     """An allowed global: what ``GLOBAL module name`` resolves to.
 
     ``call`` builds the object (``REDUCE`` / ``NEWOBJ`` with the file's arguments) and
-    must check them; ``value``, when ``call`` is None, is pushed as it is (a dtype).
+    must check them; ``value``, when not None, is pushed instead of the entry (a dtype).
+    An entry with neither is a name that only the caller's constructors may receive as
+    an argument (a storage class); it may not stay in the result.
     """
 
     name: str
@@ -101,6 +103,10 @@ def _bytearray(*args):
     raise Refused("builtins.bytearray called with arguments other than bytes")
 
 
+def _frozenset(*args):
+    return frozenset(_set(*args))
+
+
 def _codecs_encode(text, encoding="utf-8"):
     # protocol 2 writes bytes as _codecs.encode(text, "latin1"): only that is accepted
     if isinstance(text, str) and encoding in ("latin1", "latin-1"):
@@ -117,6 +123,7 @@ BASIC_GLOBALS: dict[str, Allowed] = {
     "collections.OrderedDict": Allowed("collections.OrderedDict", _ordered_dict),
     "collections.Counter": Allowed("collections.Counter", _counter),
     "builtins.set": Allowed("builtins.set", _set),
+    "builtins.frozenset": Allowed("builtins.frozenset", _frozenset),
     "builtins.complex": Allowed("builtins.complex", _complex),
     "builtins.bytearray": Allowed("builtins.bytearray", _bytearray),
     "_codecs.encode": Allowed("_codecs.encode", _codecs_encode),
@@ -221,12 +228,12 @@ class _Reader:
         entry = self.allowed.get(full)
         if entry is None:
             raise Refused(self.refuse_global(full))
-        return entry if entry.call is not None else entry.value
+        return entry if entry.value is None else entry.value
 
     def call(self, func, args, opcode: str):
-        if not isinstance(func, Allowed):
-            raise Refused(f"{opcode} applied to a {type(func).__name__}, not to an allowed "
-                          "constructor")
+        if not isinstance(func, Allowed) or func.call is None:
+            raise Refused(f"{opcode} applied to {getattr(func, 'name', type(func).__name__)}, "
+                          "not to an allowed constructor")
         if not isinstance(args, tuple):
             raise Refused(f"{opcode} on {func.name} with arguments that are not a tuple")
         try:

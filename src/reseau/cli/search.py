@@ -209,13 +209,13 @@ def _resume_options(given: dict) -> tuple[Path, Path]:
     return final, final.with_name(final.name + INCOMPLETE)
 
 
-def _best(rows: list) -> int:
-    """The index of the best row: highest dev score, NaN last, the grid's order on ties
-    (as :func:`reseau.train.grid_search` chooses)."""
+def _ranked(rows: list) -> list[int]:
+    """The rows' indices, best first: highest dev score, NaN last, the grid's order on
+    ties (as :func:`reseau.train.grid_search` ranks them)."""
     def key(i):
         score = rows[i]["dev_score"]
         return (math.isnan(score), -score if not math.isnan(score) else 0.0, i)
-    return min(range(len(rows)), key=key)
+    return sorted(range(len(rows)), key=key)
 
 
 def run(args, out=None) -> int:
@@ -273,9 +273,7 @@ def _resume(given: dict, out) -> int:
 def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) -> int:
     """Train the configurations of ``progress`` not yet complete, recording each in the
     work folder as it completes; then choose, test and write the run folder."""
-    from .. import io
-    from ..backend import manual_seed
-    from ..train import GridSearchResult, grid_search
+    from ..train import grid_search
 
     # the dev set is held out as the validation set; stored with the model, dev_split
     # lets reseau evaluate re-create the same train / dev / test split
@@ -316,9 +314,11 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
             best_here = next(i for i in chunk if configs[i] == result.best_params)
             rows = [entries[i] if entries[i].get("status") == "complete"
                     else {"dev_score": math.nan} for i in range(len(entries))]
-            if kept is None or _best(rows) == best_here:
+            if kept is None or _ranked(rows)[0] == best_here:
                 kept = (best_here, result.best_model)
             _write_progress(folder, progress)
+        _finish(settings, progress, data, build, kept, folder, metric, out)
+        run_dir = folder.commit()
     except KeyboardInterrupt:
         done = sum(e.get("status") == "complete" for e in entries)
         folder.release()
@@ -327,9 +327,24 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
               f"completed and kept in {folder.path / PROGRESS}; continue with: reseau search "
               f"--resume {where}", file=sys.stderr, flush=True)
         return 130
+    print(f"Wrote {run_dir}/: table.csv, model.npz, search.json", file=out, flush=True)
+    return 0
+
+
+def _finish(settings, progress, data, build, kept, folder, metric, out) -> None:
+    """Choose the best configuration, test it, write the table, the model and the
+    summary into the work folder."""
+    from .. import io
+    from ..backend import manual_seed
+    from ..train import GridSearchResult
+
+    grid, entries = progress["grid"], progress["configurations"]
+    configs = [e["params"] for e in entries]
+    train, dev = (data.X_train, data.y_train), (data.X_val, data.y_val)
     rows = [{**e["params"], **{c: e[c] for c in ("dev_score", "train_score", "fit_time")}}
             for e in entries]
-    best = _best(rows)
+    order = _ranked(rows)
+    best = order[0]
     refit = bool(progress.get("refit"))
     model = kept[1] if kept is not None and kept[0] == best else None
     if model is None or refit:
@@ -338,8 +353,6 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
                                         np.concatenate([train[1], dev[1]]))
         manual_seed(settings.seed)
         model = build(**configs[best]).fit(X, y)
-    order = sorted(range(len(rows)), key=lambda i: (math.isnan(rows[i]["dev_score"]),
-                                                    -np.nan_to_num(rows[i]["dev_score"]), i))
     result = GridSearchResult(table=[rows[i] for i in order], params=list(grid),
                               best_params=dict(configs[best]),
                               best_score=rows[best]["dev_score"], best_model=model,
@@ -362,6 +375,3 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
             metadata={"search": {k: summary[k] for k in ("chosen", "dev_score",
                                                           "test_score", "refit")}})
     write_json(run_dir / "search.json", summary)
-    run_dir = folder.commit()
-    print(f"Wrote {run_dir}/: table.csv, model.npz, search.json", file=out, flush=True)
-    return 0

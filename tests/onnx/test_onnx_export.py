@@ -31,22 +31,32 @@ def _batch_of(x, n):
     return reseau.randn(n, *x.shape[1:], dtype=x.dtype) * 2
 
 
+def _flat(result):
+    if isinstance(result, (tuple, list)):
+        return [t for r in result for t in _flat(r)]
+    return [result.detach().numpy()]
+
+
 def roundtrip(model, x, tmp_path, run_batch=5, **kwargs):
-    """Export with ``x``, check the file, and compare onnxruntime with reseau on ``x`` and
-    on a batch of ``run_batch``; returns the loaded ONNX model."""
+    """Export with ``x`` (a tensor or a tuple), check the file, and compare onnxruntime
+    with reseau on ``x`` and on a batch of ``run_batch``; returns the loaded ONNX model."""
     path = tmp_path / "model.onnx"
     assert export(model, x, path, **kwargs) == path
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto, full_check=True)
     assert proto.opset_import[0].version == OPSET
     session = _session(path)
+    names = [i.name for i in proto.graph.input]
     model.eval()
-    for batch in (x, _batch_of(x, run_batch)):
-        want = model(batch).detach().numpy()
-        (got,) = session.run(None, {"input": batch.numpy()})
-        assert got.shape == want.shape
-        assert got.dtype == want.dtype
-        assert np.abs(got - want).max() <= TOL, type(model).__name__
+    xs = x if isinstance(x, tuple) else (x,)
+    for batch in (xs, tuple(_batch_of(t, run_batch) for t in xs)):
+        wants = _flat(model(*batch))
+        gots = session.run(None, dict(zip(names, [t.numpy() for t in batch])))
+        assert len(gots) == len(wants)
+        for got, want in zip(gots, wants):
+            assert got.shape == want.shape
+            assert got.dtype == want.dtype
+            assert np.abs(got - want).max() <= TOL, type(model).__name__
     return proto
 
 
@@ -222,6 +232,54 @@ def test_model(name, tmp_path):
     roundtrip(make(), reseau.randn(*shape), tmp_path)
 
 
+SEQUENCE_MODELS = {
+    "rnn": lambda: nn.RNN(8, 6, batch_first=True),
+    "lstm_two_layers": lambda: nn.LSTM(8, 6, num_layers=2, batch_first=True),
+    "gru": lambda: nn.GRU(8, 6, batch_first=True),
+    "transformer_layer": lambda: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True),
+    "transformer_layer_gelu_pre_norm": lambda: nn.TransformerEncoderLayer(
+        8, 2, 16, activation="gelu", norm_first=True, batch_first=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCE_MODELS))
+def test_sequence_model(name, tmp_path):
+    """Batch-dependent sizes inside: the first states (zeros of the batch's size), the
+    heads folded into the batch; all outputs compared (an LSTM's (out, (h, c)))."""
+    proto = roundtrip(SEQUENCE_MODELS[name](), reseau.randn(2, 5, 8), tmp_path)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+
+
+def test_a_loop_over_axis_0_gives_a_fixed_size_and_says_so(tmp_path):
+    model = nn.GRU(8, 6)  # (L, N, H): axis 0 is time, and the trace unrolls the steps
+    x = reseau.randn(3, 2, 8)
+    with pytest.warns(UserWarning, match="fixes axis 0 to 3"):
+        export(model, x, tmp_path / "gru.onnx")
+    proto = onnx.load(str(tmp_path / "gru.onnx"))
+    onnx.checker.check_model(proto, full_check=True)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 3
+    got = _session(tmp_path / "gru.onnx").run(None, {"input": x.numpy()})
+    for g, w in zip(got, _flat(model(x))):
+        assert np.abs(g - w).max() <= TOL
+
+
+def test_multihead_attention_takes_three_inputs(tmp_path):
+    x = reseau.randn(2, 5, 8)
+    model = nn.MultiheadAttention(8, 2, batch_first=True)
+    proto = roundtrip(model, (x, x * 0.5, x + 1), tmp_path)
+    assert [o.name for o in proto.graph.output] == ["output_0", "output_1"]
+
+
+def test_a_constant_that_differs_per_example_needs_a_fixed_batch(tmp_path):
+    model = nn.EmbeddingBag(10, 4, mode="mean")
+    x = reseau.tensor([[1, 2, 3], [4, 5, 9]])
+    with pytest.raises(OnnxExportError, match="dynamic_batch=False"):
+        export(model, x, tmp_path / "bag.onnx")
+    export(model, x, tmp_path / "bag.onnx", dynamic_batch=False)
+    (got,) = _session(tmp_path / "bag.onnx").run(None, {"input": x.numpy()})
+    assert np.abs(got - model(x).detach().numpy()).max() <= TOL
+
+
 def test_a_trained_cnn_with_batch_norm_runs_in_batch_one_and_many(tmp_path):
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(4 * 3 * 3, 3))
@@ -244,7 +302,8 @@ def test_names_follow_the_state_dict_and_the_batch_is_dynamic(tmp_path):
         dims = value.type.tensor_type.shape.dim
         assert dims[0].dim_param == "batch"
     weight = next(i for i in proto.graph.initializer if i.name == "0.weight")
-    np.testing.assert_array_equal(onnx.numpy_helper.to_array(weight), model[0].weight.detach().numpy())
+    np.testing.assert_array_equal(onnx.numpy_helper.to_array(weight),
+                                  model[0].weight.detach().numpy())
 
 
 def test_input_output_names_and_fixed_batch(tmp_path):

@@ -245,9 +245,22 @@ def _batch_kept(g, in_shape, out_shape) -> bool:
 
 @_converts("reshape")
 def _reshape(g, op, ins, attrs, arrays, out):
-    shape = list(out.shape)
-    if _batch_kept(g, arrays[0].shape, shape):
-        shape[0] = 0  # ONNX's "copy this axis from the input": the batch stays dynamic
+    """A constant target where the sizes are fixed; a size that follows the batch is 0
+    (ONNX's "this axis of the input") where axis 0 passes through, else -1 (inferred)
+    when it is the only one, else computed from the input's batch."""
+    shape, other = list(out.shape), g.other_out()
+    if other is None:  # no probe: axis 0 passes through when it has the batch's size
+        if _batch_kept(g, arrays[0].shape, shape):
+            shape[0] = 0
+        return g.node("Reshape", [ins[0], g.ints(shape)])
+    moving = [i for i, (a, b) in enumerate(zip(shape, other)) if a != b]
+    if moving and moving[0] == 0 and shape[0] == arrays[0].shape[0] and \
+            g.other_in(0)[0] == other[0]:
+        shape[0], moving = 0, moving[1:]
+    if len(moving) == 1:
+        shape[moving[0]] = -1
+    elif moving:
+        return g.node("Reshape", [ins[0], g.shape_of(out.shape, other)])
     return g.node("Reshape", [ins[0], g.ints(shape)])
 
 
@@ -260,10 +273,13 @@ def _permute(g, op, ins, attrs, arrays, out):
 def _expand(g, op, ins, attrs, arrays, out):
     # where the input already has the size, 1 keeps it (ONNX's Expand broadcasts both ways),
     # so a batch axis passing through stays dynamic
-    src, shape = arrays[0].shape, list(out.shape)
+    src, shape, other = arrays[0].shape, list(out.shape), g.other_out()
     lead = len(shape) - len(src)
-    shape = [1 if i >= lead and src[i - lead] == s else s for i, s in enumerate(shape)]
-    return g.node("Expand", [ins[0], g.ints(shape)])
+    kept = [i >= lead and src[i - lead] == s for i, s in enumerate(shape)]
+    shape = [1 if k else s for k, s in zip(kept, shape)]
+    if other is not None:  # a size the input does not have, following the batch
+        other = [1 if k else s for k, s in zip(kept, other)]
+    return g.node("Expand", [ins[0], g.shape_of(shape, other)])
 
 
 @_converts("cat")

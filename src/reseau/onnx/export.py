@@ -16,6 +16,7 @@ threads during an export.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from ..ops.registry import OPS
 from ..tensor import Tensor
 from ..version import __version__
 from .converters import CONVERTERS, MaxPoolIndices
-from .layers import LAYERS
+from .layers import LAYERS, writes_as_one_node
 
 __all__ = ["OPSET", "OnnxExportError", "export"]
 
@@ -63,6 +64,16 @@ class _Graph:
         self.layer_type = ""
         self.input_name = ""  # the first input, whose axis 0 is the batch
         self.error: OnnxExportError | None = None  # the first op without a mapping
+        self.pause = 0  # > 0 inside an op's forward or a layer written as one node
+        # the batch probe: the same forward pass on a batch one larger, recorded as
+        # (op name, input shapes, output shape) per op; a size that differs between the
+        # two passes follows the batch (see _probe)
+        self.probing = False
+        self.probe: list | None = None
+        self.step = 0
+        self.current = None  # the probe's record of the op being written
+        self.misaligned = False  # the two passes ran different ops (a loop over axis 0)
+        self._batch_value = None
 
     # -- values
     def fresh(self, hint: str) -> str:
@@ -85,11 +96,12 @@ class _Graph:
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
-    def value_of(self, array) -> str:
-        """The graph value of an array an op reads: a traced one, or a new constant."""
+    def value_of(self, array, other_shape=None) -> str:
+        """The graph value of an array an op reads: a traced one, or a new constant
+        (``other_shape``: its shape in the probe's pass, when known)."""
         name = self.known(array)
         if name is None:
-            name = self._batch_constant(array) or self.const(array)
+            name = self._batch_constant(array, other_shape) or self.const(array)
             self.bind(array, name)
         marker = self._markers.get(name)
         if marker is not None:
@@ -99,21 +111,64 @@ class _Graph:
                 "plane")
         return name
 
-    def _batch_constant(self, array) -> str | None:
+    def _batch_constant(self, array, other_shape) -> str | None:
         """A constant the forward made with the batch size (``zeros(x.size(0), ...)``,
-        the blocks ``F.pad`` joins): the same row for every example, so the graph
-        repeats one row to the batch the input has. With a batch of one, only a
-        constant of one value counts (a (1, n) matrix is usually no batch)."""
-        if (self.batch is None or array.ndim == 0 or array.shape[0] != self.batch
-                or array.size == 0):
+        the blocks ``F.pad`` joins, an RNN's first state): the same values along the
+        axes that follow the batch, so the graph repeats them to the input's batch.
+        Without a probe, axis 0 of the batch's size counts, and with a batch of one only
+        for a constant of one value (a (1, n) matrix is usually no batch)."""
+        if self.batch is None or array.ndim == 0 or array.size == 0:
             return None
-        row = array[:1]
-        if not (np.array_equal(array, np.broadcast_to(row, array.shape))
-                and (self.batch > 1 or np.all(row == row.flat[0]))):
+        if other_shape is None and self.probe is None and array.shape[0] == self.batch and (
+                self.batch > 1 or np.all(array == array.flat[0])):
+            other_shape = (self.batch + 1,) + array.shape[1:]
+        if other_shape is None or tuple(other_shape) == array.shape:
             return None
-        shape = self.node("Shape", [self.input_name], start=0, end=1)
-        target = self.node("Concat", [shape, self.ints(array.shape[1:])], axis=0)
-        return self.node("Expand", [self.const(row), target])
+        axes = [i for i, (a, b) in enumerate(zip(array.shape, other_shape)) if a != b]
+        row = array[tuple(slice(0, 1) if i in axes else slice(None) for i in range(array.ndim))]
+        if len(other_shape) != array.ndim or not np.array_equal(
+                array, np.broadcast_to(row, array.shape)):
+            raise self.unsupported("constant", f"an array of shape {array.shape} made with "
+                                   "the batch size and different values per example; "
+                                   "export with dynamic_batch=False")
+        return self.node("Expand", [self.const(row), self.shape_of(array.shape, other_shape)])
+
+    def batch_value(self) -> str:
+        """The input's batch size, as a graph value (int64, shape (1,))."""
+        if self._batch_value is None:
+            self._batch_value = self.node("Shape", [self.input_name], start=0, end=1)
+        return self._batch_value
+
+    def shape_of(self, dims, other) -> str:
+        """A shape as a graph value: ``dims`` as traced, where each size that differs in
+        the probe's pass (``other``) is ``a B + c`` of the input's batch B."""
+        if other is None or tuple(dims) == tuple(other):
+            return self.ints(dims)
+        parts, fixed = [], []
+        for d, o in zip(dims, other):
+            if d == o:
+                fixed.append(d)
+                continue
+            if fixed:
+                parts.append(self.ints(fixed))
+                fixed = []
+            slope = o - d  # the probe's batch is one larger
+            value = self.batch_value()
+            if slope != 1:
+                value = self.node("Mul", [value, self.ints([slope])])
+            if d - slope * self.batch:
+                value = self.node("Add", [value, self.ints([d - slope * self.batch])])
+            parts.append(value)
+        if fixed:
+            parts.append(self.ints(fixed))
+        return self.node("Concat", parts, axis=0) if len(parts) > 1 else parts[0]
+
+    def other_out(self):
+        """The probe's output shape of the op being written, or None."""
+        return None if self.current is None else self.current[2]
+
+    def other_in(self, k: int):
+        return None if self.current is None else self.current[1][k]
 
     def scalar(self, value, dtype) -> str:
         return self.const(np.asarray(value, dtype=dtype))
@@ -155,7 +210,6 @@ def _recording(graph: _Graph):
     """Wrap every op's forward so that each call at the outermost level adds its nodes.
     ``graph.pause`` > 0 (a layer written as one node) keeps the calls inside out of it."""
     originals = {name: op.forward for name, op in OPS.items()}
-    graph.pause = 0
 
     def wrap(op, forward):
         convert = CONVERTERS.get(op.name)
@@ -170,12 +224,25 @@ def _recording(graph: _Graph):
                 graph.pause -= 1
             if type(out) is not np.ndarray:  # keep the very array the Tensor will hold
                 out = np.asarray(out)
+            if graph.probing:
+                graph.probe.append((op.name, [a.shape for a in arrays], out.shape))
+                graph.bind(out, "probed")
+                return out
             if graph.error is not None:
                 return out
+            graph.current = None
+            if graph.probe is not None:  # the probe's record of this op, if in step
+                record = graph.probe[graph.step] if graph.step < len(graph.probe) else None
+                if record is None or record[0] != op.name or len(record[1]) != len(arrays):
+                    graph.probe, graph.misaligned = None, True  # the passes differ
+                else:
+                    graph.current = record
+                graph.step += 1
             try:  # raised after the forward pass: apply would reword a ValueError
                 if convert is None:
                     raise graph.unsupported(op.name)
-                ins = [graph.value_of(a) for a in arrays] if op.name != "max_pool2d" else \
+                ins = [graph.value_of(a, graph.other_in(k)) for k, a in enumerate(arrays)]\
+                    if op.name != "max_pool2d" else \
                     [graph.value_of(arrays[0]), graph.known(arrays[1]) or ""]
                 name = convert(graph, op.name, ins, attrs, arrays, out)
             except OnnxExportError as e:
@@ -205,7 +272,7 @@ def _layers(graph: _Graph, model: Module):
     wrapped = []
 
     def wrap(name, module, forward):
-        convert = LAYERS.get(type(module))
+        convert = LAYERS.get(type(module)) if writes_as_one_node(module) else None
 
         def traced(*args, **kwargs):
             outer = graph.layer, graph.layer_type
@@ -220,10 +287,9 @@ def _layers(graph: _Graph, model: Module):
                     out = forward(x)
                 finally:
                     graph.pause -= 1
-                node = convert(graph, module, graph.value_of(x._array), x._array.dtype)
-                if node is None:  # the converter declines: trace the primitives instead
-                    return forward(x)
-                graph.bind(out._array, node)
+                if not graph.probing:
+                    graph.bind(out._array, convert(graph, module, graph.value_of(x._array),
+                                                   x._array.dtype))
                 return out
             finally:
                 graph.layer, graph.layer_type = outer
@@ -241,33 +307,87 @@ def _layers(graph: _Graph, model: Module):
 
 
 # ------------------------------------------------------------------ export
-def _outputs(result) -> list:
+def _flatten(result) -> list:
+    """The tensors a forward returned, nested tuples flattened (an LSTM's (out, (h, c)))."""
     if isinstance(result, Tensor):
         return [result]
-    if isinstance(result, (tuple, list)) and result and all(
-            isinstance(r, Tensor) for r in result):
-        return list(result)
+    if isinstance(result, (tuple, list)) and result:
+        return [t for r in result for t in _flatten(r)]
     raise OnnxExportError(f"reseau.onnx.export: the model returned {type(result).__name__}; "
                           f"expected a Tensor or a tuple of Tensors")
 
 
-def _dims(shape, axes: dict) -> list:
-    return [axes.get(i, s) for i, s in enumerate(shape)]
+def _run(graph: _Graph, model: Module, inputs, names) -> list:
+    """One traced forward pass; returns the output tensors."""
+    from ..grad_mode import enable_grad
+
+    # the trace's own tensors: the example's values, graph-recording on (so in-place
+    # steps of the forward go through the ops), floating inputs requiring a gradient
+    traced = []
+    for t, name in zip(inputs, names):
+        copy = Tensor._make(np.array(t))
+        if copy._array.dtype.kind == "f":
+            copy.requires_grad_(True)
+        graph.bind(copy._array, name)
+        traced.append(copy)
+    graph.input_name = names[0]
+    for key, t in list(model.named_parameters()) + list(model.named_buffers()):
+        if t is not None and graph.known(t._array) is None:
+            graph.bind(t._array, key if graph.probing else graph.const(t._array, key))
+    with enable_grad(), _recording(graph), _layers(graph, model):
+        try:
+            result = model(*traced)
+        except Exception:
+            if graph.error is None:
+                raise
+            result = None  # the op without a mapping came first: say that
+        if graph.error is not None:
+            raise graph.error
+    if graph.probe is not None and graph.step != len(graph.probe):
+        graph.misaligned = True
+    return _flatten(result)
 
 
-def _dynamic(names, shapes, dynamic_axes, batch_default: bool, batch: int | None) -> dict:
-    """name -> {axis: symbolic name}, from ``dynamic_axes`` as torch.onnx takes it (a dict
-    of axis -> name, or a list of axes) or, by default, axis 0 named "batch"."""
-    if dynamic_axes is None:
-        return {n: {0: "batch"} for n, s in zip(names, shapes)
-                if batch_default and batch is not None and len(s) > 0 and s[0] == batch}
-    found = {}
-    for n, spec in dynamic_axes.items():
-        if n not in names:
-            raise ValueError(f"reseau.onnx.export: dynamic_axes names {n!r}, which is no input "
-                             f"or output; the names are {list(names)}")
-        found[n] = (dict(spec) if isinstance(spec, dict)
-                    else {int(a): f"{n}_dim{int(a)}" for a in spec})
+def _probe(onnx, model, arrays, names, batch) -> tuple | None:
+    """The forward pass on a batch one larger (the example's rows repeated): its op
+    records and output shapes, or None where it fails (the batch then stays on axis 0)."""
+    probe = _Graph(onnx, batch)
+    probe.probing, probe.probe = True, []
+    bigger = [np.resize(a, (batch + 1,) + a.shape[1:]) if a.ndim and a.shape[0] == batch
+              else a for a in arrays]
+    try:
+        outs = _run(probe, model, bigger, names)
+    except Exception:  # noqa: BLE001 (a model that only takes the example's batch)
+        return None
+    return probe.probe, [t.shape for t in outs]
+
+
+def _dynamic(in_names, in_shapes, out_names, out_shapes, other_outs, batch,
+             dynamic_axes) -> dict:
+    """name -> {axis: symbolic name}: ``dynamic_axes`` as torch.onnx takes it (a dict of
+    axis -> name, or a list of axes), or else axis 0 of the inputs of the example's batch
+    ("batch") and the output axes whose size follows it."""
+    if dynamic_axes is not None:
+        names = in_names + out_names
+        found = {}
+        for n, spec in dynamic_axes.items():
+            if n not in names:
+                raise ValueError(f"reseau.onnx.export: dynamic_axes names {n!r}, which is no "
+                                 f"input or output; the names are {names}")
+            found[n] = (dict(spec) if isinstance(spec, dict)
+                        else {int(a): f"{n}_dim{int(a)}" for a in spec})
+        return found
+    if batch is None:
+        return {}
+    found = {n: {0: "batch"} for n, s in zip(in_names, in_shapes) if len(s) and s[0] == batch}
+    for n, s, o in zip(out_names, out_shapes, other_outs or [None] * len(out_names)):
+        if o is None:  # no probe: axis 0 of the batch's size
+            axes = {0: "batch"} if len(s) and s[0] == batch else {}
+        else:
+            axes = {i: "batch" if (d, e) == (batch, batch + 1) else f"{n}_dim{i}"
+                    for i, (d, e) in enumerate(zip(s, o)) if d != e}
+        if axes:
+            found[n] = axes
     return found
 
 
@@ -276,16 +396,20 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
     """Write ``model`` as an ONNX file (opset ``OPSET``) at ``path``, atomically; returns
     the path.
 
-    The model runs once, in evaluation mode (its train/eval flags are restored after),
-    on ``example_input`` (a Tensor, or a tuple of Tensors for several inputs); the ops
-    of that pass are the graph. The weights are initializers named after their
+    The model runs in evaluation mode (its train/eval flags are restored after) on
+    ``example_input`` (a Tensor, or a tuple of Tensors for several inputs); the ops of
+    that pass are the graph. The weights are initializers named after their
     ``state_dict`` keys (``"0.weight"``); inputs are named ``input`` (``input_0``,
-    ``input_1``... for several) and outputs ``output`` unless ``input_names`` /
-    ``output_names`` say otherwise. Axis 0 is a dynamic ``batch`` dimension when it has
-    the example's batch size (``dynamic_batch=False`` fixes it); ``dynamic_axes``, as in
-    ``torch.onnx.export`` (``{"input": {0: "batch"}}``), replaces that default. The
-    graph keeps the model's dtype: float32 models give float32 files (float64 ones are
-    float64, which onnxruntime runs for fewer operators).
+    ``input_1``... for several) and outputs ``output`` (``output_0``...) unless
+    ``input_names`` / ``output_names`` say otherwise; nested outputs are flattened.
+
+    Axis 0 of the inputs is a dynamic ``batch`` dimension: a second pass on a batch one
+    larger tells which sizes follow it (reshape targets, constants made with
+    ``x.size(0)``, output axes), and the graph computes those from the input's batch.
+    ``dynamic_batch=False`` fixes every size (one pass); ``dynamic_axes``, as in
+    ``torch.onnx.export`` (``{"input": {0: "batch"}}``), names the dynamic axes of the
+    inputs and outputs instead. The graph keeps the model's dtype: float32 models give
+    float32 files (float64 ones are float64, which onnxruntime runs for fewer operators).
 
     Raises ``OnnxExportError`` (a ValueError) naming the layer and the op that ONNX cannot
     express, and ImportError without the ``onnx`` package (``pip install "reseau[onnx]"``).
@@ -303,40 +427,27 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
     if len(in_names) != len(inputs):
         raise ValueError(f"reseau.onnx.export: {len(in_names)} input_names for "
                          f"{len(inputs)} inputs")
-    batch = int(inputs[0].shape[0]) if inputs[0].ndim > 0 else None
-    graph = _Graph(onnx, batch if dynamic_batch else None)
-    # the trace's own tensors: the example's values, graph-recording on (so in-place
-    # steps of the forward go through the ops), floating inputs requiring a gradient
-    traced_inputs = []
-    for t, name in zip(inputs, in_names):
-        copy = Tensor._make(np.array(t._array))
-        if copy._array.dtype.kind == "f":
-            copy.requires_grad_(True)
-        graph.bind(copy._array, name)
-        traced_inputs.append(copy)
-    graph.input_name = in_names[0]
-    for key, t in list(model.named_parameters()) + list(model.named_buffers()):
-        if t is not None and graph.known(t._array) is None:
-            graph.const(t._array, key)
-            graph.bind(t._array, key)
+    arrays = [t._array for t in inputs]
+    batch = int(arrays[0].shape[0]) if dynamic_batch and arrays[0].ndim > 0 else None
+    graph = _Graph(onnx, batch)
 
     modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
-        from ..grad_mode import enable_grad
-        with enable_grad(), _recording(graph), _layers(graph, model):
-            try:
-                result = model(*traced_inputs)
-            except Exception:
-                if graph.error is None:
-                    raise
-                result = None  # the op without a mapping came first: say that
-            if graph.error is not None:
-                raise graph.error
+        probed = _probe(onnx, model, arrays, in_names, batch) if batch is not None else None
+        graph.probe = None if probed is None else probed[0]
+        outs = _run(graph, model, arrays, in_names)
+        if graph.misaligned:  # the ops depend on axis 0's size: a fixed one is all we can
+            warnings.warn(f"reseau.onnx.export: {type(model).__name__} runs other ops for "
+                          f"another size of axis 0 (a loop over it?); the file fixes axis 0 "
+                          f"to {batch} (put the batch on axis 0, or pass dynamic_batch=False "
+                          f"to say so)", stacklevel=2)
+            batch, probed = None, None
+            graph = _Graph(onnx, None)
+            outs = _run(graph, model, arrays, in_names)
     finally:
         for m, mode in modes:
             object.__setattr__(m, "training", mode)
-    outs = _outputs(result)
     out_names = list(output_names) if output_names else (
         ["output"] if len(outs) == 1 else [f"output_{i}" for i in range(len(outs))])
     if len(out_names) != len(outs):
@@ -346,20 +457,20 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
         graph.nodes.append(onnx.helper.make_node(
             "Identity", [graph.value_of(t._array)], [name], name=f"{name}_identity"))
 
-    shapes = [t.shape for t in inputs] + [t.shape for t in outs]
-    axes = _dynamic(in_names + out_names, shapes, dynamic_axes, dynamic_batch, batch)
+    axes = _dynamic(in_names, [a.shape for a in arrays], out_names, [t.shape for t in outs],
+                    None if probed is None else probed[1], batch, dynamic_axes)
 
-    def info(name, t):
-        return onnx.helper.make_tensor_value_info(
-            name, graph.elem_type(t._array.dtype), _dims(t.shape, axes.get(name, {})))
+    def info(name, array):
+        dims = [axes.get(name, {}).get(i, d) for i, d in enumerate(array.shape)]
+        return onnx.helper.make_tensor_value_info(name, graph.elem_type(array.dtype), dims)
 
     # the initializers a graph input or an unused buffer left behind are dropped
     used = {i for n in graph.nodes for i in n.input}
     inits = [i for i in graph.initializers if i.name in used]
     body = onnx.helper.make_graph(
         graph.nodes, type(model).__name__,
-        [info(n, t) for n, t in zip(in_names, inputs)],
-        [info(n, t) for n, t in zip(out_names, outs)], inits)
+        [info(n, a) for n, a in zip(in_names, arrays)],
+        [info(n, t._array) for n, t in zip(out_names, outs)], inits)
     proto = onnx.helper.make_model(
         body, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
         producer_name="reseau", producer_version=__version__)

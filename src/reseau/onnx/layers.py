@@ -13,9 +13,17 @@ import numpy as np
 
 from .. import nn
 
-__all__ = ["LAYERS"]
+__all__ = ["LAYERS", "writes_as_one_node"]
 
 LAYERS: dict = {}
+
+
+def writes_as_one_node(module) -> bool:
+    """Whether ``module`` is written by its converter (batch normalisation without running
+    statistics uses the batch's, even in evaluation: its primitives say so)."""
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and not module.track_running_stats:
+        return False
+    return type(module) in LAYERS
 
 
 def _layer(*types):
@@ -34,8 +42,6 @@ def _param(g, t, fill, shape, dtype) -> str:
 @_layer(nn.BatchNorm1d, nn.BatchNorm2d)
 def _batch_norm(g, m, x, dtype):
     """y = (x - running_mean) / sqrt(running_var + eps) * weight + bias (evaluation)."""
-    if not m.track_running_stats:
-        return None  # batch statistics even in evaluation: the primitives say it
     c = m.num_features
     return g.node("BatchNormalization",
                   [x, _param(g, m.weight, 1.0, c, dtype), _param(g, m.bias, 0.0, c, dtype),

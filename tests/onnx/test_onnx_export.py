@@ -396,6 +396,15 @@ class Patches(nn.Module):
         return F.unfold(x, 2)
 
 
+def test_a_file_object_takes_the_bytes():
+    import io
+
+    buffer = io.BytesIO()
+    assert export(nn.Linear(3, 2), reseau.randn(2, 3), buffer) is buffer
+    proto = onnx.load_from_string(buffer.getvalue())
+    onnx.checker.check_model(proto, full_check=True)
+
+
 def test_an_unmapped_op_is_named_in_one_line():
     with pytest.raises(OnnxExportError) as info:
         export(nn.Sequential(Patches()), reseau.randn(1, 2, 4, 4), "never.onnx")

@@ -393,8 +393,8 @@ def _dynamic(in_names, in_shapes, out_names, out_shapes, other_outs, batch,
 
 def export(model: Module, example_input, path, *, input_names=None, output_names=None,
            dynamic_batch: bool = True, dynamic_axes: dict | None = None) -> Path:
-    """Write ``model`` as an ONNX file (opset ``OPSET``) at ``path``, atomically; returns
-    the path.
+    """Write ``model`` as an ONNX file (opset ``OPSET``) at ``path``, atomically (or into
+    ``path`` when it is a binary file object); returns the path as a ``Path``.
 
     The model runs in evaluation mode (its train/eval flags are restored after) on
     ``example_input`` (a Tensor, or a tuple of Tensors for several inputs); the ops of
@@ -475,4 +475,7 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
         body, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
         producer_name="reseau", producer_version=__version__)
     proto.ir_version = min(proto.ir_version, 8)  # opset 18's IR version: older readers open it
+    if hasattr(path, "write"):  # a binary file object, as torch.onnx.export takes one
+        path.write(proto.SerializeToString())
+        return path
     return atomic_write_bytes(path, proto.SerializeToString())

@@ -280,6 +280,47 @@ def test_a_constant_that_differs_per_example_needs_a_fixed_batch(tmp_path):
     assert np.abs(got - model(x).detach().numpy()).max() <= TOL
 
 
+class Lambda(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+R = reseau
+FUNCTIONS = {  # the primitives a custom forward may call, on a (N, 4, 5) input
+    "reductions": lambda x: x.sum(1).mean(1, keepdim=True) + x.amax((1, 2)).unsqueeze(1),
+    "var_std": lambda x: x.var(1) + x.std(2).sum(1, keepdim=True) + x.var(0).sum(0),
+    "max_argmax": lambda x: x.max(1)[0] + x.argmax(1, keepdim=True).float(),
+    "logsumexp_softmax": lambda x: x.logsumexp(1, keepdim=True) + F.softmax(x, -1),
+    "unary": lambda x: (x.exp() + x.sin() + x.cos() + x.abs().sqrt() + x.sign() + x.floor()
+                        + x.ceil() + x.round() + x.trunc() + x.atan() + x.frac()),
+    "logs": lambda x: (x.abs() + 0.5).log() + x.abs().log1p() + (x.abs() + 1).rsqrt(),
+    "powers": lambda x: x.expm1() + x.square() + x ** 3 + 2 ** x + x.reciprocal().clamp(-2, 2),
+    "clamp_where": lambda x: x.clamp(-0.5, 0.3) + R.where(x > 0, x, x * 2),
+    "comparisons": lambda x: (x >= 0.1).float() + (x != 0).float() + (x < x * 2).float(),
+    "fmod_remainder": lambda x: R.fmod(x, 0.3) + x % 0.3,
+    "norms": lambda x: R.linalg.vector_norm(x, dim=1) + x.norm(p=1, dim=1),
+    "cat_stack": lambda x: R.cat([x, -x], 2) + R.stack([x, x], 3).sum(3).repeat(1, 1, 2),
+    "shapes": lambda x: x.permute(2, 0, 1).transpose(0, 1).flip(1).roll(1, 2),
+    "expand": lambda x: x[:, :1].expand(-1, 4, -1) * x,
+    "slices": lambda x: x[:, ::-1, 1:4:2] + x[1:, -1:, None, 0].sum(0),
+    "matmul_einsum": lambda x: x @ x.transpose(1, 2) + R.einsum("bij,bkj->bik", x, x),
+    "cumsum_gather": lambda x: x.cumsum(1) + x.gather(2, R.zeros(1, 4, 5, dtype=R.int64)
+                                                      .expand(x.shape[0], -1, -1)),
+    "reshapes": lambda x: x.view(x.size(0), -1).reshape(-1, 5).flatten().view(-1, 4, 5),
+    "index_select_chunk": lambda x: x.index_select(1, R.tensor([0, 2])) + x.chunk(2, 1)[1],
+    "tril_normalize": lambda x: x.tril() + F.normalize(x, dim=1) + R.zeros_like(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_a_custom_forward_of_functions(name, tmp_path):
+    roundtrip(Lambda(FUNCTIONS[name]), reseau.randn(3, 4, 5), tmp_path)
+
+
 def test_a_trained_cnn_with_batch_norm_runs_in_batch_one_and_many(tmp_path):
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(4 * 3 * 3, 3))

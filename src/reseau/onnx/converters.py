@@ -320,6 +320,8 @@ def _getitem(g, op, ins, attrs, arrays, out):
                 start, stop, step = i.indices(x.shape[axis])
                 if step < 0 and stop < 0:
                     stop = _START_FROM_END  # ran past the front
+                elif step > 0 and stop == x.shape[axis]:
+                    stop = _END  # to the end, whatever the size (the batch's)
                 starts.append(start), ends.append(stop), axes.append(axis), steps.append(step)
             out_axis += 1
         else:  # an int: a slice of one, then squeezed away
@@ -492,3 +494,38 @@ def _adaptive_avg_pool2d(g, op, ins, attrs, arrays, out):
                       strides=[h // oh, w // ow])
     rows = g.node("MatMul", [g.const(attrs["a_h"]), ins[0]])
     return g.node("MatMul", [rows, g.const(np.ascontiguousarray(attrs["a_w"].T))])
+
+
+# ------------------------------------------------------------------ more arithmetic
+@_converts("frac")
+def _frac(g, op, ins, attrs, arrays, out):
+    """x - trunc(x)."""
+    trunc = _trunc(g, "trunc", ins, attrs, arrays, out)
+    return g.node("Sub", [ins[0], trunc])
+
+
+@_converts("fmod", "remainder")
+def _mod(g, op, ins, attrs, arrays, out):
+    """fmod: the sign of x (ONNX Mod with fmod=1); remainder: the sign of y,
+    x - floor(x / y) y for floats (ONNX's integer Mod already has it)."""
+    if op == "fmod":
+        return g.node("Mod", ins, fmod=1)
+    if out.dtype.kind != "f":
+        return g.node("Mod", ins, fmod=0)
+    x, y = ins
+    return g.node("Sub", [x, g.node("Mul", [g.node("Floor", [g.node("Div", [x, y])]), y])])
+
+
+@_converts("vector_norm")
+def _vector_norm(g, op, ins, attrs, arrays, out):
+    """The 2-norm, 1-norm and max-norm as ONNX's reductions."""
+    order = float(attrs["ord"])
+    axes = _axes_input(g, attrs, arrays[0].ndim)
+    keep = int(bool(attrs["keepdim"]))
+    if order == 2:
+        return g.node("ReduceL2", [ins[0], axes], keepdims=keep)
+    if order == 1:
+        return g.node("ReduceL1", [ins[0], axes], keepdims=keep)
+    if order == float("inf"):
+        return g.node("ReduceMax", [g.node("Abs", ins), axes], keepdims=keep)
+    raise g.unsupported("vector_norm", f"ord={attrs['ord']} (ONNX export takes 1, 2 and inf)")

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from .errors import ModelFileError
 
-__all__ = ["Allowed", "unpickle", "BASIC_GLOBALS", "MAX_DEPTH", "MAX_MARKS"]
+__all__ = ["Allowed", "unpickle", "short", "BASIC_GLOBALS", "MAX_DEPTH", "MAX_MARKS"]
 
 #: the deepest nesting of containers accepted in a result (PyTorch's files nest < 10)
 MAX_DEPTH = 200
@@ -53,6 +53,15 @@ class Allowed:
     name: str
     call: Callable[..., Any] | None = None
     value: Any = None
+
+
+def short(value) -> str:
+    """A value as a one-line error message may show it (a file's values can be long,
+    hold newlines, or be whole tensors)."""
+    if isinstance(value, (str, bytes, int, float, bool, type(None))):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return f"a {type(value).__name__}"
 
 
 class Refused(Exception):
@@ -109,7 +118,8 @@ def _frozenset(*args):
 
 def _codecs_encode(text, encoding="utf-8"):
     # protocol 2 writes bytes as _codecs.encode(text, "latin1"): only that is accepted
-    if isinstance(text, str) and encoding in ("latin1", "latin-1"):
+    if isinstance(text, str) and isinstance(encoding, str) and encoding in ("latin1",
+                                                                           "latin-1"):
         try:
             return text.encode("latin1")
         except UnicodeEncodeError:
@@ -132,13 +142,19 @@ BASIC_GLOBALS.update({"__builtin__." + k.split(".")[1]: v for k, v in BASIC_GLOB
                       if k.startswith("builtins.")})
 
 
-def _check_key(key) -> None:
-    """A dict key or set item must be a plain hashable value (no list, no dict)."""
-    try:
-        hash(key)
-    except TypeError:
-        raise Refused(f"a dict key or set item is a {type(key).__name__}, which is not "
-                      "hashable") from None
+_KEY_TYPES = (str, bytes, int, float, complex, type(None))
+
+
+def _check_key(key, depth: int = 0) -> None:
+    """A dict key or set item must be a plain value (a string, a number, None, bytes)
+    or a shallow tuple of them: hashing and comparing those runs no code of reseau's
+    (a tensor's ``==`` would), and cannot recurse deeply."""
+    if isinstance(key, tuple) and depth < 8:
+        for item in key:
+            _check_key(item, depth + 1)
+    elif not isinstance(key, _KEY_TYPES):
+        raise Refused(f"a dict key or set item is {short(key)}, not a string, a number, "
+                      "None, bytes or a shallow tuple of them (not hashable data)")
 
 
 def _hashable_pairs(items):
@@ -238,8 +254,9 @@ class _Reader:
             raise Refused(f"{opcode} on {func.name} with arguments that are not a tuple")
         try:
             return func.call(*args)
-        except TypeError as e:  # wrong number of arguments
-            raise Refused(f"{func.name} called with unexpected arguments ({e})") from None
+        except (TypeError, ValueError, OverflowError) as e:  # arguments of the wrong kind
+            raise Refused(f"{func.name} called with unexpected arguments "
+                          f"({short(str(e))})") from None
 
     def setitems(self, target, items: list) -> None:
         if not isinstance(target, dict):
@@ -256,10 +273,10 @@ class _Reader:
             # a PyTorch state dict carries its _metadata (per-module versions) this way
             for key, value in state.items():
                 if not isinstance(key, str) or key.startswith("__"):
-                    raise Refused(f"BUILD sets the attribute {key!r} of an OrderedDict")
+                    raise Refused(f"BUILD sets the attribute {short(key)} of an OrderedDict")
                 setattr(inst, key, value)
             return
-        if state is None or state == {}:
+        if state is None or (isinstance(state, dict) and not state):
             return
         raise Refused(f"BUILD sets the state of a {type(inst).__name__}; only an "
                       "OrderedDict's attributes may be set")
@@ -554,6 +571,12 @@ def unpickle(data: bytes, allowed: dict[str, Allowed], *,
         check_shape(result)
     except Refused as e:
         raise ModelFileError(f"{source}: refused: {e}") from None
+    except ModelFileError:
+        raise
     except RecursionError:  # defensive: the reader itself never recurses
         raise ModelFileError(f"{source}: refused: the data nests too deeply") from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError,
+            RuntimeError) as e:  # a combination no check above foresaw: still the file's fault
+        raise ModelFileError(f"{source}: refused: the pickle is malformed near offset "
+                             f"{reader.pos} ({type(e).__name__}: {short(str(e))})") from None
     return result

@@ -1,18 +1,20 @@
 """ONNX export: the primitives one forward pass runs, written as an ONNX graph.
 
-Every primitive goes through the op table (``reseau.ops.OPS``), so one forward pass of
-the model on the example input, with each op's forward wrapped for its duration, records
-the whole computation, whatever Python the model's ``forward`` runs (``F.relu``,
-``x.view(x.size(0), -1)``, residual sums...). Arrays are told apart by identity: the
-input's, the parameters' and buffers' (named after their ``state_dict`` keys), and each
-op's output. Any other array an op reads is a constant of the graph. Batch
-normalisation and layer normalisation are written as ONNX's own nodes
-(BatchNormalization, LayerNormalization) rather than as the arithmetic they run.
+Every primitive goes through the op table (``reseau.ops.OPS``), so a forward pass of the
+model on the example input, with each op's forward wrapped for its duration, records the
+whole computation, whatever Python the model's ``forward`` runs (``F.relu``,
+``x.view(x.size(0), -1)``, residual sums, loops over layers). Arrays are told apart by
+identity: the inputs', the parameters' and buffers' (named after their ``state_dict``
+keys), and each op's output; any other array an op reads is a constant of the graph.
+``converters.py`` writes each primitive as ONNX nodes; the layers of ``layers.py``
+(batch and layer normalisation, several activations) are written as ONNX's own node
+instead of the arithmetic they run.
 
-The trace wraps the op table while it runs: do not run other forward passes in other
-threads during an export.
+A first pass on a batch one larger (the probe) tells which sizes follow the batch, so
+that reshape targets, constants made with ``x.size(0)`` and the outputs' axes follow the
+input's batch in the file. The trace wraps the op table while it runs: do not run other
+forward passes in other threads during an export.
 """
-
 from __future__ import annotations
 
 import contextlib
@@ -22,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write_bytes
+from ..grad_mode import enable_grad
 from ..nn import Module
 from ..ops.registry import OPS
 from ..tensor import Tensor
@@ -319,8 +322,6 @@ def _flatten(result) -> list:
 
 def _run(graph: _Graph, model: Module, inputs, names) -> list:
     """One traced forward pass; returns the output tensors."""
-    from ..grad_mode import enable_grad
-
     # the trace's own tensors: the example's values, graph-recording on (so in-place
     # steps of the forward go through the ops), floating inputs requiring a gradient
     traced = []

@@ -7,6 +7,8 @@ list`` and ``reseau lab all``: the command line of the labs (:mod:`reseau.labs`)
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import textwrap
 
@@ -27,6 +29,27 @@ def describe_labs() -> str:
         lines.append(f"  {lab.name.ljust(width)}  {wrapped[0]}")
         lines.extend(f"  {' ' * width}  {w}" for w in wrapped[1:])
     return "\n".join(lines)
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C during a lab. Not a KeyboardInterrupt, which ``reseau.train.fit`` turns into
+    an early stop that keeps what it trained: a lab must stop at once, not go on and
+    report a half-trained network as its result."""
+
+
+@contextlib.contextmanager
+def _ctrl_c_stops():
+    def stop(signum, frame):
+        raise _Interrupted
+    try:
+        old = signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: Ctrl-C is not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -66,8 +89,14 @@ def run(args: argparse.Namespace) -> int:
 
     check_data_dir(args.data_dir)  # a typo is an error, not a new folder to download into
     if args.name == "all":
-        index, failed = run_all(args.out, quick=args.quick, seed=args.seed,
-                                data_dir=args.data_dir)
+        try:
+            with _ctrl_c_stops():
+                index, failed = run_all(args.out, quick=args.quick, seed=args.seed,
+                                        data_dir=args.data_dir)
+        except (KeyboardInterrupt, _Interrupted):
+            print("reseau lab all: interrupted; the reports written before it are kept",
+                  file=sys.stderr)
+            return 130
         print(f"Index of the reports: {index}")
         if failed:
             print(f"reseau lab all: {len(failed)} lab(s) failed: {', '.join(failed)}",
@@ -80,9 +109,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"reseau lab: {exc.args[0]}", file=sys.stderr)
         return 2
     try:
-        path = run_lab(args.name, args.out, quick=args.quick, seed=args.seed,
-                       data_dir=args.data_dir)
-    except KeyboardInterrupt:
+        with _ctrl_c_stops():
+            path = run_lab(args.name, args.out, quick=args.quick, seed=args.seed,
+                           data_dir=args.data_dir)
+    except (KeyboardInterrupt, _Interrupted):
         print(f"reseau lab {args.name}: interrupted; no report written", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001  (one clear line, not a traceback)

@@ -1,0 +1,276 @@
+"""Fault injection (issue 17): ``reseau train``, ``reseau search``, ``reseau lab`` and a
+process calling ``reseau.io.save`` are stopped by SIGINT (Ctrl-C) or SIGKILL (``kill -9``,
+a crash) at random moments, and afterwards
+
+- every file of the output folders is complete and loadable (``model.npz`` loads, CSV,
+  JSON, TOML and PNG files parse) or absent; the only other thing a SIGKILL may leave is
+  a hidden temporary file of an atomic write (``.NAME.HEX.tmp``), never under a real name;
+- a run folder is complete or absent (its work is in ``NAME.incomplete/``);
+- SIGINT gives exit status 130 and one line saying so, no traceback;
+- a rerun (``reseau search --resume`` for a search) works, and the resumed search ends
+  with the table, choice and model of an uninterrupted one.
+
+The moments are drawn from ``RESEAU_FAULT_SEED`` (default 17), after the process has
+imported reseau (it prints ``ready``; a Ctrl-C while Python itself starts is Python's
+affair). ``RESEAU_FAULT_ROUNDS`` (default 1) multiplies the number of faults; with
+``RESEAU_FAULT_REPORT=FILE`` the counts are written there as JSON. Tiny data and epochs:
+the file runs in about a minute and a half on two cores.
+"""
+
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reseau import io
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+SEED = int(os.environ.get("RESEAU_FAULT_SEED", "17"))
+ROUNDS = int(os.environ.get("RESEAU_FAULT_ROUNDS", "1"))
+COUNTS: Counter = Counter()   # what was injected, and how each process ended
+LEFTOVERS: set = set()        # temporary files that a SIGKILL left
+
+# the console script's own code (sys.exit(main())), after a line that says reseau is imported
+READY = ("import sys; from reseau.cli import main; print('ready', flush=True); "
+         "sys.exit(main(sys.argv[1:]))")
+SAVER = textwrap.dedent("""
+    import sys
+    from reseau import io, nn
+    model = nn.MLP([2, 256, 256, 2])
+    print("ready", flush=True)
+    k = 0
+    try:
+        while True:             # each save holds one value k in every parameter
+            k += 1
+            for p in model.parameters():
+                p._array[...] = k
+            io.save(model, sys.argv[1], metadata={"k": k})
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+""")
+PNG_END = b"IEND\xaeB`\x82"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report():
+    yield
+    text = json.dumps(dict(sorted(COUNTS.items())), indent=2)
+    print(f"\nfaults injected and outcomes: {text}")
+    if os.environ.get("RESEAU_FAULT_REPORT"):
+        Path(os.environ["RESEAU_FAULT_REPORT"]).write_text(text + "\n")
+
+
+def launch(code: str, argv: list, cwd) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "RESEAU_DEBUG"}
+    env["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen([sys.executable, "-c", code, *map(str, argv)], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    return proc
+
+
+def inject(what: str, code: str, argv: list, cwd, sig, delay: float):
+    """Run ``code argv``, send ``sig`` ``delay`` seconds after it is ready (unless it has
+    ended by then); ``(injected, status, stdout, stderr)``."""
+    proc = launch(code, argv, cwd)
+    try:
+        proc.wait(timeout=delay)
+        injected = False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(sig)
+        injected = True
+    out, err = proc.communicate(timeout=300)
+    name = signal.Signals(sig).name
+    COUNTS[f"{what} {name} {'injected' if injected else 'too late (process done)'}"] += 1
+    if injected:
+        COUNTS["total injected"] += 1
+    return injected, proc.returncode, out, err
+
+
+def check_sigint(what: str, status: int, err: str) -> None:
+    assert "Traceback" not in err, err
+    assert status == 130, (status, err)
+    said = [line for line in err.splitlines() if "nterrupted" in line]
+    assert len(said) == 1, err
+    COUNTS[f"{what} SIGINT exit 130, one line"] += 1
+
+
+def check_file(path: Path) -> str:
+    """Load ``path`` as its kind says; the kind, or ``temporary`` for an atomic write's
+    leftover (allowed only after SIGKILL)."""
+    name = path.name
+    if name.startswith(".") and name.endswith(".tmp"):
+        return "temporary"
+    if name == ".lock":
+        assert path.stat().st_size == 0
+        return "lock"
+    data = path.read_bytes()
+    if name.endswith(".npz"):
+        io.load(path)
+    elif name.endswith(".csv"):
+        rows = list(csv.reader(data.decode("utf-8").splitlines()))
+        assert rows and all(len(r) == len(rows[0]) for r in rows), path
+    elif name.endswith(".json"):
+        json.loads(data)
+    elif name.endswith(".toml"):
+        tomllib = pytest.importorskip("tomllib")
+        tomllib.loads(data.decode("utf-8"))
+    elif name.endswith(".png"):
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and data.endswith(PNG_END), path
+    elif name.endswith(".md"):
+        assert data.decode("utf-8").strip(), path
+    else:
+        raise AssertionError(f"unexpected file {path}")
+    return name.rsplit(".", 1)[-1]
+
+
+def check_tree(root: Path, killed: bool) -> None:
+    """Every file under ``root`` (the output and its siblings) is complete and loadable."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            kind = check_file(path)
+            assert kind != "temporary" or killed, f"{path} left by an atomic write"
+            COUNTS["files checked"] += 1
+            if kind == "temporary":
+                LEFTOVERS.add(path)
+                COUNTS["temporary files left by SIGKILL"] = len(LEFTOVERS)
+
+
+def check_run_folder(folder: Path, names=("model.npz", "history.csv", "metrics.json",
+                                          "config.toml")) -> None:
+    """A run folder is complete or absent."""
+    if folder.exists():
+        assert {p.name for p in folder.iterdir()} >= set(names), folder
+
+
+def delays(rng: random.Random, n: int, longest: float) -> list:
+    """``n`` moments, alternately SIGINT and SIGKILL (the first drawn at random)."""
+    first = rng.randrange(2)
+    return [((signal.SIGINT, signal.SIGKILL)[(first + k) % 2], rng.uniform(0.05, longest))
+            for k in range(n)]
+
+
+def test_train(tmp_path):
+    rng = random.Random(SEED)
+    out = tmp_path / "run"
+    argv = ["train", "--samples", "200", "--epochs", "60", "--log-every", "0", "--out", out,
+            "--force"]
+    killed = False   # once a process was killed, a temporary file of its may stay
+    for sig, delay in delays(rng, 4 * ROUNDS, 3.5):
+        injected, status, _, err = inject("train", READY, argv, tmp_path, sig, delay)
+        killed |= injected and sig == signal.SIGKILL
+        if injected and sig == signal.SIGINT:
+            check_sigint("train", status, err)
+        elif not injected:
+            assert status == 0, err
+        check_tree(tmp_path, killed)
+        check_run_folder(out)
+        if injected and sig == signal.SIGINT and out.exists():
+            stop = json.loads((out / "metrics.json").read_text())["stop_reason"]
+            COUNTS[f"train SIGINT folder written ({stop})"] += 1
+    # a rerun works, whatever the faults left
+    proc = launch(READY, argv, tmp_path)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    check_tree(tmp_path, killed)
+    assert io.load(out / "model.npz").sizes == [2, 4, 2]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["run"]
+
+
+SEARCH = ["search", "--samples", "120", "--epochs", "15", "--hidden", "2,4,8", "--lr", "0.1,1"]
+
+
+def _table(folder):
+    with open(folder / "table.csv", newline="") as f:
+        return [{k: v for k, v in r.items() if k != "fit_time"} for r in csv.DictReader(f)]
+
+
+def test_search_and_resume(tmp_path):
+    rng = random.Random(SEED + 1)
+    out = tmp_path / "s"
+    work = tmp_path / "s.incomplete"
+    killed = False
+    for sig, delay in delays(rng, 4 * ROUNDS, 3.0):
+        resume = work.exists()
+        argv = ["search", "--resume", out] if resume else [*SEARCH, "--out", out, "--force"]
+        injected, status, _, err = inject("search", READY, argv, tmp_path, sig, delay)
+        COUNTS["search runs resumed"] += resume
+        if injected and sig == signal.SIGINT:
+            check_sigint("search", status, err)
+            if work.exists():
+                assert f"continue with: reseau search --resume {out}" in err
+        elif not injected:
+            assert status == 0, err
+        killed |= injected and sig == signal.SIGKILL
+        check_tree(tmp_path, killed)
+        check_run_folder(out, ("table.csv", "model.npz", "search.json"))
+        if work.exists():
+            progress = json.loads((work / "progress.json").read_text()) \
+                if (work / "progress.json").exists() else {"configurations": []}
+            COUNTS["search configurations kept at a fault"] += sum(
+                c["status"] == "complete" for c in progress["configurations"])
+    argv = ["search", "--resume", out] if work.exists() else [*SEARCH, "--out", out, "--force"]
+    proc = launch(READY, argv, tmp_path)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    # the same result as a search that nothing stopped
+    from reseau.cli import main
+
+    reference = tmp_path / "reference"
+    assert main([*SEARCH, "--out", str(reference)]) == 0
+    assert _table(out) == _table(reference)
+    mine, theirs = (json.loads((f / "search.json").read_text()) for f in (out, reference))
+    assert (mine["chosen"], mine["test_score"]) == (theirs["chosen"], theirs["test_score"])
+    for a, b in zip(io.load(out / "model.npz").parameters(),
+                    io.load(reference / "model.npz").parameters()):
+        np.testing.assert_array_equal(a._array, b._array)
+
+
+def test_lab(tmp_path):
+    rng = random.Random(SEED + 2)
+    out = tmp_path / "reports"
+    argv = ["lab", "linear-activations", "--quick", "--out", out]
+    killed = False
+    for sig, delay in delays(rng, 2 * ROUNDS, 6.0):
+        injected, status, _, err = inject("lab", READY, argv, tmp_path, sig, delay)
+        killed |= injected and sig == signal.SIGKILL
+        if injected and sig == signal.SIGINT:
+            check_sigint("lab", status, err)
+        elif not injected:
+            assert status == 0, err
+        check_tree(tmp_path, killed)
+    proc = launch(READY, argv, tmp_path)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    check_tree(tmp_path, killed)
+    assert (out / "linear-activations" / "report.md").exists()
+
+
+def test_io_save(tmp_path):
+    rng = random.Random(SEED + 3)
+    path = tmp_path / "model.npz"
+    killed = False
+    for sig, delay in delays(rng, 4 * ROUNDS, 1.0):
+        injected, status, _, err = inject("io.save", SAVER, [path], tmp_path, sig, delay)
+        assert injected
+        killed |= sig == signal.SIGKILL
+        if sig == signal.SIGINT:
+            assert status == 130 and "Traceback" not in err, err
+        else:
+            assert status == -signal.SIGKILL
+        check_tree(tmp_path, killed)
+        if path.exists():  # one whole save: every value is the k of that save
+            k = io.read_info(path)["metadata"]["k"]
+            assert all(np.all(p._array == k) for p in io.load(path).parameters())
+            COUNTS["io.save files whole after a fault"] += 1

@@ -231,6 +231,8 @@ def test_save_pt_views_share_one_storage_in_torch(torch, tmp_path):
     assert all(back[k].untyped_storage().data_ptr() == ptr for k in ("tail", "t", "col"))
     assert back["t"].stride() == (1, 4) and back["tail"].storage_offset() == 2
     assert back["wide"].stride() == (0, 1)
+    mapped = torch.load(tmp_path / "v.pt", weights_only=True, mmap=True)
+    assert all(torch.equal(mapped[k], back[k]) for k in obj)
     with zipfile.ZipFile(tmp_path / "v.pt") as zf:
         storages = [i for i in zf.infolist() if "/data/" in i.filename]
         assert len(storages) == 3  # base, flipped (copied), wide's row
@@ -441,6 +443,13 @@ def test_code_in_a_pickle_is_never_run(tmp_path, name, payload, match):
     (b"\x80\x02K\x01", "truncated"),
     (b"\x80\x02t.", "MARK"),
     (b"\x80\x02}]K\x01s.", "hashable"),
+    (b"\x80\x02}ccollections\nOrderedDict\n)RK\x01s.", "a OrderedDict, not a string"),
+    (b"\x80\x02(X\x07\x00\x00\x00storageK\x01tQ.", "not a storage"),
+    (b"\x80\x02(]K\x01K\x02K\x03K\x04tQ.", "not a storage"),
+    (b"\x80\x02ccollections\nOrderedDict\n)R}K\x01K\x02sb.", "attribute 1 of an OrderedDict"),
+    (b"\x80\x02]}X\x01\x00\x00\x00aK\x02sb.", "BUILD sets the state of a list"),
+    (b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(K\x01K\x02K\x03K\x04K\x05K\x06tR.",
+     "not a storage"),
     (b"\x80\x02ccollections\nOrderedDict\nK\x01\x85R.", "OrderedDict"),
     (b"\x80\x02ctorch\nFloatStorage\n.", "bare name"),
     (b"\x80\x02cnumpy.core.multiarray\n_reconstruct\n.", "NumPy"),

@@ -439,8 +439,8 @@ def _load_archive(zf: zipfile.ZipFile, size_on_disk: int, where: str):
                 not isinstance(pid[0], (str, bytes)) or pid[0] not in ("storage", b"storage"):
             raise Refused(f"a persistent id that is not a storage ({short(pid)})")
         _, kind, key, _location, numel = pid
-        kind = getattr(kind, "name", "").partition(".")[2]
-        if not isinstance(pid[1], Allowed) or kind not in STORAGE_DTYPES:
+        kind = kind.name.partition(".")[2] if isinstance(kind, Allowed) else None
+        if kind not in STORAGE_DTYPES:
             raise Refused(f"a storage of type {getattr(pid[1], 'name', short(pid[1]))}, not "
                           "one of torch's storages")
         dtype = np.dtype(STORAGE_DTYPES[kind])

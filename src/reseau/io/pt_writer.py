@@ -317,9 +317,12 @@ def save_pt(obj, path) -> Path:
     records += [("version", b"3\n")]
     with atomic_open(path) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as zf:
         for name, content in records:
-            data = content if isinstance(content, bytes) else \
-                content.astype(content.dtype.newbyteorder("<"), copy=False).tobytes()
+            if isinstance(content, np.ndarray):  # its bytes as they are, not a copy
+                little = content.astype(content.dtype.newbyteorder("<"), copy=False)
+                content = np.ascontiguousarray(little).view(np.uint8).data
             info = zipfile.ZipInfo(f"{prefix}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
-            info.extra = _aligned_extra(f.tell(), info.filename, len(data))
-            zf.writestr(info, data)
+            info.file_size = len(content)  # zipfile decides on zip64 from it
+            info.extra = _aligned_extra(f.tell(), info.filename, len(content))
+            with zf.open(info, "w") as entry:
+                entry.write(content)
     return path

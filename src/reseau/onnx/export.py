@@ -290,9 +290,8 @@ def _layers(graph: _Graph, model: Module):
                     out = forward(x)
                 finally:
                     graph.pause -= 1
-                if not graph.probing:
-                    graph.bind(out._array, convert(graph, module, graph.value_of(x._array),
-                                                   x._array.dtype))
+                graph.bind(out._array, "probed" if graph.probing else convert(
+                    graph, module, graph.value_of(x._array), x._array.dtype))
                 return out
             finally:
                 graph.layer, graph.layer_type = outer

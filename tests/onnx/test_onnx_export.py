@@ -256,7 +256,8 @@ def test_sequence_model(name, tmp_path):
 def test_a_loop_over_axis_0_gives_a_fixed_size_and_says_so(tmp_path):
     model = nn.GRU(8, 6)  # (L, N, H): axis 0 is time, and the trace unrolls the steps
     x = reseau.randn(3, 2, 8)
-    with pytest.warns(UserWarning, match="fixes axis 0 to 3"):
+    with pytest.warns(UserWarning, match="runs other ops for another size of axis 0; the "
+                                         "file fixes axis 0 to 3"):
         export(model, x, tmp_path / "gru.onnx")
     proto = onnx.load(str(tmp_path / "gru.onnx"))
     onnx.checker.check_model(proto, full_check=True)
@@ -264,6 +265,17 @@ def test_a_loop_over_axis_0_gives_a_fixed_size_and_says_so(tmp_path):
     got = _session(tmp_path / "gru.onnx").run(None, {"input": x.numpy()})
     for g, w in zip(got, _flat(model(x))):
         assert np.abs(g - w).max() <= TOL
+
+
+def test_a_model_that_takes_one_batch_size_only_gives_a_fixed_size(tmp_path):
+    model = Lambda(lambda x: x.reshape(2, 6).sum(0))
+    x = reseau.randn(2, 2, 3)
+    with pytest.warns(UserWarning, match="does not run on another size of axis 0"):
+        export(model, x, tmp_path / "two.onnx")
+    proto = onnx.load(str(tmp_path / "two.onnx"))
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 2
+    (got,) = _session(tmp_path / "two.onnx").run(None, {"input": x.numpy()})
+    assert np.abs(got - model(x).numpy()).max() <= TOL
 
 
 def test_multihead_attention_takes_three_inputs(tmp_path):

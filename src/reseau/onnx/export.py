@@ -435,15 +435,17 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
     model.eval()
     try:
         probed = _probe(onnx, model, arrays, in_names, batch) if batch is not None else None
-        graph.probe = None if probed is None else probed[0]
-        outs = _run(graph, model, arrays, in_names)
-        if graph.misaligned:  # the ops depend on axis 0's size: a fixed one is all we can
-            warnings.warn(f"reseau.onnx.export: {type(model).__name__} runs other ops for "
-                          f"another size of axis 0 (a loop over it?); the file fixes axis 0 "
-                          f"to {batch} (put the batch on axis 0, or pass dynamic_batch=False "
-                          f"to say so)", stacklevel=2)
-            batch, probed = None, None
-            graph = _Graph(onnx, None)
+        why = None if batch is None or probed is not None else "does not run on"
+        if probed is not None:
+            graph.probe = probed[0]
+            outs = _run(graph, model, arrays, in_names)
+            why = "runs other ops for" if graph.misaligned else None  # a loop over axis 0?
+        if why is not None:  # the ops depend on axis 0's size: a fixed one is all we can
+            warnings.warn(f"reseau.onnx.export: {type(model).__name__} {why} another size of "
+                          f"axis 0; the file fixes axis 0 to {batch} (put the batch on axis "
+                          f"0, or pass dynamic_batch=False to say so)", stacklevel=2)
+            batch, probed, graph = None, None, _Graph(onnx, None)
+        if probed is None:
             outs = _run(graph, model, arrays, in_names)
     finally:
         for m, mode in modes:

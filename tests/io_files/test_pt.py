@@ -455,6 +455,7 @@ def test_code_in_a_pickle_is_never_run(tmp_path, name, payload, match):
     (b"\x80\x02cnumpy.core.multiarray\n_reconstruct\n.", "NumPy"),
     (b"\x80\x02P0\n.", "opcode"),
     (b"\x80\x09N.", "protocol 9"),
+    (b"\x80\x02" + b"\x8f0" * 1_000_001 + b"N.", "more than 2,000,000 opcodes"),
 ])
 def test_hostile_pickles_are_refused(tmp_path, payload, match):
     _archive(tmp_path / "bad.pt", payload)

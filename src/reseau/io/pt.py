@@ -45,7 +45,7 @@ from .unpickler import BASIC_GLOBALS, Allowed, Refused, short, unpickle
 __all__ = ["load_pt", "save_pt", "is_pt_archive"]
 
 #: the largest data.pkl read (a state dict's pickle is a few kilobytes)
-MAX_PICKLE_BYTES = 1 << 30
+MAX_PICKLE_BYTES = 256 << 20
 #: the largest decompressed / compressed ratio of a compressed entry (deflate's limit)
 _MAX_RATIO = 1032
 _CHUNK = 1 << 22

@@ -14,8 +14,8 @@ tuples, lists, dicts, sets, the memo) and treats the others as requests it may r
   ``OrderedDict`` (the ``_metadata`` of a PyTorch state dict).
 * ``BINPERSID`` / ``PERSID`` hand the id to the caller's ``persistent_load`` (storages).
 
-Everything is bounded: the size of the stack and of the memo by the number of opcodes,
-the depth of ``MARK``s (``MAX_MARKS``), the length of every string, bytes or integer by
+Everything is bounded: the number of opcodes (``MAX_OPCODES``), hence of the objects on
+the stack and in the memo (each opcode makes at most one), the depth of ``MARK``s (``MAX_MARKS``), the length of every string, bytes or integer by
 the bytes left in the stream (checked before reading), and the result is walked once
 (iteratively) to refuse cycles and nesting deeper than ``MAX_DEPTH``, so that code that
 later walks it recursively cannot overflow.
@@ -30,7 +30,8 @@ from typing import Any, Callable
 
 from .errors import ModelFileError
 
-__all__ = ["Allowed", "unpickle", "short", "BASIC_GLOBALS", "MAX_DEPTH", "MAX_MARKS"]
+__all__ = ["Allowed", "unpickle", "short", "BASIC_GLOBALS", "MAX_DEPTH", "MAX_MARKS",
+           "MAX_OPCODES"]
 
 #: the deepest nesting of containers accepted in a result (PyTorch's files nest < 10)
 MAX_DEPTH = 200
@@ -38,6 +39,10 @@ MAX_DEPTH = 200
 MAX_MARKS = 1000
 #: the largest integer accepted, in bytes of its two's complement (LONG1/LONG4)
 MAX_LONG_BYTES = 1024
+#: the most opcodes interpreted: each makes at most one object (an empty set, the
+#: largest, ~200 bytes), so memory stays under ~0.5 GB whatever the file; a state dict
+#: of 1,000 tensors takes ~25,000 opcodes, a 50,000-word vocabulary ~150,000
+MAX_OPCODES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -283,7 +288,7 @@ class _Reader:
 
     def run(self):
         ops = _OPCODES
-        while True:
+        for _ in range(MAX_OPCODES):
             if self.pos >= len(self.data):
                 raise Refused("the pickle ends before its STOP opcode (truncated)")
             code = self.data[self.pos]
@@ -295,6 +300,8 @@ class _Reader:
                               "opcode, or not a pickle)")
             if handler(self):
                 return self.pop()
+        raise Refused(f"the pickle holds more than {MAX_OPCODES:,} opcodes (no model file's "
+                      "data is that many Python objects)")
 
 
 # ------------------------------------------------------------------ opcodes

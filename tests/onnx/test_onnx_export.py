@@ -394,6 +394,24 @@ def test_dynamic_axes_as_torch_takes_them(tmp_path):
         export(nn.Linear(3, 2), reseau.randn(2, 3), path, dynamic_axes={"y": [0]})
 
 
+def test_torch_onnx_export_call_works_as_written(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    path = tmp_path / "course.onnx"
+    export(model, reseau.randn(1, 3), path, export_params=True, opset_version=11,
+           do_constant_folding=True, input_names=["input"], output_names=["output"],
+           dynamic_axes={"input": {0: "batch_size"}, "output": {0: "batch_size"}})
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto, full_check=True)
+    assert proto.opset_import[0].version == OPSET
+    x = reseau.randn(4, 3)
+    (got,) = _session(path).run(None, {"input": x.numpy()})
+    assert np.abs(got - model(x).detach().numpy()).max() <= TOL
+    with pytest.raises(TypeError, match="unexpected keyword 'opset'"):
+        export(model, reseau.randn(1, 3), path, opset=11)
+    with pytest.raises(ValueError, match="export_params=False"):
+        export(model, reseau.randn(1, 3), path, export_params=False)
+
+
 def test_the_model_is_exported_in_eval_mode_and_its_modes_restored(tmp_path):
     model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.9), nn.BatchNorm1d(4))
     model.train()

@@ -391,8 +391,27 @@ def _dynamic(in_names, in_shapes, out_names, out_shapes, other_outs, batch,
     return found
 
 
+# torch.onnx.export's keywords that change nothing here (the opset is always OPSET, the
+# weights always stored, the graph always the evaluation one, constants already folded)
+_TORCH_KEYWORDS = {"opset_version", "export_params", "verbose", "do_constant_folding",
+                   "dynamo", "keep_initializers_as_inputs", "training", "optimize", "report",
+                   "verify", "external_data", "operator_export_type"}
+
+
+def _check_torch_keywords(options: dict) -> None:
+    unknown = sorted(set(options) - _TORCH_KEYWORDS)
+    if unknown:
+        raise TypeError(f"reseau.onnx.export: unexpected keyword {unknown[0]!r}; it takes "
+                        f"input_names, output_names, dynamic_batch, dynamic_axes (and "
+                        f"torch.onnx.export's {', '.join(sorted(_TORCH_KEYWORDS))}, ignored)")
+    if options.get("export_params", True) is False:
+        raise ValueError("reseau.onnx.export: export_params=False is not supported: the file "
+                         "always holds the weights")
+
+
 def export(model: Module, example_input, path, *, input_names=None, output_names=None,
-           dynamic_batch: bool = True, dynamic_axes: dict | None = None) -> Path:
+           dynamic_batch: bool = True, dynamic_axes: dict | None = None,
+           **torch_options) -> Path:
     """Write ``model`` as an ONNX file (opset ``OPSET``) at ``path``, atomically (or into
     ``path`` when it is a binary file object); returns the path as a ``Path``.
 
@@ -411,9 +430,14 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
     inputs and outputs instead. The graph keeps the model's dtype: float32 models give
     float32 files (float64 ones are float64, which onnxruntime runs for fewer operators).
 
+    ``torch.onnx.export``'s other keywords (``opset_version``, ``export_params``,
+    ``do_constant_folding``, ``verbose``, ``dynamo``...) are accepted and change nothing:
+    the file always declares ``OPSET`` and holds the weights.
+
     Raises ``OnnxExportError`` (a ValueError) naming the layer and the op that ONNX cannot
     express, and ImportError without the ``onnx`` package (``pip install "reseau[onnx]"``).
     """
+    _check_torch_keywords(torch_options)
     onnx = _require_onnx()
     if not isinstance(model, Module):
         raise TypeError(f"reseau.onnx.export: expected a reseau nn.Module, got "

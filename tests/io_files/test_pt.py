@@ -528,3 +528,15 @@ def test_unpickler_reads_python_pickles_of_plain_data():
              "od": collections.OrderedDict(b=1), "ba": bytearray(b"z"), "c": 3j}
     for protocol in range(2, 6):
         assert unpickle(pickle.dumps(value, protocol=protocol), BASIC_GLOBALS) == value
+
+
+def test_other_torch_objects_are_refused_with_what_to_save(torch, tmp_path):
+    cases = [(torch.bfloat16, "torch.bfloat16", "str(x)"),
+             (torch.zeros(2).to_sparse(), "_rebuild_sparse_tensor", "t.to_dense()"),
+             (torch.zeros(2, dtype=torch.uint16), "_rebuild_tensor_v3", "t.to(torch.int64)"),
+             (np.zeros(2), "numpy", "torch.from_numpy(a)")]
+    for value, named, advice in cases:
+        torch.save({"x": value}, tmp_path / "x.pt")
+        with pytest.raises(ModelFileError) as error:
+            load_pt(tmp_path / "x.pt")
+        assert named in _one_line(error) and advice in str(error.value)

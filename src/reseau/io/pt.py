@@ -179,7 +179,8 @@ _GLOBALS: dict[str, Allowed] = {
 #: torch's names for tensors reseau does not hold, and what to save instead
 _UNSUPPORTED_TENSORS = {
     "_rebuild_sparse": "a sparse tensor: save t.to_dense()",
-    "_get_layout": "a sparse tensor: save t.to_dense()",
+    "_get_layout": "a layout (torch.strided, torch.sparse_coo): store its name, str(x), "
+                   "and save sparse tensors as t.to_dense()",
     "_rebuild_qtensor": "a quantized tensor: save t.dequantize()",
     "_rebuild_tensor_v3": "a tensor of a dtype reseau does not hold (uint16/32/64, "
                           "float8...): save t.to(torch.int64) or t.float()",
@@ -205,8 +206,12 @@ def _refusal(name: str) -> str:
         return (f"{said}; this is a NumPy array or scalar: save torch.from_numpy(a) or "
                 "a Python number (a.item(), a.tolist()) instead")
     is_code = name.partition(".")[0] in _CODE_MODULES
+    last = name.rpartition(".")[2]
+    if name.startswith("torch.") and last[:1].islower():
+        return (f"{said}; it is a PyTorch value reseau has no equivalent for (a dtype such as "
+                "torch.bfloat16, a layout, a function): store its name instead, str(x)")
     if not is_code and (name.startswith(("torch.", "__main__."))
-                        or name.rpartition(".")[2][:1].isupper()):
+                        or last[:1].isupper()):
         return (f"{said}; this looks like a whole pickled model (torch.save(model)): save "
                 f"its weights instead, {_SAVE_INSTEAD}, and load them with "
                 "model.load_state_dict(reseau.load(path))")

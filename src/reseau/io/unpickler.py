@@ -12,13 +12,14 @@ tuples, lists, dicts, sets, the memo) and treats the others as requests it may r
 * ``REDUCE`` / ``NEWOBJ`` call one of those allowed constructors with the arguments the
   file gives (checked by the constructor); ``BUILD`` may only set the state of an
   ``OrderedDict`` (the ``_metadata`` of a PyTorch state dict).
-* ``BINPERSID`` / ``PERSID`` hand the id to the caller's ``persistent_load`` (storages).
+* ``BINPERSID`` hands the id to the caller's ``persistent_load`` (storages).
 
 Everything is bounded: the number of opcodes (``MAX_OPCODES``), hence of the objects on
-the stack and in the memo (each opcode makes at most one), the depth of ``MARK``s (``MAX_MARKS``), the length of every string, bytes or integer by
-the bytes left in the stream (checked before reading), and the result is walked once
-(iteratively) to refuse cycles and nesting deeper than ``MAX_DEPTH``, so that code that
-later walks it recursively cannot overflow.
+the stack and in the memo (each opcode makes at most one), the depth of ``MARK``s
+(``MAX_MARKS``), the length of every string, bytes or integer by the bytes left in the
+stream (checked before reading); and the result is walked once (iteratively) to refuse
+cycles and nesting deeper than ``MAX_DEPTH``, so that code that later walks it
+recursively cannot overflow.
 """
 
 from __future__ import annotations

@@ -127,3 +127,13 @@ __all__ = [
     "argwhere", "count_nonzero", "is_tensor", "logical_and", "logical_not", "logical_or",
     "logical_xor", "nonzero", "divide", "multiply", "subtract",
 ]
+
+
+def __getattr__(name: str):
+    """``reseau.onnx`` (``torch.onnx.export`` after a plain ``import torch``), imported on
+    first use: it is not needed to train, and import time is paid by everyone."""
+    if name == "onnx":
+        import importlib
+
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

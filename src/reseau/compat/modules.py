@@ -39,6 +39,7 @@ TORCH_MODULES: dict[str, str] = {
     "torch.backends.mps": "reseau.backends.mps",
     "torch.random": "reseau.random",
     "torch.linalg": "reseau.linalg",
+    "torch.onnx": "reseau.onnx",
 }
 
 # The libraries of the PyTorch family that sit beside ``torch``: reseau has none of them, and

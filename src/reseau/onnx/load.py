@@ -226,8 +226,8 @@ def _sorted_nodes(nodes: list[_Node], known: set[str], path) -> list[_Node]:
 
 def _key(name: str) -> str:
     """A state-dict key for an ONNX name: dots kept (``fc1.weight``), every other character
-    that is not a letter, digit or underscore turned into ``_``."""
-    parts = [re.sub(r"\W", "_", p, flags=re.ASCII) or "_" for p in name.split(".")]
+    that is not a letter, digit or underscore (a run of them) turned into one ``_``."""
+    parts = [re.sub(r"\W+", "_", p, flags=re.ASCII) or "_" for p in name.split(".")]
     return ".".join(parts)
 
 
@@ -275,27 +275,27 @@ class OnnxGraph(nn.Module):
             self._keys[name] = key
 
     def _place(self, key: str, array: np.ndarray, kind: str) -> str:
-        """Register ``array`` under a free dotted key, creating the holders on the way."""
-        base, n = key, 1
-        while True:
-            *path, leaf = key.split(".")
-            owner = self
-            for part in path:
-                child = owner._modules.get(part)
-                if child is None and not _taken(owner, part):
-                    child = OnnxParameters()
-                    owner.add_module(part, child)
-                if not isinstance(child, OnnxParameters):
-                    owner = None
-                    break
-                owner = child
-            if owner is not None and not _taken(owner, leaf):
-                if kind == "parameter":
-                    owner.register_parameter(leaf, nn.Parameter(Tensor._make(array)))
-                else:
-                    owner.register_buffer(leaf, Tensor._make(array))
-                return key
-            key, n = f"{base}_{n}", n + 1
+        """Register ``array`` under ``key``, creating the holders of its dotted parts; a part
+        already taken by something else gets a suffix (``fc1_1``). Returns the key used."""
+        *path, leaf = key.split(".")
+        owner, used = self, []
+        for part in path:
+            name, n = part, 1
+            while _taken(owner, name) and not isinstance(owner._modules.get(name),
+                                                         OnnxParameters):
+                name, n = f"{part}_{n}", n + 1
+            if name not in owner._modules:
+                owner.add_module(name, OnnxParameters())
+            owner = owner._modules[name]
+            used.append(name)
+        name, n = leaf, 1
+        while _taken(owner, name):
+            name, n = f"{leaf}_{n}", n + 1
+        if kind == "parameter":
+            owner.register_parameter(name, nn.Parameter(Tensor._make(array)))
+        else:
+            owner.register_buffer(name, Tensor._make(array))
+        return ".".join(used + [name])
 
     def extra_repr(self) -> str:
         counts = Counter(n.op_type for n in self._nodes)

@@ -18,7 +18,9 @@ files); ``RESEAU_DEBUG=1`` shows the traceback instead.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 
 from . import evaluate, export, lab, ops, predict, run, search, train
 from .options import Parser, UsageError
@@ -67,7 +69,12 @@ def main(argv=None) -> int:
         return 2
     prog = f"reseau {args.command}"
     try:
-        return COMMANDS[args.command].run(args)
+        status = COMMANDS[args.command].run(args)
+        if argv is None and threading.current_thread() is threading.main_thread():
+            # the program itself, its work done: Ctrl-C while Python exits would kill it
+            # with status -2 and no message, and change nothing; it is ignored from here
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return status
     except BrokenPipeError:  # e.g. reseau predict ... | head: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -42,7 +42,7 @@ LEFTOVERS: set = set()        # temporary files that a SIGKILL left
 
 # the console script's own code (sys.exit(main())), after a line that says reseau is imported
 READY = ("import sys; from reseau.cli import main; print('ready', flush=True); "
-         "sys.exit(main(sys.argv[1:]))")
+         "sys.exit(main())")
 SAVER = textwrap.dedent("""
     import sys
     from reseau import io, nn

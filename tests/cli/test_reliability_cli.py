@@ -6,7 +6,6 @@ run folders usable from any working directory; one rule for a layer of 0 units."
 import csv
 import json
 import os
-import sys
 import tracemalloc
 
 import numpy as np
@@ -338,5 +337,16 @@ def test_resume_of_nothing_and_of_a_damaged_progress_file(tmp_path, capsys):
     assert status == 2 and "is not a progress file" in one_line_error(err, "search")
 
 
-if sys.platform == "win32":  # pragma: no cover
-    pytestmark = pytest.mark.skip("file locks and signals are POSIX here")
+
+
+def test_force_starts_an_unfinished_search_again(tmp_path, capsys):
+    left = tmp_path / "s.incomplete"
+    left.mkdir()
+    (left / "progress.json").write_text("{}")
+    tiny = ["search", "--hidden", "2", "--epochs", "2", "--samples", "40", "--out",
+            str(tmp_path / "s")]
+    status, _, err = run(capsys, *tiny)
+    assert status == 2 and "holds an unfinished run" in one_line_error(err, "search")
+    status, _, err = run(capsys, *tiny, "--force")
+    assert status == 0, err
+    assert not left.exists() and (tmp_path / "s" / "search.json").exists()

@@ -192,6 +192,8 @@ def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tup
                       batch_size=settings.batch_size, log_every=log_every,
                       val_name="val" if has_val else "test", out=out)
     seconds = time.perf_counter() - start
+    if history.stop_reason in ("interrupted", "diverged") and not log_every:
+        print(history.message, file=err, flush=True)  # fit says it only with its log lines
     split_scores = {}
     for part in ("train", "val", "test"):
         s = scores(model, loss_fn, getattr(data, f"X_{part}"), getattr(data, f"y_{part}"),

@@ -12,6 +12,9 @@ A run folder is always either a complete run or absent, never a mix of two runs:
 - a process killed outright (``kill -9``, a power cut) leaves ``<out>`` as it was and its
   work in ``<out>.incomplete/``, where ``model.npz`` holds the last checkpoint; the next
   ``reseau train`` with that ``--out`` replaces it, ``reseau search --resume`` continues it.
+  (Killed in the microseconds between the two renames of ``--force``, it leaves the old
+  run in ``.<out>.old-XXXX`` and the new one complete in ``<out>.incomplete``: POSIX has no
+  portable exchange of two folders.)
 
 Every file is also written atomically (:mod:`reseau.files`): a file is either complete or
 absent, never half written.
@@ -31,12 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_path, atomic_write_text
+from ..files import _fsync_folder, atomic_path, atomic_write_text
 from .preparation import Data
 from .settings import ConfigError
 
-__all__ = ["RunFolder", "new_run_dir", "write_json", "write_plots", "write_run",
-           "INCOMPLETE"]
+__all__ = ["RunFolder", "write_json", "write_plots", "write_run", "INCOMPLETE"]
 
 INCOMPLETE = ".incomplete"   # suffix of the folder a run is written into
 
@@ -91,7 +93,6 @@ class RunFolder:
 
     def __init__(self, final: Path, path: Path, force: bool, lock):
         self.final, self.path, self.force, self._lock = final, path, force, lock
-        self.resumed = False
 
     @classmethod
     def start(cls, out=None, force: bool = False, keep: bool = False,
@@ -143,7 +144,6 @@ class RunFolder:
             for p in work.iterdir():
                 if p.name != ".lock":
                     shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
-        folder.resumed = not fresh and keep
         return folder
 
     def release(self) -> None:
@@ -175,20 +175,6 @@ class RunFolder:
 
 def _incomplete(final: Path) -> Path:
     return final.with_name(final.name + INCOMPLETE)
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def new_run_dir(out, force: bool = False) -> RunFolder:
-    """A new :class:`RunFolder` for ``--out`` (``runs/<timestamp>`` when None)."""
-    return RunFolder.start(out, force=force)
 
 
 def write_json(path: Path, value) -> None:

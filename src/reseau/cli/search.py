@@ -283,10 +283,11 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
     grid, entries = progress["grid"], progress["configurations"]
     configs = [e["params"] for e in entries]
     _check_memory(settings, configs, jobs, data)
+    force = progress.get("force", False)
     folder = RunFolder.start(
-        settings.out, force=progress.get("force", False), keep=resumed is not None,
-        refuse_stale="continue it with 'reseau search --resume "
-                     f"{settings.out or 'DIR'}', or add --force to start again")
+        settings.out, force=force, keep=resumed is not None,
+        refuse_stale=None if force else "continue it with 'reseau search --resume "
+                                        f"{settings.out or 'DIR'}', or add --force to start again")
     build = functools.partial(Candidate, settings, data.X_train.shape[1], data.n_outputs, task)
     metric = "accuracy" if task == "classification" else "r2"
     names = ", ".join(k.replace("_", "-") for k in grid)

@@ -371,6 +371,19 @@ def _read(path: Path, max_bytes: int):
     return onnx, model
 
 
+# operators whose one-number operand is part of a formula (GELU's 1/sqrt(2), Softplus's
+# threshold), not a weight
+_FORMULA_OPS = {"Add", "Sub", "Mul", "Div", "Pow", "Greater", "Less", "Equal", "GreaterOrEqual",
+                "LessOrEqual", "Where", "Max", "Min", "Clip", "Sum", "Pad"}
+
+
+def _is_formula_constant(name: str, array: np.ndarray, readers: dict[str, set[str]]) -> bool:
+    """A one-number float initializer read only by arithmetic, whose name is not a layer's
+    (``fc.bias`` of a one-output layer stays a parameter)."""
+    return array.size == 1 and not name.endswith((".weight", ".bias")) and (
+        array.ndim == 0 or readers.get(name, set()) <= _FORMULA_OPS)
+
+
 def _value_shape(vi) -> tuple[tuple | None, np.dtype | None]:
     t = vi.type.tensor_type
     dtype = _DTYPES.get(t.elem_type)
@@ -426,10 +439,14 @@ def load(path: str | os.PathLike, *, max_bytes: int = MAX_FILE_BYTES) -> OnnxGra
                                 "does not compute")
     statistics = {n.inputs[i] for n in nodes if n.op_type == "BatchNormalization"
                   for i in (3, 4) if len(n.inputs) > i}
+    readers: dict[str, set[str]] = {}
+    for n in nodes:
+        for name in n.inputs:
+            readers.setdefault(name, set()).add(n.op_type)
     tensors = {}
     for name, array in initializers.items():
-        if not is_floating(array.dtype) or array.ndim == 0:
-            kind = "constant"  # shapes, axes, scalars of a formula: not trained
+        if not is_floating(array.dtype) or _is_formula_constant(name, array, readers):
+            kind = "constant"  # shapes, axes, the numbers of a formula: not trained
         elif name in statistics:
             kind = "buffer"
         else:

@@ -472,3 +472,19 @@ def test_a_header_declaring_more_bytes_than_the_entry_holds_is_refused(tmp_path)
     with pytest.raises(ModelFileError, match=r"entry 'weight' declares an array of shape "
                                              r"\(3, 9\) \(108 bytes\) but holds 24 bytes"):
         io.load_state_dict(tmp_path / "short.npz")
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda p: forge(io.save(nn.Linear(2, 3), p / "m.npz"), p / "nan.npz",
+                     weight=np.full((3, 2), np.nan, np.float32)), "holds 6 NaN"),
+    (lambda p: (p / "data.csv").write_text("a,b\n1,2\n") and p / "data.csv", "CSV data"),
+    (lambda p: p, "is a folder, not a model file"),
+])
+def test_the_cli_prints_the_one_line(tmp_path, capsys, make, words):
+    from reseau.cli import main
+
+    path = make(tmp_path)
+    status = main(["evaluate", str(path)])
+    err = capsys.readouterr().err
+    assert status == 1 and words in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err

@@ -155,3 +155,41 @@ def test_safetensors_header_is_read_as_json_object_only(tmp_path):
     with pytest.raises(ModelFileError, match="header \\(JSON\\) is not valid JSON"):
         reseau.load(path)
     assert json.loads(header + b"}")  # the same header closed is fine
+
+
+def test_pt_files_go_through_the_pytorch_reader_and_writer(tmp_path):
+    torch = pytest.importorskip("torch")
+    reseau.manual_seed(1)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    path = reseau.save(net, tmp_path / "net.pth")
+    assert io.detect(path) == "pt"
+    state = torch.load(path, weights_only=True)
+    for key, value in net.state_dict().items():
+        np.testing.assert_array_equal(state[key].numpy(), np.asarray(value))
+    twin = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    assert reseau.load(path, model=twin, map_location="cpu") is twin
+    x = reseau.randn(5, 3)
+    np.testing.assert_array_equal(twin(x)._array, net(x)._array)
+    torch.save([1, 2], tmp_path / "list.pt")
+    with pytest.raises(ModelFileError, match="holds a list, not a state dict"):
+        reseau.load(tmp_path / "list.pt", model=twin)
+
+
+def test_onnx_files_go_through_reseau_onnx_load(tmp_path):
+    pytest.importorskip("onnx")
+    from reseau.onnx import export
+
+    reseau.manual_seed(2)
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).eval()
+    export(net, reseau.randn(1, 3), tmp_path / "net.onnx")
+    (tmp_path / "net.onnx").rename(tmp_path / "net.model")  # told by content
+    graph = reseau.load(tmp_path / "net.model")
+    x = reseau.randn(6, 3)
+    np.testing.assert_allclose(graph(x)._array, net(x)._array, rtol=1e-6, atol=1e-6)
+
+
+def test_an_empty_zip_archive_is_named(tmp_path):
+    with zipfile.ZipFile(tmp_path / "empty.npz", "w"):
+        pass
+    with pytest.raises(ModelFileError, match=r"a zip archive \(empty\)"):
+        reseau.load(tmp_path / "empty.npz")

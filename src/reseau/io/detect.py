@@ -130,7 +130,7 @@ def _zip_kind(path: Path, head: bytes) -> tuple[str, str]:
         if name.endswith(b"data.pkl") or b"/" in name:
             return "pt-damaged", ""
         return "zip-damaged", ""
-    shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+    shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "") or "empty"
     if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
         return "pt", shown
     if names and all(n.endswith(".npy") for n in names):

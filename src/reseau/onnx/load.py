@@ -357,7 +357,10 @@ def _read(path: Path, max_bytes: int):
     if size > max_bytes:
         raise _refuse(path, f"is {size} bytes, over the limit of {max_bytes} bytes "
                             "(max_bytes=)")
-    data = path.read_bytes()
+    with open(path, "rb") as f:
+        data = f.read(max_bytes + 1)  # the file may have grown since stat
+    if len(data) > max_bytes:
+        raise _refuse(path, f"is over the limit of {max_bytes} bytes (max_bytes=)")
     model = onnx.ModelProto()
     try:
         model.ParseFromString(data)

@@ -340,6 +340,8 @@ def cast(ctx, xs, at):
     import onnx
 
     target = as_dtype(onnx.helper.tensor_dtype_to_np_dtype(at["to"]))
+    if target.kind not in "biuf":
+        raise ValueError(f"Cast: reseau casts to bool, integer and float types, not {target}")
     x = xs[0]
     if is_floating(x.dtype) and is_floating(target):
         return x.to(target)  # keeps the gradient

@@ -2,9 +2,11 @@
 ``reseau.nn.Module`` that runs the graph with reseau's ops.
 
 The file is data, never code: its size is checked before it is read, every tensor's declared
-shape and type are checked against the bytes it carries before an array is made, tensors
-stored in external files are refused, and every operator is checked against the table of
-``load_ops.py`` before anything runs (all the unknown ones are named at once).
+shape and type are checked against the bytes it carries before an array is made, external
+data (what torch.onnx.export writes beside a large model, ``model.onnx.data``) is read only
+from a file in the model's own folder, and every operator is checked against the tables of
+``load_ops.py`` and ``load_layers.py`` before anything runs (all the unknown ones are named
+at once).
 
 The graph's float initializers become the module's parameters (so an imported model can be
 fine-tuned), the running statistics of BatchNormalization its buffers; their state-dict keys
@@ -335,7 +337,8 @@ class OnnxGraph(nn.Module):
             try:
                 out = OPS[node.op_type](Ctx(self.opset, self.training, node.op_type), xs,
                                         node.attrs)
-            except (ValueError, IndexError, TypeError) as e:
+            except (ValueError, IndexError, TypeError, KeyError, AttributeError) as e:
+                # (a node of a hostile or broken file lacking an input or an attribute too)
                 shapes = [None if x is None else tuple(x.shape) for x in xs]
                 raise ValueError(f"OnnxGraph: {node.op_type} node {node.name!r} failed on "
                                  f"inputs of shapes {shapes}: {e}") from e
@@ -355,12 +358,13 @@ def _read(path: Path, max_bytes: int):
         raise _refuse(path, "no such file" if not path.exists() else "not a file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise _refuse(path, f"is {size} bytes, over the limit of {max_bytes} bytes "
-                            "(max_bytes=)")
+        raise _refuse(path, f"is {size} bytes, over the limit of {max_bytes} bytes; pass "
+                            "a larger max_bytes= to read it")
     with open(path, "rb") as f:
         data = f.read(max_bytes + 1)  # the file may have grown since stat
     if len(data) > max_bytes:
-        raise _refuse(path, f"is over the limit of {max_bytes} bytes (max_bytes=)")
+        raise _refuse(path, f"is over the limit of {max_bytes} bytes; pass a larger "
+                            "max_bytes= to read it")
     model = onnx.ModelProto()
     try:
         model.ParseFromString(data)
@@ -404,9 +408,9 @@ def load(path: str | os.PathLike, *, max_bytes: int = MAX_FILE_BYTES) -> OnnxGra
     Dropout drop and BatchNormalization use the batch's statistics.
 
     Refused with ``reseau.io.ModelFileError`` (one line): a file over ``max_bytes``, one that
-    does not parse as ONNX, a tensor whose declared shape does not match its bytes, tensors
-    stored in external files, an opset outside 7 to the onnx package's newest, and operators
-    not in ``SUPPORTED_OPS`` (all of them named).
+    does not parse as ONNX, a tensor whose declared shape does not match its bytes, external
+    data outside the model's folder, an opset outside 7 to the onnx package's newest, and
+    operators not in ``SUPPORTED_OPS`` (all of them named).
 
     Examples
     --------

@@ -227,3 +227,29 @@ def test_max_pool_indices_are_refused(tmp_path):
     model.graph.node.append(helper.make_node("MaxPool", ["y"], ["p", "i"], kernel_shape=[2]))
     with pytest.raises(ModelFileError, match="returns its indices"):
         ronnx.load(_save(model, tmp_path / "m.onnx"))
+
+
+def test_mutated_files_give_only_clear_errors(tmp_path):
+    """300 copies of a file with a few random bytes changed: load raises only
+    ModelFileError, and forward only ValueError or TypeError (with the node named)."""
+    data = _mlp().SerializeToString()
+    rng = np.random.default_rng(1)
+    path = tmp_path / "m.onnx"
+    outcomes = {"refused": 0, "ran": 0, "failed": 0}
+    for _ in range(300):
+        mutated = bytearray(data)
+        for i in rng.integers(0, len(data), size=rng.integers(1, 6)):
+            mutated[i] = rng.integers(0, 256)
+        path.write_bytes(bytes(mutated))
+        try:
+            model = ronnx.load(path)
+        except ModelFileError:
+            outcomes["refused"] += 1
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                model(np.ones((2, 4), np.float32))
+            outcomes["ran"] += 1
+        except (ValueError, TypeError):
+            outcomes["failed"] += 1
+    assert outcomes["refused"] > 50 and outcomes["ran"] > 10

@@ -58,6 +58,18 @@ def _require_onnx():
     return onnx
 
 
+def _name(value) -> str:
+    """A name read from the file (protobuf hands over the bytes of a string that is not
+    UTF-8)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _short(value) -> str:
+    """A name for a message: printable, at most 80 characters."""
+    text = "".join(c if c.isprintable() else "?" for c in _name(value))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _refuse(path, what: str) -> ModelFileError:
     return ModelFileError(f"reseau.onnx.load: {path}: {what}")
 
@@ -67,7 +79,7 @@ def tensor_array(t, path, where: str) -> np.ndarray:
     declares match the bytes it carries (so nothing is allocated on a file's word alone)."""
     from onnx import numpy_helper
 
-    label = f"{where} {t.name!r}" if t.name else where
+    label = f"{where} {_short(t.name)!r}" if t.name else where
     if t.HasField("segment"):
         raise _refuse(path, f"{label} is a segment of a tensor, which reseau does not read")
     if t.data_type not in _DTYPES:
@@ -135,16 +147,18 @@ def _attributes(onnx, node, path) -> dict:
     out = {}
     for a in node.attribute:
         if a.type == onnx.AttributeProto.TENSOR:
-            out[a.name] = tensor_array(a.t, path, f"attribute {a.name!r} of {node.op_type}")
+            out[_name(a.name)] = tensor_array(a.t, path, f"attribute {_short(a.name)!r} of "
+                                                         f"{node.op_type}")
         elif a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS,
                         onnx.AttributeProto.SPARSE_TENSOR, onnx.AttributeProto.TENSORS):
-            raise _refuse(path, f"{node.op_type} node {node.name!r} has a {a.name!r} attribute "
+            raise _refuse(path, f"{node.op_type} node {_short(node.name)!r} has a "
+                                f"{_short(a.name)!r} attribute "
                                 "of a kind reseau does not read (graph or sparse tensor)")
         else:
             value = onnx.helper.get_attribute_value(a)
-            out[a.name] = value.decode() if isinstance(value, bytes) else value
-            if isinstance(out[a.name], list):
-                out[a.name] = [v.decode() if isinstance(v, bytes) else v for v in out[a.name]]
+            if isinstance(value, list):
+                value = [_name(v) for v in value]
+            out[_name(a.name)] = _name(value)
     if node.op_type == "Constant":
         forms = {"value_float": np.float32, "value_floats": np.float32, "value_int": np.int64,
                  "value_ints": np.int64}
@@ -152,7 +166,7 @@ def _attributes(onnx, node, path) -> dict:
             if key in out:
                 out = {"value": np.array(out[key], dtype=dtype)}
         if "value" not in out:
-            raise _refuse(path, f"Constant node {node.name!r} has no value reseau reads "
+            raise _refuse(path, f"Constant node {_short(node.name)!r} has no value reseau reads "
                                 f"(attributes {sorted(out)})")
     return out
 
@@ -181,10 +195,11 @@ def _check_operators(model, path) -> int:
                             f"{newest}: convert it with onnx.version_converter")
     unknown = Counter()
     for n in model.graph.node:
-        if n.domain not in ("", "ai.onnx"):
-            unknown[f"{n.domain}::{n.op_type}"] += 1
-        elif n.op_type not in OPS:
-            unknown[n.op_type] += 1
+        domain, op_type = _short(n.domain), _short(n.op_type)
+        if domain not in ("", "ai.onnx"):
+            unknown[f"{domain}::{op_type}"] += 1
+        elif op_type not in OPS:
+            unknown[op_type] += 1
     if unknown:
         names = ", ".join(f"{k} (x{v})" if v > 1 else k for k, v in sorted(unknown.items()))
         raise _refuse(path, f"uses operators reseau cannot run: {names}; reseau runs "
@@ -425,19 +440,21 @@ def load(path: str | os.PathLike, *, max_bytes: int = MAX_FILE_BYTES) -> OnnxGra
     g = model.graph
     initializers = {}
     for t in g.initializer:
-        if t.name in initializers:
-            raise _refuse(path, f"initializer {t.name!r} appears twice")
-        initializers[t.name] = tensor_array(t, path, "initializer")
+        if _name(t.name) in initializers:
+            raise _refuse(path, f"initializer {_short(t.name)!r} appears twice")
+        initializers[_name(t.name)] = tensor_array(t, path, "initializer")
     if g.sparse_initializer:
         raise _refuse(path, "has sparse initializers, which reseau does not read")
-    nodes = [_Node(n.op_type, n.name, list(n.input), list(n.output),
-                   _attributes(onnx, n, path)) for n in g.node]
+    nodes = [_Node(n.op_type, _short(n.name), [_name(i) for i in n.input],
+                   [_name(o) for o in n.output], _attributes(onnx, n, path)) for n in g.node]
     # files of IR version < 4 list the initializers among the inputs too
-    inputs = [(vi.name, *_value_shape(vi)) for vi in g.input if vi.name not in initializers]
+    inputs = [(_name(vi.name), *_value_shape(vi)) for vi in g.input
+              if _name(vi.name) not in initializers]
     known = set(initializers) | {name for name, _, _ in inputs}
     nodes = _sorted_nodes(nodes, known, path)
     produced = known | {o for n in nodes for o in n.outputs if o}
-    missing = [o.name for o in g.output if o.name not in produced]
+    outputs = [_name(o.name) for o in g.output]
+    missing = [_short(o) for o in outputs if o not in produced]
     if missing:
         raise _refuse(path, f"graph output(s) {missing} are produced by no node")
     for n in nodes:
@@ -459,6 +476,6 @@ def load(path: str | os.PathLike, *, max_bytes: int = MAX_FILE_BYTES) -> OnnxGra
         else:
             kind = "parameter"
         tensors[name] = (array, kind)
-    module = OnnxGraph(nodes, inputs, [o.name for o in g.output], tensors, opset)
+    module = OnnxGraph(nodes, inputs, outputs, tensors, opset)
     return module.eval()
 

@@ -189,3 +189,15 @@ def test_lab_rerun_command_keeps_data_dir(tmp_path):
     assert (args.name, args.quick, args.seed) == ("mnist", True, 3)
     assert Path(args.data_dir) == folder.resolve()
     assert "--data-dir" not in _command(get_lab("mnist"), LabConfig())
+
+
+def test_huge_noise_trains_or_is_one_line_found_by_fuzzing(tmp_path, capsys):
+    # the fuzzer's find: --noise 1e23 overflowed the standardisation (float32 squares),
+    # NaN inputs then crashed the plot after training; 1e39 is beyond float32 itself
+    status, _, err = run(capsys, "train", "--noise", "1e23", "--samples", "40", "--epochs", "1",
+                         "--out", tmp_path / "a")
+    assert status == 0, err
+    prep = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    assert np.isfinite(prep["test"]["loss"])
+    one_line_error(capsys, ["train", "--noise", "1e39", "--samples", "40", "--out",
+                            tmp_path / "b"], "NaN or too large for float32", "lower --noise")

@@ -224,6 +224,10 @@ def prepare(settings: TrainSettings, dev_split: bool = False) -> Data:
     X, y, features, official_test = load_data(settings)
     task, loss = _task_and_loss(settings.loss, y)
     X = X.reshape(len(X), -1).astype(np.float32)
+    if not np.isfinite(X).all():  # e.g. a generator's --noise beyond float32's range
+        fix = "lower --noise" if settings.noise is not None else "check the data"
+        raise DataError(f"--data {settings.data}: {int((~np.isfinite(X)).sum())} input "
+                        f"values are NaN or too large for float32; {fix}")
     y = y.reshape(len(y), -1) if task == "regression" else y.reshape(-1)
     classes = None
     if task == "classification":
@@ -255,7 +259,8 @@ def prepare(settings: TrainSettings, dev_split: bool = False) -> Data:
         standardize = settings.data not in DATASETS or DATASETS.info(settings.data)["kind"] \
             == "toy"
     if standardize:
-        mean, scale = X_tr.mean(axis=0), X_tr.std(axis=0)
+        # in float64: the squares of large float32 inputs would overflow
+        mean, scale = X_tr.mean(axis=0, dtype=np.float64), X_tr.std(axis=0, dtype=np.float64)
         prep.x_mean, prep.x_scale = mean.tolist(), np.where(scale == 0, 1.0, scale).tolist()
     if task == "regression":
         # targets in standard units too, so that one learning rate suits every data set

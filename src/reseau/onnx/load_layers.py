@@ -26,13 +26,18 @@ def _reduce(ctx, xs, at, since: int, name: str):
             return x
         axes = list(range(x.ndim))
     dims = tuple(a % x.ndim for a in axes)
+    if name == "prod":  # (prod takes one axis at a time)
+        for d in sorted(set(dims), reverse=True):
+            x = x.prod(dim=d, keepdim=keep)
+        return x
     return getattr(x, name)(dim=dims, keepdim=keep)
 
 
-@op("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceLogSumExp")
+@op("ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceLogSumExp", "ReduceProd")
 def reduce(ctx, xs, at):
     method = {"ReduceMean": "mean", "ReduceSum": "sum", "ReduceMax": "amax",
-              "ReduceMin": "amin", "ReduceLogSumExp": "logsumexp"}[ctx.op_type]
+              "ReduceMin": "amin", "ReduceLogSumExp": "logsumexp",
+              "ReduceProd": "prod"}[ctx.op_type]
     return _reduce(ctx, xs, at, 13 if ctx.op_type == "ReduceSum" else 18, method)
 
 

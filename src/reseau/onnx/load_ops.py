@@ -23,6 +23,7 @@ from ..ops.arithmetic import matmul
 from ..ops.elementwise import clamp, maximum, minimum, where
 from ..ops.index import gather
 from ..ops.linalg import einsum
+from ..ops.rounding import fmod, remainder
 from ..ops.shape import cat
 from ..ops.special import erf
 from ..tensor import Tensor
@@ -116,6 +117,12 @@ def div(ctx, xs, at):
 @op("Pow")
 def pow_(ctx, xs, at):
     return xs[0] ** xs[1]
+
+
+@op("Mod")
+def mod(ctx, xs, at):
+    """fmod=1: the sign of the dividend (C's fmod); fmod=0: the sign of the divisor."""
+    return (fmod if at.get("fmod", 0) else remainder)(xs[0], xs[1])
 
 
 @op("Sum")

@@ -198,6 +198,7 @@ def test_names_become_valid_unique_keys(tmp_path):
     assert keys == {"onnx_Gemm_12", "fc1", "fc1_1.weight", "b2"}
     assert loaded.onnx_names["fc1_1.weight"] == "fc1.weight"
     assert loaded.onnx_names["onnx_Gemm_12"] == "onnx::Gemm_12"
+    assert "onnx_Gemm_12: (8, 4), fc1: (8,)" in repr(loaded)  # tensors without a parent
 
 
 def test_forward_checks_its_inputs(tmp_path):

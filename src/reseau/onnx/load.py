@@ -319,8 +319,10 @@ class OnnxGraph(nn.Module):
         ops = ", ".join(f"{k} x{v}" if v > 1 else k for k, v in sorted(counts.items()))
         shapes = ", ".join(f"{n}: {tuple('N' if s is None else s for s in shape)}"
                            for n, shape in zip(self.input_names, self.input_shapes))
-        return f"inputs=[{shapes}], outputs={self.output_names}, opset={self.opset}, " \
+        text = f"inputs=[{shapes}], outputs={self.output_names}, opset={self.opset}, " \
                f"nodes={len(self._nodes)} ({ops})"
+        own = OnnxParameters.extra_repr(self)  # tensors whose names have no dotted parent
+        return f"{text}\n{own}" if own else text
 
     def _input(self, i: int, x) -> Tensor:
         name, shape, dtype = self.input_names[i], self.input_shapes[i], self._input_dtypes[i]

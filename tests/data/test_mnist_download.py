@@ -103,6 +103,7 @@ def test_unreachable_mirror_says_offline_and_keeps_nothing(tmp_path, refused_url
     assert "train-images-idx3-ubyte.gz" in message
     assert "are you offline?" in message
     assert str(cache) in message and "root=" in message  # says how to work offline
+    assert refused_url in message and "\n" not in message  # one line, as every error
     assert os.listdir(cache) == []
 
 

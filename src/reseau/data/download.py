@@ -116,10 +116,11 @@ def download_file(urls, path, md5: str | None = None, *, timeout: float = 30.0) 
             _fetch(url, path, md5, timeout)
             return path
         except (OSError, ValueError) as err:  # URLError and timeouts are OSErrors
-            failures.append(f"  {url}: {_reason(err)}")
+            failures.append(f"{url}: {_reason(err)}")
     offline = all("cannot connect" in f or "timed out" in f for f in failures)
     advice = ("No mirror could be reached: are you offline? " if offline else "")
+    # one line, as every error of reseau: what each mirror did, separated by '; '
     raise DownloadError(
-        f"could not download {path.name}:\n" + "\n".join(failures) + f"\n{advice}"
+        f"could not download {path.name} ({'; '.join(failures)}). {advice}"
         f"Nothing was kept in {path.parent}."
     )

@@ -123,7 +123,7 @@ class MNIST(Dataset):
                           self.md5.get(name))
         except DownloadError as err:
             raise DownloadError(
-                f"{what}: {err}\nTo work offline, copy the four files of the data set into "
+                f"{what}: {err} To work offline, copy the four files of the data set into "
                 f"{self.root} (or set RESEAU_DATA to a folder that has a '{self.folder}' "
                 "folder holding them), or pass root= a folder that holds them."
             ) from None

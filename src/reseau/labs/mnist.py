@@ -46,7 +46,7 @@ def _data(config: LabConfig, n_train, n_test):
         X, y = load_mnist(True, root=root, as_tensor=False)
         Xt, yt = load_mnist(False, root=root, as_tensor=False)
     except DownloadError as exc:
-        raise DownloadError(f"{exc}\nFor this lab: `reseau lab mnist --data-dir DIR`, with "
+        raise DownloadError(f"{exc} For this lab: `reseau lab mnist --data-dir DIR`, with "
                             "DIR a folder holding the four MNIST .gz files.") from None
     if n_train is not None:  # a stratified-enough random subset for --quick
         rng = np.random.default_rng(config.seed)

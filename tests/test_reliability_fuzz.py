@@ -260,19 +260,35 @@ def test_generated_evaluate_and_predict_commands(workdir, capsys, monkeypatch, c
 
 
 # --------------------------------------------------------------------- as a user sees it
+#: the address space a fuzzed subprocess may take: a case that tried to allocate its way
+#: past it would fail with MemoryError (a traceback) instead of bringing the machine down
+ADDRESS_SPACE = 4 * 2**30
+
+
+def _limit_memory():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS as Linux applies it")
 @pytest.mark.parametrize("content, argv", [
     (b"a;b;label\n1;2;0\n3;4;1\n", ["--target", "label"]),
     ("a,b,\u00e9\n1,2,0\n".encode("latin-1"), ["--target", "\u00e9"]),
     (b"a,b,label\n1,2,1\n3,4,1\n5,6,1\n7,8,1\n", ["--target", "label"]),
     (b"a,b,label\n1,2,0\n", ["--target", "label", "--hidden", "0"]),
+    (None, ["--samples", "1000000000"]),
+    (None, ["--hidden", "100000,100000,100000"]),
 ])
 def test_subprocess_output_has_no_traceback(tmp_path, content, argv):
-    path = tmp_path / "data.csv"
-    path.write_bytes(content)
+    if content is not None:
+        path = tmp_path / "data.csv"
+        path.write_bytes(content)
+        argv = ["--data", str(path), *argv]
     env = {k: v for k, v in os.environ.items() if k != "RESEAU_DEBUG"}
-    proc = subprocess.run([sys.executable, "-m", "reseau", "train", "--data", str(path),
-                           *argv, "--epochs", "1", "--out", str(tmp_path / "run")],
-                          capture_output=True, text=True, timeout=120, env=env)
+    proc = subprocess.run([sys.executable, "-m", "reseau", "train", *argv, "--epochs", "1",
+                           "--out", str(tmp_path / "run")], capture_output=True, text=True,
+                          timeout=120, env=env, preexec_fn=_limit_memory)
     assert proc.returncode in (1, 2), proc
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert proc.stdout == "" and not (tmp_path / "run").exists()

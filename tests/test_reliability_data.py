@@ -9,6 +9,8 @@ defaults ``evaluate`` uses, a lab's rerun command keeps ``--data-dir``, and a
 import csv
 import json
 import shlex
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -200,4 +202,18 @@ def test_huge_noise_trains_or_is_one_line_found_by_fuzzing(tmp_path, capsys):
     prep = json.loads((tmp_path / "a" / "metrics.json").read_text())
     assert np.isfinite(prep["test"]["loss"])
     one_line_error(capsys, ["train", "--noise", "1e39", "--samples", "40", "--out",
-                            tmp_path / "b"], "NaN or too large for float32", "lower --noise")
+                            tmp_path / "b"], "noise 1e+39 puts the points beyond float32's",
+                   "use a smaller noise")
+    from reseau.data import circles
+
+    with _no_warning():
+        with pytest.raises(DataError, match="beyond float32's range"):
+            circles(10, noise=1e39)
+
+
+@contextmanager
+def _no_warning():
+    """Fail on any warning inside: a message is one line, not a line and a warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield

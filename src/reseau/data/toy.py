@@ -28,6 +28,7 @@ import numpy as np
 from ..creation import from_numpy
 from ..registry import DATASETS
 from ._random import check_generator
+from .errors import DataError
 
 __all__ = ["circles", "moons", "xor", "spiral", "blobs", "noisy_sine", "noisy_linear"]
 
@@ -52,7 +53,11 @@ def _finish(X, y, rng: np.random.Generator, noise: float, as_tensor: bool):
     """Add the coordinate noise, shuffle the rows, cast, and wrap as tensors if asked."""
     X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(len(X))
-    X = np.ascontiguousarray(X[order], dtype=np.float32)
+    with np.errstate(over="ignore"):  # said below, in one line rather than a warning
+        X = np.ascontiguousarray(X[order], dtype=np.float32)
+    if not np.isfinite(X).all():
+        raise DataError(f"noise {noise:g} puts the points beyond float32's range (about "
+                        "3.4e38); use a smaller noise")
     y = np.ascontiguousarray(y[order], dtype=np.int64)
     return (from_numpy(X), from_numpy(y)) if as_tensor else (X, y)
 

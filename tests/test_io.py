@@ -488,3 +488,17 @@ def test_the_cli_prints_the_one_line(tmp_path, capsys, make, words):
     err = capsys.readouterr().err
     assert status == 1 and words in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_json_depth_is_linear_on_hostile_strings():
+    import time
+
+    from reseau.io.limits import json_depth
+
+    assert json_depth(b'{"a": "[[[", "b": [1, [2]], "c": "\\\\"}') == 3
+    start = time.perf_counter()
+    # an unterminated string then 200,000 escaped quotes: quadratic stripping of strings
+    # took minutes here
+    assert json_depth(b'"' + b'\\"' * 200_000 + b"\\") == 0
+    assert json_depth(b'[' * 300_000 + b'"]]"') == 300_000
+    assert time.perf_counter() - start < 5

@@ -31,7 +31,10 @@ MAX_HEADER_BYTES = 100_000_000
 #: is forged, and is refused before it is inflated.
 MAX_DEFLATE_RATIO = 1032
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# a JSON string, or an unterminated one up to the end: every quote starts a match that
+# succeeds, so that stripping strings stays linear whatever the text (a pattern that can
+# fail at each of many quotes, such as '"' followed by a thousand '\"', is quadratic)
+_STRING = re.compile(rb'"(?:[^"\\]+|\\.|\\\Z)*(?:"|\Z)', re.DOTALL)
 
 
 def json_depth(data: bytes) -> int:

@@ -344,6 +344,10 @@ def test_an_architecture_larger_than_the_stored_weights_is_refused_without_init(
     with pytest.raises(ModelFileError, match="holds the size 1,000,000,000,000, larger than "
                                              "the 6 values"):
         io.load(huge)
+    long = forge(path, tmp_path / "long.npz", lambda meta: meta.update(architecture={
+        "type": "MLP", "sizes": [1] * 100_000}))
+    with pytest.raises(ModelFileError, match="describes more than 10,006 items"):
+        io.load(long)
 
 
 def test_loading_runs_no_initialiser_and_keeps_the_saved_weights(tmp_path, monkeypatch):

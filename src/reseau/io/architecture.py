@@ -176,13 +176,21 @@ def _values(module) -> int:
 def _check_integers(spec, budget: _Budget) -> None:
     """Every integer of the description is at most the number of values stored (or
     2**20): a layer size larger than the whole file is forged, and refused before any
-    allocation (a loop, not a recursion: the JSON nesting was already bounded)."""
+    allocation; so is a description of more items (layers, sizes...) than 10,000 plus
+    the values stored (``MLP(sizes=[1] * 10**6)`` would build a million layers). A loop,
+    not a recursion: the JSON nesting was already bounded."""
     if budget.total is None:
         return
     limit = max(budget.total, 1 << 20)
-    stack = [spec]
+    stack, items = [spec], 0
     while stack:
         value = stack.pop()
+        items += 1
+        if items > 10_000 + budget.total:
+            raise ModelFileError(
+                f"{budget.where}: the architecture describes more than {items - 1:,} items "
+                f"(layers, sizes...) for the {budget.total:,} values the file stores: the "
+                "file is damaged or forged")
         if isinstance(value, dict):
             stack.extend(value.values())
         elif isinstance(value, list):

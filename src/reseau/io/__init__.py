@@ -23,10 +23,12 @@ from .detect import describe, detect
 from .errors import ModelFileError
 from .formats import load, save
 from .npz import load_state_dict, read_info, save_state_dict
+from .pt import load_pt, save_pt
 from .safetensors import load_safetensors, read_safetensors_metadata, save_safetensors
 
 __all__ = [
     "save", "load", "save_state_dict", "load_state_dict", "read_info", "architecture",
-    "detect", "describe", "load_safetensors", "save_safetensors", "read_safetensors_metadata",
+    "detect", "describe", "load_pt", "save_pt", "load_safetensors", "save_safetensors",
+    "read_safetensors_metadata",
     "ModelFileError", "atomic_write_text",
 ]

@@ -36,6 +36,7 @@ from ..devices import check_device, device
 from . import npz
 from .detect import detect, refusal
 from .errors import ModelFileError
+from .pt import load_pt, save_pt
 from .safetensors import load_safetensors, save_safetensors
 
 __all__ = ["load", "save"]
@@ -51,11 +52,6 @@ def _fill(model, state, path):
 
 
 def _load_pt(path, model, map_location, weights_only):
-    try:
-        from .pt import load_pt
-    except ImportError:
-        raise ModelFileError(f"load: {path} is a PyTorch file, which this version of reseau "
-                             "does not read yet") from None
     obj = load_pt(path, map_location=map_location, weights_only=weights_only)
     return obj if model is None else _fill(model, obj, path)
 
@@ -148,8 +144,6 @@ def save(obj, path, config: dict | None = None, metadata: dict | None = None,
     if suffix in (".pt", ".pth"):
         if metadata:
             raise TypeError("save: a .pt file holds no metadata; put it in the saved dict")
-        from .pt import save_pt
-
         return save_pt(obj, path)
     if suffix == ".safetensors":
         return save_safetensors(obj, path, metadata)

@@ -350,3 +350,22 @@ def test_force_starts_an_unfinished_search_again(tmp_path, capsys):
     status, _, err = run(capsys, *tiny, "--force")
     assert status == 0, err
     assert not left.exists() and (tmp_path / "s" / "search.json").exists()
+
+
+def test_ctrl_c_stops_a_lab_even_inside_fit():
+    """``fit`` turns KeyboardInterrupt into an early stop; during a lab, Ctrl-C raises
+    what fit does not catch, so that the lab stops instead of reporting a half run."""
+    import signal
+    import time
+
+    from reseau.cli import lab
+
+    previous = signal.getsignal(signal.SIGINT)
+    with pytest.raises(lab._Interrupted):
+        with lab._ctrl_c_stops():
+            try:
+                signal.raise_signal(signal.SIGINT)
+                time.sleep(0.1)
+            except KeyboardInterrupt:  # pragma: no cover  (what fit does)
+                pass
+    assert signal.getsignal(signal.SIGINT) is previous

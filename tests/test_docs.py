@@ -56,7 +56,7 @@ def test_import_reseau_loads_no_optional_dependency():
     code = ("import sys, reseau, reseau.nn, reseau.optim, reseau.data, reseau.io, "
             "reseau.train, reseau.models, reseau.cli\n"
             "heavy = ('matplotlib', 'torch', 'sklearn', 'scipy', 'tqdm', 'networkx', "
-            "'joblib', 'dask', 'pandas')\n"
+            "'joblib', 'dask', 'pandas', 'onnx', 'onnxruntime', 'safetensors')\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()

@@ -99,10 +99,15 @@ class RunFolder:
               refuse_stale: str | None = None, err=None) -> RunFolder:
         if out is None:
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-            for k in range(1000):
+            Path("runs").mkdir(exist_ok=True)
+            for k in range(1000):  # two runs started in the same second get two names
                 final = Path("runs") / (stamp if k == 0 else f"{stamp}-{k + 1}")
-                if not final.exists() and not _incomplete(final).exists():
-                    break
+                if not final.exists():
+                    try:
+                        _incomplete(final).mkdir()
+                        break
+                    except FileExistsError:
+                        continue
             else:
                 raise OSError("could not find a new folder name under runs/")
         else:
@@ -118,12 +123,14 @@ class RunFolder:
                                   "replace it, or choose another --out")
         work = _incomplete(final)
         try:
-            work.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                work.mkdir()
-                fresh = True
-            except FileExistsError:
-                fresh = False
+            fresh = out is None  # made above
+            if not fresh:
+                work.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    work.mkdir()
+                    fresh = True
+                except FileExistsError:
+                    pass
             lock = _lock(work)
         except BlockingIOError:
             raise ConfigError(f"another reseau process is writing {work} now; wait for it, "

@@ -89,3 +89,18 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(files)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_a_writer_that_replaces_the_temporary_file_still_gets_the_umask(tmp_path):
+    # the safetensors package writes its file with mode 0o600 whatever the umask says
+    old = os.umask(0o022)
+    try:
+        with files.atomic_path(tmp_path / "w.bin") as tmp:
+            tmp.unlink()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, b"data")
+            os.close(fd)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "w.bin").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "w.bin").read_bytes() == b"data"

@@ -70,8 +70,12 @@ def atomic_path(path) -> Iterator[Path]:
     """
     path = Path(os.fspath(path))
     tmp = _create_temporary(path)
+    mode = os.stat(tmp).st_mode & 0o777  # 0o666 & ~umask, as the kernel made it
     try:
         yield tmp
+        # a writer may replace the file by its own (the safetensors package writes 0o600)
+        if os.stat(tmp).st_mode & 0o777 != mode:
+            os.chmod(tmp, mode)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)

@@ -345,6 +345,9 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
         if keep_outputs and output is not None:
             outs.append(np.asarray(output._array))
             targets.append(np.asarray(y._array if isinstance(y, Tensor) else y))
+        # a graph keeps its structure after backward (to be drawn): drop it before the
+        # next forward, or two batches' activations would be alive at once
+        output = loss = None
         bar.update(value)
     seen = (np.concatenate(outs), np.concatenate(targets)) if outs else None
     # one batch (full-batch descent): its loss exactly, not (loss * n) / n

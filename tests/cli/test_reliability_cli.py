@@ -284,6 +284,13 @@ def test_ctrl_c_keeps_the_completed_configurations_and_resume_ends_alike(
     for c in progress["configurations"][:stop_at - 1]:
         row = reference[(c["params"]["hidden"], c["params"]["lr"])]
         assert c["dev_score"] == float(row["dev_score"])
+    # a resume interrupted before it trains anything (loading the data) still says how
+    def interrupted_prepare(*args, **kwargs):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as m:
+        m.setattr(search_cli, "prepare", interrupted_prepare)
+        status, _, again = run(capsys, "search", "--resume", str(folder))
+    assert status == 130 and again == err
     # a rerun without --resume does not lose them
     monkeypatch.setattr(search_cli.Candidate, "fit", fit)
     status, _, err = run(capsys, *SEARCH, "--out", str(folder))

@@ -38,7 +38,8 @@ from ..files import _fsync_folder, atomic_path, atomic_write_text
 from .preparation import Data
 from .settings import ConfigError
 
-__all__ = ["RunFolder", "write_json", "write_plots", "write_run", "INCOMPLETE"]
+__all__ = ["RunFolder", "incomplete_path", "write_json", "write_plots", "write_run",
+           "INCOMPLETE"]
 
 INCOMPLETE = ".incomplete"   # suffix of the folder a run is written into
 
@@ -104,7 +105,7 @@ class RunFolder:
                 final = Path("runs") / (stamp if k == 0 else f"{stamp}-{k + 1}")
                 if not final.exists():
                     try:
-                        _incomplete(final).mkdir()
+                        incomplete_path(final).mkdir()
                         break
                     except FileExistsError:
                         continue
@@ -121,7 +122,7 @@ class RunFolder:
             if final.is_dir() and _has_content(final) and not force and not keep:
                 raise ConfigError(f"--out {final} already holds a run; add --force to "
                                   "replace it, or choose another --out")
-        work = _incomplete(final)
+        work = incomplete_path(final)
         try:
             fresh = out is None  # made above
             if not fresh:
@@ -180,7 +181,9 @@ class RunFolder:
         return self.final
 
 
-def _incomplete(final: Path) -> Path:
+def incomplete_path(final) -> Path:
+    """``<final>.incomplete``: where the run of ``final`` is written until it ends."""
+    final = Path(final)
     return final.with_name(final.name + INCOMPLETE)
 
 

@@ -29,7 +29,7 @@ from .options import (
     add_data_options, add_fit_options, add_split_options, default, optimizer_help,
 )
 from .preparation import prepare
-from .run_folder import INCOMPLETE, RunFolder, write_json
+from .run_folder import INCOMPLETE, RunFolder, incomplete_path, write_json
 from .settings import ConfigError, TrainSettings, activation_names, check_value
 
 __all__ = ["add_parser", "run", "Candidate"]
@@ -206,7 +206,7 @@ def _resume_options(given: dict) -> tuple[Path, Path]:
     path = Path(given["resume"])
     final = path.with_name(path.name[:-len(INCOMPLETE)]) if path.name.endswith(INCOMPLETE) \
         else path
-    return final, final.with_name(final.name + INCOMPLETE)
+    return final, incomplete_path(final)
 
 
 def _ranked(rows: list) -> list[int]:
@@ -271,8 +271,35 @@ def _resume(given: dict, out) -> int:
 
 
 def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) -> int:
+    """Run the search; on Ctrl-C, exit status 130 and how to resume (whenever there is
+    a work folder to resume, even one left by an earlier process)."""
+    state: dict = {}
+    try:
+        run_dir = _run_search(settings, progress, jobs, out, resumed, state)
+    except KeyboardInterrupt:
+        folder = state.get("folder")
+        if folder is not None:
+            folder.release()
+            work, where = folder.path, settings.out or folder.final
+        elif settings.out is not None and incomplete_path(settings.out).is_dir():
+            work, where = incomplete_path(settings.out), settings.out
+        else:
+            raise  # nothing to resume: main says "interrupted"
+        entries = progress["configurations"]
+        done = sum(e.get("status") == "complete" for e in entries)
+        print(f"reseau search: interrupted; {done} of {len(entries)} configuration(s) "
+              f"completed and kept in {work / PROGRESS}; continue with: reseau search "
+              f"--resume {where}", file=sys.stderr, flush=True)
+        return 130
+    print(f"Wrote {run_dir}/: table.csv, model.npz, search.json", file=out, flush=True)
+    return 0
+
+
+def _run_search(settings: TrainSettings, progress: dict, jobs: int, out, resumed,
+                state: dict) -> Path:
     """Train the configurations of ``progress`` not yet complete, recording each in the
-    work folder as it completes; then choose, test and write the run folder."""
+    work folder as it completes; then choose, test and write the run folder (its path
+    is returned; ``state["folder"]`` is the :class:`RunFolder` once made)."""
     from ..train import grid_search
 
     # the dev set is held out as the validation set; stored with the model, dev_split
@@ -288,6 +315,7 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
         settings.out, force=force, keep=resumed is not None,
         refuse_stale=None if force else "continue it with 'reseau search --resume "
                                         f"{settings.out or 'DIR'}', or add --force to start again")
+    state["folder"] = folder
     build = functools.partial(Candidate, settings, data.X_train.shape[1], data.n_outputs, task)
     metric = "accuracy" if task == "classification" else "r2"
     names = ", ".join(k.replace("_", "-") for k in grid)
@@ -299,37 +327,24 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
     pending = [i for i, e in enumerate(entries) if e.get("status") != "complete"]
     at_once = (os.cpu_count() or 1) if jobs == -1 else jobs
     kept = None  # (index, model) of the best configuration trained by this process
-    try:
-        # a few configurations at a time (as many as run at once), each recorded as it
-        # completes: Ctrl-C loses at most the ones in flight
-        for start in range(0, len(pending), at_once):
-            chunk = pending[start:start + at_once]
-            result = grid_search(build, [{k: [v] for k, v in configs[i].items()}
-                                         for i in chunk],
-                                 train, dev, None, n_jobs=jobs, seed=settings.seed)
-            for row in result.table:
-                i = next(i for i in chunk if all(row[k] == v for k, v in configs[i].items()))
-                entries[i].update({"status": "complete",
-                                   **{c: row[c] for c in ("dev_score", "train_score",
-                                                          "fit_time")}})
-            best_here = next(i for i in chunk if configs[i] == result.best_params)
-            rows = [entries[i] if entries[i].get("status") == "complete"
-                    else {"dev_score": math.nan} for i in range(len(entries))]
-            if kept is None or _ranked(rows)[0] == best_here:
-                kept = (best_here, result.best_model)
-            _write_progress(folder, progress)
-        _finish(settings, progress, data, build, kept, folder, metric, out)
-        run_dir = folder.commit()
-    except KeyboardInterrupt:
-        done = sum(e.get("status") == "complete" for e in entries)
-        folder.release()
-        where = settings.out if settings.out is not None else folder.final
-        print(f"reseau search: interrupted; {done} of {len(entries)} configuration(s) "
-              f"completed and kept in {folder.path / PROGRESS}; continue with: reseau search "
-              f"--resume {where}", file=sys.stderr, flush=True)
-        return 130
-    print(f"Wrote {run_dir}/: table.csv, model.npz, search.json", file=out, flush=True)
-    return 0
+    # a few configurations at a time (as many as run at once), each recorded as it
+    # completes: Ctrl-C loses at most the ones in flight
+    for start in range(0, len(pending), at_once):
+        chunk = pending[start:start + at_once]
+        result = grid_search(build, [{k: [v] for k, v in configs[i].items()} for i in chunk],
+                             train, dev, None, n_jobs=jobs, seed=settings.seed)
+        for row in result.table:
+            i = next(i for i in chunk if all(row[k] == v for k, v in configs[i].items()))
+            entries[i].update({"status": "complete",
+                               **{c: row[c] for c in ("dev_score", "train_score", "fit_time")}})
+        best_here = next(i for i in chunk if configs[i] == result.best_params)
+        rows = [entries[i] if entries[i].get("status") == "complete"
+                else {"dev_score": math.nan} for i in range(len(entries))]
+        if kept is None or _ranked(rows)[0] == best_here:
+            kept = (best_here, result.best_model)
+        _write_progress(folder, progress)
+    _finish(settings, progress, data, build, kept, folder, metric, out)
+    return folder.commit()
 
 
 def _finish(settings, progress, data, build, kept, folder, metric, out) -> None:

@@ -32,8 +32,6 @@ import functools
 import numbers
 import threading
 
-import numpy as np
-
 from .. import nn
 from ..backend import fork_rng
 from ..nn import init as nn_init
@@ -169,8 +167,14 @@ class _Budget:
 
 
 def _values(module) -> int:
-    # what the module's state dict holds (a non-persistent buffer is not in the file)
-    return sum(int(np.size(value)) for value in module.state_dict().values())
+    """The number of values the state dict of ``module`` holds (a non-persistent buffer
+    is not in the file), counted without building the state dict, which copies."""
+    total = 0
+    for mod in module.modules():
+        total += sum(p.numel() for p in mod._parameters.values() if p is not None)
+        total += sum(b.numel() for name, b in mod._buffers.items()
+                     if b is not None and name not in mod._non_persistent)
+    return total
 
 
 def _check_integers(spec, budget: _Budget) -> None:

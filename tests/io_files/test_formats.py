@@ -170,6 +170,14 @@ def test_pt_files_go_through_the_pytorch_reader_and_writer(tmp_path):
     assert reseau.load(path, model=twin, map_location="cpu") is twin
     x = reseau.randn(5, 3)
     np.testing.assert_array_equal(twin(x)._array, net(x)._array)
+    net.double()  # the saved dtype is kept, as for .npz files
+    reseau.load(reseau.save(net, tmp_path / "net64.pt"), model=twin)
+    assert twin[0].weight.dtype == reseau.float64
+    np.testing.assert_array_equal(twin[2].bias._array, net[2].bias._array)
+    torch.save({"model": {"w": torch.ones(2)}, "epoch": 3}, tmp_path / "checkpoint.pt")
+    with pytest.raises(ModelFileError, match=r"holds a checkpoint \(keys 'model', 'epoch'\)"
+                                             r".*reseau.load\(path\)\['model'\]"):
+        reseau.load(tmp_path / "checkpoint.pt", model=twin)
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(ModelFileError, match="holds a list, not a state dict"):
         reseau.load(tmp_path / "list.pt", model=twin)

@@ -47,6 +47,13 @@ def _fill(model, state, path):
     if not isinstance(state, dict):
         raise ModelFileError(f"load: {path} holds a {type(state).__name__}, not a state dict "
                              "to load into the model given")
+    inner = [k for k, v in state.items() if isinstance(v, dict)]
+    if inner:  # a checkpoint: {"model": state_dict, "optimizer": ..., "epoch": 3}
+        keys = ", ".join(repr(k) for k in list(state)[:5])
+        raise ModelFileError(
+            f"load: {path} holds a checkpoint (keys {keys}), not a state dict: load it "
+            f"without model= and pass its entry, model.load_state_dict(reseau.load(path)"
+            f"[{inner[0]!r}])")
     npz.fill_module(model, state, path)
     return model
 

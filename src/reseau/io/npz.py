@@ -338,8 +338,9 @@ def read_info(path) -> dict:
 
 
 def fill_module(model, arrays: dict, path) -> None:
-    """Load ``arrays`` (a state dict) into ``model``, keeping each saved array's dtype;
-    a ModelFileError naming ``path`` when they do not fit."""
+    """Load ``arrays`` (a state dict of arrays or Tensors) into ``model``, keeping each
+    saved array's dtype; a ModelFileError naming ``path`` when they do not fit."""
+    arrays = {k: np.asarray(getattr(v, "_array", v)) for k, v in arrays.items()}
     try:
         model.load_state_dict(arrays)
     except StateDictError as err:

@@ -3,6 +3,7 @@
 
 import gzip
 import json
+import os
 import pickle
 import struct
 import zipfile
@@ -56,6 +57,14 @@ def test_a_file_that_is_no_model_is_named_for_what_it_looks_like(tmp_path, name,
     assert "\n" not in message and str(path) in message
     if kind != "pickle":
         assert "pickle" not in message  # only a real pickle stream is called one
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_is_not_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe")  # opening it to read would block until a writer comes
+    assert io.detect(tmp_path / "pipe") == "special"
+    with pytest.raises(ModelFileError, match="a device, pipe or socket, not a regular file"):
+        reseau.load(tmp_path / "pipe")
 
 
 def test_other_zip_archives_and_damaged_ones(tmp_path):

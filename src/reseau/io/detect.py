@@ -24,7 +24,8 @@ kind                      content
 ``hdf5``                  HDF5 (a Keras ``.h5`` model)
 ``json`` ``csv``          UTF-8 text: JSON, delimited lines (the same number of ``,`` ``;``
 ``text``                  tabs or ``|`` on each line), anything else
-``empty`` ``folder``      a file of 0 bytes; a directory
+``empty`` ``folder``      a file of 0 bytes; a directory; ``special``: a device, a pipe
+                          or a socket (not read: reading could block)
 ``binary``                none of these
 ========================  ==================================================================
 
@@ -39,6 +40,7 @@ import codecs
 import io as _bytes_io
 import os
 import pickletools
+import stat
 import struct
 import zipfile
 from pathlib import Path
@@ -171,7 +173,10 @@ def _kind_and_detail(path) -> tuple[str, str]:
         return "folder", ""
     if not path.exists():
         raise FileNotFoundError(f"load: no file at {path}")
-    size = path.stat().st_size
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):  # a pipe or a device: reading it could block
+        return "special", ""
+    size = info.st_size
     with open(path, "rb") as f:
         head = f.read(_HEAD)
     if not head:
@@ -206,6 +211,8 @@ def detect(path) -> str:
 
 
 _LOOKS = {
+    "special": ("a device, pipe or socket, not a regular file",
+                "give the path of a model file"),
     "empty": ("an empty file (0 bytes)",
               "the save or the copy that made it was interrupted: save or copy it again"),
     "csv": ("CSV data ({detail})",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import random
 import re
 import struct
@@ -29,7 +28,6 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 MIN_CASES = 1000
 LIMIT_BYTES = 3 << 30

@@ -96,6 +96,7 @@ def test_a_folder_points_to_the_model_inside(tmp_path):
 
 
 def test_formats_are_told_by_content_not_by_name(tmp_path):
+    pytest.importorskip("safetensors")
     reseau.manual_seed(0)
     net = nn.Linear(3, 2)
     # each format written under a misleading name still loads as what it is
@@ -135,6 +136,7 @@ def test_onnx_files_are_recognised_by_their_first_fields(tmp_path):
 
 
 def test_npz_functions_refuse_other_formats_by_name(tmp_path):
+    pytest.importorskip("safetensors")
     io.save(nn.Linear(2, 2), tmp_path / "w.safetensors")
     with pytest.raises(ModelFileError, match="is a safetensors file.*reseau.load"):
         io.read_info(tmp_path / "w.safetensors")
@@ -144,6 +146,7 @@ def test_npz_functions_refuse_other_formats_by_name(tmp_path):
 
 
 def test_save_chooses_the_format_by_extension(tmp_path):
+    pytest.importorskip("safetensors")
     net = nn.Linear(2, 2)
     with pytest.raises(ValueError, match=r"needs an example input.*reseau.onnx.export"):
         reseau.save(net, tmp_path / "m.onnx")
@@ -210,3 +213,18 @@ def test_an_empty_zip_archive_is_named(tmp_path):
         pass
     with pytest.raises(ModelFileError, match=r"a zip archive \(empty\)"):
         reseau.load(tmp_path / "empty.npz")
+
+
+def test_without_the_safetensors_package_one_line_says_how_to_install_it(tmp_path,
+                                                                          monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "safetensors", None)  # import fails as if absent
+    monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
+    with pytest.raises(ImportError, match=r'safetensors package: pip install '
+                                          r'"reseau\[safetensors\]"'):
+        reseau.save(nn.Linear(2, 2), tmp_path / "w.safetensors")
+    header = b'{"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}'
+    (tmp_path / "r.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + bytes(4))
+    with pytest.raises(ImportError, match=r"load: safetensors files need"):
+        reseau.load(tmp_path / "r.safetensors")

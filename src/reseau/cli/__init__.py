@@ -3,7 +3,7 @@
 search on the dev set), ``reseau lab NAME`` (the labs of :mod:`reseau.labs`) and ``reseau
 ops`` (the table of primitives), ``reseau export MODEL --to onnx|pt|safetensors`` and
 ``reseau run script.py`` (a PyTorch program, unchanged,
-with reseau as torch).
+with reseau as torch) and ``reseau playground`` (a network trained live in the browser).
 
 One module per subcommand, each with ``add_parser(subparsers)`` and ``run(args)``; under
 them, :mod:`~reseau.cli.settings` (the typed settings of a run, from defaults, a TOML file
@@ -22,7 +22,7 @@ import signal
 import sys
 import threading
 
-from . import evaluate, export, lab, ops, predict, run, search, train
+from . import evaluate, export, lab, ops, playground, predict, run, search, train
 from .options import Parser, UsageError
 from .settings import ConfigError
 
@@ -30,7 +30,7 @@ __all__ = ["main", "build_parser"]
 
 # the subcommands, in the order of `reseau --help`
 COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict, "search": search,
-            "export": export, "ops": ops, "lab": lab, "run": run}
+            "export": export, "ops": ops, "lab": lab, "run": run, "playground": playground}
 
 
 def build_parser() -> Parser:

@@ -1,0 +1,180 @@
+"""The playground's parts without the server: settings, data, the NumPy pass of a frame
+against the model's own forward, losses, training, rewind, divergence."""
+
+import numpy as np
+import pytest
+
+import reseau
+from reseau.nn import functional as F
+from reseau.playground import network
+from reseau.playground.config import RequestError, check_config
+from reseau.playground.datasets import make_data, split
+from reseau.playground.session import GRID, THUMB, Session
+
+
+def test_defaults_and_checked_values():
+    cfg = check_config({})
+    assert cfg["dataset"] == "circle" and cfg["layers"] == [4, 2] and cfg["lr"] == 0.03
+    cfg = check_config({"lr": "0.3", "layers": "3,5", "features": "x2,x1,x2"})
+    assert cfg["lr"] == 0.3 and cfg["layers"] == [3, 5] and cfg["features"] == ["x1", "x2"]
+    # choosing a data set chooses its problem
+    assert check_config({"dataset": "plane"})["problem"] == "regression"
+
+
+@pytest.mark.parametrize("sent, words", [
+    ({"lr": "fast"}, "lr must be a number"),
+    ({"lr": 0}, "lr must be between"),
+    ({"noise": 60}, "noise must be between 0 and 50, got 60"),
+    ({"batch": 2.5}, "batch must be a whole number"),
+    ({"layers": [4] * 11}, "at most 10 hidden layers"),
+    ({"layers": [17]}, "neurons must be between 1 and 16"),
+    ({"features": []}, "features must be a non-empty list"),
+    ({"features": ["x3"]}, "features must be a non-empty list"),
+    ({"activation": "softsign"}, "activation must be one of relu, tanh"),
+    ({"dataset": "plane", "problem": "classification"}, "'plane' is a regression problem"),
+    ({"colour": 1}, "unknown setting 'colour'"),
+    ({"acts": ["elu"]}, "acts must list"),
+    ({"seed": True}, "seed must be a number"),
+])
+def test_bad_settings_are_one_line_naming_the_key(sent, words):
+    with pytest.raises(RequestError, match=words) as err:
+        check_config(sent)
+    assert err.value.status == 400 and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("name, classes", [("circle", 2), ("xor", 2), ("gauss", 2),
+                                           ("spiral", 2), ("spiral3", 3)])
+def test_classification_sets_fill_the_square(name, classes):
+    X, y = make_data(name, 300, 0, seed=1)
+    assert X.shape == (300, 2) and y.dtype == np.int64
+    assert sorted(set(y.tolist())) == list(range(classes))
+    assert 3.5 < np.abs(X).max() <= 6.0
+    X2, y2 = make_data(name, 300, 0, seed=1)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+
+
+def test_regression_sets_and_noise():
+    X, y = make_data("plane", 400, 0, seed=0)
+    np.testing.assert_allclose(y, X.sum(axis=1) / 10)
+    _, noisy = make_data("plane", 400, 50, seed=0)
+    assert 0.3 < np.std(noisy - y) < 0.7  # noise 50 is a standard deviation of 0.5
+    X, y = make_data("multigauss", 400, 0, seed=0)
+    assert y.min() < -0.5 and y.max() > 0.5 and np.abs(y).max() <= 1.2
+    Xtr, ytr, Xte, yte = split(X, y, 30, seed=0)
+    assert len(Xtr) == 120 and len(Xte) == 280
+
+
+@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "linear"])
+@pytest.mark.parametrize("dataset", ["circle", "spiral3", "plane"])
+def test_numpy_pass_gives_the_models_outputs(act, dataset):
+    cfg = check_config({"dataset": dataset, "activation": act, "layers": [5, 3],
+                        "features": ["x1", "x2", "x1x2", "sinx1"], "acts": ["", "tanh"]})
+    classes = 3 if dataset == "spiral3" else (0 if dataset == "plane" else 2)
+    model = network.build_model(cfg, classes, seed=3)
+    X, _ = make_data(dataset, 50, 5, seed=0)
+    inputs = network.features(X, cfg["features"])
+    np.testing.assert_allclose(inputs[:, 2], X[:, 0] * X[:, 1])
+    outs = network.forward_all(network.layer_weights(model), network.activations(cfg),
+                               inputs.astype(np.float32))
+    expected = model(reseau.from_numpy(inputs.astype(np.float32))).detach().numpy()
+    assert [o.shape[1] for o in outs] == [5, 3, 3 if classes == 3 else 1]
+    np.testing.assert_allclose(outs[-1], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_losses_agree_with_reseaus_loss_functions():
+    rng = np.random.default_rng(0)
+    s1, s3 = rng.normal(size=(40, 1)) * 3, rng.normal(size=(40, 3)) * 3
+    y2, y3, yr = rng.integers(0, 2, 40), rng.integers(0, 3, 40), rng.normal(size=40)
+    t = reseau.from_numpy
+    bce = F.binary_cross_entropy_with_logits(t(s1), t(y2[:, None].astype(np.float64)))
+    assert network.data_loss(s1, y2, "classification") == pytest.approx(bce.item(), rel=1e-6)
+    ce = F.cross_entropy(t(s3), t(y3))
+    assert network.data_loss(s3, y3, "classification") == pytest.approx(ce.item(), rel=1e-6)
+    mse = F.mse_loss(t(s1), t(yr[:, None]))
+    assert network.data_loss(s1, yr, "regression") == pytest.approx(mse.item(), rel=1e-6)
+    # the heat map's scale: 2 sigmoid(s) - 1, and softmax rows
+    np.testing.assert_allclose(network.output_values(s1, "classification"),
+                               2 / (1 + np.exp(-s1[:, 0])) - 1, atol=1e-12)
+    np.testing.assert_allclose(network.output_values(s3, "classification").sum(axis=1), 1)
+
+
+def test_zero_initial_weights_and_xavier():
+    cfg = check_config({"init": "zeros"})
+    model = network.build_model(cfg, 2, seed=0)
+    assert all(not np.any(v) for v in model.state_dict().values())
+    xavier = network.build_model(check_config({"init": "xavier"}), 2, seed=0).state_dict()
+    assert not np.any(xavier["0.bias"]) and np.any(xavier["0.weight"])
+
+
+def test_training_on_circle_lowers_the_test_loss():
+    session = Session("t", {"lr": 0.1})
+    start = session.losses[1]
+    for _ in range(40):
+        session.train_epoch()
+    assert session.epoch == 40 and len(session.history) == 40
+    assert session.losses[1] < 0.2 < start
+
+
+def test_frame_holds_the_heat_map_thumbnails_and_weights():
+    import base64
+
+    session = Session("f", {"layers": [3, 2], "dataset": "spiral3"})
+    frame = session.frame()
+    assert frame["grid"] == GRID and frame["outputs"] == 3
+    assert len(base64.b64decode(frame["heat"])) == GRID * GRID * 3
+    assert [len(layer) for layer in frame["thumbs"]] == [3, 2]
+    assert len(base64.b64decode(frame["thumbs"][0][0])) == THUMB * THUMB
+    assert [np.shape(w) for w, _ in frame["weights"]] == [(3, 2), (2, 3), (3, 2)]
+    # the weights the page draws are the model's
+    np.testing.assert_allclose(frame["weights"][1][0],
+                               session.model.state_dict()["2.weight"], atol=1e-4)
+
+
+def test_rewind_restarts_from_the_same_weights_and_reset_draws_new_ones():
+    session = Session("r", {})
+    first = {k: v.copy() for k, v in session.model.state_dict().items()}
+    session.train_epoch()
+    session.act("rewind")
+    assert session.epoch == 0
+    for k, v in session.model.state_dict().items():
+        np.testing.assert_array_equal(v, first[k])
+    session.act("reset")
+    assert not np.array_equal(session.model.state_dict()["0.weight"], first["0.weight"])
+    with pytest.raises(RequestError, match="unknown action 'jump'"):
+        session.act("jump")
+
+
+def test_live_settings_keep_the_weights_structural_ones_start_over():
+    session = Session("c", {})
+    session.train_epoch()
+    session.configure({"lr": 0.3, "batch": 5})
+    assert session.epoch == 1 and session.optimizer.param_groups[0]["lr"] == 0.3
+    session.configure({"layers": [3]})
+    assert session.epoch == 0 and session.model.state_dict()["0.weight"].shape == (3, 2)
+    with pytest.raises(RequestError):
+        session.configure({"layers": [0]})
+    assert session.cfg["layers"] == [3]  # a refused setting changes nothing
+
+
+def test_divergence_pauses_with_the_advice_of_reseau_train():
+    session = Session("d", {"dataset": "plane", "features": ["x1sq", "x2sq"], "lr": 10,
+                            "activation": "linear", "batch": 20})
+    session.act("play")
+    for _ in range(5):
+        session.train_epoch()
+        if not session.playing:
+            break
+    assert not session.playing
+    assert "diverged" in session.message and "Try a lower learning rate (it is 10" in session.message
+    assert all(np.isfinite(v).all() for v in session.model.state_dict().values())
+
+
+def test_editing_a_weight():
+    session = Session("w", {})
+    session.set_weight(0, 1, 0, 2.5)
+    session.set_weight(1, 0, None, -1.0)
+    state = session.model.state_dict()
+    assert state["0.weight"][1, 0] == 2.5 and state["2.bias"][0] == -1.0
+    for bad in [(5, 0, 0, 1.0), (0, 9, 0, 1.0), (0, 0, 0, float("nan")), (0, -1, 0, 1.0)]:
+        with pytest.raises(RequestError, match="no weight"):
+            session.set_weight(*bad)

@@ -540,3 +540,24 @@ def test_other_torch_objects_are_refused_with_what_to_save(torch, tmp_path):
         with pytest.raises(ModelFileError) as error:
             load_pt(tmp_path / "x.pt")
         assert named in _one_line(error) and advice in str(error.value)
+
+
+def test_a_damaged_deflated_storage_is_a_model_file_error(tmp_path):
+    # zlib's own error (not an OSError) when a compressed entry's stream is corrupted
+    torch = pytest.importorskip("torch")
+
+    plain, packed = tmp_path / "plain.pt", tmp_path / "packed.pt"
+    torch.save({"w": torch.arange(4000.0)}, plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(packed, "w") as dst:
+        for info in src.infolist():
+            deflate = "/data/" in info.filename
+            dst.writestr(info.filename, src.read(info),
+                         compress_type=zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED)
+    raw = bytearray(packed.read_bytes())
+    with zipfile.ZipFile(packed) as z:
+        info = next(i for i in z.infolist() if "/data/" in i.filename)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start:start + 5] = bytes(b ^ 0xFF for b in raw[start:start + 5])
+    packed.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match="cannot be read .*decompressing"):
+        reseau.load(packed)

@@ -260,8 +260,8 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size_on_disk: int,
                     break
                 out += chunk
             f.read(1)  # reach the end, so that zipfile checks the CRC
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError) as e:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
+            NotImplementedError, RuntimeError) as e:
         raise ModelFileError(f"{where}: entry {info.filename!r} cannot be read ({e}); the "
                              "file is truncated or corrupted") from None
     if len(out) != info.file_size:

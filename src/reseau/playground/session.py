@@ -90,7 +90,7 @@ class Session:
 
     def _new_model(self, seed: int) -> None:
         self.model = build_model(self.cfg, self.n_classes, seed)
-        self.initial = {k: v.copy() for k, v in self.model.state_dict().items()}
+        self.initial = {k: v.clone() for k, v in self.model.state_dict().items()}
         self._reset_training()
 
     def _reset_training(self) -> None:
@@ -228,7 +228,7 @@ class Session:
             if self.first_loss is None:
                 self.first_loss = train
             if math.isfinite(train) and train <= _DIVERGED * max(self.first_loss, 1.0):
-                self.good = {k: v.copy() for k, v in self.model.state_dict().items()}
+                self.good = {k: v.clone() for k, v in self.model.state_dict().items()}
                 return
             self.model.load_state_dict(self.good)
             self.optimizer = build_optimizer(self.cfg, self.model)

@@ -376,3 +376,13 @@ def test_ctrl_c_stops_a_lab_even_inside_fit():
             except KeyboardInterrupt:  # pragma: no cover  (what fit does)
                 pass
     assert signal.getsignal(signal.SIGINT) is previous
+
+
+@pytest.mark.parametrize("text", ['[]', '{"configurations": 3}', '{"configurations": [3]}',
+                                  '{"configurations": [{"params": {}, "status": "complete"}]}',
+                                  '{"configurations": []}'])
+def test_resume_refuses_progress_files_of_the_wrong_shape(text, tmp_path, capsys):
+    (tmp_path / "s.incomplete").mkdir()
+    (tmp_path / "s.incomplete" / "progress.json").write_text(text)
+    status, _, err = run(capsys, "search", "--resume", str(tmp_path / "s"))
+    assert status == 2 and "--resume: " in one_line_error(err, "search")

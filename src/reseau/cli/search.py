@@ -40,6 +40,7 @@ DEFAULT_HIDDEN = "2,4,8,16"
 PROGRESS = "progress.json"   # the configurations and their state, what --resume reads
 # options that --resume may change; the others are those the search started with
 RESUME_OPTIONS = ("jobs", "memory_limit")
+_SCORES = ("dev_score", "train_score", "fit_time")   # what a completed configuration holds
 
 _EXAMPLES = """\
 examples:
@@ -176,15 +177,22 @@ def _check_memory(settings: TrainSettings, configs: list, jobs: int, data=None) 
 
 
 def _read_progress(path: Path) -> dict:
+    """The progress file of an interrupted search, its shape checked."""
     try:
         with open(path, encoding="utf-8") as f:
             progress = json.loads(f.read(10_000_000))
-        assert isinstance(progress, dict) and isinstance(progress["configurations"], list)
+        entries = progress["configurations"]
+        if not (isinstance(progress, dict) and isinstance(entries, list) and all(
+                isinstance(e, dict) and isinstance(e.get("params"), dict)
+                and (e.get("status") != "complete"
+                     or all(isinstance(e.get(c), (int, float)) for c in _SCORES))
+                for e in entries)):
+            raise ValueError
         return progress
     except FileNotFoundError:
         raise ConfigError(f"--resume: {path.parent} has no {PROGRESS}; it is not an "
                           "interrupted search") from None
-    except (ValueError, KeyError, TypeError, AssertionError, RecursionError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise ConfigError(f"--resume: {path} is not a progress file of reseau search; "
                           "start the search again with --force") from None
 
@@ -257,7 +265,7 @@ def _resume(given: dict, out) -> int:
         grid = {k: grid_values(k, ",".join(v)) for k, v in progress["grid"].items()}
         jobs = _jobs(given.get("jobs", progress.get("jobs", 1)))
         configs = _configs(grid)
-    except (ConfigError, TypeError, AttributeError) as err:
+    except (ConfigError, KeyError, TypeError, AttributeError) as err:
         raise ConfigError(f"--resume: {work / PROGRESS} holds settings that are not valid "
                           f"({err}); start the search again with --force") from None
     if [c.get("params") for c in progress["configurations"]] != configs:
@@ -335,8 +343,7 @@ def _run_search(settings: TrainSettings, progress: dict, jobs: int, out, resumed
                              train, dev, None, n_jobs=jobs, seed=settings.seed)
         for row in result.table:
             i = next(i for i in chunk if all(row[k] == v for k, v in configs[i].items()))
-            entries[i].update({"status": "complete",
-                               **{c: row[c] for c in ("dev_score", "train_score", "fit_time")}})
+            entries[i].update({"status": "complete", **{c: row[c] for c in _SCORES}})
         best_here = next(i for i in chunk if configs[i] == result.best_params)
         rows = [entries[i] if entries[i].get("status") == "complete"
                 else {"dev_score": math.nan} for i in range(len(entries))]
@@ -357,8 +364,7 @@ def _finish(settings, progress, data, build, kept, folder, metric, out) -> None:
     grid, entries = progress["grid"], progress["configurations"]
     configs = [e["params"] for e in entries]
     train, dev = (data.X_train, data.y_train), (data.X_val, data.y_val)
-    rows = [{**e["params"], **{c: e[c] for c in ("dev_score", "train_score", "fit_time")}}
-            for e in entries]
+    rows = [{**e["params"], **{c: e[c] for c in _SCORES}} for e in entries]
     order = _ranked(rows)
     best = order[0]
     refit = bool(progress.get("refit"))

@@ -1,0 +1,165 @@
+"""The playground end to end in headless Chromium (Debian's ``chromium``, driven by
+Playwright for Python): play, pause, controls, layers, a shared link, hidden controls, the
+model download, a dropped CSV, and a screenshot checked to be a real picture. Skipped
+without Playwright or without the browser."""
+
+import os
+import shutil
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import reseau
+from reseau.playground import make_server
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = os.environ.get("RESEAU_CHROMIUM") or shutil.which("chromium") or \
+    shutil.which("chromium-browser")
+if CHROMIUM is None:
+    pytest.skip("no chromium executable (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = make_server(port=0)
+    threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 760}, accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda m: print("console:", m.text))
+    page.on("requestfailed", lambda r: print("failed:", r.url, r.failure))
+    page.on("response", lambda r: r.status >= 400 and print("response:", r.status, r.url))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def _open(page, server, fragment=""):
+    page.goto(server.url + fragment)
+    page.wait_for_selector("#n-1-0")
+    page.wait_for_function("state.frame !== null")
+    return server.sessions[page.evaluate("state.sid")]
+
+
+def _epoch(page) -> int:
+    return int(page.text_content("#epoch").replace(",", ""))
+
+
+def test_play_trains_the_circle_and_pause_stops_it(page, server, tmp_path):
+    session = _open(page, server)
+    page.select_option("#lr", "0.1")
+    page.wait_for_function("state.cfg.lr === 0.1")
+    assert session.cfg["lr"] == 0.1 and "lr=0.1" in page.url
+    page.click("#play")
+    page.wait_for_function("Number(document.getElementById('epoch').textContent"
+                           ".replace(',', '')) > 0")
+    page.wait_for_function("Number(document.getElementById('test-loss').textContent) < 0.2",
+                           timeout=40_000)
+    page.click("#play")  # pause
+    page.wait_for_selector("#play[data-playing='0']")
+    stopped = _epoch(page)
+    time.sleep(0.6)
+    assert _epoch(page) == stopped == session.epoch and not session.playing
+    page.click("#showTest")
+    shot = tmp_path / "playground.png"
+    page.screenshot(path=str(shot))
+    _assert_real_picture(shot)
+    page.click("#step")
+    page.wait_for_function(f"Number(document.getElementById('epoch').textContent"
+                           f".replace(',', '')) === {stopped + 1}")
+
+
+def _assert_real_picture(path):
+    image = pytest.importorskip("matplotlib.image").imread(str(path))
+    assert image.shape[0] > 500 and image.shape[1] > 1000
+    rgb = image[..., :3].reshape(-1, 3)
+    assert rgb.std() > 0.1  # not a blank page
+    # the heat map's orange and blue are both there
+    orange = (rgb[:, 0] > 0.8) & (rgb[:, 2] < 0.45)
+    blue = (rgb[:, 2] > 0.6) & (rgb[:, 0] < 0.3)
+    assert orange.sum() > 2000 and blue.sum() > 2000
+
+
+def test_controls_and_layers_change_the_session(page, server):
+    session = _open(page, server)
+    page.select_option("#activation", "relu")
+    page.wait_for_function("state.cfg.activation === 'relu'")
+    assert session.cfg["activation"] == "relu"
+    page.click("#add-layer")
+    page.wait_for_selector("#n-3-0")
+    assert page.text_content("#n-layers") == "3" and session.cfg["layers"] == [4, 2, 2]
+    page.click(".layer:nth-child(2) .layer-tools button:first-child")  # a neuron more
+    page.wait_for_selector("#n-1-4")
+    assert session.cfg["layers"] == [5, 2, 2]
+    page.click("#f-x1sq")  # a feature more
+    page.wait_for_function("state.cfg.features.includes('x1sq')")
+    page.wait_for_function("document.querySelectorAll('#links path').length === 3*5 + 5*2 + 2*2 + 2")
+    assert session.model.state_dict()["0.weight"].shape == (5, 3)
+    assert "layers=5,2,2" in page.url and "features=x1,x2,x1sq" in page.url
+
+
+def test_a_shared_link_gives_the_same_controls_and_hides_some(page, server):
+    fragment = ("#dataset=xor&lr=0.3&activation=sigmoid&layers=3&features=x1,x2,x1x2"
+                "&reg=l2&regRate=0.01&showTest=1&hide=lr,noise")
+    session = _open(page, server, fragment)
+    assert session.cfg["dataset"] == "xor" and session.cfg["layers"] == [3]
+    assert page.input_value("#activation") == "sigmoid"
+    assert page.input_value("#reg") == "l2" and page.input_value("#regRate") == "0.01"
+    assert page.input_value("#lr") == "0.3" and not page.is_visible("#lr")
+    assert not page.is_visible("#noise") and page.is_visible("#batch")
+    assert page.is_checked("#showTest")
+    assert "selected" in page.get_attribute("[data-dataset=xor]", "class")
+    assert "off" not in page.get_attribute("#f-x1x2", "class")
+    assert page.text_content("#n-layers") == "1"
+    # a refused value opens the defaults and says which
+    page.goto(server.url + "#lr=-5")
+    page.wait_for_function("state.cfg !== null && document.getElementById('status')"
+                           ".textContent.includes('lr must be between')")
+
+
+def test_the_downloaded_model_loads_with_reseau_io(page, server, tmp_path):
+    session = _open(page, server, "#features=x1,x2,sinx1&layers=3")
+    page.click("#step")
+    page.wait_for_function("state.frame.epoch === 1")
+    with page.expect_download() as download:
+        page.click("#export")
+    path = tmp_path / "model.npz"
+    download.value.save_as(path)
+    model = reseau.io.load(path)
+    assert reseau.io.read_info(path)["config"]["inputs"] == ["x1", "x2", "sinx1"]
+    x = reseau.from_numpy(np.float32([[1, 2, np.sin(1)], [-3, 0.5, np.sin(-3)]]))
+    np.testing.assert_allclose(model(x).detach().numpy(), session.model(x).detach().numpy())
+
+
+def test_a_dropped_csv(page, server):
+    session = _open(page, server)
+    bad = b"x1,x2,label\n1,2,0\n3,,1\n"
+    page.set_input_files("#csv-file", files=[{"name": "bad.csv", "mimeType": "text/csv",
+                                              "buffer": bad}])
+    page.wait_for_function("document.getElementById('data-error').textContent.includes('x2')")
+    assert session.cfg["dataset"] == "circle"
+    rows = "\n".join(f"{a:.3f},{b:.3f},{int(a * b > 0)}"
+                     for a, b in np.random.default_rng(0).uniform(-1, 1, (80, 2)))
+    page.set_input_files("#csv-file", files=[{"name": "good.csv", "mimeType": "text/csv",
+                                              "buffer": ("a,b,c\n" + rows).encode()}])
+    page.wait_for_function("state.cfg.dataset === 'csv'")
+    assert page.text_content("#data-error") == "" and "80 rows" in page.text_content("#status")
+    assert len(session.X) + len(session.Xt) == 80

@@ -57,7 +57,10 @@ def test_reseau_reads_what_safetensors_torch_writes(tmp_path):
     twin = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2))
     save_file(twin.state_dict(), tmp_path / "torch.safetensors", metadata={"epoch": "7"})
     state = reseau.load(tmp_path / "torch.safetensors")
-    assert all(isinstance(v, np.ndarray) for v in state.values())  # as a .npz state dict
+    # Tensors, as safetensors.torch.load_file gives; io.load_safetensors gives arrays
+    assert all(type(v) is reseau.Tensor for v in state.values())
+    arrays = io.load_safetensors(tmp_path / "torch.safetensors")
+    assert all(isinstance(v, np.ndarray) for v in arrays.values()) and list(arrays) == list(state)
     assert io.read_safetensors_metadata(tmp_path / "torch.safetensors") == {"epoch": "7"}
     net = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
     net.load_state_dict(state)

@@ -26,7 +26,8 @@ def test_linear_matches_torch_with_the_same_weights():
     for bias in (True, False):
         ours = nn.Linear(4, 3, bias=bias).double()
         theirs = torch.nn.Linear(4, 3, bias=bias, dtype=torch.float64)
-        theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+        theirs.load_state_dict({k: torch.from_numpy(v.numpy())
+                                for k, v in ours.state_dict().items()})
         x = RNG.standard_normal((5, 4))
         xr = reseau.tensor(x, requires_grad=True)
         xt = torch.tensor(x, requires_grad=True)
@@ -268,7 +269,8 @@ def test_mlp_matches_torch_sequential():
     ours = nn.MLP([3, 5, 2]).double()
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(),
                                  torch.nn.Linear(5, 2)).double()
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy())
+                            for k, v in ours.state_dict().items()})
     x = RNG.standard_normal((6, 3))
     np.testing.assert_allclose(ours(reseau.tensor(x))._array,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)

@@ -222,15 +222,15 @@ def test_default_dtype_float64_builds_float64_layers():
 
 
 # ----------------------------------------------------------------- state_dict
-def test_state_dict_holds_array_copies_by_dotted_name():
+def test_state_dict_holds_tensors_sharing_memory_by_dotted_name():
     net = nn.Sequential(TwoLayer(2, 3, 2), nn.BatchNorm1d(2))
     sd = net.state_dict()
     assert list(sd) == ["0.fc1.weight", "0.fc1.bias", "0.fc2.weight", "0.fc2.bias",
                         "1.weight", "1.bias", "1.running_mean", "1.running_var",
                         "1.num_batches_tracked"]
-    assert all(isinstance(v, np.ndarray) for v in sd.values())
-    sd["0.fc1.weight"][...] = 42.0  # a copy: the model is untouched
-    assert not (net[0].fc1.weight._array == 42.0).any()
+    assert all(type(v) is reseau.Tensor and not v.requires_grad for v in sd.values())
+    sd["0.fc1.weight"].fill_(42.0)  # shared, as in PyTorch: the model sees it
+    assert (net[0].fc1.weight._array == 42.0).all()
 
 
 def test_state_dict_round_trip():
@@ -246,8 +246,7 @@ def test_state_dict_round_trip():
     np.testing.assert_array_equal(src(x)._array, dst(x)._array)
     assert dst.fc1.weight is weight  # loaded in place: an optimizer's references stay valid
     # tensors are accepted too, and values are cast to the parameter dtype
-    dst.load_state_dict({k: reseau.tensor(v.astype(np.float64)) for k, v in
-                         src.state_dict().items()})
+    dst.load_state_dict({k: v.double() for k, v in src.state_dict().items()})
     assert dst.fc1.weight.dtype == np.float32
 
 
@@ -263,7 +262,7 @@ def test_non_persistent_buffers_are_not_saved():
 
 def test_load_into_another_shape_fails_clearly_and_changes_nothing():
     small, big = TwoLayer(2, 3, 1), TwoLayer(2, 5, 1)
-    before = big.state_dict()
+    before = {k: v.clone() for k, v in big.state_dict().items()}
     with pytest.raises(nn.StateDictError) as err:
         big.load_state_dict(small.state_dict())
     msg = str(err.value)
@@ -272,7 +271,7 @@ def test_load_into_another_shape_fails_clearly_and_changes_nothing():
            "(5, 2)" in msg
     assert "'fc2.weight'" in msg
     for k, v in big.state_dict().items():  # nothing half-loaded
-        np.testing.assert_array_equal(v, before[k])
+        np.testing.assert_array_equal(v.numpy(), before[k].numpy())
     # it is both a ValueError and, as in PyTorch, a RuntimeError
     assert isinstance(err.value, ValueError) and isinstance(err.value, RuntimeError)
 
@@ -303,7 +302,8 @@ def test_state_dict_loads_into_torch_and_back():
     theirs.fc1 = torch.nn.Linear(3, 4, dtype=torch.float64)
     theirs.act = torch.nn.ReLU()
     theirs.fc2 = torch.nn.Linear(4, 2, dtype=torch.float64)
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in
+                            ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3))
     np.testing.assert_allclose(ours(reseau.tensor(x))._array,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-12)

@@ -95,15 +95,18 @@ def test_checkpoint_every_epoch_and_custom_callback(tmp_path):
 
 def test_state_start_weights_are_the_weights_each_epoch_started_from():
     model, opt, data = setup()
-    before = model.state_dict()
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     seen = []
+
+    def arrays(state):  # a snapshot: state_dict() shares memory with the weights
+        return {k: v.numpy().copy() for k, v in state.items()}
 
     class Record(Callback):
         def on_train_begin(self, state):
-            seen.append(("begin", state.start_weights))
+            seen.append(("begin", arrays(state.start_weights)))
 
         def on_epoch_end(self, state, logs):
-            seen.append((state.epoch, state.start_weights, model.state_dict()))
+            seen.append((state.epoch, arrays(state.start_weights), arrays(model.state_dict())))
 
     fit(model, nn.CrossEntropyLoss(), opt, data, epochs=3, batch_size=10,
         callbacks=[Record()], log_every=None)

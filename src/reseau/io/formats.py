@@ -7,11 +7,12 @@ and hands the file to its reader:
 format           recognised by                      ``load`` returns
 ===============  =================================  ==========================================
 reseau ``.npz``  a zip of ``.npy`` arrays           the model (``io.npz.load``), or the state
-                                                    dict as NumPy arrays for plain weights
+                                                    dict (OrderedDict of Tensors) for plain
+                                                    weights
 PyTorch          a zip with ``<name>/data.pkl``     what ``torch.save`` stored, tensors as
                                                     reseau Tensors (``io.pt.load_pt``)
-safetensors      header size + JSON header          the state dict as NumPy arrays
-                                                    (``io.safetensors.load_safetensors``)
+safetensors      header size + JSON header          the state dict, an OrderedDict of Tensors
+                                                    (``io.load_safetensors`` gives arrays)
 ONNX             a protobuf ``ModelProto``          a module running the graph
                                                     (``reseau.onnx.load``)
 ===============  =================================  ==========================================
@@ -96,10 +97,12 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     Returns
     -------
     Module, dict or object
-        See the module's table: the model of a reseau ``.npz``; a state dict (NumPy
-        arrays) for plain weights in ``.npz`` or safetensors; what ``torch.save`` stored
-        for a ``.pt`` file (reseau Tensors); a module for an ONNX file; ``model`` when
-        given.
+        See the module's table: the model of a reseau ``.npz``; a state dict (an
+        OrderedDict of reseau Tensors, as ``torch.load`` and
+        ``safetensors.torch.load_file`` give) for plain weights in ``.npz`` or
+        safetensors; what ``torch.save`` stored for a ``.pt`` file (reseau Tensors); a
+        module for an ONNX file; ``model`` when given. ``io.load_state_dict`` and
+        ``io.load_safetensors`` are the NumPy-level readers: they give arrays.
 
     Raises
     ------
@@ -119,7 +122,7 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
         return _load_pt(path, model, map_location, weights_only)
     if kind == "safetensors":
         state = load_safetensors(path)
-        return state if model is None else _fill(model, state, path)
+        return npz.state_tensors(state) if model is None else _fill(model, state, path)
     if kind == "onnx":
         return _load_onnx(path, model)
     raise refusal(path, kind)

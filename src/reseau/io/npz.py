@@ -40,6 +40,7 @@ import numpy as np
 from ..devices import check_device, device
 from ..files import atomic_open
 from ..nn import StateDictError
+from ..tensor import Tensor
 from ..version import __version__
 from .architecture import architecture, build
 from .detect import detect, refusal
@@ -353,6 +354,14 @@ def fill_module(model, arrays: dict, path) -> None:
             tensor._array = arrays[name].copy()
 
 
+def state_tensors(arrays: dict) -> "collections.OrderedDict[str, Tensor]":
+    """Plain weights read from a file as ``reseau.load`` gives them back, like
+    ``torch.load``: an OrderedDict of Tensors in the file's order (writable: a
+    read-only array, as a file's buffer, is copied)."""
+    return collections.OrderedDict(
+        (k, Tensor._make(a if a.flags.writeable else a.copy())) for k, a in arrays.items())
+
+
 def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     """Load a model saved by :func:`save`.
 
@@ -371,8 +380,9 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     -------
     Module or dict
         The model, in the training or evaluation mode it was saved in; or, for a file of
-        plain weights (``save(model.state_dict(), path)``), the state dict as NumPy
-        arrays, ready for ``model.load_state_dict``.
+        plain weights (``save(model.state_dict(), path)``), the state dict as an
+        OrderedDict of Tensors (as ``torch.load`` gives it), ready for
+        ``model.load_state_dict``; :func:`load_state_dict` gives NumPy arrays.
 
     Raises
     ------
@@ -388,8 +398,8 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
     if model is None:
         if meta["format"] != _MODEL:
             # plain weights (save(model.state_dict(), path)): give the dict back, as
-            # torch.load does, for model.load_state_dict(...)
-            return arrays
+            # torch.load does (Tensors), for model.load_state_dict(...)
+            return state_tensors(arrays)
         spec = meta.get("architecture")
         if spec is None:
             raise ModelFileError(
@@ -410,6 +420,8 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
 def load_state_dict(path) -> dict[str, np.ndarray]:
     """The weights stored in ``path`` as a dict of NumPy arrays: a file written by
     :func:`save_state_dict` or :func:`save`, or any ``.npz`` of numeric arrays. Pass the
-    result to ``model.load_state_dict``."""
+    result to ``model.load_state_dict``. This is the NumPy-level reader (like
+    ``safetensors.numpy.load_file``); ``reseau.load`` gives the same weights as Tensors,
+    as ``torch.load`` does."""
     _, arrays = _read(path, need_meta=False)
     return arrays

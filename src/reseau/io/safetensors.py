@@ -122,7 +122,9 @@ def _bfloat16(path: Path, start: int, entry: dict) -> np.ndarray:
 def load_safetensors(path) -> dict[str, np.ndarray]:
     """The tensors of the safetensors file ``path`` as a dict of NumPy arrays (in the
     file's order), after checking its header against its size; ready for
-    ``model.load_state_dict``.
+    ``model.load_state_dict``. The NumPy-level reader (``safetensors.numpy.load_file``);
+    ``reseau.load`` gives the same weights as reseau Tensors, like
+    ``safetensors.torch.load_file``.
 
     Raises ``ModelFileError`` for a damaged or forged file, or a dtype NumPy has no
     equivalent for (the 8-bit floats); ``ImportError`` without the safetensors package.

@@ -50,7 +50,7 @@ def run(report: Report, config: LabConfig) -> None:
     report.text(f"""
         Circle with noise {NOISE}, split into {len(X)} training, {len(Xv)} validation
         (dev) and {len(Xt)} test points: few examples for a 2-64-64-2 ReLU network
-        ({sum(v.size for v in start.values()):,} parameters). Adam (step 0.01), batches
+        ({sum(v.numel() for v in start.values()):,} parameters). Adam (step 0.01), batches
         of 10. The same initial weights and batches for two runs: one for {epochs} epochs, one with
         ``EarlyStopping(monitor="val_loss", patience={PATIENCE})``, which stops after
         {PATIENCE} epochs without a better dev loss and puts back the best weights.""")

@@ -32,7 +32,7 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 def _net(dtype: str, state=None) -> nn.Module:
     net = nn.MLP(SIZES, activation="tanh", dtype=dtype)
     if state is not None:
-        net.load_state_dict({k: v.astype(dtype) for k, v in state.items()})
+        net.load_state_dict(state)  # cast to the network's dtype
     return net
 
 
@@ -112,7 +112,7 @@ def run(report: Report, config: LabConfig) -> None:
     loss_fn = nn.CrossEntropyLoss()
     manual_seed(config.seed)
     state = _net("float64").state_dict()
-    n_params = sum(v.size for v in state.values())
+    n_params = sum(v.numel() for v in state.values())
 
     report.heading("Per parameter tensor, in float64")
     report.text(f"""

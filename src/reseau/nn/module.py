@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 from typing import Callable, Iterator
 
 import numpy as np
@@ -391,10 +391,23 @@ class Module:
                 if b is not None and name not in mod._non_persistent:
                     yield pre + name, b
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """The parameters and persistent buffers as NumPy arrays (copies), keyed by
-        dotted name in registration order: ``{"fc1.weight": array(...), ...}``."""
-        return {name: t._array.copy() for name, t in self._state_items()}
+    def state_dict(self, destination=None, prefix: str = "",
+                   keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+        """The parameters and persistent buffers, keyed by dotted name in registration
+        order: ``OrderedDict({"fc1.weight": tensor(...), ...})``, as in PyTorch.
+
+        The values are detached Tensors that SHARE memory with the parameters and
+        buffers: ``sd["fc1.weight"].copy_(w)`` changes the model, and a training step
+        changes ``sd``. To keep weights (the best epoch's), copy them:
+        ``{k: v.clone() for k, v in sd.items()}`` or ``copy.deepcopy(sd)``.
+        ``keep_vars=True`` gives the Parameters and buffers themselves; ``prefix`` is
+        put before every key; ``destination`` (a dict) is filled and returned.
+        """
+        if destination is None:
+            destination = OrderedDict()
+        for name, t in self._state_items():
+            destination[prefix + name] = t if keep_vars else t.detach()
+        return destination
 
     def load_state_dict(self, state_dict, strict: bool = True):
         """Copy the values of ``state_dict`` (arrays or tensors, keyed by dotted name)

@@ -41,6 +41,7 @@ from ..nn import l2_penalty
 from ..registry import OPTIMIZERS
 from ..tensor import Tensor
 from ..train import Callback, fit
+from ..train.callbacks import weights_copy
 from ._network import ACTIVATIONS, DTYPE, build_network, forward, init_weights, read_network
 
 __all__ = ["EngineEstimator"]
@@ -316,7 +317,8 @@ class _Epochs(Callback):
             self.best_score = score
             # without validation, the epoch's loss was measured (mostly) on the weights it
             # started from, which fit keeps in state.start_weights
-            self.best_state = net.state_dict() if self.val is not None else state.start_weights
+            self.best_state = (weights_copy(net) if self.val is not None
+                               else state.start_weights)
         if self.no_improvement > est.n_iter_no_change:
             if est.learning_rate == "adaptive" and self.lr / 5 >= _MIN_LR:
                 self.lr /= 5

@@ -20,6 +20,12 @@ __all__ = ["Callback", "TrainState", "EarlyStopping", "ModelCheckpoint"]
 _MAXIMISED = ("accuracy", "precision", "recall", "f1", "r2")
 
 
+def weights_copy(model) -> dict:
+    """A copy of ``model.state_dict()`` that training leaves alone: the state dict's
+    tensors share memory with the weights (as in PyTorch), so kept weights are cloned."""
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
 @dataclass
 class TrainState:
     """What ``fit`` shares with its callbacks."""
@@ -154,7 +160,7 @@ class EarlyStopping(Callback):
             self._tracker.best_epoch = state.epoch
             self.wait = 0
             if self.restore_best_weights:
-                self.best_weights = state.model.state_dict()
+                self.best_weights = weights_copy(state.model)
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -233,7 +239,7 @@ class ModelCheckpoint(Callback):
         if improved:
             self._tracker.best_epoch = state.epoch
         if improved or (not self.save_best_only and math.isfinite(value)):
-            self._pending = (state.model.state_dict(), state.epoch, value)
+            self._pending = (weights_copy(state.model), state.epoch, value)
             if time.monotonic() - self._last_write >= self.min_interval:
                 self._write(state)
 

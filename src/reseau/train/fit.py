@@ -19,7 +19,7 @@ from ..creation import as_tensor
 from ..optim.plateau import ReduceLROnPlateau
 from ..tensor import Tensor
 from . import metrics as _m
-from .callbacks import Callback, TrainState
+from .callbacks import Callback, TrainState, weights_copy
 from .history import History
 from .progress import ProgressBar, format_epoch_line
 
@@ -249,7 +249,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     state = TrainState(model=model, optimizer=optimizer, history=history)
     bar = ProgressBar(len(train_loader) * epochs, epochs, progress, out)
     plateau = isinstance(scheduler, ReduceLROnPlateau)  # it is given the loss to watch
-    state.start_weights, good_epoch = model.state_dict(), None
+    # a copy: state_dict() shares memory with the weights, which training changes
+    state.start_weights, good_epoch = weights_copy(model), None
     params = list(model.parameters())  # the model's layers do not change during training
     initial_loss = None
 
@@ -295,7 +296,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
             for cb in callbacks:
                 cb.on_epoch_end(state, logs)
             # after the callbacks, which may have moved the weights: the next epoch's start
-            state.start_weights, good_epoch = model.state_dict(), epoch
+            state.start_weights, good_epoch = weights_copy(model), epoch
             last = epoch == epochs - 1 or state.stop_training
             if log_every and (epoch % log_every == 0 or last):
                 bar.write(format_epoch_line(epoch, logs, val_name))

@@ -219,13 +219,14 @@ def test_search_and_resume(tmp_path):
     seconds = clean_run(READY, [*SEARCH, "--out", reference], tmp_path)
     killed = False
     for sig, delay in delays(rng, 4 * ROUNDS, seconds):
-        resume = work.exists()
+        # stopped before it wrote its progress file, a search has nothing to resume
+        resume = (work / "progress.json").exists()
         argv = ["search", "--resume", out] if resume else [*SEARCH, "--out", out, "--force"]
         injected, status, out_text, err = inject("search", READY, argv, tmp_path, sig, delay)
         COUNTS["search runs resumed"] += resume
         if injected and sig == signal.SIGINT:
             check_sigint("search", status, out_text, err)
-            if work.exists():
+            if (work / "progress.json").exists():
                 assert f"continue with: reseau search --resume {out}" in err
         elif not injected:
             assert status == 0, err
@@ -237,7 +238,8 @@ def test_search_and_resume(tmp_path):
                 if (work / "progress.json").exists() else {"configurations": []}
             COUNTS["search configurations kept at a fault"] += sum(
                 c["status"] == "complete" for c in progress["configurations"])
-    argv = ["search", "--resume", out] if work.exists() else [*SEARCH, "--out", out, "--force"]
+    argv = ["search", "--resume", out] if (work / "progress.json").exists() \
+        else [*SEARCH, "--out", out, "--force"]
     clean_run(READY, argv, tmp_path)
     # the same result as the search that nothing stopped
     assert _table(out) == _table(reference)

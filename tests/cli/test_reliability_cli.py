@@ -338,12 +338,19 @@ def test_resume_keeps_the_search_settings(args, message, tmp_path, capsys):
 def test_resume_of_nothing_and_of_a_damaged_progress_file(tmp_path, capsys):
     status, _, err = run(capsys, "search", "--resume", str(tmp_path / "s"))
     assert status == 2 and "no interrupted search there" in one_line_error(err, "search")
+    (tmp_path / "s.incomplete").mkdir()     # stopped before its progress file was written
+    (tmp_path / "s.incomplete" / ".lock").write_text("")
+    (tmp_path / "s.incomplete" / ".progress.json.0123456789ab.tmp").write_text("{")
+    status, _, err = run(capsys, "search", "--resume", str(tmp_path / "s"))
+    assert status == 2 and "nothing to resume; run the search again" in one_line_error(
+        err, "search")
+    status, _, err = run(capsys, "search", "--hidden", "2", "--epochs", "1", "--samples", "40",
+                         "--out", str(tmp_path / "s"))
+    assert status == 0 and err == "", err          # taken over, no note: no run's files
     (tmp_path / "s.incomplete").mkdir()
     (tmp_path / "s.incomplete" / "progress.json").write_text("{" * 100_000)
     status, _, err = run(capsys, "search", "--resume", str(tmp_path / "s"))
     assert status == 2 and "is not a progress file" in one_line_error(err, "search")
-
-
 
 
 def test_force_starts_an_unfinished_search_again(tmp_path, capsys):

@@ -141,7 +141,8 @@ class RunFolder:
                          "choose another --out") from None
         folder = cls(final, work, force, lock)
         if not fresh and not keep:
-            left = [p.name for p in work.iterdir() if p.name != ".lock"]
+            # hidden names are the lock and what a killed atomic write left: no run's files
+            left = [p.name for p in work.iterdir() if not p.name.startswith(".")]
             if left and refuse_stale:
                 folder.release()
                 raise ConfigError(f"{work} holds an unfinished run, left by a process that "

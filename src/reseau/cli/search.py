@@ -190,8 +190,9 @@ def _read_progress(path: Path) -> dict:
             raise ValueError
         return progress
     except FileNotFoundError:
-        raise ConfigError(f"--resume: {path.parent} has no {PROGRESS}; it is not an "
-                          "interrupted search") from None
+        raise ConfigError(f"--resume: {path.parent} has no {PROGRESS}: the search stopped "
+                          "before its first configuration, so there is nothing to resume; "
+                          "run the search again") from None
     except (ValueError, KeyError, TypeError, RecursionError):
         raise ConfigError(f"--resume: {path} is not a progress file of reseau search; "
                           "start the search again with --force") from None
@@ -292,6 +293,8 @@ def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) ->
         elif settings.out is not None and incomplete_path(settings.out).is_dir():
             work, where = incomplete_path(settings.out), settings.out
         else:
+            work = None
+        if work is None or not (work / PROGRESS).is_file():
             raise  # nothing to resume: main says "interrupted"
         entries = progress["configurations"]
         done = sum(e.get("status") == "complete" for e in entries)

@@ -116,3 +116,33 @@ def test_state_start_weights_are_the_weights_each_epoch_started_from():
     for (epoch, start, end), previous in zip(seen[1:], ends):
         assert all(np.array_equal(start[k], previous[k]) for k in start)
         assert not all(np.array_equal(start[k], end[k]) for k in start)  # the epoch trained
+
+
+def test_kept_best_weights_do_not_move_when_training_goes_on(tmp_path):
+    # state_dict() shares memory with the weights (PyTorch): EarlyStopping and a
+    # ModelCheckpoint that holds its write back must keep a copy, not the live tensors
+    model, opt, data = setup()
+    scores = [5.0, 4.0, 3.0, 2.0, 2.5, 2.6, 2.7, 2.8, 2.9, 3.0]  # best at epoch 3
+    snapshots = {}
+
+    class Score(Callback):  # first: a logged value with a known best epoch
+        def on_epoch_end(self, state, logs):
+            logs["score"] = scores[state.epoch]
+
+    class Snapshot(Callback):  # last: the weights at each epoch's end
+        def on_epoch_end(self, state, logs):
+            snapshots[state.epoch] = {k: v.numpy().copy()
+                                      for k, v in state.model.state_dict().items()}
+
+    stopper = EarlyStopping(monitor="score", mode="min", patience=4)
+    path = tmp_path / "best.npz"
+    ckpt = ModelCheckpoint(path, monitor="score", mode="min", min_interval=3600.0)
+    h = fit(model, nn.CrossEntropyLoss(), opt, data, epochs=10, batch_size=10,
+            callbacks=[Score(), stopper, ckpt, Snapshot()], log_every=None)
+    assert stopper.best_epoch == ckpt.saved_epoch == 3 and len(h) == 8  # 4 epochs after
+    assert not np.array_equal(snapshots[3]["0.weight"], snapshots[7]["0.weight"])
+    for key, want in snapshots[3].items():
+        np.testing.assert_array_equal(stopper.best_weights[key].numpy(), want)
+        np.testing.assert_array_equal(model.state_dict()[key].numpy(), want)  # restored
+        # written at the end from the copy kept in memory since epoch 3 (min_interval)
+        np.testing.assert_array_equal(io.load_state_dict(path)[key], want)

@@ -51,10 +51,14 @@ def build_parser() -> Parser:
 
 def main(argv=None) -> int:
     """Entry point of the ``reseau`` console script; returns the exit status."""
-    from ..data import DownloadError
-    from ..io import ModelFileError
+    try:  # the parser imports the registries' modules: Ctrl-C may come meanwhile
+        from ..data import DownloadError
+        from ..io import ModelFileError
 
-    parser = build_parser()
+        parser = build_parser()
+    except KeyboardInterrupt:
+        print("reseau: interrupted", file=sys.stderr)
+        return 130
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # name the subcommand whose options these are not

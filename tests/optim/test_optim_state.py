@@ -130,3 +130,31 @@ def test_load_state_dict_errors():
     other_shape = reseau.optim.SGD([v], lr=0.1, momentum=0.9)
     with pytest.raises(ValueError, match=r"shape \(2,\) but the parameter has shape \(1,\)"):
         other_shape.load_state_dict(sd)
+
+
+@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                          ("Adam", dict(lr=0.01, amsgrad=True)),
+                                          ("RMSprop", dict(lr=0.01, centered=True))])
+def test_state_dict_has_pytorchs_layout(name, kwargs):
+    torch = pytest.importorskip("torch")
+    ours_net = reseau.nn.Sequential(reseau.nn.Linear(3, 4), reseau.nn.Linear(4, 1))
+    their_net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+    ours = getattr(reseau.optim, name)(ours_net.parameters(), **kwargs)
+    theirs = getattr(torch.optim, name)(their_net.parameters(), **kwargs)
+    x = np.ones((2, 3), dtype=np.float32)
+    ours_net(reseau.tensor(x)).sum().backward()
+    their_net(torch.from_numpy(x)).sum().backward()
+    ours.step(), theirs.step()
+    sd, ref = ours.state_dict(), theirs.state_dict()
+    assert set(sd) == set(ref) == {"state", "param_groups"}
+    assert [g["params"] for g in sd["param_groups"]] == [g["params"] for g in ref["param_groups"]]
+    assert set(sd["param_groups"][0]) <= set(ref["param_groups"][0])
+    assert list(sd["state"]) == list(ref["state"]) == [0, 1, 2, 3]
+    for i, entry in sd["state"].items():
+        assert set(entry) == set(ref["state"][i])
+        for key, value in entry.items():
+            if key == "step":  # a float tensor in PyTorch, a number here
+                assert value == float(ref["state"][i][key])
+                continue
+            assert type(value) is reseau.Tensor
+            assert tuple(value.shape) == tuple(ref["state"][i][key].shape)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import reseau
-from reseau.playground import make_server
+from reseau.playground import make_server, network
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = os.environ.get("RESEAU_CHROMIUM") or shutil.which("chromium") or \
@@ -111,8 +111,9 @@ def test_controls_and_layers_change_the_session(page, server):
     assert session.cfg["layers"] == [5, 2, 2]
     page.click("#f-x1sq")  # a feature more
     page.wait_for_function("state.cfg.features.includes('x1sq')")
-    page.wait_for_function("document.querySelectorAll('#links path').length === 3*5 + 5*2 + 2*2 + 2")
-    assert session.model.state_dict()["0.weight"].shape == (5, 3)
+    links = 3 * 5 + 5 * 2 + 2 * 2 + 2  # 3 features, layers 5, 2, 2, one output
+    page.wait_for_function(f"document.querySelectorAll('#links path').length === {links}")
+    assert network.weights_copy(session.model)["0.weight"].shape == (5, 3)
     assert "layers=5,2,2" in page.url and "features=x1,x2,x1sq" in page.url
 
 
@@ -130,9 +131,11 @@ def test_a_shared_link_gives_the_same_controls_and_hides_some(page, server):
     assert "off" not in page.get_attribute("#f-x1x2", "class")
     assert page.text_content("#n-layers") == "1"
     # a refused value opens the defaults and says which
+    page.goto("about:blank")  # a new load, not a change of fragment
     page.goto(server.url + "#lr=-5")
-    page.wait_for_function("state.cfg !== null && document.getElementById('status')"
-                           ".textContent.includes('lr must be between')")
+    page.wait_for_function("document.getElementById('status').textContent"
+                           ".includes('lr must be between')")
+    page.wait_for_function("state.cfg !== null && state.cfg.lr === 0.03")
 
 
 def test_the_downloaded_model_loads_with_reseau_io(page, server, tmp_path):
@@ -163,3 +166,23 @@ def test_a_dropped_csv(page, server):
     page.wait_for_function("state.cfg.dataset === 'csv'")
     assert page.text_content("#data-error") == "" and "80 rows" in page.text_content("#status")
     assert len(session.X) + len(session.Xt) == 80
+
+
+def test_a_neurons_maths_and_the_new_training_options(page, server):
+    session = _open(page, server, "#layers=3&schedule=step")
+    page.select_option("#dropout", "0.2")
+    page.wait_for_function("state.cfg.dropout === 0.2")
+    assert "Dropout" in repr(session.model) and "dropout=0.2" in page.url
+    page.select_option("#optimizer", "adam")
+    page.wait_for_function("state.cfg.optimizer === 'adam'")
+    page.click("#n-1-2")
+    page.wait_for_selector("#maths table")
+    text = page.text_content("#maths")
+    assert "Neuron 1.3" in text and "z = Σ w·x + b" in text and "tanh(z)" in text
+    first = page.evaluate("JSON.stringify(state.point)")
+    page.click("#heat", position={"x": 20, "y": 20})  # the top left corner: another point
+    page.wait_for_function("first => JSON.stringify(state.point) !== first", arg=first)
+    x1, x2 = page.evaluate("state.point")
+    assert x1 < -2 and x2 > 2  # the data point nearest to the click
+    page.click("#maths-close")
+    assert not page.is_visible("#maths")

@@ -101,8 +101,9 @@ def test_losses_agree_with_reseaus_loss_functions():
 def test_zero_initial_weights_and_xavier():
     cfg = check_config({"init": "zeros"})
     model = network.build_model(cfg, 2, seed=0)
-    assert all(not np.any(v) for v in model.state_dict().values())
-    xavier = network.build_model(check_config({"init": "xavier"}), 2, seed=0).state_dict()
+    assert all(not np.any(v) for v in network.weights_copy(model).values())
+    xavier = network.build_model(check_config({"init": "xavier"}), 2, seed=0)
+    xavier = network.weights_copy(xavier)
     assert not np.any(xavier["0.bias"]) and np.any(xavier["0.weight"])
 
 
@@ -127,19 +128,20 @@ def test_frame_holds_the_heat_map_thumbnails_and_weights():
     assert [np.shape(w) for w, _ in frame["weights"]] == [(3, 2), (2, 3), (3, 2)]
     # the weights the page draws are the model's
     np.testing.assert_allclose(frame["weights"][1][0],
-                               session.model.state_dict()["2.weight"], atol=1e-4)
+                               network.weights_copy(session.model)["2.weight"], atol=1e-4)
 
 
 def test_rewind_restarts_from_the_same_weights_and_reset_draws_new_ones():
     session = Session("r", {})
-    first = {k: v.copy() for k, v in session.model.state_dict().items()}
+    first = network.weights_copy(session.model)
     session.train_epoch()
     session.act("rewind")
     assert session.epoch == 0
-    for k, v in session.model.state_dict().items():
+    for k, v in network.weights_copy(session.model).items():
         np.testing.assert_array_equal(v, first[k])
     session.act("reset")
-    assert not np.array_equal(session.model.state_dict()["0.weight"], first["0.weight"])
+    assert not np.array_equal(network.weights_copy(session.model)["0.weight"],
+                              first["0.weight"])
     with pytest.raises(RequestError, match="unknown action 'jump'"):
         session.act("jump")
 
@@ -150,7 +152,8 @@ def test_live_settings_keep_the_weights_structural_ones_start_over():
     session.configure({"lr": 0.3, "batch": 5})
     assert session.epoch == 1 and session.optimizer.param_groups[0]["lr"] == 0.3
     session.configure({"layers": [3]})
-    assert session.epoch == 0 and session.model.state_dict()["0.weight"].shape == (3, 2)
+    assert session.epoch == 0
+    assert network.weights_copy(session.model)["0.weight"].shape == (3, 2)
     with pytest.raises(RequestError):
         session.configure({"layers": [0]})
     assert session.cfg["layers"] == [3]  # a refused setting changes nothing
@@ -165,16 +168,82 @@ def test_divergence_pauses_with_the_advice_of_reseau_train():
         if not session.playing:
             break
     assert not session.playing
-    assert "diverged" in session.message and "Try a lower learning rate (it is 10" in session.message
-    assert all(np.isfinite(v).all() for v in session.model.state_dict().values())
+    assert "diverged" in session.message
+    assert "Try a lower learning rate (it is 10" in session.message
+    assert all(np.isfinite(v).all() for v in network.weights_copy(session.model).values())
 
 
 def test_editing_a_weight():
     session = Session("w", {})
     session.set_weight(0, 1, 0, 2.5)
     session.set_weight(1, 0, None, -1.0)
-    state = session.model.state_dict()
+    state = network.weights_copy(session.model)
     assert state["0.weight"][1, 0] == 2.5 and state["2.bias"][0] == -1.0
     for bad in [(5, 0, 0, 1.0), (0, 9, 0, 1.0), (0, 0, 0, float("nan")), (0, -1, 0, 1.0)]:
         with pytest.raises(RequestError, match="no weight"):
             session.set_weight(*bad)
+
+
+def test_dropout_and_learning_rate_schedules():
+    session = Session("s", {"dropout": 0.5, "layers": [6], "schedule": "step"})
+    assert "Dropout" in repr(session.model)
+    # frames and losses are the network without dropout (evaluation mode): the same twice
+    assert session.frame()["heat"] == session.frame()["heat"]
+    assert network.lr_factor("step", 99) == 1 and network.lr_factor("step", 100) == 0.5
+    assert network.lr_factor("exp", 10) == pytest.approx(0.99 ** 10)
+    session.epoch = 250
+    session.configure({"lr": 0.2})  # a live change keeps the schedule
+    assert session.optimizer.param_groups[0]["lr"] == pytest.approx(0.05)
+    session.configure({"schedule": "none"})
+    assert session.optimizer.param_groups[0]["lr"] == pytest.approx(0.2)
+    session.configure({"schedule": "exp"})
+    session.train_epoch()
+    assert session.frame()["lr"] == pytest.approx(0.2 * 0.99 ** 251)
+
+
+@pytest.mark.parametrize("dataset, layer, index", [("circle", 1, 2), ("circle", 2, 1),
+                                                   ("circle", 3, 0), ("spiral3", 3, 2),
+                                                   ("plane", 2, 0)])
+def test_a_neurons_maths_at_a_point(dataset, layer, index):
+    session = Session("n", {"dataset": dataset, "layers": [4, 2], "activation": "tanh",
+                            "features": ["x1", "x2", "x1x2"]})
+    session.train_epoch()
+    got = session.explain(layer, index, 2.0, -1.0)
+    point = np.array(got["point"])
+    all_points = np.vstack([session.X, session.Xt])
+    nearest = all_points[np.argmin(((all_points - [2.0, -1.0]) ** 2).sum(axis=1))]
+    np.testing.assert_array_equal(point, nearest)
+    # z = w . x + b and a = f(z), as the frame's NumPy pass computes them
+    x, w = np.array(got["inputs"]), np.array(got["weights"])
+    assert got["z"] == pytest.approx(w @ x + got["bias"], abs=1e-5)
+    weights = network.layer_weights(session.model)
+    inputs = network.features(point[None], session.cfg["features"]).astype(np.float32)
+    outs = network.forward_all(weights, network.activations(session.cfg), inputs)
+    assert got["a"] == pytest.approx(outs[layer - 1][0, index], abs=1e-5)
+    # the chain rule: dL/dw_i = dL/dz x_i, dL/db = dL/dz
+    np.testing.assert_allclose(got["gradWeights"], got["gradZ"] * x, rtol=1e-5, atol=1e-7)
+    assert got["gradBias"] == pytest.approx(got["gradZ"])
+    # dL/db by central differences of the NumPy loss
+    label = np.array([got["label"]])
+
+    def loss(shift):
+        moved = [(W, b.copy()) for W, b in weights]
+        moved[layer - 1][1][index] += shift
+        scores = network.forward_all(moved, network.activations(session.cfg),
+                                     inputs.astype(np.float64))[-1]
+        return network.data_loss(scores, label, session.cfg["problem"])
+    assert loss(0.0) == pytest.approx(got["loss"], rel=1e-4)
+    numeric = (loss(1e-4) - loss(-1e-4)) / 2e-4
+    assert got["gradBias"] == pytest.approx(numeric, rel=2e-2, abs=1e-5)
+    assert got["names"] == (["x1", "x2", "x1x2"] if layer == 1 else
+                            [f"h{layer - 1}.{i + 1}" for i in range(4 if layer == 2 else 2)])
+    # the model's gradients are left clear for the next training step
+    assert all(p.grad is None or not np.any(p.grad.numpy()) for p in session.model.parameters())
+
+
+def test_a_neuron_that_is_not_there():
+    session = Session("n", {"layers": [4]})
+    for bad in [(0, 0, 0, 0), (3, 0, 0, 0), (1, 4, 0, 0), (1, 0, "a", 0),
+                (2, 0, float("nan"), 0)]:
+        with pytest.raises(RequestError, match="no neuron"):
+            session.explain(*bad)

@@ -23,6 +23,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 INITS = ("default", "xavier", "zeros")
 REGULARIZATIONS = ("none", "l1", "l2")
+SCHEDULES = ("none", "step", "exp")
 # TensorFlow Playground stops at 6 layers of 8; the cap here only keeps a frame small
 MAX_LAYERS, MAX_NEURONS = 10, 16
 
@@ -30,7 +31,7 @@ DEFAULTS = {
     "dataset": "circle", "problem": "classification", "noise": 0, "ratio": 50, "batch": 10,
     "features": ["x1", "x2"], "layers": [4, 2], "activation": "tanh", "acts": [],
     "lr": 0.03, "reg": "none", "regRate": 0.0, "optimizer": "sgd", "init": "default",
-    "seed": 0, "samples": 500,
+    "seed": 0, "samples": 500, "dropout": 0.0, "schedule": "none",
 }
 
 
@@ -95,10 +96,12 @@ def check_config(sent, base: dict | None = None) -> dict:
     for key, low, high, integer in (("noise", 0, 50, True), ("ratio", 10, 90, True),
                                     ("batch", 1, 500, True), ("lr", 1e-6, 10.0, False),
                                     ("regRate", 0.0, 10.0, False),
+                                    ("dropout", 0.0, 0.9, False),
                                     ("seed", 0, 2**31 - 1, True), ("samples", 20, 2000, True)):
         cfg[key] = _number(cfg, key, low, high, integer)
     for key, allowed in (("activation", ACTIVATIONS), ("reg", REGULARIZATIONS),
-                         ("optimizer", OPTIMIZERS), ("init", INITS)):
+                         ("optimizer", OPTIMIZERS), ("init", INITS),
+                         ("schedule", SCHEDULES)):
         _choice(cfg, key, allowed)
     features = _as_list(cfg["features"], "features")
     bad = [f for f in features if f not in FEATURES]

@@ -20,7 +20,8 @@ from ..nn.regularization import l1_penalty, l2_penalty
 from ..random import Generator
 
 __all__ = ["features", "build_model", "build_optimizer", "layer_weights", "forward_all",
-           "output_values", "data_loss", "train_step"]
+           "output_values", "data_loss", "train_step", "lr_factor", "weights_copy", "loss_of",
+           "explain"]
 
 _FEATURES = {
     "x1": lambda a, b: a, "x2": lambda a, b: b, "x1sq": lambda a, b: a * a,
@@ -56,7 +57,7 @@ def build_model(cfg: dict, n_classes: int, seed: int) -> nn.MLP:
     default, Xavier uniform with zero biases, or all zeros)."""
     sizes = [len(cfg["features"]), *cfg["layers"], n_outputs(cfg, n_classes)]
     acts = [_MODULE_ACTIVATIONS[a] for a in activations(cfg)]
-    model = nn.MLP(sizes, activation=acts if acts else "relu")
+    model = nn.MLP(sizes, activation=acts if acts else "relu", dropout=cfg["dropout"])
     gen = Generator().manual_seed(seed)
     with no_grad():
         for layer in model:
@@ -72,11 +73,28 @@ def build_model(cfg: dict, n_classes: int, seed: int) -> nn.MLP:
     return model
 
 
+def lr_factor(schedule: str, epoch: int) -> float:
+    """The learning rate of ``epoch`` (0-based) over the chosen one: ``step`` halves it
+    every 100 epochs, ``exp`` multiplies it by 0.99 each epoch."""
+    if schedule == "step":
+        return 0.5 ** (epoch // 100)
+    if schedule == "exp":
+        return 0.99 ** epoch
+    return 1.0
+
+
 def build_optimizer(cfg: dict, model):
     if cfg["optimizer"] == "adam":
         return optim.Adam(model.parameters(), lr=cfg["lr"])
     momentum = 0.9 if cfg["optimizer"] == "momentum" else 0.0
     return optim.SGD(model.parameters(), lr=cfg["lr"], momentum=momentum)
+
+
+def weights_copy(model) -> dict[str, np.ndarray]:
+    """The model's state as NumPy copies (``state_dict`` may share memory with the
+    parameters), for ``load_state_dict`` later."""
+    return {k: np.array(v.detach().numpy() if hasattr(v, "detach") else v, copy=True)
+            for k, v in model.state_dict().items()}
 
 
 def layer_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -125,17 +143,59 @@ def data_loss(scores: np.ndarray, y: np.ndarray, problem: str) -> float:
     return float(np.mean(logz - scores[np.arange(len(y)), y]))
 
 
+def loss_of(out, y: np.ndarray, problem: str):
+    """The data loss of the outputs ``out`` (a Tensor) for the targets ``y``, in reseau."""
+    if problem == "regression":
+        return F.mse_loss(out, from_numpy(y.astype(np.float32)[:, None]))
+    if out.shape[1] == 1:
+        return F.binary_cross_entropy_with_logits(out, from_numpy(y.astype(np.float32)[:, None]))
+    return F.cross_entropy(out, from_numpy(y.astype(np.int64)))
+
+
+def explain(model, cfg: dict, inputs: np.ndarray, y, problem: str, layer: int, index: int):
+    """Neuron ``index`` of Linear layer ``layer`` (1-based) for one point: its inputs,
+    weights, weighted sum ``z = sum_i w_i x_i + b``, activation ``a = f(z)``, and, after a
+    backward pass of the point's loss ``L``, the gradients ``dL/dz``, ``dL/dw_i =
+    dL/dz x_i`` and ``dL/db = dL/dz``, all computed by reseau's engine (in evaluation
+    mode: no dropout). The model's gradients are cleared afterwards."""
+    was_training = model.training
+    model.eval()
+    try:
+        h, found = from_numpy(inputs.astype(np.float32)[None, :]), []
+        for module in model:
+            if isinstance(module, nn.Linear):
+                found.append({"input": h, "linear": module})
+                h = module(h)
+                h.retain_grad()
+                found[-1]["z"] = found[-1]["a"] = h
+            else:
+                h = module(h)
+                if not isinstance(module, nn.Dropout):
+                    found[-1]["a"] = h
+        loss = loss_of(h, np.asarray([y]), problem)
+        model.zero_grad()
+        loss.backward()
+        part = found[layer - 1]
+        lin, x = part["linear"], part["input"].detach().numpy()[0]
+        out = {
+            "inputs": x.tolist(), "weights": lin.weight.detach().numpy()[index].tolist(),
+            "bias": float(lin.bias.detach().numpy()[index]),
+            "z": float(part["z"].detach().numpy()[0, index]),
+            "a": float(part["a"].detach().numpy()[0, index]),
+            "gradZ": float(part["z"].grad.numpy()[0, index]),
+            "gradWeights": lin.weight.grad.numpy()[index].tolist(),
+            "gradBias": float(lin.bias.grad.numpy()[index]), "loss": float(loss.item()),
+        }
+        model.zero_grad()
+        return out
+    finally:
+        model.train(was_training)
+
+
 def train_step(model, optimizer, cfg: dict, inputs: np.ndarray, y: np.ndarray, problem: str):
     """One step of the optimizer on a batch: the data loss plus ``regRate`` times the L1
     norm or the squared L2 norm of the weights (not the biases)."""
-    x = from_numpy(inputs.astype(np.float32))
-    out = model(x)
-    if problem == "regression":
-        loss = F.mse_loss(out, from_numpy(y.astype(np.float32)[:, None]))
-    elif out.shape[1] == 1:
-        loss = F.binary_cross_entropy_with_logits(out, from_numpy(y.astype(np.float32)[:, None]))
-    else:
-        loss = F.cross_entropy(out, from_numpy(y.astype(np.int64)))
+    loss = loss_of(model(from_numpy(inputs.astype(np.float32))), y, problem)
     if cfg["reg"] != "none" and cfg["regRate"] > 0:
         penalty = l1_penalty(model) if cfg["reg"] == "l1" else l2_penalty(model)
         loss = loss + cfg["regRate"] * penalty

@@ -10,7 +10,8 @@ traceback):
   ``frame`` (losses, heat map, thumbnails, weights); while it is open the session
   trains, when it closes the session ends;
 - ``POST /api/sessions/ID/config`` (some settings), ``.../action`` ``{"action": "play"}``,
-  ``.../weight`` ``{"layer", "to", "from", "value"}``, ``.../csv`` (a CSV file's text);
+  ``.../weight`` ``{"layer", "to", "from", "value"}``, ``.../csv`` (a CSV file's text),
+  ``.../neuron`` ``{"layer", "index", "x1", "x2"}`` (a neuron's maths at a point);
 - ``GET /api/sessions/ID/model.npz``: the network as a reseau model file.
 """
 
@@ -200,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._json_body()
             session = self.server.new_session(body.get("id"), body.get("config", {}))
             return self._json(201, {"id": session.id, "config": session.cfg})
-        if path != "session" or what not in ("config", "action", "weight", "csv"):
+        if path != "session" or what not in ("config", "action", "weight", "csv", "neuron"):
             raise RequestError(f"nothing to POST at {self.path}", 404)
         session = self.server.session(sid)
         if what == "csv":
@@ -210,6 +211,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._json_body()
         if what == "config":
             return self._json(200, {"config": session.configure(body)})
+        if what == "neuron":
+            return self._json(200, session.explain(body.get("layer"), body.get("index"),
+                                                   body.get("x1"), body.get("x2")))
         if what == "action":
             session.act(body.get("action"))
             return self._json(200, {"ok": True})
@@ -246,11 +250,15 @@ class _Handler(BaseHTTPRequestHandler):
             cfg = dict(session.cfg)
             meta = {"epoch": session.epoch, "train_loss": session.losses[0],
                     "test_loss": session.losses[1]}
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "playground.npz"
-                save(session.model, path, config={"playground": cfg,
-                                                  "inputs": cfg["features"]}, metadata=meta)
-                data = path.read_bytes()
+            session.model.eval()  # saved for use: dropout off
+            try:
+                with tempfile.TemporaryDirectory() as folder:
+                    path = Path(folder) / "playground.npz"
+                    save(session.model, path, config={"playground": cfg,
+                                                      "inputs": cfg["features"]}, metadata=meta)
+                    data = path.read_bytes()
+            finally:
+                session.model.train()
         self._send(200, data, "application/octet-stream",
                    {"Content-Disposition": 'attachment; filename="playground.npz"'})
 

@@ -20,15 +20,16 @@ import numpy as np
 from ..train.fit import _advice
 from .config import DATASETS, RequestError, check_config
 from .datasets import DOMAIN, make_data, split
-from .network import (activations, build_model, build_optimizer, data_loss, features,
-                      forward_all, layer_weights, output_values, train_step)
+from .network import (activations, build_model, build_optimizer, data_loss, explain, features,
+                      forward_all, layer_weights, lr_factor, output_values, train_step,
+                      weights_copy)
 
 __all__ = ["Session", "GRID", "THUMB"]
 
 GRID = 100  # the heat map is GRID x GRID points
 THUMB = 20  # each neuron's thumbnail is THUMB x THUMB (every GRID // THUMB-th point)
 _DATA_KEYS = ("dataset", "problem", "noise", "ratio", "samples", "seed")
-_NET_KEYS = ("features", "layers", "activation", "acts", "init")
+_NET_KEYS = ("features", "layers", "activation", "acts", "init", "dropout")
 _HISTORY_POINTS = 300  # the loss curve sent to the page has at most about this many points
 _DIVERGED = 100.0  # as reseau.train.fit: a loss this many times max(first loss, 1)
 
@@ -90,7 +91,7 @@ class Session:
 
     def _new_model(self, seed: int) -> None:
         self.model = build_model(self.cfg, self.n_classes, seed)
-        self.initial = {k: v.clone() for k, v in self.model.state_dict().items()}
+        self.initial = weights_copy(self.model)
         self._reset_training()
 
     def _reset_training(self) -> None:
@@ -122,9 +123,9 @@ class Session:
                     self._new_model(self.weight_seed)
                 elif "optimizer" in changed:
                     self.optimizer = build_optimizer(new, self.model)
-                elif "lr" in changed:
-                    for group in self.optimizer.param_groups:
-                        group["lr"] = new["lr"]
+                    self._set_lr()
+                elif changed & {"lr", "schedule"}:
+                    self._set_lr()
             except RequestError:
                 self.cfg = old
                 raise
@@ -181,10 +182,43 @@ class Session:
             self.dirty = True
             self.lock.notify_all()
 
+    def explain(self, layer, index, x1, x2) -> dict:
+        """The maths of one neuron at the data point nearest to ``(x1, x2)``
+        (:func:`~reseau.playground.network.explain`), with the names of its inputs."""
+        with self.lock:
+            widths = [*self.cfg["layers"], 3 if self.n_classes == 3 else 1]
+            try:
+                layer, index, x1, x2 = int(layer), int(index), float(x1), float(x2)
+                if not (1 <= layer <= len(widths) and 0 <= index < widths[layer - 1]
+                        and math.isfinite(x1) and math.isfinite(x2)):
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise RequestError(f"no neuron layer={layer!r} index={index!r} at a point "
+                                   f"x1={x1!r}, x2={x2!r}; layers are 1 to {len(widths)}"
+                                   ) from None
+            points, labels = np.vstack([self.X, self.Xt]), np.concatenate([self.y, self.yt])
+            k = int(np.argmin(((points - [x1, x2]) ** 2).sum(axis=1)))
+            inputs = features(points[k:k + 1], self.cfg["features"])[0]
+            with np.errstate(all="ignore"):
+                out = explain(self.model, self.cfg, inputs, labels[k], self.cfg["problem"],
+                              layer, index)
+            names = (self.cfg["features"] if layer == 1 else
+                     [f"h{layer - 1}.{i + 1}" for i in range(widths[layer - 2])])
+            acts = activations(self.cfg)
+            return {**out, "names": names, "point": points[k].tolist(),
+                    "label": labels[k].item(), "layer": layer, "index": index,
+                    "activation": acts[layer - 1] if layer <= len(acts) else "none",
+                    "train": k < len(self.X)}
+
     def set_custom_data(self, X: np.ndarray, y: np.ndarray, problem: str) -> dict:
         with self.lock:
             self.custom = (X, y)
             return self.configure({"dataset": "csv", "problem": problem})
+
+    def _set_lr(self) -> None:
+        """The learning rate of the coming epoch, the schedule applied."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.cfg["lr"] * lr_factor(self.cfg["schedule"], self.epoch)
 
     def close(self) -> None:
         with self.lock:
@@ -223,15 +257,17 @@ class Session:
             if self.net_version != version:
                 return
             self.epoch += 1
+            self._set_lr()
             self.losses = train, test = self._losses()
             self.history.append((self.epoch, train, test))
             if self.first_loss is None:
                 self.first_loss = train
             if math.isfinite(train) and train <= _DIVERGED * max(self.first_loss, 1.0):
-                self.good = {k: v.clone() for k, v in self.model.state_dict().items()}
+                self.good = weights_copy(self.model)
                 return
             self.model.load_state_dict(self.good)
             self.optimizer = build_optimizer(self.cfg, self.model)
+            self._set_lr()
             self.losses = self._losses()
             self.playing = False
             self.message = (f"Training diverged at epoch {self.epoch}: the training loss "
@@ -266,6 +302,7 @@ class Session:
                 "grid": GRID, "heat": heat, "outputs": values.shape[1] if values.ndim == 2
                 else 1, "thumb": THUMB, "thumbs": thumbs,
                 "weights": [[_round(W), _round(b)] for W, b in weights],
+                "lr": self.optimizer.param_groups[0]["lr"],
                 "message": self.message}
 
     def stream(self, write, frame_interval: float = 0.08, heartbeat: float = 1.0) -> None:

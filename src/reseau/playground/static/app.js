@@ -10,14 +10,16 @@ const DATASETS = [["circle", "classification", "Circle"], ["xor", "classificatio
   ["spiral3", "classification", "Spiral, three classes"], ["plane", "regression", "Plane"],
   ["multigauss", "regression", "Multi-Gaussian"], ["csv", null, "Your CSV file"]];
 const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const REG_RATES = [0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5];
 const ACTS = ["relu", "tanh", "sigmoid", "linear"];
 const MAX_LAYERS = 10, MAX_NEURONS = 16, DOMAIN = 6;
 // what a teacher may hide: data-control name -> label
 const CONTROLS = {dataset: "Data sets", ratio: "Training ratio", noise: "Noise", batch: "Batch size",
   regenerate: "Regenerate", csv: "CSV upload", features: "Features", layers: "Layers and neurons",
   activation: "Activation", lr: "Learning rate", reg: "Regularisation", regRate: "Regularisation rate",
-  problem: "Problem type", optimizer: "Optimizer", init: "Initial weights", step: "Step",
+  problem: "Problem type", optimizer: "Optimizer", schedule: "Learning-rate schedule",
+  init: "Initial weights", dropout: "Dropout", step: "Step",
   reset: "Reset and rewind", showTest: "Show test data", discretize: "Discretize", export: "Export"};
 const PLAY_ICON = '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M7 4v16l13-8z" fill="currentColor"/></svg>';
 const PAUSE_ICON = '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor"/></svg>';
@@ -27,6 +29,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   sid: null, cfg: null, ui: {showTest: false, discretize: false, hide: []},
   data: null, frame: null, source: null, hover: null, linkSig: "", queue: Promise.resolve(),
+  explain: null, point: null, explainedAt: 0,
   writtenHash: "",
 };
 
@@ -114,9 +117,10 @@ function listen() {
     if (message.type === "data") { state.data = message; drawHeat(); }
     else if (message.type === "frame") onFrame(message);
   };
-  source.onopen = () => showStatus("");
+  source.onopen = () => { if (state.lost) showStatus(""); state.lost = false; };
   source.onerror = () => {
     if (source.readyState !== EventSource.CLOSED) return;  // the browser retries
+    state.lost = true;
     showStatus("Connection to the playground lost; reconnecting\u2026");
     setTimeout(() => start(state.cfg).catch(() => source.onerror()), 1500);
   };
@@ -157,10 +161,11 @@ function fillSelect(id, values, fmt) {
 function setupControls() {
   fillSelect("lr", LRS);
   fillSelect("regRate", REG_RATES);
-  for (const id of ["lr", "regRate"]) {
+  fillSelect("dropout", DROPOUTS);
+  for (const id of ["lr", "regRate", "dropout"]) {
     $(id).addEventListener("change", (e) => send({[id]: Number(e.target.value)}));
   }
-  for (const id of ["activation", "reg", "optimizer", "init"]) {
+  for (const id of ["activation", "reg", "optimizer", "init", "schedule"]) {
     $(id).addEventListener("change", (e) => send({[id]: e.target.value}));
   }
   $("problem").addEventListener("change", (e) => {
@@ -236,14 +241,16 @@ function changeLayers(edit) {
 
 function renderControls(rebuild = true) {
   const c = state.cfg;
-  for (const id of ["lr", "regRate"]) {
+  for (const id of ["lr", "regRate", "dropout"]) {
     const select = $(id);
     if (![...select.options].some((o) => Number(o.value) === c[id])) {
       select.insertAdjacentHTML("beforeend", `<option value="${c[id]}">${c[id]}</option>`);
     }
     select.value = [...select.options].find((o) => Number(o.value) === c[id]).value;
   }
-  for (const id of ["activation", "reg", "optimizer", "init", "problem"]) $(id).value = c[id];
+  for (const id of ["activation", "reg", "optimizer", "init", "problem", "schedule"]) {
+    $(id).value = c[id];
+  }
   $("regRate").disabled = c.reg === "none";
   for (const id of ["ratio", "noise", "batch"]) {
     $(id).value = c[id]; $(`${id}-value`).textContent = c[id];
@@ -348,6 +355,13 @@ function makeNode(id, label) {
   node.appendChild(canvas);
   node.addEventListener("mouseenter", () => { state.hover = {id, label}; drawHeat(); });
   node.addEventListener("mouseleave", () => { state.hover = null; drawHeat(); });
+  if (id.startsWith("n-")) {
+    node.addEventListener("click", () => {
+      const [, layer, index] = id.split("-").map(Number);
+      state.explain = {layer, index, label};
+      explainNeuron();
+    });
+  }
   return node;
 }
 
@@ -463,12 +477,54 @@ function onFrame(f) {
     play.dataset.playing = f.playing ? "1" : "0";
   }
   $("message").textContent = f.message || "";
+  $("lr-now").textContent = state.cfg.schedule === "none" ? "" : `learning rate now ${Number(f.lr.toPrecision(3))}`;
   if (f.outputs !== document.querySelectorAll(`[id^="n-${state.cfg.layers.length + 1}-"]`).length) buildNetwork();
   drawThumbs();
   drawLinks();
   drawHeat();
   drawCurve();
+  if (state.explain && performance.now() - state.explainedAt > 1000) explainNeuron();
 }
+
+// ---- a neuron's maths at a point -------------------------------------------------------------
+async function explainNeuron() {
+  const e = state.explain;
+  if (!e) { $("maths").hidden = true; return; }
+  state.explainedAt = performance.now();
+  const [x1, x2] = state.point || (state.data ? state.data.train[0] : [0, 0]);
+  let m;
+  try {
+    m = await api(`/api/sessions/${state.sid}/neuron`, {layer: e.layer, index: e.index, x1, x2});
+  } catch (err) { showStatus(err.message); state.explain = null; $("maths").hidden = true; return; }
+  state.point = m.point;
+  const f = (v) => Number(v).toPrecision(3);
+  const rows = m.names.map((name, i) => `<tr><td>${name}</td><td>${f(m.inputs[i])}</td>` +
+    `<td>${f(m.weights[i])}</td><td>${f(m.inputs[i] * m.weights[i])}</td>` +
+    `<td>${f(m.gradWeights[i])}</td></tr>`).join("");
+  const fn = m.activation === "none" ? "" : `${m.activation}(z)`;
+  $("maths").innerHTML = `<button class="button close" id="maths-close">close</button>` +
+    `<b>${e.label}</b> at the ${m.train ? "training" : "test"} point ` +
+    `(${f(m.point[0])}, ${f(m.point[1])}), label ${Number.isInteger(m.label) ? m.label : f(m.label)}; ` +
+    `click the output to choose another point` +
+    `<table><tr><th>input</th><th>x</th><th>w</th><th>w&middot;x</th><th>&part;L/&part;w</th></tr>` +
+    rows + `<tr><td>bias</td><td></td><td>${f(m.bias)}</td><td>${f(m.bias)}</td>` +
+    `<td>${f(m.gradBias)}</td></tr></table>` +
+    `<div class="formula">z = &Sigma; w&middot;x + b = ${f(m.z)}</div>` +
+    (fn ? `<div class="formula">a = ${fn} = ${f(m.a)}</div>` : `<div class="formula">output score (no activation)</div>`) +
+    `<div class="formula">L = ${f(m.loss)} (this point's loss), &part;L/&part;z = ${f(m.gradZ)}, ` +
+    `&part;L/&part;w = &part;L/&part;z &middot; x</div>`;
+  $("maths").hidden = false;
+  $("maths-close").addEventListener("click", () => { state.explain = null; $("maths").hidden = true; drawHeat(); });
+  drawHeat();
+}
+
+$("heat").addEventListener("click", (event) => {
+  const box = $("heat").getBoundingClientRect();
+  const x1 = ((event.clientX - box.left) / box.width) * 2 * DOMAIN - DOMAIN;
+  const x2 = DOMAIN - ((event.clientY - box.top) / box.height) * 2 * DOMAIN;
+  state.point = [x1, x2];
+  if (state.explain) explainNeuron();
+});
 
 function drawHeat() {
   const canvas = $("heat"), ctx = canvas.getContext("2d"), size = canvas.width;
@@ -515,6 +571,11 @@ function drawHeat() {
   };
   points(d.train, "#fff");
   if (state.ui.showTest) points(d.test, "#000");
+  if (state.explain && state.point) {
+    ctx.beginPath();
+    ctx.arc(toPx(state.point[0]), size - toPx(state.point[1]), 8, 0, 2 * Math.PI);
+    ctx.lineWidth = 2; ctx.strokeStyle = "#1f2933"; ctx.stroke();
+  }
 }
 
 function drawAxes(ctx, size) {

@@ -247,3 +247,36 @@ def test_a_neuron_that_is_not_there():
                 (2, 0, float("nan"), 0)]:
         with pytest.raises(RequestError, match="no neuron"):
             session.explain(*bad)
+
+
+def test_sessions_train_at_the_same_time_in_threads():
+    # reseau's grad mode is one switch for the process: an optimizer step or a new model
+    # in one tab must not turn gradients off under another tab's forward pass
+    import threading
+
+    sessions = [Session(f"t{i}", {"layers": [3, 3], "optimizer": opt, "batch": 5})
+                for i, opt in enumerate(["sgd", "adam", "momentum"])]
+    errors = []
+
+    def train(session):
+        try:
+            for _ in range(6):
+                session.train_epoch()
+        except Exception as err:  # collected: an assertion in a thread is lost
+            errors.append(repr(err))
+
+    def rebuild(session):
+        try:
+            for k in range(40):
+                session.configure({"layers": [2 + k % 3]})
+                session.explain(1, 0, 0.0, 0.0)
+        except Exception as err:
+            errors.append(repr(err))
+    threads = [threading.Thread(target=train, args=(s,)) for s in sessions]
+    threads.append(threading.Thread(target=rebuild, args=(Session("r", {}),)))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors[:3]
+    assert [s.epoch for s in sessions] == [6, 6, 6]

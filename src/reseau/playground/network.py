@@ -5,9 +5,16 @@ A frame needs every neuron's output at every point of the grid (the heat map and
 thumbnails): the weights are read out of the model once and the grid goes through them in
 NumPy, keeping each layer's output, which the engine's forward does not hand back.
 ``tests/playground`` checks that this pass gives the model's own outputs.
+
+reseau's grad mode is one switch for the whole process (an optimizer's step, an
+initialiser turn it off for a moment): two sessions using the engine at the same moment
+would see each other's ``no_grad``. So every use of the engine here holds ``ENGINE``, one
+lock for all sessions, taken per training step so that the tabs train in turn.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -19,9 +26,11 @@ from ..nn import init
 from ..nn.regularization import l1_penalty, l2_penalty
 from ..random import Generator
 
-__all__ = ["features", "build_model", "build_optimizer", "layer_weights", "forward_all",
+__all__ = ["ENGINE", "features", "build_model", "build_optimizer", "layer_weights", "forward_all",
            "output_values", "data_loss", "train_step", "lr_factor", "weights_copy", "loss_of",
-           "explain"]
+           "explain", "load_weights"]
+
+ENGINE = threading.RLock()
 
 _FEATURES = {
     "x1": lambda a, b: a, "x2": lambda a, b: b, "x1sq": lambda a, b: a * a,
@@ -57,20 +66,25 @@ def build_model(cfg: dict, n_classes: int, seed: int) -> nn.MLP:
     default, Xavier uniform with zero biases, or all zeros)."""
     sizes = [len(cfg["features"]), *cfg["layers"], n_outputs(cfg, n_classes)]
     acts = [_MODULE_ACTIVATIONS[a] for a in activations(cfg)]
-    model = nn.MLP(sizes, activation=acts if acts else "relu", dropout=cfg["dropout"])
+    with ENGINE:
+        model = nn.MLP(sizes, activation=acts if acts else "relu", dropout=cfg["dropout"])
+        _initialise(model, cfg["init"], seed)
+    return model
+
+
+def _initialise(model, how: str, seed: int) -> None:
     gen = Generator().manual_seed(seed)
     with no_grad():
         for layer in model:
             if isinstance(layer, nn.Linear):
-                if cfg["init"] == "default":
+                if how == "default":
                     init.layer_default_(layer.weight, layer.bias, generator=gen)
-                elif cfg["init"] == "xavier":
+                elif how == "xavier":
                     init.xavier_uniform_(layer.weight, generator=gen)
                     init.zeros_(layer.bias)
                 else:
                     init.zeros_(layer.weight)
                     init.zeros_(layer.bias)
-    return model
 
 
 def lr_factor(schedule: str, epoch: int) -> float:
@@ -84,10 +98,17 @@ def lr_factor(schedule: str, epoch: int) -> float:
 
 
 def build_optimizer(cfg: dict, model):
-    if cfg["optimizer"] == "adam":
-        return optim.Adam(model.parameters(), lr=cfg["lr"])
-    momentum = 0.9 if cfg["optimizer"] == "momentum" else 0.0
-    return optim.SGD(model.parameters(), lr=cfg["lr"], momentum=momentum)
+    with ENGINE:
+        if cfg["optimizer"] == "adam":
+            return optim.Adam(model.parameters(), lr=cfg["lr"])
+        momentum = 0.9 if cfg["optimizer"] == "momentum" else 0.0
+        return optim.SGD(model.parameters(), lr=cfg["lr"], momentum=momentum)
+
+
+def load_weights(model, weights: dict) -> None:
+    """``model.load_state_dict(weights)``, holding ``ENGINE``."""
+    with ENGINE:
+        model.load_state_dict(weights)
 
 
 def weights_copy(model) -> dict[str, np.ndarray]:
@@ -158,6 +179,11 @@ def explain(model, cfg: dict, inputs: np.ndarray, y, problem: str, layer: int, i
     backward pass of the point's loss ``L``, the gradients ``dL/dz``, ``dL/dw_i =
     dL/dz x_i`` and ``dL/db = dL/dz``, all computed by reseau's engine (in evaluation
     mode: no dropout). The model's gradients are cleared afterwards."""
+    with ENGINE:
+        return _explain(model, inputs, y, problem, layer, index)
+
+
+def _explain(model, inputs, y, problem, layer, index) -> dict:
     was_training = model.training
     model.eval()
     try:
@@ -195,10 +221,11 @@ def explain(model, cfg: dict, inputs: np.ndarray, y, problem: str, layer: int, i
 def train_step(model, optimizer, cfg: dict, inputs: np.ndarray, y: np.ndarray, problem: str):
     """One step of the optimizer on a batch: the data loss plus ``regRate`` times the L1
     norm or the squared L2 norm of the weights (not the biases)."""
-    loss = loss_of(model(from_numpy(inputs.astype(np.float32))), y, problem)
-    if cfg["reg"] != "none" and cfg["regRate"] > 0:
-        penalty = l1_penalty(model) if cfg["reg"] == "l1" else l2_penalty(model)
-        loss = loss + cfg["regRate"] * penalty
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
+    with ENGINE:
+        loss = loss_of(model(from_numpy(inputs.astype(np.float32))), y, problem)
+        if cfg["reg"] != "none" and cfg["regRate"] > 0:
+            penalty = l1_penalty(model) if cfg["reg"] == "l1" else l2_penalty(model)
+            loss = loss + cfg["regRate"] * penalty
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()

@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from .config import RequestError
+from .network import ENGINE
 from .session import Session
 from .upload import read_upload
 
@@ -244,23 +245,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.drop(session)
 
     def _model(self, session: Session) -> None:
-        from ..io import save
-
         with session.lock:
             cfg = dict(session.cfg)
             meta = {"epoch": session.epoch, "train_loss": session.losses[0],
                     "test_loss": session.losses[1]}
-            session.model.eval()  # saved for use: dropout off
-            try:
-                with tempfile.TemporaryDirectory() as folder:
-                    path = Path(folder) / "playground.npz"
-                    save(session.model, path, config={"playground": cfg,
-                                                      "inputs": cfg["features"]}, metadata=meta)
-                    data = path.read_bytes()
-            finally:
-                session.model.train()
+            with ENGINE:
+                data = _model_file(session.model, cfg, meta)
         self._send(200, data, "application/octet-stream",
                    {"Content-Disposition": 'attachment; filename="playground.npz"'})
+
+
+def _model_file(model, cfg: dict, meta: dict) -> bytes:
+    """The bytes of ``model`` saved as a reseau ``.npz``, in evaluation mode (no dropout)."""
+    from ..io import save
+
+    model.eval()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "playground.npz"
+            save(model, path, config={"playground": cfg, "inputs": cfg["features"]},
+                 metadata=meta)
+            return path.read_bytes()
+    finally:
+        model.train()
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, quiet: bool = True) -> PlaygroundServer:

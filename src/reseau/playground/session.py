@@ -21,8 +21,8 @@ from ..train.fit import _advice
 from .config import DATASETS, RequestError, check_config
 from .datasets import DOMAIN, make_data, split
 from .network import (activations, build_model, build_optimizer, data_loss, explain, features,
-                      forward_all, layer_weights, lr_factor, output_values, train_step,
-                      weights_copy)
+                      forward_all, layer_weights, load_weights, lr_factor, output_values,
+                      train_step, weights_copy)
 
 __all__ = ["Session", "GRID", "THUMB"]
 
@@ -148,7 +148,7 @@ class Session:
                 self.weight_seed += 1
                 self._new_model(self.weight_seed)
             elif action == "rewind":
-                self.model.load_state_dict(self.initial)
+                load_weights(self.model, self.initial)
                 self._reset_training()
             elif action == "regenerate":
                 if self.cfg["dataset"] == "csv":
@@ -265,7 +265,7 @@ class Session:
             if math.isfinite(train) and train <= _DIVERGED * max(self.first_loss, 1.0):
                 self.good = weights_copy(self.model)
                 return
-            self.model.load_state_dict(self.good)
+            load_weights(self.model, self.good)
             self.optimizer = build_optimizer(self.cfg, self.model)
             self._set_lr()
             self.losses = self._losses()

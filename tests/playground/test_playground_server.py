@@ -165,9 +165,9 @@ def test_a_second_stream_for_a_session_is_refused(server, client):
 
 
 def test_concurrent_sessions_train_apart_and_the_server_answers(server, client):
-    ids = [f"tab{i}" for i in range(6)]
+    ids = [f"tab{i}" for i in range(12)]  # a dozen tabs
     for i, sid in enumerate(ids):
-        client.post("/api/sessions", {"id": sid, "config": {"layers": [i + 1], "seed": i}})
+        client.post("/api/sessions", {"id": sid, "config": {"layers": [i % 8 + 1], "seed": i}})
         client.post(f"/api/sessions/{sid}/action", {"action": "play"})
     results = {}
 
@@ -180,11 +180,14 @@ def test_concurrent_sessions_train_apart_and_the_server_answers(server, client):
     start = time.monotonic()
     status, _, _ = client.request("GET", "/")  # the page still loads at once
     assert status == 200 and time.monotonic() - start < 2.0
+    start = time.monotonic()  # and a tab's request waits one training step, not an epoch
+    status, _ = client.post("/api/sessions/tab3/config", {"lr": 0.1})
+    assert status == 200 and time.monotonic() - start < 2.0
     for t in threads:
         t.join(60)
     for i, sid in enumerate(ids):
         frames = [e for e in results[sid] if e["type"] == "frame"]
-        assert [len(layer) for layer in frames[-1]["thumbs"]] == [i + 1]
+        assert [len(layer) for layer in frames[-1]["thumbs"]] == [i % 8 + 1]
         assert frames[-1]["epoch"] >= 1
 
 
@@ -298,3 +301,39 @@ def test_the_url_fragment_keys_are_the_settings():
     parsed = dict(urllib.parse.parse_qsl(fragment, keep_blank_values=True))
     assert check_config(parsed) == cfg
     assert network.activations(cfg) == ["tanh", "tanh"]
+
+
+@pytest.mark.parametrize("dataset, columns", [("circle", ["prediction", "prob_0", "prob_1"]),
+                                              ("spiral3", ["prediction", "prob_0", "prob_1",
+                                                           "prob_2"]),
+                                              ("plane", ["prediction"])])
+def test_reseau_predict_reads_the_downloaded_model(server, client, tmp_path, capsys,
+                                                   dataset, columns):
+    from reseau.cli import main
+
+    client.post("/api/sessions", {"id": "p", "config": {"dataset": dataset,
+                                                        "features": ["x1", "x2", "x1x2"]}})
+    session = server.sessions["p"]
+    for _ in range(3):
+        session.train_epoch()
+    _, data, _ = client.request("GET", "/api/sessions/p/model.npz")
+    (tmp_path / "m.npz").write_bytes(data)
+    points = np.array([[1.0, 2.0], [-3.0, 0.5], [4.0, -4.0]])
+    rows = [f"{a},{b},{a * b}" for a, b in points]
+    (tmp_path / "in.csv").write_text("x1,x2,x1x2\n" + "\n".join(rows) + "\n")
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "in.csv")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split(",") == columns and len(lines) == 4
+    scores = network.forward_all(network.layer_weights(session.model),
+                                 network.activations(session.cfg),
+                                 network.features(points, session.cfg["features"]))[-1]
+    values = network.output_values(scores, session.cfg["problem"])
+    got = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    if dataset == "plane":
+        np.testing.assert_allclose(got[:, 0], values, rtol=1e-5, atol=1e-6)
+    elif dataset == "circle":
+        np.testing.assert_allclose(got[:, 2], (values + 1) / 2, rtol=1e-4, atol=1e-6)
+    else:
+        np.testing.assert_allclose(got[:, 1:], values, rtol=1e-4, atol=1e-6)
+        np.testing.assert_array_equal(got[:, 0], values.argmax(axis=1))

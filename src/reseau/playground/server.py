@@ -255,6 +255,18 @@ class _Handler(BaseHTTPRequestHandler):
                    {"Content-Disposition": 'attachment; filename="playground.npz"'})
 
 
+def _preprocessing(model, cfg: dict) -> dict:
+    """What ``reseau predict`` reads from a model file: the input columns (the features,
+    by name, not standardised), the task, the loss and the classes."""
+    outputs = model.sizes[-1]
+    regression = cfg["problem"] == "regression"
+    return {"features": list(cfg["features"]), "task": cfg["problem"],
+            "loss": "mse" if regression else ("bce" if outputs == 1 else "cross-entropy"),
+            "classes": None if regression else list(range(max(outputs, 2))),
+            "x_mean": None, "x_scale": None, "y_mean": [0.0] if regression else None,
+            "y_scale": [1.0] if regression else None, "input_shape": None}
+
+
 def _model_file(model, cfg: dict, meta: dict) -> bytes:
     """The bytes of ``model`` saved as a reseau ``.npz``, in evaluation mode (no dropout)."""
     from ..io import save
@@ -263,7 +275,8 @@ def _model_file(model, cfg: dict, meta: dict) -> bytes:
     try:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "playground.npz"
-            save(model, path, config={"playground": cfg, "inputs": cfg["features"]},
+            save(model, path, config={"playground": cfg, "inputs": cfg["features"],
+                                      "preprocessing": _preprocessing(model, cfg)},
                  metadata=meta)
             return path.read_bytes()
     finally:

@@ -119,7 +119,7 @@ def test_controls_and_layers_change_the_session(page, server):
 
 def test_a_shared_link_gives_the_same_controls_and_hides_some(page, server):
     fragment = ("#dataset=xor&lr=0.3&activation=sigmoid&layers=3&features=x1,x2,x1x2"
-                "&reg=l2&regRate=0.01&showTest=1&hide=lr,noise")
+                "&reg=l2&regRate=0.01&showTest=1&hide=lr,noise,features")
     session = _open(page, server, fragment)
     assert session.cfg["dataset"] == "xor" and session.cfg["layers"] == [3]
     assert page.input_value("#activation") == "sigmoid"
@@ -130,6 +130,11 @@ def test_a_shared_link_gives_the_same_controls_and_hides_some(page, server):
     assert "selected" in page.get_attribute("[data-dataset=xor]", "class")
     assert "off" not in page.get_attribute("#f-x1x2", "class")
     assert page.text_content("#n-layers") == "1"
+    # fixed features: the chosen inputs stay in the picture, a click changes nothing
+    assert page.is_visible("#f-x1x2") and not page.is_visible("#f-x1sq")
+    page.click("#f-x1")
+    time.sleep(0.3)
+    assert session.cfg["features"] == ["x1", "x2", "x1x2"]
     # a refused value opens the defaults and says which
     page.goto("about:blank")  # a new load, not a change of fragment
     page.goto(server.url + "#lr=-5")
@@ -186,3 +191,21 @@ def test_a_neurons_maths_and_the_new_training_options(page, server):
     assert x1 < -2 and x2 > 2  # the data point nearest to the click
     page.click("#maths-close")
     assert not page.is_visible("#maths")
+
+
+def test_snapshots_side_by_side_and_back_to_a_set_up(page, server):
+    _open(page, server, "#lr=0.03")
+    page.click("#step")
+    page.wait_for_function("state.frame.epoch === 1")
+    page.click("#snapshot")
+    page.select_option("#lr", "0.3")
+    page.wait_for_function("state.cfg.lr === 0.3")
+    page.click("#snapshot")
+    cards = page.locator(".snapshot")
+    assert cards.count() == 2
+    assert "lr 0.03" in cards.nth(0).text_content()
+    assert "lr 0.3" in cards.nth(1).text_content()
+    assert page.get_attribute(".snapshot img", "src").startswith("data:image/png;base64,")
+    cards.nth(0).locator(".restore").click()  # the first set-up again, in a new session
+    page.wait_for_function("state.cfg !== null && state.cfg.lr === 0.03 && state.frame")
+    assert "lr=0.03" in page.url

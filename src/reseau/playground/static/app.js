@@ -20,7 +20,8 @@ const CONTROLS = {dataset: "Data sets", ratio: "Training ratio", noise: "Noise",
   activation: "Activation", lr: "Learning rate", reg: "Regularisation", regRate: "Regularisation rate",
   problem: "Problem type", optimizer: "Optimizer", schedule: "Learning-rate schedule",
   init: "Initial weights", dropout: "Dropout", step: "Step",
-  reset: "Reset and rewind", showTest: "Show test data", discretize: "Discretize", export: "Export"};
+  reset: "Reset and rewind", showTest: "Show test data", discretize: "Discretize", export: "Export",
+  snapshots: "Snapshots"};
 const PLAY_ICON = '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M7 4v16l13-8z" fill="currentColor"/></svg>';
 const PAUSE_ICON = '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor"/></svg>';
 const COLORS = {neg: [245, 147, 34], mid: [232, 234, 235], pos: [8, 119, 189], third: [46, 158, 91]};
@@ -223,6 +224,7 @@ function setupControls() {
     if (e.target.checked) state.ui.hide.push(key);
     applyHidden(); writeHash();
   });
+  $("snapshot").addEventListener("click", takeSnapshot);
   setupDrop();
   drawScale();
   window.addEventListener("resize", () => { state.linkSig = ""; drawLinks(); });
@@ -274,6 +276,8 @@ function applyHidden() {
   for (const el of document.querySelectorAll("[data-control]")) {
     el.classList.toggle("hidden-control", state.ui.hide.includes(el.dataset.control));
   }
+  // hidden features: the chosen inputs stay in the picture, the others go
+  document.body.classList.toggle("fixed-features", state.ui.hide.includes("features"));
 }
 
 // ---- the network drawing -------------------------------------------------------------------
@@ -293,10 +297,10 @@ function buildNetwork() {
   for (const [key, label] of FEATURES) {
     const node = makeNode(`f-${key}`, `Feature ${label}`);
     node.classList.add("feature");
-    node.dataset.control = "features";
     node.classList.toggle("off", !c.features.includes(key));
     node.insertAdjacentHTML("beforeend", `<span class="name">${label}</span>`);
     node.addEventListener("click", () => {
+      if (state.ui.hide.includes("features")) return;  // the inputs are fixed for the class
       const on = c.features.includes(key);
       const features = on ? c.features.filter((f) => f !== key) : [...c.features, key];
       if (features.length) send({features});
@@ -477,6 +481,7 @@ function onFrame(f) {
     play.dataset.playing = f.playing ? "1" : "0";
   }
   $("message").textContent = f.message || "";
+  $("scale-row").hidden = f.outputs === 3;  // three classes: colours, not a scale
   $("lr-now").textContent = state.cfg.schedule === "none" ? "" : `learning rate now ${Number(f.lr.toPrecision(3))}`;
   if (f.outputs !== document.querySelectorAll(`[id^="n-${state.cfg.layers.length + 1}-"]`).length) buildNetwork();
   drawThumbs();
@@ -640,6 +645,28 @@ function drawDatasetIcon(canvas, name) {
     ctx.fillStyle = "#4a5661"; ctx.font = "bold 11px system-ui, sans-serif";
     ctx.fillText("CSV", 9, 24);
   }
+}
+
+// ---- snapshots: runs side by side --------------------------------------------------------
+function takeSnapshot() {
+  const f = state.frame, c = state.cfg;
+  if (!f) return;
+  const card = document.createElement("div");
+  card.className = "snapshot";
+  const hash = state.writtenHash;
+  const features = c.features.join(",");
+  const loss = f.testLoss === null ? "NaN" : f.testLoss.toFixed(3);
+  card.innerHTML = `<img alt="snapshot" src="${$("heat").toDataURL("image/png")}">` +
+    `<div><b>epoch ${f.epoch}</b>, test loss <b>${loss}</b></div>` +
+    `<div>${c.dataset}; ${features}; ${c.layers.join(",") || "no hidden layer"}; ${c.activation}; ` +
+    `lr ${c.lr}; ${c.optimizer}${c.reg !== "none" ? "; " + c.reg + " " + c.regRate : ""}</div>` +
+    `<div class="tools"><button class="button restore" title="Open this set-up again">set-up</button>` +
+    `<button class="button remove" title="Remove">&times;</button></div>`;
+  card.querySelector(".restore").addEventListener("click", () => { location.hash = hash; });
+  card.querySelector(".remove").addEventListener("click", () => card.remove());
+  const box = $("snapshots");
+  box.appendChild(card);
+  while (box.children.length > 4) box.firstChild.remove();
 }
 
 // ---- your own data ---------------------------------------------------------------------------

@@ -189,6 +189,9 @@ def test_a_neurons_maths_and_the_new_training_options(page, server):
     page.wait_for_function("first => JSON.stringify(state.point) !== first", arg=first)
     x1, x2 = page.evaluate("state.point")
     assert x1 < -2 and x2 > 2  # the data point nearest to the click
+    page.click("#graph-button")
+    page.wait_for_function("document.getElementById('graph') && "
+                           "document.getElementById('graph').naturalWidth > 300")
     page.click("#maths-close")
     assert not page.is_visible("#maths")
 

@@ -337,3 +337,15 @@ def test_reseau_predict_reads_the_downloaded_model(server, client, tmp_path, cap
     else:
         np.testing.assert_allclose(got[:, 1:], values, rtol=1e-4, atol=1e-6)
         np.testing.assert_array_equal(got[:, 0], values.argmax(axis=1))
+
+
+def test_a_neurons_graph_as_png(client):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("networkx")
+    client.post("/api/sessions", {"id": "g"})
+    status, data, headers = client.request("GET", "/api/sessions/g/neuron.png?layer=1&index=0"
+                                                  "&x1=1.5&x2=-2")
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    assert data.startswith(b"\x89PNG")
+    status, data, _ = client.request("GET", "/api/sessions/g/neuron.png?layer=9&index=0")
+    assert status == 400 and "no neuron layer='9'" in json.loads(data)["error"]

@@ -280,3 +280,24 @@ def test_sessions_train_at_the_same_time_in_threads():
         t.join(120)
     assert not errors, errors[:3]
     assert [s.epoch for s in sessions] == [6, 6, 6]
+
+
+def test_a_neurons_computational_graph_shows_the_engines_values_and_gradients():
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("networkx")
+    from reseau.playground.maths import neuron_graph
+
+    session = Session("g", {"layers": [3, 2], "activation": "sigmoid"})
+    session.train_epoch()
+    m = session.explain(2, 1, 1.0, 2.0)
+    dot = neuron_graph(m, m["names"], m["activation"]).dot
+    assert "sigmoid" in dot
+    assert f'label="z\\nvalue {m["z"]:.4g}\\ngrad {m["gradZ"]:.4g}"' in dot
+    assert f'label="a\\nvalue {m["a"]:.4g}\\ngrad {m["gradA"]:.4g}"' in dot
+    for name, grad in zip(m["names"], m["gradWeights"]):
+        assert f"w[{name}]\\nvalue" in dot and f"grad {grad:.4g}" in dot
+    png = session.neuron_png(2, 1, 1.0, 2.0)
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    wide = Session("w", {"layers": [9, 9]})
+    with pytest.raises(RequestError, match="9 inputs; its graph is drawn for at most 8"):
+        wide.neuron_png(2, 0, 0.0, 0.0)

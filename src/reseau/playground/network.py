@@ -28,7 +28,7 @@ from ..random import Generator
 
 __all__ = ["ENGINE", "features", "build_model", "build_optimizer", "layer_weights", "forward_all",
            "output_values", "data_loss", "train_step", "lr_factor", "weights_copy", "loss_of",
-           "explain", "load_weights"]
+           "load_weights"]
 
 ENGINE = threading.RLock()
 
@@ -171,51 +171,6 @@ def loss_of(out, y: np.ndarray, problem: str):
     if out.shape[1] == 1:
         return F.binary_cross_entropy_with_logits(out, from_numpy(y.astype(np.float32)[:, None]))
     return F.cross_entropy(out, from_numpy(y.astype(np.int64)))
-
-
-def explain(model, cfg: dict, inputs: np.ndarray, y, problem: str, layer: int, index: int):
-    """Neuron ``index`` of Linear layer ``layer`` (1-based) for one point: its inputs,
-    weights, weighted sum ``z = sum_i w_i x_i + b``, activation ``a = f(z)``, and, after a
-    backward pass of the point's loss ``L``, the gradients ``dL/dz``, ``dL/dw_i =
-    dL/dz x_i`` and ``dL/db = dL/dz``, all computed by reseau's engine (in evaluation
-    mode: no dropout). The model's gradients are cleared afterwards."""
-    with ENGINE:
-        return _explain(model, inputs, y, problem, layer, index)
-
-
-def _explain(model, inputs, y, problem, layer, index) -> dict:
-    was_training = model.training
-    model.eval()
-    try:
-        h, found = from_numpy(inputs.astype(np.float32)[None, :]), []
-        for module in model:
-            if isinstance(module, nn.Linear):
-                found.append({"input": h, "linear": module})
-                h = module(h)
-                h.retain_grad()
-                found[-1]["z"] = found[-1]["a"] = h
-            else:
-                h = module(h)
-                if not isinstance(module, nn.Dropout):
-                    found[-1]["a"] = h
-        loss = loss_of(h, np.asarray([y]), problem)
-        model.zero_grad()
-        loss.backward()
-        part = found[layer - 1]
-        lin, x = part["linear"], part["input"].detach().numpy()[0]
-        out = {
-            "inputs": x.tolist(), "weights": lin.weight.detach().numpy()[index].tolist(),
-            "bias": float(lin.bias.detach().numpy()[index]),
-            "z": float(part["z"].detach().numpy()[0, index]),
-            "a": float(part["a"].detach().numpy()[0, index]),
-            "gradZ": float(part["z"].grad.numpy()[0, index]),
-            "gradWeights": lin.weight.grad.numpy()[index].tolist(),
-            "gradBias": float(lin.bias.grad.numpy()[index]), "loss": float(loss.item()),
-        }
-        model.zero_grad()
-        return out
-    finally:
-        model.train(was_training)
 
 
 def train_step(model, optimizer, cfg: dict, inputs: np.ndarray, y: np.ndarray, problem: str):

@@ -12,7 +12,8 @@ traceback):
 - ``POST /api/sessions/ID/config`` (some settings), ``.../action`` ``{"action": "play"}``,
   ``.../weight`` ``{"layer", "to", "from", "value"}``, ``.../csv`` (a CSV file's text),
   ``.../neuron`` ``{"layer", "index", "x1", "x2"}`` (a neuron's maths at a point);
-- ``GET /api/sessions/ID/model.npz``: the network as a reseau model file.
+- ``GET /api/sessions/ID/model.npz``: the network as a reseau model file;
+  ``GET .../neuron.png?layer=&index=&x1=&x2=``: a neuron's computational graph.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from .config import RequestError
 from .network import ENGINE
@@ -194,6 +196,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._events(self.server.session(sid))
         if path == "session" and what == "model.npz":
             return self._model(self.server.session(sid))
+        if path == "session" and what == "neuron.png":
+            query = {k: v[-1] for k, v in parse_qs(self.path.partition("?")[2]).items()}
+            png = self.server.session(sid).neuron_png(
+                query.get("layer"), query.get("index"), query.get("x1"), query.get("x2"))
+            return self._send(200, png, _TYPES[".png"])
         raise RequestError(f"nothing at {path if sid is None else self.path}", 404)
 
     def _post(self) -> None:

@@ -20,7 +20,8 @@ import numpy as np
 from ..train.fit import _advice
 from .config import DATASETS, RequestError, check_config
 from .datasets import DOMAIN, make_data, split
-from .network import (activations, build_model, build_optimizer, data_loss, explain, features,
+from .maths import explain, neuron_graph
+from .network import (ENGINE, activations, build_model, build_optimizer, data_loss, features,
                       forward_all, layer_weights, load_weights, lr_factor, output_values,
                       train_step, weights_copy)
 
@@ -209,6 +210,13 @@ class Session:
                     "label": labels[k].item(), "layer": layer, "index": index,
                     "activation": acts[layer - 1] if layer <= len(acts) else "none",
                     "train": k < len(self.X)}
+
+    def neuron_png(self, layer, index, x1, x2) -> bytes:
+        """The computational graph of a neuron at a data point, as PNG bytes."""
+        m = self.explain(layer, index, x1, x2)
+        drawing = neuron_graph(m, m["names"], m["activation"])
+        with ENGINE:  # one figure at a time
+            return drawing.to_png(dpi=80)
 
     def set_custom_data(self, X: np.ndarray, y: np.ndarray, problem: str) -> dict:
         with self.lock:

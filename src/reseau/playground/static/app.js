@@ -518,8 +518,14 @@ async function explainNeuron() {
     (fn ? `<div class="formula">a = ${fn} = ${f(m.a)}</div>` : `<div class="formula">output score (no activation)</div>`) +
     `<div class="formula">L = ${f(m.loss)} (this point's loss), &part;L/&part;z = ${f(m.gradZ)}, ` +
     `&part;L/&part;w = &part;L/&part;z &middot; x</div>`;
+  const query = `layer=${e.layer}&index=${e.index}&x1=${m.point[0]}&x2=${m.point[1]}`;
+  $("maths").insertAdjacentHTML("beforeend", m.names.length > 8 ? "" :
+    `<button class="button" id="graph-button">${e.graph ? "hide" : "show"} the computational graph</button>` +
+    (e.graph ? `<img id="graph" alt="computational graph of the neuron" src="/api/sessions/${state.sid}/neuron.png?${query}">` : ""));
   $("maths").hidden = false;
   $("maths-close").addEventListener("click", () => { state.explain = null; $("maths").hidden = true; drawHeat(); });
+  const button = $("graph-button");
+  if (button) button.addEventListener("click", () => { e.graph = !e.graph; explainNeuron(); });
   drawHeat();
 }
 

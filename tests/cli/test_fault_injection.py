@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reseau import io
+from reseau import io, nn
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -124,8 +124,13 @@ def check_file(path: Path) -> str:
         assert path.stat().st_size == 0
         return "lock"
     data = path.read_bytes()
-    if name.endswith(".npz"):
+    if name.endswith((".npz", ".pt", ".safetensors")):
         io.load(path)
+    elif name.endswith(".onnx"):
+        pytest.importorskip("onnx")
+        import reseau.onnx
+
+        reseau.onnx.load(path)
     elif name.endswith(".csv"):
         rows = list(csv.reader(data.decode("utf-8").splitlines()))
         assert rows and all(len(r) == len(rows[0]) for r in rows), path
@@ -286,3 +291,27 @@ def test_io_save(tmp_path):
             k = io.read_info(path)["metadata"]["k"]
             assert all(np.all(p._array == k) for p in io.load(path).parameters())
             COUNTS["io.save files whole after a fault"] += 1
+
+
+@pytest.mark.parametrize("to", ["pt", "safetensors", "onnx"])
+def test_export(tmp_path, to):
+    pytest.importorskip({"pt": "numpy", "safetensors": "safetensors", "onnx": "onnx"}[to])
+    rng = random.Random(SEED + 4 + len(to))
+    model = tmp_path / "model.npz"
+    io.save(nn.MLP([2, 1024, 1024, 2]), model)    # 4 MB of weights: a write worth cutting
+    argv = ["export", model, "--to", to]
+    seconds = clean_run(READY, argv, tmp_path)
+    (tmp_path / f"model.{to}").unlink()
+    killed = False
+    for sig, delay in delays(rng, 2 * ROUNDS, seconds):
+        injected, status, out_text, err = inject(f"export {to}", READY, argv, tmp_path, sig,
+                                                 delay)
+        killed |= injected and sig == signal.SIGKILL
+        if injected and sig == signal.SIGINT:
+            check_sigint(f"export {to}", status, out_text, err)
+        elif not injected:
+            assert status == 0, err
+        check_tree(tmp_path, killed)   # the export is whole (it loads) or absent
+    clean_run(READY, argv, tmp_path)
+    check_tree(tmp_path, killed)
+    assert (tmp_path / f"model.{to}").is_file()

@@ -216,7 +216,7 @@ class Session:
         m = self.explain(layer, index, x1, x2)
         drawing = neuron_graph(m, m["names"], m["activation"])
         with ENGINE:  # one figure at a time
-            return drawing.to_png(dpi=80)
+            return drawing.to_png(dpi=90)
 
     def set_custom_data(self, X: np.ndarray, y: np.ndarray, problem: str) -> dict:
         with self.lock:

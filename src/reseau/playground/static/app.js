@@ -488,7 +488,9 @@ function onFrame(f) {
   drawLinks();
   drawHeat();
   drawCurve();
-  if (state.explain && performance.now() - state.explainedAt > 1000) explainNeuron();
+  // the maths follow the training; a graph (drawn by matplotlib) less often
+  const every = state.explain && state.explain.graph ? 3000 : 1000;
+  if (state.explain && performance.now() - state.explainedAt > every) explainNeuron();
 }
 
 // ---- a neuron's maths at a point -------------------------------------------------------------
@@ -521,7 +523,8 @@ async function explainNeuron() {
   const query = `layer=${e.layer}&index=${e.index}&x1=${m.point[0]}&x2=${m.point[1]}`;
   $("maths").insertAdjacentHTML("beforeend", m.names.length > 8 ? "" :
     `<button class="button" id="graph-button">${e.graph ? "hide" : "show"} the computational graph</button>` +
-    (e.graph ? `<img id="graph" alt="computational graph of the neuron" src="/api/sessions/${state.sid}/neuron.png?${query}">` : ""));
+    (e.graph ? `<div class="graph-box"><img id="graph" alt="computational graph of the neuron" ` +
+      `src="/api/sessions/${state.sid}/neuron.png?${query}"></div>` : ""));
   $("maths").hidden = false;
   $("maths-close").addEventListener("click", () => { state.explain = null; $("maths").hidden = true; drawHeat(); });
   const button = $("graph-button");

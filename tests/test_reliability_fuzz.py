@@ -29,7 +29,8 @@ from reseau.data import CSVError, DataError, DownloadError, load_csv
 from reseau.io import ModelFileError
 
 #: examples per test, the numbers the reliability page reports
-CASES = {"load_csv": 150, "train_csv": 30, "train_options": 50, "evaluate_predict": 40}
+CASES = {"load_csv": 150, "train_csv": 30, "train_options": 50, "evaluate_predict": 40,
+         "export": 30, "search": 20, "lab_run": 20}
 
 #: what may reach main() under RESEAU_DEBUG=1: reseau's own errors, or a file that is not
 #: there / not readable (FileNotFoundError, IsADirectoryError, PermissionError)
@@ -136,9 +137,15 @@ def run_main(argv, capsys):
         status, caught = main([str(a) for a in argv]), None
     except ALLOWED as err:
         status, caught = 1, err
+    except SystemExit as exit_:  # `reseau run`: the program's own exit, as python's
+        assert argv[0] == "run", argv
+        status, caught = exit_.code, None
     finally:
         del os.environ["RESEAU_DEBUG"]
     _, err = capsys.readouterr()
+    if argv[0] == "run":  # the program's errors are shown as Python shows them
+        assert status in (0, 1, 2), (status, err)
+        return status, err, caught
     if caught is not None:
         assert "\n" not in str(caught).strip(), f"a message of several lines: {caught}"
     else:
@@ -254,6 +261,59 @@ def test_generated_evaluate_and_predict_commands(workdir, capsys, monkeypatch, c
     argv = [command, model] + ([data] if command == "predict" else [])
     for name, value in zip(options, values):
         argv += [name] if name == "--json" else [f"{name}={value}"]
+    status, err, caught = run_main(argv, capsys)
+    if caught is not None:
+        assert isinstance(caught, (DataError, ModelFileError, OSError)), repr(caught)
+
+
+@fuzz("export")
+@given(st.sampled_from(["model_run/model.npz", "model_run", "data.csv", "missing.npz", ""]),
+       st.sampled_from(["onnx", "pt", "safetensors", "npz", "", "ONNX"]),
+       st.lists(st.sampled_from(["--output", "--input-shape", "--nope"]), max_size=2,
+                unique=True),
+       st.lists(st.sampled_from(["out.pt", "model_run/model.npz", "", "missing/dir/x.pt", ".",
+                                 "1,x", "0", "2", "1,28,28", "-3"]), min_size=2, max_size=2))
+def test_generated_export_commands(workdir, capsys, monkeypatch, model, to, options, values):
+    monkeypatch.chdir(workdir)
+    argv = ["export", model, f"--to={to}"]
+    argv += [f"{name}={value}" for name, value in zip(options, values)]
+    status, err, caught = run_main(argv, capsys)
+    if caught is not None:
+        assert isinstance(caught, (ModelFileError, OSError)), repr(caught)
+    assert (workdir / "model_run" / "model.npz").is_file()   # never overwritten
+
+
+@fuzz("search")
+@given(st.lists(st.sampled_from(["--hidden", "--lr", "--activation", "--optimizer",
+                                 "--batch-size", "--epochs", "--jobs", "--resume",
+                                 "--dev-size", "--memory-limit"]), max_size=3, unique=True),
+       st.lists(st.sampled_from(["2", "2,4", "0", "-1", "0.1,1", "nan", "tanh,relu", "nope",
+                                 "full", "", "1e9", "missing_dir", "1KB", "0.5"]),
+                min_size=3, max_size=3))
+def test_generated_search_commands(workdir, capsys, monkeypatch, options, values):
+    monkeypatch.chdir(workdir)
+    argv = ["search", "--samples=40"]
+    argv += [f"{name}={value}" for name, value in zip(options, values)]
+    if "--epochs" not in options:
+        argv.append("--epochs=1")
+    if "--hidden" not in options:
+        argv.append("--hidden=2")
+    status, err, caught = run_main(argv + ["--out", "search_fuzz", "--force"], capsys)
+    if caught is not None:
+        assert isinstance(caught, (DataError, OSError)), repr(caught)
+
+
+@fuzz("lab_run")
+@given(st.sampled_from([["lab", "nope"], ["lab", ""], ["lab", "list", "--seed=x"],
+                        ["lab", "circle", "--frobnicate"], ["lab", "mnist", "--data-dir=typo"],
+                        ["run", "missing.py"], ["run", "data.csv"], ["run", "model_run"],
+                        ["run", "-m", "no_such_module"], ["run", ""], ["ops", "--x"],
+                        ["export"], ["search", "--resume=model_run"]]),
+       st.sampled_from([[], ["--quick"], ["--out=."]]))
+def test_generated_lab_run_and_other_commands(workdir, capsys, monkeypatch, argv, extra):
+    monkeypatch.chdir(workdir)
+    if argv[0] in ("lab", "search"):
+        argv = argv + extra
     status, err, caught = run_main(argv, capsys)
     if caught is not None:
         assert isinstance(caught, (DataError, ModelFileError, OSError)), repr(caught)

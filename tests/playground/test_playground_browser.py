@@ -140,7 +140,8 @@ def test_a_shared_link_gives_the_same_controls_and_hides_some(page, server):
     page.goto(server.url + "#lr=-5")
     page.wait_for_function("document.getElementById('status').textContent"
                            ".includes('lr must be between')")
-    page.wait_for_function("state.cfg !== null && state.cfg.lr === 0.03")
+    page.wait_for_function("typeof state !== 'undefined' && state.cfg !== null && "
+                           "state.cfg.lr === 0.03")
 
 
 def test_the_downloaded_model_loads_with_reseau_io(page, server, tmp_path):
@@ -209,6 +210,47 @@ def test_snapshots_side_by_side_and_back_to_a_set_up(page, server):
     assert "lr 0.03" in cards.nth(0).text_content()
     assert "lr 0.3" in cards.nth(1).text_content()
     assert page.get_attribute(".snapshot img", "src").startswith("data:image/png;base64,")
-    cards.nth(0).locator(".restore").click()  # the first set-up again, in a new session
-    page.wait_for_function("state.cfg !== null && state.cfg.lr === 0.03 && state.frame")
+    with page.expect_navigation():  # the first set-up again: the page loads it anew
+        cards.nth(0).locator(".restore").click()
+    page.wait_for_function("typeof state !== 'undefined' && state.cfg !== null && "
+                           "state.cfg.lr === 0.03 && state.frame !== null")
     assert "lr=0.03" in page.url
+
+
+def test_hover_edit_a_weight_drop_a_file_and_close_the_tab(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 760})
+    page = context.new_page()
+    session = _open(page, server, "#layers=2")
+    page.hover("#n-1-1")
+    assert page.text_content("#heat-label") == "Neuron 1.2"
+    page.mouse.move(5, 5)
+    # a link, clicked: its new value typed in the dialog reaches the network
+    page.once("dialog", lambda dialog: dialog.accept("1.25"))
+    page.locator('#links path[data-layer="0"][data-to="1"][data-from="0"]').dispatch_event("click")
+    page.wait_for_function("state.frame.weights[0][0][1][0] === 1.25")
+    assert network.weights_copy(session.model)["0.weight"][1, 0] == 1.25
+    # a file dropped on the drop zone (a drag-and-drop event, not the file chooser)
+    page.evaluate("""() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["a,b\\n1,2\\n"], "two.csv", {type: "text/csv"}));
+        document.getElementById("drop").dispatchEvent(
+            new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+    }""")
+    page.wait_for_function("document.getElementById('data-error').textContent"
+                           ".includes('the playground needs three')")
+    # diverging: the page pauses and says what to try
+    page.evaluate("send({dataset: 'plane', problem: 'regression', lr: 10, "
+                  "features: ['x1sq', 'x2sq'], activation: 'linear'})")
+    page.wait_for_function("state.cfg.lr === 10")
+    page.click("#play")
+    page.wait_for_function("document.getElementById('message').textContent"
+                           ".includes('Try a lower learning rate')", timeout=20_000)
+    assert page.get_attribute("#play", "data-playing") == "0"
+    # closing the tab ends its session and its training
+    page.click("#play")
+    sid = page.evaluate("state.sid")
+    context.close()
+    deadline = time.monotonic() + 10
+    while sid in server.sessions and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sid not in server.sessions and session.closed

@@ -349,3 +349,39 @@ def test_a_neurons_graph_as_png(client):
     assert data.startswith(b"\x89PNG")
     status, data, _ = client.request("GET", "/api/sessions/g/neuron.png?layer=9&index=0")
     assert status == 400 and "no neuron layer='9'" in json.loads(data)["error"]
+
+
+def test_other_sites_and_rebound_host_names_are_refused(client):
+    status, data, _ = client.request("POST", "/api/sessions", raw=b'{"id": "x"}',
+                                     headers={"Origin": "http://evil.example",
+                                              "Content-Type": "text/plain"})
+    assert status == 403 and "answers its own page only" in json.loads(data)["error"]
+    status, data, _ = client.request("GET", "/", headers={"Host": "evil.example:80"})
+    assert status == 403 and "open the playground at http://127.0.0.1:" in \
+        json.loads(data)["error"]
+    own = client.url.rstrip("/")
+    status, _, _ = client.request("POST", "/api/sessions", raw=b'{"id": "y"}',
+                                  headers={"Origin": own})
+    assert status == 201
+
+
+def test_the_command_serves_until_ctrl_c():
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "reseau", "playground", "--port", "0",
+                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("reseau playground: http://127.0.0.1:"), line
+        url = line.split()[2]
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert b"reseau playground" in response.read()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+        assert "stopped" in proc.stderr.read()
+    finally:
+        proc.kill()

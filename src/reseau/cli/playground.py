@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
               "choose another port with --port", file=sys.stderr)
         return 1
     print(f"reseau playground: {server.url} (Ctrl-C stops it)", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"reseau playground: listening on {args.host}: anyone who can reach this "
+              "machine can use the playground", file=sys.stderr)
     if not args.no_browser:
         webbrowser.open(server.url)
     try:

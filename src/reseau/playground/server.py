@@ -27,7 +27,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from .config import RequestError
 from .network import ENGINE
@@ -186,6 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
         return path, None, None
 
     def _get(self) -> None:
+        self._check_origin()
         path, sid, what = self._route()
         if path in ("/", "/index.html"):
             return self._send(200, self.server.static["index.html"], _TYPES[".html"])
@@ -203,7 +204,24 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, png, _TYPES[".png"])
         raise RequestError(f"nothing at {path if sid is None else self.path}", 404)
 
+    def _check_origin(self) -> None:
+        """Refuse a request that another site's page makes (its browser says so in
+        ``Origin``), and, on a loopback address, a host name that is not this machine's
+        (DNS rebinding)."""
+        host, port = self.server.server_address[:2]
+        origin = self.headers.get("Origin")
+        if origin is not None and origin != "null":
+            if urlsplit(origin).netloc != self.headers.get("Host"):
+                raise RequestError(f"requests from {origin} are refused: the playground "
+                                   "answers its own page only", 403)
+        if host in ("127.0.0.1", "::1", "localhost"):
+            name = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
+            if name not in ("127.0.0.1", "::1", "localhost"):
+                raise RequestError(f"the host name {name!r} is refused: open the playground "
+                                   f"at http://127.0.0.1:{port}/", 403)
+
     def _post(self) -> None:
+        self._check_origin()
         path, sid, what = self._route()
         if path == "/api/sessions":
             body = self._json_body()

@@ -614,7 +614,7 @@ function drawCurve() {
     ctx.beginPath();
     hist.forEach((row, i) => {
       const x = (row[0] - first) / Math.max(1, last - first) * (w - 2) + 1;
-      const y = h - 2 - (row[k] === null ? top : row[k]) / top * (h - 4);
+      const y = h - 2 - Math.min(1, (row[k] === null ? top : row[k]) / top) * (h - 4);
       if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
     });
     ctx.strokeStyle = color; ctx.lineWidth = 1.5; ctx.stroke();

@@ -85,6 +85,9 @@ def test_play_trains_the_circle_and_pause_stops_it(page, server, tmp_path):
     page.click("#step")
     page.wait_for_function(f"Number(document.getElementById('epoch').textContent"
                            f".replace(',', '')) === {stopped + 1}")
+    page.click("h2 >> nth=0")  # away from the controls, then the space bar plays
+    page.keyboard.press("Space")
+    page.wait_for_selector("#play[data-playing='1']")
 
 
 def _assert_real_picture(path):

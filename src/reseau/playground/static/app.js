@@ -225,6 +225,11 @@ function setupControls() {
     applyHidden(); writeHash();
   });
   $("snapshot").addEventListener("click", takeSnapshot);
+  document.addEventListener("keydown", (e) => {  // space: play/pause, outside the controls
+    if (e.code !== "Space" || e.target.closest("input, select, button, textarea")) return;
+    e.preventDefault();
+    $("play").click();
+  });
   setupDrop();
   drawScale();
   window.addEventListener("resize", () => { state.linkSig = ""; drawLinks(); });

@@ -385,3 +385,25 @@ def test_the_command_serves_until_ctrl_c():
         assert "stopped" in proc.stderr.read()
     finally:
         proc.kill()
+
+
+def test_reseau_evaluate_scores_the_downloaded_model_on_a_csv(server, client, tmp_path,
+                                                               capsys):
+    from reseau.cli import main
+
+    client.post("/api/sessions", {"id": "ev", "config": {"lr": 0.1}})
+    session = server.sessions["ev"]
+    for _ in range(5):
+        session.train_epoch()
+    _, data, _ = client.request("GET", "/api/sessions/ev/model.npz")
+    (tmp_path / "m.npz").write_bytes(data)
+    rows = ["x1,x2,label"] + [f"{float(a)!r},{float(b)!r},{c}"
+                              for (a, b), c in zip(session.Xt, session.yt)]
+    (tmp_path / "test.csv").write_text("\n".join(rows) + "\n")
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "m.npz"), "--data", str(tmp_path / "test.csv"),
+                 "--target", "label", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    # the page's test loss, computed the same way by reseau evaluate
+    assert result["loss"] == pytest.approx(session.losses[1], rel=1e-4)
+    assert result["samples"] == len(session.Xt)

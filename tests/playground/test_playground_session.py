@@ -301,3 +301,19 @@ def test_a_neurons_computational_graph_shows_the_engines_values_and_gradients():
     wide = Session("w", {"layers": [9, 9]})
     with pytest.raises(RequestError, match="9 inputs; its graph is drawn for at most 8"):
         wide.neuron_png(2, 0, 0.0, 0.0)
+
+
+def test_a_long_epoch_shows_progress_and_pauses_where_it_is():
+    session = Session("long", {"samples": 2000, "ratio": 90, "batch": 1})
+    session.act("play")
+    calls = []
+
+    def pause():  # the page gets a frame; then its pause arrives
+        calls.append(session.epoch)
+        session.act("pause")
+    done = session.train_epoch(progress=pause, until_paused=True)
+    assert not done and calls == [0] and session.epoch == 0
+    _, order, position = session.partial
+    assert 0 < position < 1800
+    # the next call goes on with the same order from there, and ends the epoch
+    assert session.train_epoch() and session.epoch == 1 and session.partial is None

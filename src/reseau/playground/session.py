@@ -100,7 +100,7 @@ class Session:
         self.inputs = features(self.X, self.cfg["features"])
         self.test_inputs = features(self.Xt, self.cfg["features"])
         self.grid_inputs = features(_GRID_POINTS, self.cfg["features"]).astype(np.float32)
-        self.epoch, self.history, self.first_loss = 0, [], None
+        self.epoch, self.history, self.first_loss, self.partial = 0, [], None, None
         self.good = self.initial
         self.order_rng = np.random.default_rng(self.weight_seed)
         self.net_version = getattr(self, "net_version", 0) + 1
@@ -241,29 +241,41 @@ class Session:
         test = data_loss(forward_all(weights, acts, self.test_inputs)[-1], self.yt, problem)
         return train, test
 
-    def train_epoch(self) -> None:
-        """One pass over the training data in shuffled batches; the lock is taken per
-        step, so that a request waits one step at most."""
+    def train_epoch(self, progress=None, until_paused: bool = False) -> bool:
+        """The rest of the current epoch, a pass over the training data in shuffled
+        batches; True when it completed. The lock is taken per step, so that a request
+        waits one step at most; ``until_paused``: a pause stops the epoch where it is (the
+        next one goes on from there); ``progress()`` is called every quarter second of a
+        long epoch (a frame for the page)."""
         # a diverging run overflows: the page says so, NumPy need not warn too
         with np.errstate(all="ignore"):
-            self._train_epoch()
+            return self._train_epoch(progress, until_paused)
 
-    def _train_epoch(self) -> None:
+    def _train_epoch(self, progress, until_paused: bool) -> bool:
         with self.lock:
-            version, n = self.net_version, len(self.X)
-            order = self.order_rng.permutation(n)
-        start = 0
-        while start < n:
+            version = self.net_version
+            if self.partial is None or self.partial[0] != version:
+                self.partial = (version, self.order_rng.permutation(len(self.X)), 0)
+            _, order, start = self.partial
+        last = time.monotonic()
+        while start < len(order):
             with self.lock:
                 if self.closed or self.net_version != version:
-                    return
+                    return False
+                if until_paused and not self.playing:
+                    return False
                 idx = order[start:start + self.cfg["batch"]]
                 train_step(self.model, self.optimizer, self.cfg, self.inputs[idx], self.y[idx],
                            self.cfg["problem"])
                 start += len(idx)
+                self.partial = (version, order, start)
+            if progress is not None and time.monotonic() - last > 0.25:
+                progress()
+                last = time.monotonic()
         with self.lock:
             if self.net_version != version:
-                return
+                return False
+            self.partial = None
             self.epoch += 1
             self._set_lr()
             self.losses = train, test = self._losses()
@@ -272,7 +284,7 @@ class Session:
                 self.first_loss = train
             if math.isfinite(train) and train <= _DIVERGED * max(self.first_loss, 1.0):
                 self.good = weights_copy(self.model)
-                return
+                return True
             load_weights(self.model, self.good)
             self.optimizer = build_optimizer(self.cfg, self.model)
             self._set_lr()
@@ -281,6 +293,7 @@ class Session:
             self.message = (f"Training diverged at epoch {self.epoch}: the training loss "
                             f"became {train:.3g}; the weights of the last good epoch are "
                             f"back and training is paused. " + _advice(self.optimizer))
+            return True
 
     # -- what the page receives ----------------------------------------------------------
     def data_event(self) -> dict:
@@ -340,18 +353,23 @@ class Session:
             if idle:
                 write(b": still here\n\n")  # fails once the tab is closed
                 continue
+
+            def send() -> None:
+                nonlocal sent_data
+                with self.lock:
+                    out = b""
+                    if self.data_version != sent_data:
+                        out += event(self.data_event())
+                        sent_data = self.data_version
+                    out += event(self.frame())
+                    self.dirty = False
+                write(out)
             if playing or stepping:
-                self.train_epoch()
+                self.train_epoch(progress=send, until_paused=not stepping)
             now = time.monotonic()
             with self.lock:
-                if not (self.dirty or stepping or not self.playing
-                        or now - last >= frame_interval):
-                    continue
-                out = b""
-                if self.data_version != sent_data:
-                    out += event(self.data_event())
-                    sent_data = self.data_version
-                out += event(self.frame())
-                self.dirty = False
-            write(out)
-            last = now
+                due = (self.dirty or stepping or not self.playing
+                       or now - last >= frame_interval)
+            if due:
+                send()
+                last = now

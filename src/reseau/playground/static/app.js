@@ -15,16 +15,20 @@ const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5];
 const ACTS = ["relu", "tanh", "sigmoid", "linear"];
 const MAX_LAYERS = 10, MAX_NEURONS = 16, DOMAIN = 6;
 // what a teacher may hide: data-control name -> label
-const CONTROLS = {dataset: "Data sets", ratio: "Training ratio", noise: "Noise", batch: "Batch size",
+const CONTROLS = {
+  dataset: "Data sets", ratio: "Training ratio", noise: "Noise", batch: "Batch size",
   regenerate: "Regenerate", csv: "CSV upload", features: "Features", layers: "Layers and neurons",
-  activation: "Activation", lr: "Learning rate", reg: "Regularisation", regRate: "Regularisation rate",
+  activation: "Activation", lr: "Learning rate", reg: "Regularisation",
+  regRate: "Regularisation rate",
   problem: "Problem type", optimizer: "Optimizer", schedule: "Learning-rate schedule",
   init: "Initial weights", dropout: "Dropout", step: "Step",
   reset: "Reset and rewind", showTest: "Show test data", discretize: "Discretize", export: "Export",
   snapshots: "Snapshots"};
-const PLAY_ICON = '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M7 4v16l13-8z" fill="currentColor"/></svg>';
-const PAUSE_ICON = '<svg viewBox="0 0 24 24" width="22" height="22"><path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor"/></svg>';
-const COLORS = {neg: [245, 147, 34], mid: [232, 234, 235], pos: [8, 119, 189], third: [46, 158, 91]};
+const icon = (d) => `<svg viewBox="0 0 24 24" width="22" height="22"><path d="${d}" ` +
+  `fill="currentColor"/></svg>`;
+const PLAY_ICON = icon("M7 4v16l13-8z"), PAUSE_ICON = icon("M6 4h4v16H6zM14 4h4v16h-4z");
+const COLORS = {neg: [245, 147, 34], mid: [232, 234, 235], pos: [8, 119, 189],
+  third: [46, 158, 91]};
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -156,7 +160,8 @@ function showStatus(text) { $("status").textContent = text; }
 // ---- controls ----------------------------------------------------------------------------
 function fillSelect(id, values, fmt) {
   const select = $(id);
-  select.innerHTML = values.map((v) => `<option value="${v}">${fmt ? fmt(v) : v}</option>`).join("");
+  select.innerHTML = values.map((v) => `<option value="${v}">${fmt ? fmt(v) : v}</option>`)
+    .join("");
 }
 
 function setupControls() {
@@ -193,7 +198,8 @@ function setupControls() {
     });
     box.appendChild(button);
   }
-  $("play").addEventListener("click", () => act(state.frame && state.frame.playing ? "pause" : "play"));
+  $("play").addEventListener("click",
+    () => act(state.frame && state.frame.playing ? "pause" : "play"));
   $("step").addEventListener("click", () => act("step"));
   $("reset").addEventListener("click", () => act("reset"));
   $("rewind").addEventListener("click", () => act("rewind"));
@@ -205,7 +211,9 @@ function setupControls() {
     if (state.cfg.layers.length > 0) changeLayers((l) => l.pop());
   });
   for (const id of ["showTest", "discretize"]) {
-    $(id).addEventListener("change", (e) => { state.ui[id] = e.target.checked; writeHash(); drawHeat(); });
+    $(id).addEventListener("change", (e) => {
+      state.ui[id] = e.target.checked; writeHash(); drawHeat();
+    });
   }
   $("png").addEventListener("click", () => {
     const a = document.createElement("a");
@@ -215,7 +223,9 @@ function setupControls() {
     try { await navigator.clipboard.writeText(location.href); showStatus("Link copied."); }
     catch (err) { showStatus("Copy this address: " + location.href); }
   });
-  $("class-mode").addEventListener("click", () => { $("hide-panel").hidden = !$("hide-panel").hidden; });
+  $("class-mode").addEventListener("click", () => {
+    $("hide-panel").hidden = !$("hide-panel").hidden;
+  });
   $("hide-list").innerHTML = Object.entries(CONTROLS).map(([key, label]) =>
     `<label><input type="checkbox" data-hide="${key}"> ${label}</label>`).join("");
   $("hide-list").addEventListener("change", (e) => {
@@ -323,14 +333,16 @@ function buildNetwork() {
     tools.innerHTML = `<button class="round tiny" title="One more neuron">+</button>` +
       `<button class="round tiny" title="One neuron less">&minus;</button>`;
     const [plus, minus] = tools.querySelectorAll("button");
-    plus.addEventListener("click", () => width < MAX_NEURONS && changeLayers((l) => { l[k] += 1; }));
+    plus.addEventListener("click",
+      () => width < MAX_NEURONS && changeLayers((l) => { l[k] += 1; }));
     minus.addEventListener("click", () => width > 1 && changeLayers((l) => { l[k] -= 1; }));
     layer.appendChild(tools);
     const act = document.createElement("select");
     act.title = "Activation of this layer";
     act.className = "layer-act";
     act.dataset.control = "activation";
-    act.innerHTML = `<option value="">same</option>` + ACTS.map((a) => `<option>${a}</option>`).join("");
+    act.innerHTML = `<option value="">same</option>` +
+      ACTS.map((a) => `<option>${a}</option>`).join("");
     act.value = c.acts[k] || "";
     act.addEventListener("change", () => {
       const acts = c.acts.length ? c.acts.slice() : c.layers.map(() => "");
@@ -342,13 +354,17 @@ function buildNetwork() {
     caption.textContent = `${width} neuron${width > 1 ? "s" : ""}`;
     layer.appendChild(caption);
     layer.appendChild(act);
-    for (let j = 0; j < width; j++) layer.appendChild(makeNode(`n-${k + 1}-${j}`, `Neuron ${k + 1}.${j + 1}`));
+    for (let j = 0; j < width; j++) {
+      layer.appendChild(makeNode(`n-${k + 1}-${j}`, `Neuron ${k + 1}.${j + 1}`));
+    }
     columns.appendChild(layer);
   });
   const out = document.createElement("div");
   out.className = "layer";
   out.innerHTML = `<div class="layer-tools"></div><div class="layer-caption">output</div>`;
-  for (let j = 0; j < nOutputs(); j++) out.appendChild(makeNode(`n-${c.layers.length + 1}-${j}`, `Output ${j + 1}`));
+  for (let j = 0; j < nOutputs(); j++) {
+    out.appendChild(makeNode(`n-${c.layers.length + 1}-${j}`, `Output ${j + 1}`));
+  }
   columns.appendChild(out);
   state.linkSig = "";
   if (state.frame) { drawThumbs(); drawLinks(); }
@@ -415,7 +431,9 @@ function neuronValues(id) {  // [values, n] of a node's picture
     return t ? [thumbValues(b64bytes(t)), f.thumb] : null;
   }
   const heat = b64bytes(f.heat), n = f.grid, out = new Float32Array(n * n);
-  for (let i = 0; i < n * n; i++) out[i] = f.outputs === 3 ? heat[3 * i + j] / 127.5 - 1 : heat[i] / 127.5 - 1;
+  for (let i = 0; i < n * n; i++) {
+    out[i] = (f.outputs === 3 ? heat[3 * i + j] : heat[i]) / 127.5 - 1;
+  }
   return [out, n];
 }
 
@@ -428,7 +446,8 @@ function drawThumbs() {
 
 function center(el, side) {
   const box = el.getBoundingClientRect(), origin = $("net").getBoundingClientRect();
-  return [(side === "right" ? box.right : box.left) - origin.left, box.top + box.height / 2 - origin.top];
+  return [(side === "right" ? box.right : box.left) - origin.left,
+    box.top + box.height / 2 - origin.top];
 }
 
 function drawLinks() {
@@ -487,8 +506,10 @@ function onFrame(f) {
   }
   $("message").textContent = f.message || "";
   $("scale-row").hidden = f.outputs === 3;  // three classes: colours, not a scale
-  $("lr-now").textContent = state.cfg.schedule === "none" ? "" : `learning rate now ${Number(f.lr.toPrecision(3))}`;
-  if (f.outputs !== document.querySelectorAll(`[id^="n-${state.cfg.layers.length + 1}-"]`).length) buildNetwork();
+  $("lr-now").textContent = state.cfg.schedule === "none" ? "" :
+    `learning rate now ${Number(f.lr.toPrecision(3))}`;
+  const outputNodes = document.querySelectorAll(`[id^="n-${state.cfg.layers.length + 1}-"]`);
+  if (f.outputs !== outputNodes.length) buildNetwork();
   drawThumbs();
   drawLinks();
   drawHeat();
@@ -516,22 +537,27 @@ async function explainNeuron() {
   const fn = m.activation === "none" ? "" : `${m.activation}(z)`;
   $("maths").innerHTML = `<button class="button close" id="maths-close">close</button>` +
     `<b>${e.label}</b> at the ${m.train ? "training" : "test"} point ` +
-    `(${f(m.point[0])}, ${f(m.point[1])}), label ${Number.isInteger(m.label) ? m.label : f(m.label)}; ` +
+    `(${f(m.point[0])}, ${f(m.point[1])}), ` +
+    `label ${Number.isInteger(m.label) ? m.label : f(m.label)}; ` +
     `click the output to choose another point` +
-    `<table><tr><th>input</th><th>x</th><th>w</th><th>w&middot;x</th><th>&part;L/&part;w</th></tr>` +
+    `<table><tr><th>input</th><th>x</th><th>w</th><th>w&middot;x</th>` +
+    `<th>&part;L/&part;w</th></tr>` +
     rows + `<tr><td>bias</td><td></td><td>${f(m.bias)}</td><td>${f(m.bias)}</td>` +
     `<td>${f(m.gradBias)}</td></tr></table>` +
     `<div class="formula">z = &Sigma; w&middot;x + b = ${f(m.z)}</div>` +
-    (fn ? `<div class="formula">a = ${fn} = ${f(m.a)}</div>` : `<div class="formula">output score (no activation)</div>`) +
+    `<div class="formula">${fn ? `a = ${fn} = ${f(m.a)}` : "output score (no activation)"}</div>` +
     `<div class="formula">L = ${f(m.loss)} (this point's loss), &part;L/&part;z = ${f(m.gradZ)}, ` +
     `&part;L/&part;w = &part;L/&part;z &middot; x</div>`;
   const query = `layer=${e.layer}&index=${e.index}&x1=${m.point[0]}&x2=${m.point[1]}`;
   $("maths").insertAdjacentHTML("beforeend", m.names.length > 8 ? "" :
-    `<button class="button" id="graph-button">${e.graph ? "hide" : "show"} the computational graph</button>` +
+    `<button class="button" id="graph-button">${e.graph ? "hide" : "show"} ` +
+    `the computational graph</button>` +
     (e.graph ? `<div class="graph-box"><img id="graph" alt="computational graph of the neuron" ` +
       `src="/api/sessions/${state.sid}/neuron.png?${query}"></div>` : ""));
   $("maths").hidden = false;
-  $("maths-close").addEventListener("click", () => { state.explain = null; $("maths").hidden = true; drawHeat(); });
+  $("maths-close").addEventListener("click", () => {
+    state.explain = null; $("maths").hidden = true; drawHeat();
+  });
   const button = $("graph-button");
   if (button) button.addEventListener("click", () => { e.graph = !e.graph; explainNeuron(); });
   drawHeat();
@@ -564,7 +590,10 @@ function drawHeat() {
       if (f.outputs === 3) {
         const p = [heat[3 * i], heat[3 * i + 1], heat[3 * i + 2]].map((b) => b / 255);
         if (state.ui.discretize) c = CLASS_COLORS[p.indexOf(Math.max(...p))];
-        else c = lighten([0, 1, 2].map((ch) => p[0] * COLORS.neg[ch] + p[1] * COLORS.pos[ch] + p[2] * COLORS.third[ch]), 0.1);
+        else {
+          c = lighten([0, 1, 2].map((ch) => p[0] * COLORS.neg[ch] + p[1] * COLORS.pos[ch] +
+            p[2] * COLORS.third[ch]), 0.1);
+        }
         c = lighten(c, 0.35);
       } else {
         const v = heat[i] / 127.5 - 1;
@@ -672,9 +701,11 @@ function takeSnapshot() {
   const loss = f.testLoss === null ? "NaN" : f.testLoss.toFixed(3);
   card.innerHTML = `<img alt="snapshot" src="${$("heat").toDataURL("image/png")}">` +
     `<div><b>epoch ${f.epoch}</b>, test loss <b>${loss}</b></div>` +
-    `<div>${c.dataset}; ${features}; ${c.layers.join(",") || "no hidden layer"}; ${c.activation}; ` +
+    `<div>${c.dataset}; ${features}; ${c.layers.join(",") || "no hidden layer"}; ` +
+    `${c.activation}; ` +
     `lr ${c.lr}; ${c.optimizer}${c.reg !== "none" ? "; " + c.reg + " " + c.regRate : ""}</div>` +
-    `<div class="tools"><button class="button restore" title="Open this set-up again">set-up</button>` +
+    `<div class="tools">` +
+    `<button class="button restore" title="Open this set-up again">set-up</button>` +
     `<button class="button remove" title="Remove">&times;</button></div>`;
   card.querySelector(".restore").addEventListener("click", () => { location.hash = hash; });
   card.querySelector(".remove").addEventListener("click", () => card.remove());
@@ -715,4 +746,5 @@ setupControls();
 $("play").innerHTML = PLAY_ICON;
 const initial = readHash();
 state.ui = initial.ui;
-start(initial.sent).catch((err) => showStatus("The playground server does not answer: " + err.message));
+start(initial.sent).catch(
+  (err) => showStatus("The playground server does not answer: " + err.message));

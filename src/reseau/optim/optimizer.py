@@ -191,11 +191,12 @@ class Optimizer:
         parameter at the next step if it gets no gradient), or fill them with zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
+                grad = p._grad  # the slot: no property call per parameter
+                if grad is not None:
                     if set_to_none:
-                        p.grad = None
+                        p._grad = None
                     else:
-                        p.grad._array[...] = 0
+                        grad._array[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None):
         """Update every parameter that has a gradient, in place.

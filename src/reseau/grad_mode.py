@@ -1,8 +1,9 @@
 """Gradient mode: whether operations record a graph (``no_grad``, ``enable_grad``,
 ``set_grad_enabled``) and whether backward checks for NaN and inf (``detect_anomaly``).
 
-The mode is process-wide state read by the op dispatcher (``ops/registry.apply``) on
-every call and by the backward engine; it lives here, below both, so that neither has
+The mode is per thread, as in PyTorch (a ``no_grad`` block in one thread does not stop
+another thread's graph; a new thread starts with gradients on), read by the op dispatcher
+(``ops/registry.apply``) on every call and by the backward engine; it lives here, below both, so that neither has
 to import the other for it. ``reseau.autograd`` re-exports these names (PyTorch's
 ``torch.autograd.no_grad``).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 
 __all__ = [
     "no_grad",
@@ -22,11 +24,16 @@ __all__ = [
 ]
 
 
-class _Mode:
-    """The current modes (class attributes: one read on the hot path, no call)."""
+class _ModeState(threading.local):
+    """The current modes of this thread: the class attributes are each new thread's
+    defaults, an assignment changes the calling thread's value only (one attribute read
+    on the hot path, no call)."""
 
     grad_enabled = True
     anomaly = bool(os.environ.get("RESEAU_DEBUG"))
+
+
+_Mode = _ModeState()
 
 
 def is_grad_enabled() -> bool:

@@ -69,8 +69,9 @@ class Tensor:
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn=None) -> "Tensor":
         """Wrap an array without copying or checking (the engine's fast path)."""
-        t = _new(cls)
-        t._set_slots(data, grad_fn)
+        t = _new(cls)  # _set_slots written out (the engine's hottest call): keep them alike
+        t._array, t._grad, t.grad_fn, t._requires_grad = data, None, grad_fn, grad_fn is not None
+        t._version, t.name = 0, None
         return t
 
     @property

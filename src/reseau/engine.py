@@ -80,9 +80,13 @@ class Node:
     def _free(self) -> None:
         # drops what the forward saved; the graph's structure stays (inputs, edges), so
         # that draw_graph and next_functions still work after backward, as in PyTorch
+        # a plain loop: a comprehension costs a frame, once per node of every backward
         state = self.__dict__
-        self.__dict__ = {k: state[k] for k in _STRUCTURE if k in state}
-        self.freed = True
+        kept = {"freed": True}
+        for k in _STRUCTURE:
+            if k in state:
+                kept[k] = state[k]
+        self.__dict__ = kept
 
 
 #: what a node keeps after backward frees it
@@ -285,7 +289,9 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False,
                     continue
             in_grads = _call_vjp(node, g, make_tensor)
             inputs = node.inputs
-            edges = input_edges(node)
+            edges = node.edges  # input_edges(node), without a call in the common case
+            if edges is None:
+                edges = input_edges(node)
             i = -1
             for t, need in zip(inputs, node.needs_input_grad):
                 i += 1

@@ -54,7 +54,7 @@ def binary_operands(a, b, op: str) -> tuple[Tensor, Tensor]:
     elif not isinstance(b, Tensor):
         b = to_tensor(b, a, op)
     da, db = a._array.dtype, b._array.dtype
-    if da != db:
+    if da is not db and da != db:  # identity first: the common case costs no comparison
         common = promote_float(da, db)
         if common is da:
             b = Tensor._make(b._array.astype(da))

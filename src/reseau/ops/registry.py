@@ -146,7 +146,10 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     node.inputs = inputs
     node.seq = next_seq()
     if op.saves_inputs:
-        node.versions = tuple([t._version for t in inputs])
+        if n == 2:
+            node.versions = (inputs[0]._version, inputs[1]._version)
+        else:
+            node.versions = tuple([t._version for t in inputs])
     if _Mode.anomaly:
         node.site = _user_site()
     return Tensor._make(out, node)

@@ -76,6 +76,10 @@ def _weighted_nll(ctx, logp, target, weight, ignore_index, eps):
     return losses
 
 
+#: the unsigned dtype of each integer size (a dtype object: no string to parse per call)
+_UNSIGNED = {k: np.dtype(f"u{k}") for k in (1, 2, 4, 8)}
+
+
 def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str) -> bool:
     """Validate integer class indices in [0, c) (or equal to ``ignore_index``, if not
     None); return whether any target is ignored. Two reductions in the common case."""
@@ -87,7 +91,7 @@ def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str
     if t.size == 0:
         return False
     # one reduction: seen as unsigned, a negative index is huge, so max < c checks both ends
-    if t.view(f"u{t.dtype.itemsize}").max() < c:
+    if t.view(_UNSIGNED[t.dtype.itemsize]).max() < c:
         return ignore_index is not None and bool(
             0 <= ignore_index < c and (t == ignore_index).any())
     ignored = backend.zeros(t.shape, bool) if ignore_index is None else t == ignore_index
@@ -169,17 +173,18 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     tdata = target._array if isinstance(target, Tensor) else backend.asarray(target)
-    if logits.ndim == 1:
+    ldata = logits._array  # the array's attributes: Tensor.shape would build a Size per call
+    if ldata.ndim == 1:
         out = cross_entropy(logits.reshape(1, -1), Tensor._make(tdata.reshape(1)), weight,
                             ignore_index, reduction, label_smoothing)
         return out.reshape(())
-    if logits.ndim != 2:
+    if ldata.ndim != 2:
         raise ValueError(f"cross_entropy: logits must be (N, C) or (C,), got shape"
-                         f" {logits._array.shape}")
-    n, c = logits.shape
+                         f" {ldata.shape}")
+    n, c = ldata.shape
     if tdata.shape != (n,):
         raise ValueError(
-            f"cross_entropy: target must have shape ({n},) to match logits {tuple(logits.shape)}, "
+            f"cross_entropy: target must have shape ({n},) to match logits {ldata.shape}, "
             f"got {tuple(tdata.shape)}"
         )
     any_ignored = check_class_indices(tdata, c, ignore_index, "cross_entropy")

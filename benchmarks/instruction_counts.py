@@ -41,6 +41,35 @@ CASES = {
         "x = reseau.randn(32, 2); y = (x.pow(2).sum(1) > 1).long()",
         "opt.zero_grad(); F.cross_entropy(m(x), y).backward(); opt.step()", 300,
     ),
+    # the suite's workloads, one training step each (synthetic data of the same shapes)
+    "Circle 2-4-2 SGD step, full batch 500": (
+        "from reseau import nn, optim; import reseau.nn.functional as F\n"
+        "m = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))\n"
+        "opt = optim.SGD(m.parameters(), lr=0.1)\n"
+        "x = reseau.randn(500, 2); y = (x.pow(2).sum(1) > 1).long()",
+        "opt.zero_grad(); F.cross_entropy(m(x), y).backward(); opt.step()", 200,
+    ),
+    "Circle 2-16-2 plain SGD step, batch 32": (
+        "from reseau import nn, optim; import reseau.nn.functional as F\n"
+        "m = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))\n"
+        "opt = optim.SGD(m.parameters(), lr=0.1)\n"
+        "x = reseau.randn(32, 2); y = (x.pow(2).sum(1) > 1).long()",
+        "opt.zero_grad(); F.cross_entropy(m(x), y).backward(); opt.step()", 300,
+    ),
+    "MNIST 784-256-10 step, batch 32": (
+        "from reseau import nn, optim; import reseau.nn.functional as F\n"
+        "m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))\n"
+        "opt = optim.SGD(m.parameters(), lr=0.05, momentum=0.9)\n"
+        "x = reseau.rand(32, 784); y = reseau.randint(0, 10, (32,))",
+        "opt.zero_grad(); F.cross_entropy(m(x), y).backward(); opt.step()", 40,
+    ),
+    "MNIST 784-256-10 step, batch 128": (
+        "from reseau import nn, optim; import reseau.nn.functional as F\n"
+        "m = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))\n"
+        "opt = optim.SGD(m.parameters(), lr=0.05, momentum=0.9)\n"
+        "x = reseau.rand(128, 784); y = reseau.randint(0, 10, (128,))",
+        "opt.zero_grad(); F.cross_entropy(m(x), y).backward(); opt.step()", 20,
+    ),
 }
 
 
@@ -74,6 +103,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs="*", type=Path,
                         help="src/ folders to compare (default: the installed reseau)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="cases whose name contains one of these words")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply every case's number of iterations")
     args = parser.parse_args()
@@ -81,6 +112,8 @@ def main() -> None:
     header = "".join(f"{str(t or 'installed'):>22}" for t in trees)
     print(f"{'instructions per iteration':40}{header}" + ("   ratio" if len(trees) == 2 else ""))
     for case in CASES:
+        if args.only and not any(w.lower() in case.lower() for w in args.only):
+            continue
         counts = [per_iteration(t, case, args.scale) for t in trees]
         ratio = f"   {counts[1] / counts[0]:5.3f}" if len(counts) == 2 else ""
         print(f"{case:40}" + "".join(f"{c:22,.0f}" for c in counts) + ratio, flush=True)

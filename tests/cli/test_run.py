@@ -196,7 +196,7 @@ def test_run_in_process_gives_the_real_torch_back(tmp_path, monkeypatch, capsys)
     try:
         assert main(["run", str(script)]) == 0
         assert capsys.readouterr().out == "reseau\n"
-        assert is_installed()
+        assert not is_installed()   # the run put torch back as it found it
     finally:
         uninstall_as_torch()
     import torch
@@ -229,3 +229,18 @@ def test_a_module_that_cannot_be_found_or_fails_as_python_dash_m(tmp_path):
     assert result.stderr.splitlines()[:2] == [
         "Traceback (most recent call last):", f'  File "{tmp_path / "failing.py"}", line 4, '
                                               f'in <module>']
+
+
+def test_reseau_run_in_process_leaves_torch_as_it_was(tmp_path, capsys):
+    import sys
+
+    from reseau.cli import main
+    from reseau.compat import is_installed
+
+    script = tmp_path / "s.py"
+    script.write_text("import torch\nprint(torch.__name__)\n")
+    assert not is_installed()
+    assert main(["run", str(script)]) == 0
+    assert capsys.readouterr().out == "reseau\n"
+    assert not is_installed() and getattr(sys.modules.get("torch"), "__name__", "") != "reseau"
+    assert main(["run", str(tmp_path / "missing.py")]) == 2 and not is_installed()

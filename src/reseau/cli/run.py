@@ -45,17 +45,23 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the program of the parsed ``args``; returns its exit status."""
-    from ..compat import install_as_torch, run_module, run_path
+    from ..compat import install_as_torch, is_installed, run_module, run_path
+    from ..compat import uninstall_as_torch
 
-    if not args.real_torch:
+    # called in a process that goes on (a test, a notebook), leave `torch` as it was
+    installed_here = not args.real_torch and not is_installed()
+    if installed_here:
         install_as_torch()
-    if args.module:
-        return run_module(args.program, args.args)
     try:
+        if args.module:
+            return run_module(args.program, args.args)
         return run_path(args.program, args.args)
     except FileNotFoundError as err:  # as python: the program never started
         print(f"reseau run: error: {err}", file=sys.stderr)
         return 2
+    finally:
+        if installed_here:
+            uninstall_as_torch()
 
 
 def main(argv=None) -> int:

@@ -241,6 +241,9 @@ class Session:
         test = data_loss(forward_all(weights, acts, self.test_inputs)[-1], self.yt, problem)
         return train, test
 
+    #: how often a long epoch calls ``progress`` (a frame for the page), in seconds
+    progress_seconds = 0.25
+
     def train_epoch(self, progress=None, until_paused: bool = False) -> bool:
         """The rest of the current epoch, a pass over the training data in shuffled
         batches; True when it completed. The lock is taken per step, so that a request
@@ -269,7 +272,7 @@ class Session:
                            self.cfg["problem"])
                 start += len(idx)
                 self.partial = (version, order, start)
-            if progress is not None and time.monotonic() - last > 0.25:
+            if progress is not None and time.monotonic() - last > self.progress_seconds:
                 progress()
                 last = time.monotonic()
         with self.lock:

@@ -276,6 +276,9 @@ def test_matches_pytorch(name, runs):
     else:
         assert theirs["rc"] == 0, f"{name} under PyTorch:\n{theirs['err'][-3000:]}"
     ours, torch_rows = numbers(mine), numbers(theirs["out"])
+    if entry.get("lines_vary"):  # the manifest says why the output's length is not fixed
+        check_bounds(entry, theirs["out"], f"{name} under PyTorch")
+        return
     assert len(ours) == len(torch_rows), (
         f"{name}: {len(ours)} lines with numbers under reseau, {len(torch_rows)} under PyTorch")
     if entry["mode"] == "bounds":

@@ -184,6 +184,26 @@ def delays(rng: random.Random, n: int, longest: float) -> list:
             for k in range(n)]
 
 
+def fault_rounds(what: str, argv: list, cwd, rng: random.Random, n: int,
+                 after_clean_run=None) -> bool:
+    """A clean run of ``reseau argv`` (timed), then ``n`` runs each cut by a fault at a
+    random moment within that time, checking the files after each; whether a SIGKILL
+    landed (it may leave an atomic write's temporary file)."""
+    seconds = clean_run(READY, argv, cwd)
+    if after_clean_run is not None:
+        after_clean_run()
+    killed = False
+    for sig, delay in delays(rng, n, seconds):
+        injected, status, out_text, err = inject(what, READY, argv, cwd, sig, delay)
+        killed |= injected and sig == signal.SIGKILL
+        if injected and sig == signal.SIGINT:
+            check_sigint(what, status, out_text, err)
+        elif not injected:
+            assert status == 0, err
+        check_tree(cwd, killed)
+    return killed
+
+
 def test_train(tmp_path):
     rng = random.Random(SEED)
     out = tmp_path / "run"
@@ -259,16 +279,7 @@ def test_lab(tmp_path):
     rng = random.Random(SEED + 2)
     out = tmp_path / "reports"
     argv = ["lab", "linear-activations", "--quick", "--out", out]
-    seconds = clean_run(READY, argv, tmp_path)
-    killed = False
-    for sig, delay in delays(rng, 2 * ROUNDS, seconds):
-        injected, status, out_text, err = inject("lab", READY, argv, tmp_path, sig, delay)
-        killed |= injected and sig == signal.SIGKILL
-        if injected and sig == signal.SIGINT:
-            check_sigint("lab", status, out_text, err)
-        elif not injected:
-            assert status == 0, err
-        check_tree(tmp_path, killed)
+    killed = fault_rounds("lab", argv, tmp_path, rng, 2 * ROUNDS)
     clean_run(READY, argv, tmp_path)
     check_tree(tmp_path, killed)
     assert (out / "linear-activations" / "report.md").exists()
@@ -300,18 +311,9 @@ def test_export(tmp_path, to):
     model = tmp_path / "model.npz"
     io.save(nn.MLP([2, 1024, 1024, 2]), model)    # 4 MB of weights: a write worth cutting
     argv = ["export", model, "--to", to]
-    seconds = clean_run(READY, argv, tmp_path)
-    (tmp_path / f"model.{to}").unlink()
-    killed = False
-    for sig, delay in delays(rng, 2 * ROUNDS, seconds):
-        injected, status, out_text, err = inject(f"export {to}", READY, argv, tmp_path, sig,
-                                                 delay)
-        killed |= injected and sig == signal.SIGKILL
-        if injected and sig == signal.SIGINT:
-            check_sigint(f"export {to}", status, out_text, err)
-        elif not injected:
-            assert status == 0, err
-        check_tree(tmp_path, killed)   # the export is whole (it loads) or absent
+    # the export is whole (it loads) or absent after each fault
+    killed = fault_rounds(f"export {to}", argv, tmp_path, rng, 2 * ROUNDS,
+                          after_clean_run=(tmp_path / f"model.{to}").unlink)
     clean_run(READY, argv, tmp_path)
     check_tree(tmp_path, killed)
     assert (tmp_path / f"model.{to}").is_file()

@@ -41,6 +41,9 @@ def _scaled_out(op, input, other, alpha, out, name: str) -> Tensor:
 def add(input, other, alpha=1, out=None) -> Tensor:
     """Elementwise ``input + alpha * other`` with broadcasting."""
     if alpha == 1 and out is None:
+        if (isinstance(other, Tensor) and isinstance(input, Tensor)
+                and input._array.dtype is other._array.dtype):  # nothing to convert: no call
+            return apply(Add, input, other)
         return apply(Add, *binary_operands(input, other, "add"))
     return _scaled_out(Add, input, other, alpha, out, "add")
 
@@ -59,6 +62,9 @@ class Sub:
 def sub(input, other, alpha=1, out=None) -> Tensor:
     """Elementwise ``input - alpha * other`` with broadcasting."""
     if alpha == 1 and out is None:
+        if (isinstance(other, Tensor) and isinstance(input, Tensor)
+                and input._array.dtype is other._array.dtype):  # nothing to convert: no call
+            return apply(Sub, input, other)
         return apply(Sub, *binary_operands(input, other, "sub"))
     return _scaled_out(Sub, input, other, alpha, out, "sub")
 
@@ -79,6 +85,9 @@ class Mul:
 def mul(input, other, out=None) -> Tensor:
     """Elementwise ``input * other`` with broadcasting."""
     if out is None:
+        if (isinstance(other, Tensor) and isinstance(input, Tensor)
+                and input._array.dtype is other._array.dtype):  # nothing to convert: no call
+            return apply(Mul, input, other)
         return apply(Mul, *binary_operands(input, other, "mul"))
     return _scaled_out(Mul, input, other, 1, out, "mul")
 

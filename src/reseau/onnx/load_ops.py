@@ -13,6 +13,7 @@ before 13, Squeeze's axes as an input from 13, Pad's pads as an input from 11...
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Callable
 
@@ -148,25 +149,35 @@ def sqrt(ctx, xs, at):
     return xs[0].sqrt()
 
 
-@op("Exp")
-def exp(ctx, xs, at):
-    return xs[0].exp()
-
-
-@op("Log")
-def log(ctx, xs, at):
-    return xs[0].log()
 
 
 def _method(name: str) -> Run:
     return lambda ctx, xs, at: getattr(xs[0], name)()
 
 
-for _onnx, _name in (("Floor", "floor"), ("Ceil", "ceil"), ("Round", "round"),
-                     ("Sign", "sign"), ("Sin", "sin"), ("Cos", "cos"), ("Tan", "tan"),
-                     ("Asin", "asin"), ("Acos", "acos"), ("Atan", "atan"), ("Sinh", "sinh"),
-                     ("Cosh", "cosh")):
+for _onnx, _name in (("Exp", "exp"), ("Log", "log"), ("Floor", "floor"), ("Ceil", "ceil"),
+                     ("Round", "round"), ("Sign", "sign"), ("Sin", "sin"), ("Cos", "cos"),
+                     ("Tan", "tan"), ("Asin", "asin"), ("Acos", "acos"), ("Atan", "atan"),
+                     ("Sinh", "sinh"), ("Cosh", "cosh")):
     OPS[_onnx] = _method(_name)
+
+
+def _unary(fn) -> Run:
+    return lambda ctx, xs, at: fn(xs[0])
+
+
+def _binary(fn) -> Run:
+    return lambda ctx, xs, at: fn(xs[0], xs[1])
+
+
+# the activations without attributes, and the comparisons (no gradient)
+for _onnx, _fn in (("Relu", F.relu), ("Tanh", F.tanh), ("Sigmoid", F.sigmoid),
+                   ("Softplus", F.softplus), ("HardSwish", F.hardswish), ("Mish", F.mish),
+                   ("Softsign", F.softsign)):
+    OPS[_onnx] = _unary(_fn)
+for _onnx, _fn in (("Greater", operator.gt), ("Less", operator.lt), ("Equal", operator.eq),
+                   ("GreaterOrEqual", operator.ge), ("LessOrEqual", operator.le)):
+    OPS[_onnx] = _binary(_fn)
 
 
 @op("Max", "Min")
@@ -188,29 +199,9 @@ def erf_(ctx, xs, at):
     return erf(xs[0])
 
 
-@op("Greater")
-def greater(ctx, xs, at):
-    return xs[0] > xs[1]
 
 
-@op("Less")
-def less(ctx, xs, at):
-    return xs[0] < xs[1]
 
-
-@op("Equal")
-def equal(ctx, xs, at):
-    return xs[0] == xs[1]
-
-
-@op("GreaterOrEqual")
-def greater_equal(ctx, xs, at):
-    return xs[0] >= xs[1]
-
-
-@op("LessOrEqual")
-def less_equal(ctx, xs, at):
-    return xs[0] <= xs[1]
 
 
 @op("Not")
@@ -223,19 +214,7 @@ def where_(ctx, xs, at):
     return where(xs[0], xs[1], xs[2])
 
 
-@op("Relu")
-def relu(ctx, xs, at):
-    return F.relu(xs[0])
 
-
-@op("Tanh")
-def tanh(ctx, xs, at):
-    return F.tanh(xs[0])
-
-
-@op("Sigmoid")
-def sigmoid(ctx, xs, at):
-    return F.sigmoid(xs[0])
 
 
 @op("LeakyRelu")
@@ -252,10 +231,6 @@ def elu(ctx, xs, at):
 def gelu(ctx, xs, at):
     return F.gelu(xs[0], approximate=at.get("approximate", "none"))
 
-
-@op("Softplus")
-def softplus(ctx, xs, at):
-    return F.softplus(xs[0])
 
 
 @op("Celu")
@@ -277,19 +252,7 @@ def hard_sigmoid(ctx, xs, at):
     return clamp(xs[0] * at.get("alpha", 0.2) + at.get("beta", 0.5), 0.0, 1.0)
 
 
-@op("HardSwish")
-def hard_swish(ctx, xs, at):
-    return F.hardswish(xs[0])
 
-
-@op("Mish")
-def mish(ctx, xs, at):
-    return F.mish(xs[0])
-
-
-@op("Softsign")
-def softsign(ctx, xs, at):
-    return F.softsign(xs[0])
 
 
 @op("Shrink")

@@ -30,6 +30,15 @@ class Add:
         return g, g
 
 
+def _elementwise(op, input, other, name: str) -> Tensor:
+    """``op`` applied to the two operands; two tensors of one dtype (the common case) go
+    straight to ``apply``, anything else through ``binary_operands``' conversions."""
+    if (isinstance(other, Tensor) and isinstance(input, Tensor)
+            and input._array.dtype is other._array.dtype):
+        return apply(op, input, other)
+    return apply(op, *binary_operands(input, other, name))
+
+
 def _scaled_out(op, input, other, alpha, out, name: str) -> Tensor:
     """``input (op) alpha * other`` written into ``out``: PyTorch's ``alpha=`` and ``out=``
     (kept off the operators' path)."""
@@ -41,10 +50,7 @@ def _scaled_out(op, input, other, alpha, out, name: str) -> Tensor:
 def add(input, other, alpha=1, out=None) -> Tensor:
     """Elementwise ``input + alpha * other`` with broadcasting."""
     if alpha == 1 and out is None:
-        if (isinstance(other, Tensor) and isinstance(input, Tensor)
-                and input._array.dtype is other._array.dtype):  # nothing to convert: no call
-            return apply(Add, input, other)
-        return apply(Add, *binary_operands(input, other, "add"))
+        return _elementwise(Add, input, other, "add")
     return _scaled_out(Add, input, other, alpha, out, "add")
 
 
@@ -62,10 +68,7 @@ class Sub:
 def sub(input, other, alpha=1, out=None) -> Tensor:
     """Elementwise ``input - alpha * other`` with broadcasting."""
     if alpha == 1 and out is None:
-        if (isinstance(other, Tensor) and isinstance(input, Tensor)
-                and input._array.dtype is other._array.dtype):  # nothing to convert: no call
-            return apply(Sub, input, other)
-        return apply(Sub, *binary_operands(input, other, "sub"))
+        return _elementwise(Sub, input, other, "sub")
     return _scaled_out(Sub, input, other, alpha, out, "sub")
 
 
@@ -85,10 +88,7 @@ class Mul:
 def mul(input, other, out=None) -> Tensor:
     """Elementwise ``input * other`` with broadcasting."""
     if out is None:
-        if (isinstance(other, Tensor) and isinstance(input, Tensor)
-                and input._array.dtype is other._array.dtype):  # nothing to convert: no call
-            return apply(Mul, input, other)
-        return apply(Mul, *binary_operands(input, other, "mul"))
+        return _elementwise(Mul, input, other, "mul")
     return _scaled_out(Mul, input, other, 1, out, "mul")
 
 

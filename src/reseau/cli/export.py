@@ -43,7 +43,7 @@ def add_parser(subparsers) -> None:
                         "from the model file, or the first layer's input features)")
 
 
-def _input_shape(text: str | None, model, config: dict) -> tuple[int, ...]:
+def _input_shape(text: str | None, model, source: Path) -> tuple[int, ...]:
     """The shape of one example: the option, the run's preprocessing, or the first
     layer's ``in_features``."""
     if text is not None:
@@ -55,7 +55,13 @@ def _input_shape(text: str | None, model, config: dict) -> tuple[int, ...]:
             raise ValueError(f"--input-shape: expected positive sizes separated by commas, "
                              f"e.g. 1,28,28; got {text!r}")
         return shape
-    stored = ((config or {}).get("preprocessing") or {}).get("input_shape")
+    from .. import io
+
+    try:  # the settings reseau train stored with the model (a CNN's image shape)
+        config = io.read_info(source).get("config") or {}
+    except (io.ModelFileError, ValueError):  # not a reseau model file: nothing stored
+        config = {}
+    stored = (config.get("preprocessing") or {}).get("input_shape")
     if stored:
         return tuple(int(d) for d in stored)
     for module in model.modules():
@@ -72,13 +78,10 @@ def run(args) -> int:
     from .. import io
     from ..nn import Module
 
+    if args.format != "onnx" and args.input_shape is not None:
+        raise ValueError("--input-shape is for --to onnx only (a state dict has no input)")
     source = Path(args.model)
-    model = io.load(source)
-    config = {}
-    try:
-        config = io.read_info(source).get("config") or {}
-    except (io.ModelFileError, ValueError):  # not a reseau .npz: no stored settings
-        pass
+    model = io.load(source)  # first: a folder or a missing file gets its own message
     target = Path(args.output) if args.output else source.with_suffix(FORMATS[args.format])
     if target.resolve() == source.resolve():
         raise ValueError(f"--output {target} is the model file itself; choose another name")
@@ -86,17 +89,13 @@ def run(args) -> int:
         if not isinstance(model, Module):
             raise ValueError(f"{source} holds weights only, not a network: ONNX needs the "
                              "network; export it from Python with reseau.onnx.export")
-        from ..onnx import export
         from ..creation import zeros
+        from ..onnx import export
 
-        example = zeros(1, *_input_shape(args.input_shape, model, config),
+        example = zeros(1, *_input_shape(args.input_shape, model, source),
                         dtype=next(model.parameters()).dtype)
         export(model, example, target)
     else:
-        if args.input_shape is not None:
-            raise ValueError("--input-shape is for --to onnx only (a state dict has no "
-                             "input)")
-        state = model.state_dict() if isinstance(model, Module) else model
-        io.save(state, target)
+        io.save(model.state_dict() if isinstance(model, Module) else model, target)
     print(f"Wrote {target} ({args.format})")
     return 0

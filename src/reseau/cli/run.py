@@ -45,8 +45,8 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the program of the parsed ``args``; returns its exit status."""
-    from ..compat import install_as_torch, is_installed, run_module, run_path
-    from ..compat import uninstall_as_torch
+    from ..compat import (install_as_torch, is_installed, run_module, run_path,
+                          uninstall_as_torch)
 
     # called in a process that goes on (a test, a notebook), leave `torch` as it was
     installed_here = not args.real_torch and not is_installed()

@@ -25,6 +25,7 @@ from ..nn import functional as F
 from ..nn import init
 from ..nn.regularization import l1_penalty, l2_penalty
 from ..random import Generator
+from ..train import callbacks
 
 __all__ = ["ENGINE", "features", "build_model", "build_optimizer", "layer_weights", "forward_all",
            "output_values", "data_loss", "train_step", "lr_factor", "weights_copy", "loss_of",
@@ -112,10 +113,9 @@ def load_weights(model, weights: dict) -> None:
 
 
 def weights_copy(model) -> dict[str, np.ndarray]:
-    """The model's state as NumPy copies (``state_dict`` may share memory with the
-    parameters), for ``load_state_dict`` later."""
-    return {k: np.array(v.detach().numpy() if hasattr(v, "detach") else v, copy=True)
-            for k, v in model.state_dict().items()}
+    """The model's state as NumPy arrays that training leaves alone (the library's
+    ``train.callbacks.weights_copy``, as arrays), for ``load_state_dict`` later."""
+    return {k: v.numpy() for k, v in callbacks.weights_copy(model).items()}
 
 
 def layer_weights(model) -> list[tuple[np.ndarray, np.ndarray]]:

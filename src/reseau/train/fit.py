@@ -91,6 +91,27 @@ def _eval_loader(loader):
                       collate_fn=loader.collate_fn)
 
 
+def _host(x) -> np.ndarray:
+    """A tensor's values (or an array's) as a host NumPy array: a cuda tensor is copied
+    back first (``np.asarray`` of a device array is refused, as CuPy refuses it)."""
+    return x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _device_of(model):
+    """``(device, array type)`` of the model's parameters (cpu and NumPy's ndarray for a
+    model without any): where batches must go before they meet the model."""
+    for p in model.parameters():
+        return p.device, type(p._array)
+    return None, np.ndarray
+
+
+def _to_device(batch, device, array_type):
+    """The tensors of ``(x, y)`` on ``device``; a tensor already there is kept (one type
+    test per tensor, so that a cpu run pays nothing)."""
+    return [t.to(device) if isinstance(t, Tensor) and type(t._array) is not array_type else t
+            for t in batch]
+
+
 def _split_batch(batch, what: str):
     if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
         got = f"{len(batch)} items" if isinstance(batch, (tuple, list)) else type(batch).__name__
@@ -102,13 +123,15 @@ def _split_batch(batch, what: str):
 
 
 def _outputs(model, loader, what: str):
-    """Every output of ``model`` on ``loader`` and every target, concatenated."""
+    """Every output of ``model`` on ``loader`` and every target, concatenated, as host
+    arrays (each batch is moved to the model's device first)."""
     outs, targets = [], []
+    device, array_type = _device_of(model)
     with no_grad():
         for batch in loader:
-            x, y = _split_batch(batch, what)
-            outs.append(np.asarray(model(x)._array))
-            targets.append(np.asarray(y._array if isinstance(y, Tensor) else y))
+            x, y = _to_device(_split_batch(batch, what), device, array_type)
+            outs.append(_host(model(x)))
+            targets.append(_host(y))
     if not outs:
         raise ValueError(f"{what} is empty: there is nothing to evaluate")
     return np.concatenate(outs), np.concatenate(targets)
@@ -131,7 +154,8 @@ def _set_mode(model, training: bool) -> None:
 
 def evaluate(model, loss_fn, data, metrics=("accuracy",), batch_size: int = _EVAL_BATCH) -> dict:
     """The loss and the metrics of ``model`` on ``data`` (a DataLoader, a Dataset or an
-    ``(X, y)`` pair), in evaluation mode and without building a graph.
+    ``(X, y)`` pair), in evaluation mode and without building a graph. The batches go
+    to the model's device; the loss and the metrics are computed on the host.
 
     Returns a dict such as ``{"loss": 0.12, "accuracy": 0.96}``.
     """
@@ -146,14 +170,15 @@ def evaluate(model, loss_fn, data, metrics=("accuracy",), batch_size: int = _EVA
 
 
 def predict(model, X, batch_size: int = _EVAL_BATCH) -> np.ndarray:
-    """The outputs of ``model`` on the inputs ``X`` (tensor or array), as a NumPy
-    array, in evaluation mode and in batches."""
+    """The outputs of ``model`` on the inputs ``X`` (tensor or array), as a host NumPy
+    array, in evaluation mode and in batches (moved to the model's device)."""
     X = X if isinstance(X, Tensor) else as_tensor(np.asarray(X))
+    device, array_type = _device_of(model)
     was_training = getattr(model, "training", True)
     _set_mode(model, False)
     try:
         with no_grad():
-            parts = [np.asarray(model(X[i:i + batch_size])._array)
+            parts = [_host(model(_to_device((X[i:i + batch_size],), device, array_type)[0]))
                      for i in range(0, len(X), batch_size)]
     finally:
         _set_mode(model, was_training)
@@ -161,7 +186,8 @@ def predict(model, X, batch_size: int = _EVAL_BATCH) -> np.ndarray:
 
 
 def _finite_weights(params) -> bool:
-    return all(np.isfinite(p._array).all() for p in params)
+    # np.isfinite is a ufunc: it runs on the parameters' device, one bool comes back each
+    return all(bool(np.isfinite(p._array).all()) for p in params)
 
 
 def _advice(optimizer) -> str:
@@ -175,7 +201,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         scheduler=None, callbacks=(), metrics=("accuracy",), *, batch_size=32,
         shuffle: bool = True, eval_train: bool = True, log_every: int | None = 1,
         val_name: str = "val", progress: bool | None = None, divergence_threshold=100.0,
-        out=None, objective=None) -> History:
+        out=None, objective=None, device=None) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``.
 
     Parameters
@@ -224,6 +250,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         its mean over the epoch's batches when ``eval_train`` is False; ``loss_fn``
         still scores whole data sets (it may be None when nothing is scored:
         ``eval_train=False``, no ``val_data``).
+    device : str or reseau.device, optional
+        Where to train: the model is moved there (``model.to(device)``, in place) and
+        each batch too (``"cuda"``: see docs/gpu.md). The data, the data loader and its
+        batches stay on the host, as in PyTorch; the losses and metrics logged are
+        computed on the host from the outputs copied back. None trains where the model's
+        parameters are.
 
     Returns
     -------
@@ -238,6 +270,8 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"fit: callbacks must be Callback objects, got {type(cb).__name__}")
+    if device is not None:
+        model.to(device)
     train_loader = _as_loader(train_data, batch_size, shuffle, "train_data")
     val_loader = None if val_data is None else _as_loader(val_data, _EVAL_BATCH, False,
                                                           "val_data")
@@ -326,9 +360,10 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
     targets seen (when kept), the first batch's loss, and why training diverged (None
     if it did not). A non-finite loss stops the pass before its step is taken."""
     _set_mode(model, True)
+    device, array_type = _device_of(model)
     total, count, outs, targets, first = 0.0, 0, [], [], None
     for b, batch in enumerate(loader):
-        x, y = _split_batch(batch, "train_data")
+        x, y = _to_device(_split_batch(batch, "train_data"), device, array_type)
         if objective is None:
             output = model(x)
             loss = loss_fn(output, y)
@@ -344,8 +379,8 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
         optimizer.step()
         total, count = total + value * len(x), count + len(x)
         if keep_outputs and output is not None:
-            outs.append(np.asarray(output._array))
-            targets.append(np.asarray(y._array if isinstance(y, Tensor) else y))
+            outs.append(_host(output))
+            targets.append(_host(y))
         # a graph keeps its structure after backward (to be drawn): drop it before the
         # next forward, or two batches' activations would be alive at once
         output = loss = None

@@ -67,6 +67,15 @@ def _json_default(value):
     )
 
 
+def host_array(value) -> np.ndarray:
+    """``value`` (a Tensor on any device, an array, a number) as a host NumPy array: a
+    cuda tensor is copied back first, so that every file holds host arrays and a model
+    trained on a GPU loads on the CPU."""
+    if isinstance(value, Tensor):
+        return value.detach().cpu()._array
+    return np.asarray(getattr(value, "data", value))
+
+
 def _state_arrays(obj) -> dict[str, np.ndarray]:
     state = obj.state_dict() if hasattr(obj, "state_dict") else obj
     if not hasattr(state, "items"):
@@ -75,7 +84,7 @@ def _state_arrays(obj) -> dict[str, np.ndarray]:
     for key, value in state.items():
         if not isinstance(key, str) or not key or key == _META_KEY:
             raise ValueError(f"state dict keys must be non-empty strings, got {key!r}")
-        arr = np.asarray(getattr(value, "data", value))
+        arr = host_array(value)
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
             raise TypeError(f"state dict entry {key!r} is not numeric (dtype {arr.dtype})")
         arrays[key] = arr
@@ -341,7 +350,7 @@ def read_info(path) -> dict:
 def fill_module(model, arrays: dict, path) -> None:
     """Load ``arrays`` (a state dict of arrays or Tensors) into ``model``, keeping each
     saved array's dtype; a ModelFileError naming ``path`` when they do not fit."""
-    arrays = {k: np.asarray(getattr(v, "_array", v)) for k, v in arrays.items()}
+    arrays = {k: host_array(v) for k, v in arrays.items()}
     try:
         model.load_state_dict(arrays)
     except StateDictError as err:

@@ -216,7 +216,9 @@ class _Pickler:
             self.put(obj)
 
     def tensor(self, obj, path: str) -> None:
-        array = obj._array if isinstance(obj, Tensor) else obj
+        # a cuda tensor is written from its host copy, as a cpu tensor (torch.load needs
+        # no GPU to read it)
+        array = obj.detach().cpu()._array if isinstance(obj, Tensor) else obj
         storage_name = _STORAGE_OF_DTYPE.get(array.dtype.newbyteorder("="))
         if storage_name is None:
             raise TypeError(f"save_pt: {path} has dtype {array.dtype}, which PyTorch's "

@@ -31,6 +31,7 @@ import numpy as np
 from ..files import atomic_path
 from .errors import ModelFileError
 from .limits import MAX_HEADER_BYTES, parse_json
+from .npz import host_array
 
 __all__ = ["load_safetensors", "save_safetensors", "read_safetensors_metadata"]
 
@@ -183,7 +184,7 @@ def save_safetensors(obj, path, metadata: dict | None = None) -> Path:
         if not isinstance(key, str) or not key or key == "__metadata__":
             raise ValueError(f"save: safetensors keys are non-empty strings (not "
                              f"'__metadata__'), got {key!r}")
-        arr = np.asarray(getattr(value, "_array", value))
+        arr = host_array(value)  # a cuda tensor is stored from its host copy
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) \
                 or np.issubdtype(arr.dtype, np.complexfloating):
             raise TypeError(f"save: entry {key!r} is not an array of real numbers "

@@ -14,16 +14,30 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Callback", "TrainState", "EarlyStopping", "ModelCheckpoint"]
+__all__ = ["Callback", "TrainState", "EarlyStopping", "ModelCheckpoint", "weights_copy",
+           "load_weights"]
 
 # metrics for which larger is better; everything else (losses, errors) is minimised
 _MAXIMISED = ("accuracy", "precision", "recall", "f1", "r2")
 
 
-def weights_copy(model) -> dict:
+def weights_copy(model, host: bool = False) -> dict:
     """A copy of ``model.state_dict()`` that training leaves alone: the state dict's
-    tensors share memory with the weights (as in PyTorch), so kept weights are cloned."""
+    tensors share memory with the weights (as in PyTorch), so kept weights are cloned.
+    ``host``: the copy is on the cpu whatever the model's device (what a callback keeps
+    for long or writes to a file; ``.cpu()`` of a cuda tensor is already a copy)."""
+    if host:
+        return {k: v.clone() if v.device.type == "cpu" else v.cpu()
+                for k, v in model.state_dict().items()}
     return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def load_weights(model, weights: dict) -> None:
+    """``model.load_state_dict(weights)`` with each tensor first moved to the device of
+    the model's own entry (host copies go back to a cuda model)."""
+    current = model.state_dict()
+    model.load_state_dict({k: v.to(current[k].device) if k in current else v
+                           for k, v in weights.items()})
 
 
 @dataclass
@@ -159,8 +173,8 @@ class EarlyStopping(Callback):
         if self._tracker.improved(value):
             self._tracker.best_epoch = state.epoch
             self.wait = 0
-            if self.restore_best_weights:
-                self.best_weights = weights_copy(state.model)
+            if self.restore_best_weights:  # on the host: no device memory held for it
+                self.best_weights = weights_copy(state.model, host=True)
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -178,7 +192,7 @@ class EarlyStopping(Callback):
         if self.best_epoch is not None:
             state.history.best_epoch = self.best_epoch
         if self.best_weights is not None:
-            state.model.load_state_dict(self.best_weights)
+            load_weights(state.model, self.best_weights)
 
 
 class ModelCheckpoint(Callback):
@@ -239,7 +253,7 @@ class ModelCheckpoint(Callback):
         if improved:
             self._tracker.best_epoch = state.epoch
         if improved or (not self.save_best_only and math.isfinite(value)):
-            self._pending = (weights_copy(state.model), state.epoch, value)
+            self._pending = (weights_copy(state.model, host=True), state.epoch, value)
             if time.monotonic() - self._last_write >= self.min_interval:
                 self._write(state)
 

@@ -25,9 +25,11 @@ __all__ = [
 
 
 def to_numpy(x, name: str = "input") -> np.ndarray:
-    """``x`` as a NumPy array: a tensor's ``.data``, or ``np.asarray`` of anything else."""
-    data = getattr(x, "data", x)
-    arr = np.asarray(data)
+    """``x`` as a host NumPy array: a tensor's values (copied from its device first), or
+    ``np.asarray`` of anything else."""
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a tensor, on any device
+        x = x.detach().cpu().numpy()
+    arr = np.asarray(getattr(x, "data", x))
     if arr.dtype == object:
         raise TypeError(f"{name}: expected numbers, got an array of Python objects")
     return arr

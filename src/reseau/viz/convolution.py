@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
-from .plots import _array, _figure, _finish
+from .plots import _array, _figure, _finish, _model_input
 from .summary import trace
 
 __all__ = ["plot_filters", "plot_feature_maps"]
@@ -96,7 +95,7 @@ def plot_feature_maps(model, x, *, layers=None, max_maps: int = 8, title: str | 
                          f"got shape {tuple(data.shape)}")
     params = list(model.parameters())
     dtype = params[0].dtype if params else data.dtype
-    rows = _feature_layers(trace(model, Tensor._make(data.astype(dtype))), layers)
+    rows = _feature_layers(trace(model, _model_input(model, data.astype(dtype))), layers)
     cols = max(2, min(max_maps, max([r.output_shape[1] for r in rows] or [1])))
     fig = _figure(figsize, dpi)
     axes = fig.subplots(len(rows) + 1, cols, squeeze=False)
@@ -106,7 +105,7 @@ def plot_feature_maps(model, x, *, layers=None, max_maps: int = 8, title: str | 
                       else data[0].transpose(1, 2, 0), cmap="gray_r")
     axes[0, 0].set_title("input", fontsize=8)
     for k, row in enumerate(rows, start=1):
-        maps = np.asarray(row.output._array)[0]
+        maps = _array(row.output, "a feature map", "plot_feature_maps")[0]
         for c in range(min(cols, maps.shape[0])):
             axes[k, c].imshow(maps[c], cmap="gray")
         axes[k, 0].set_title(f"{row.name}: {row.kind} {list(row.output_shape[1:])}",

@@ -106,7 +106,7 @@ class GraphDrawing:
         else:
             lines.append(f"shape {tuple(t.shape)}")
         if t.grad is not None:
-            g = t.grad._array
+            g = t.grad.cpu()._array  # np.linalg.norm below runs on the host
             if g.size == 1 and g.ndim <= 1:
                 lines.append(f"grad {_fmt(g.reshape(()))}")
             else:

@@ -40,7 +40,7 @@ def _finish(fig, path):
 
 def _array(x, what: str, caller: str) -> np.ndarray:
     if isinstance(x, Tensor):
-        x = x._array
+        x = x.detach().cpu()._array  # a cuda tensor is drawn from its host copy
     try:
         return np.asarray(x)
     except Exception:  # noqa: BLE001  (anything NumPy cannot read)
@@ -54,10 +54,21 @@ def _model_dtype(model):
         found = params()
         first = next(iter(found.values() if isinstance(found, Mapping) else found), None)
         if first is not None:
-            return np.asarray(first._array if isinstance(first, Tensor) else first).dtype
+            return first._array.dtype if isinstance(first, Tensor) else np.asarray(first).dtype
     from ..backend import get_default_dtype
 
     return get_default_dtype()
+
+
+def _model_input(model, points: np.ndarray) -> Tensor:
+    """``points`` as a tensor on the device of the model's parameters (the cpu for a
+    model without any, or a function), ready to be given to it."""
+    x = Tensor._make(points)
+    params = getattr(model, "parameters", None)
+    first = next(iter(params()), None) if callable(params) else None
+    if isinstance(first, Tensor) and type(first._array) is not type(points):
+        x = x.to(first.device)
+    return x
 
 
 def _evaluate(model, points: np.ndarray, output: str | None):
@@ -74,12 +85,12 @@ def _evaluate(model, points: np.ndarray, output: str | None):
             model.eval()
         try:
             with no_grad():
-                out = model(Tensor._make(points.astype(_model_dtype(model))))
+                out = model(_model_input(model, points.astype(_model_dtype(model))))
         finally:
             if training and callable(getattr(model, "train", None)):
                 model.train(True)
         output = output or "logits"
-    out = np.asarray(out._array if isinstance(out, Tensor) else out, dtype=np.float64)
+    out = _array(out, "the model's output", "plot_decision_boundary").astype(np.float64)
     if out.ndim == 2 and out.shape[1] == 1:
         out = out[:, 0]
     if out.shape[:1] != (len(points),) or out.ndim not in (1, 2):
@@ -378,6 +389,12 @@ def _param_arrays(params, caller: str) -> list:
         params = params.values()
     if isinstance(params, (Tensor, np.ndarray)):
         params = [params]
+    params = list(params)
+    away = next((p.device for p in params if isinstance(p, Tensor) and p.device.type != "cpu"),
+                None)
+    if away is not None:  # the landscape is walked by changing the weights on the host
+        raise ValueError(f"{caller}: the parameters are on {away}; move the model to the cpu "
+                         "first (model.cpu())")
     arrays = [p._array if isinstance(p, Tensor) else p for p in params]
     if not arrays or not all(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in arrays):
         raise TypeError(f"{caller}: params must be a Module or floating tensors/arrays "
@@ -445,8 +462,7 @@ def plot_loss_landscape(loss_fn, params, *, directions=None, dims: int = 1,
         if isinstance(direction, np.ndarray) or len(direction) != len(arrays):
             raise ValueError(f"{caller}: direction {k + 1} must be a list of {len(arrays)} "
                              "arrays, one per parameter")
-        ds = [np.asarray(d._array if isinstance(d, Tensor) else d, dtype=np.float64)
-              for d in direction]
+        ds = [_array(d, "a direction", caller).astype(np.float64) for d in direction]
         for j, (d, a) in enumerate(zip(ds, arrays)):
             if d.shape != a.shape:
                 raise ValueError(f"{caller}: direction {k + 1}, entry {j} has shape {d.shape} "
@@ -509,7 +525,7 @@ def _named_arrays(model) -> list:
             f"plot_weight_histograms: expected a Module, a mapping {{name: tensor}} or an "
             f"object with parameters(), got {type(model).__name__}"
         )
-    return [(str(name), np.asarray(p._array if isinstance(p, Tensor) else p)) for name, p in items]
+    return [(str(name), _array(p, name, "plot_weight_histograms")) for name, p in items]
 
 
 def plot_weight_histograms(model, *, bins: int = 30, include_bias: bool = True,

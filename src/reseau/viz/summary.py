@@ -178,8 +178,9 @@ def summary(model, input_shape, dtype=None) -> ModelSummary:
     params = list(model.parameters())
     if dtype is None:
         dtype = params[0].dtype if params else np.float32
-    x = Tensor._make(np.zeros(shape, dtype=dtype))
-    rows = trace(model, x)
+    from .plots import _model_input
+
+    rows = trace(model, _model_input(model, np.zeros(shape, dtype=dtype)))
     return ModelSummary(rows, shape, sum(p.numel() for p in params),
                         sum(p.numel() for p in params if p.requires_grad),
                         np.dtype(dtype).itemsize)

@@ -21,10 +21,11 @@ from ..registry import LOSSES, MODELS, OPTIMIZERS, SCHEDULES
 from .preparation import Preprocessing, prepare
 from .limits import check_run, check_steps, estimate
 from .run_folder import RunFolder, write_run
-from .settings import SCHEDULE_SPECS, TrainSettings, schedule_arguments
+from .settings import SCHEDULE_SPECS, ConfigError, TrainSettings, schedule_arguments
 
 __all__ = ["build_model", "build_loss", "build_optimizer", "build_scheduler", "build_training",
-           "scores", "confusion", "summary_line", "load_trained", "check_resources", "run"]
+           "scores", "confusion", "summary_line", "load_trained", "check_resources",
+           "require_device", "run"]
 
 
 # ----------------------------------------------------------------- building from names
@@ -129,6 +130,11 @@ def load_trained(path):
 
 
 # ----------------------------------------------------------------- the run
+def _on(device: str) -> str:
+    """``, on cuda`` for the line that starts a run (nothing for the cpu, the default)."""
+    return "" if device == "cpu" else f", on {device}"
+
+
 def _default_log_every(epochs: int) -> int:
     """About fifteen log lines, on round epoch numbers."""
     return max(1, epochs // 15 // 10 * 10 or epochs // 15)
@@ -149,6 +155,24 @@ def check_resources(settings: TrainSettings, data=None, copies: int = 1,
     check_steps(settings, n_train)
 
 
+def require_device(name: str) -> None:
+    """Refuse (ConfigError: exit status 2) a device this machine lacks, before anything is
+    loaded or written: one line saying what is missing and the command that installs it."""
+    if name == "cpu":
+        return
+    from .. import backend
+
+    try:
+        backend.cuda_backend()
+    except RuntimeError as err:  # CuPy missing, no driver, no GPU: the backend says which
+        raise ConfigError(f"device {name}: {err}; or run on the CPU with --device cpu") \
+            from None
+    try:
+        backend.get(name)
+    except RuntimeError as err:  # cuda:3 on a machine of two GPUs
+        raise ConfigError(str(err)) from None
+
+
 def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tuple[int, Path]:
     """Train as ``settings`` say and write the run folder (``force``: replace the folder
     ``settings.out`` if it holds a run). Returns the exit status (0 done, 1 diverged, 130
@@ -158,6 +182,7 @@ def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tup
 
     out = out or sys.stdout
     err = err or sys.stderr
+    require_device(settings.device)
     manual_seed(settings.seed)
     check_resources(settings)
     data = prepare(settings)
@@ -180,7 +205,8 @@ def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tup
     print(f"Training {network} on {settings.data}: "
           f"{len(data.X_train)} train, {0 if not has_val else len(data.X_val)} val, "
           f"{len(data.X_test)} test; {data.prep.loss}, {settings.optimizer}, "
-          f"{settings.epochs} epochs. Output: {folder.final}", file=out, flush=True)
+          f"{settings.epochs} epochs{_on(settings.device)}. Output: {folder.final}", file=out,
+          flush=True)
     start = time.perf_counter()
     eval_set = (data.X_val, data.y_val) if has_val else (data.X_test, data.y_test)
     # a diverging run overflows; fit detects it and explains it, NumPy need not warn too
@@ -190,7 +216,7 @@ def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tup
                       scheduler=scheduler, callbacks=callbacks,
                       metrics=("accuracy",) if data.prep.task == "classification" else ("r2",),
                       batch_size=settings.batch_size, log_every=log_every,
-                      val_name="val" if has_val else "test", out=out)
+                      val_name="val" if has_val else "test", out=out, device=settings.device)
     seconds = time.perf_counter() - start
     if history.stop_reason in ("interrupted", "diverged") and not log_every:
         print(history.message, file=err, flush=True)  # fit says it only with its log lines
@@ -202,7 +228,7 @@ def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tup
             split_scores[part] = s
     results = {**split_scores, "epochs_run": len(history), "stop_reason": history.stop_reason,
                "message": history.message, "best_epoch": history.best_epoch,
-               "seconds": round(seconds, 3)}
+               "seconds": round(seconds, 3), "device": settings.device}
     if data.prep.task == "classification":
         results["confusion_matrix_test"] = confusion(model, data.X_test, data.y_test, data.prep)
         results["classes"] = data.prep.classes

@@ -12,6 +12,7 @@ from ..registry import OPTIMIZERS
 from .settings import SCHEDULE_SPECS, TrainSettings, dataset_names, loss_names, optimizer_names
 
 __all__ = ["UsageError", "Parser", "add_data_options", "add_split_options", "add_fit_options",
+           "add_device_option",
            "default", "default_rates", "lr_help",
            "weight_decay_help", "momentum_help", "loss_help", "optimizer_help"]
 
@@ -123,10 +124,18 @@ def add_split_options(p, held_out: str, held_out_help: str) -> None:
                         "(default: yes, except for images)")
 
 
+def add_device_option(p, **kw) -> None:
+    """``--device cpu|cuda[:N]``."""
+    p.add_argument("--device", metavar="cpu|cuda", **kw,
+                   help="where the networks compute: cpu (NumPy) or cuda, cuda:N (an NVIDIA "
+                        "GPU through CuPy: pip install 'reseau[cuda]'; see docs/gpu.md) "
+                        f"(default: {default('device')})")
+
+
 def add_fit_options(p, schedule_help: str) -> None:
     """``--loss``, ``--momentum``, ``--weight-decay``, ``--epochs``, ``--schedule``,
-    ``--out``, ``--force`` and ``--memory-limit``: how each network is trained, where the
-    run folder goes, and how much memory it may take."""
+    ``--device``, ``--out``, ``--force`` and ``--memory-limit``: how each network is
+    trained, where the run folder goes, and how much memory it may take."""
     p.add_argument("--loss", metavar="NAME",
                    help=f"{loss_help()} (default auto: cross-entropy for class labels, mse "
                         "for real values)")
@@ -136,6 +145,7 @@ def add_fit_options(p, schedule_help: str) -> None:
                    help=f"passes over the training data (default: {default('epochs')})")
     p.add_argument("--schedule", metavar="SPEC",
                    help=f"learning-rate schedule, {schedule_help} (default: none)")
+    add_device_option(p)
     p.add_argument("--out", metavar="DIR", help="the run folder (default: runs/<date>-<time>); "
                    "a folder that holds a run is not replaced without --force")
     p.add_argument("--force", action="store_true",

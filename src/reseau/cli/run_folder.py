@@ -221,8 +221,10 @@ def write_plots(run_dir: Path, model, history, data: Data, notes: list) -> list:
             and data.X_train.shape[1] == 2):
         from ..creation import as_tensor
 
-        def raw_model(t):  # the plot works in the data's own units
-            return model(as_tensor(data.prep.inputs(np.asarray(t._array))))
+        device = next(iter(model.parameters())).device
+
+        def raw_model(t):  # the plot works in the data's own units, on the model's device
+            return model(as_tensor(data.prep.inputs(np.asarray(t._array))).to(device))
         was = model.training
         model.eval()
         fig = plot_decision_boundary(raw_model, data.prep.raw_inputs(data.X_test),

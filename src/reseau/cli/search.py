@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .experiment import build_training, check_resources
+from .experiment import build_training, check_resources, require_device
 from .options import (
     add_data_options, add_fit_options, add_split_options, default, optimizer_help,
 )
@@ -143,7 +143,7 @@ class Candidate:
             s, self.n_in, self.n_out, s.loss)
         self.history = fit(self.model, self.loss_fn, optimizer, (X, y), epochs=s.epochs,
                            scheduler=scheduler, metrics=(), batch_size=s.batch_size,
-                           log_every=None)
+                           log_every=None, device=s.device)
         if self.history.stop_reason == "interrupted":
             # fit keeps what Ctrl-C left; a search must not score it as a finished run
             raise KeyboardInterrupt
@@ -282,6 +282,7 @@ def _resume(given: dict, out) -> int:
 def _search(settings: TrainSettings, progress: dict, jobs: int, out, resumed) -> int:
     """Run the search; on Ctrl-C, exit status 130 and how to resume (whenever there is
     a work folder to resume, even one left by an earlier process)."""
+    require_device(settings.device)
     state: dict = {}
     try:
         run_dir = _run_search(settings, progress, jobs, out, resumed, state)

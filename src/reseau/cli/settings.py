@@ -271,6 +271,18 @@ def _delimiter(value):
     return text
 
 
+def _device(value):
+    """``cpu``, ``cuda`` or ``cuda:N``: the name only; whether this machine has the
+    device is checked when a run starts (``experiment.require_device``), so that settings
+    stored by a GPU run still load on a machine without one."""
+    text = _text("device")(value).strip().lower()
+    kind, colon, index = text.partition(":")
+    if kind not in ("cpu", "cuda") or (colon and (kind == "cpu" or not index.isdigit())):
+        raise ConfigError(f"device must be cpu, cuda or cuda:N (N: a GPU's index), got "
+                          f"{value!r}")
+    return text
+
+
 def _setting(default, check):
     """A field of :class:`TrainSettings`: its default and its check, side by side."""
     return field(default=default, metadata={"check": check})
@@ -315,6 +327,7 @@ class TrainSettings:
     schedule: str = _setting("none", _schedule)
     early_stopping: int = _setting(0, lambda v: _int("early-stopping", v, low=0))
     seed: int = _setting(0, lambda v: _int("seed", v, low=0))
+    device: str = _setting("cpu", _device)
     out: str | None = _setting(None, _optional(_text("out")))
     log_every: int | None = _setting(None, _optional(lambda v: _int("log-every", v, low=0)))
     memory_limit: int | None = _setting(None, _optional(parse_size))

@@ -31,6 +31,10 @@ from .grad_mode import _Mode
 
 __all__ = ["Node", "backward", "input_edges", "may_keep", "unbroadcast"]
 
+#: the recorder of ``reseau.compile`` while a step is being recorded, else None: backward
+#: tells it which VJPs ran, in which order, and where each gradient went
+_recorder = None
+
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -264,6 +268,9 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False,
     count dependencies.
     """
     anomaly = _Mode.anomaly
+    rec = _recorder
+    if rec is not None and not rec.backward_begin(root, grad, retain_graph, capture, anomaly):
+        rec = None
     pending: dict = {}  # node -> gradient of its output, summed over its consumers
     owned: set = set()  # nodes whose pending gradient the engine may add into in place
     heap: list = []
@@ -288,6 +295,8 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False,
                 if node not in capture.run:
                     continue
             in_grads = _call_vjp(node, g, make_tensor)
+            if rec is not None:
+                rec.vjp(node)
             inputs = node.inputs
             edges = node.edges  # input_edges(node), without a call in the common case
             if edges is None:
@@ -306,6 +315,8 @@ def backward(root, grad: np.ndarray, make_tensor, retain_graph: bool = False,
                 if anomaly:
                     _check_finite(gi, node, i)
                 fn = edges[i]
+                if rec is not None:
+                    rec.edge(i, keep, fn, t)
                 if fn is None:
                     if capture is None:
                         _accumulate_leaf(t, gi, keep, make_tensor)

@@ -36,7 +36,7 @@ from ..engine import Node, _user_site, next_seq
 from ..grad_mode import _Mode
 from ..tensor import Tensor
 
-__all__ = ["OpDef", "OPS", "register", "apply"]
+__all__ = ["OpDef", "OPS", "register", "apply", "effect"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,9 @@ def register(name: str, *, differentiable: bool = True, saves_inputs: bool = Tru
 
 _new = object.__new__
 
+#: the recorder of ``reseau.compile`` while a step is being recorded, else None
+_recorder = None
+
 
 def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     """Run ``op`` forward on the tensors' arrays and, if any input requires a gradient
@@ -132,6 +135,8 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
     if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations: keep arrays
         out = backend.xp.asarray(out)  # (backend.asarray, without a call on the hot path)
     if not track:
+        if _recorder is not None:
+            return _recorder.op(op, inputs, attrs, node, Tensor._make(out), False)
         return Tensor._make(out)
     if n == 2:  # written out for the common arities: a comprehension costs a frame
         a, b = inputs
@@ -152,7 +157,22 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
             node.versions = tuple([t._version for t in inputs])
     if _Mode.anomaly:
         node.site = _user_site()
+    if _recorder is not None:
+        return _recorder.op(op, inputs, attrs, node, Tensor._make(out, node), True)
     return Tensor._make(out, node)
+
+
+def effect(fn, *inputs: Tensor, **attrs) -> Tensor | None:
+    """Array work outside the op table that a recorded step (``reseau.compile``) must
+    repeat at each replay: a random mask drawn, running statistics updated in place.
+    Runs ``fn(*arrays, **attrs)`` on the inputs' arrays now; returns its array as an
+    untracked tensor (None if ``fn`` returns None). ``fn`` must read nothing but its
+    arguments and the random generators, which a replay calls again in the same order."""
+    out = fn(*[t._array for t in inputs], **attrs)
+    res = None if out is None else Tensor._make(out)
+    if _recorder is not None:
+        _recorder.effect(fn, inputs, attrs, res)
+    return res
 
 
 def op_table_markdown() -> str:

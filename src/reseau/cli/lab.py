@@ -1,5 +1,6 @@
-"""``reseau lab NAME [--quick] [--out DIR] [--seed N] [--data-dir DIR]``, ``reseau lab
-list`` and ``reseau lab all``: the command line of the labs (:mod:`reseau.labs`).
+"""``reseau lab NAME [--quick] [--out DIR] [--seed N] [--data-dir DIR] [--device cpu|cuda]``,
+``reseau lab list`` and ``reseau lab all``: the command line of the labs
+(:mod:`reseau.labs`).
 
 ``main(argv)`` is also ``python -m reseau.labs ...``.
 """
@@ -64,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="random seed of the data, the weights and the batches (default 0)")
     parser.add_argument("--data-dir", metavar="DIR", default=None,
                         help="folder holding the MNIST files (default: download into the cache)")
+    from .options import add_device_option
+
+    add_device_option(parser, default="cpu")
     return parser
 
 
@@ -85,14 +89,22 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         print(f"reseau lab: --seed must be >= 0, got {args.seed}", file=sys.stderr)
         return 2
+    from .experiment import require_device
     from .preparation import check_data_dir
+    from .settings import ConfigError, check_value
 
+    try:
+        device = check_value("device", args.device)
+        require_device(device)  # before any lab runs: one line, what is missing
+    except ConfigError as exc:
+        print(f"reseau lab: {exc}", file=sys.stderr)
+        return 2
     check_data_dir(args.data_dir)  # a typo is an error, not a new folder to download into
     if args.name == "all":
         try:
             with _ctrl_c_stops():
                 index, failed = run_all(args.out, quick=args.quick, seed=args.seed,
-                                        data_dir=args.data_dir)
+                                        data_dir=args.data_dir, device=device)
         except (KeyboardInterrupt, _Interrupted):
             print("reseau lab all: interrupted; the reports written before it are kept",
                   file=sys.stderr)
@@ -111,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _ctrl_c_stops():
             path = run_lab(args.name, args.out, quick=args.quick, seed=args.seed,
-                           data_dir=args.data_dir)
+                           data_dir=args.data_dir, device=device)
     except (KeyboardInterrupt, _Interrupted):
         print(f"reseau lab {args.name}: interrupted; no report written", file=sys.stderr)
         return 130

@@ -82,7 +82,7 @@ def run(report: Report, config: LabConfig) -> None:
         net = nn.MLP(sizes, activation=name)
         start = layer_statistics(net, name, X, y)
         hist = quiet_fit(net, optim.SGD(net.parameters(), lr=LR), (X, y), (Xt, yt),
-                         epochs=epochs, batch_size=BATCH, seed=config.seed)
+                         epochs=epochs, batch_size=BATCH, seed=config.seed, device=config.device)
         end = layer_statistics(net, name, X, y)
         histories[name] = hist
         g = start["grad_norm"]

@@ -183,7 +183,7 @@ def run(report: Report, config: LabConfig) -> None:
         model.load_state_dict({"0.weight": init["W1"], "0.bias": init["b1"],
                                "2.weight": init["W2"], "2.bias": init["b2"]})
         hist = quiet_fit(model, optim.SGD(model.parameters(), lr=lr), (X, y), (Xt, yt),
-                         epochs=ep, batch_size=BATCH, seed=config.seed)
+                         epochs=ep, batch_size=BATCH, seed=config.seed, device=config.device)
         lr_curves[lr] = hist
         lr_rows.append([lr, ep, pct(hist["accuracy"][-1]), pct(hist["val_accuracy"][-1]),
                         fmt(hist["loss"][-1]), fmt(hist["val_loss"][-1])])

@@ -29,20 +29,25 @@ def circle_net(hidden: int = 4, activation: str = "tanh", dtype=None) -> nn.Modu
 
 
 def quiet_fit(model, optimizer, train, val=None, *, epochs: int, batch_size, seed: int,
-              loss_fn=None, scheduler=None, callbacks=(), divergence_threshold=100.0):
+              loss_fn=None, scheduler=None, callbacks=(), divergence_threshold=100.0,
+              device: str = "cpu"):
     """``reseau.train.fit`` with the lab's conventions: softmax cross-entropy, batches
     shuffled by a generator seeded with ``seed`` (two runs with the same seed see the
     same batches), the loss and accuracy on the whole training set after each epoch,
-    no progress bar and no log lines. Returns the ``History``."""
+    no progress bar and no log lines, on ``device``: the model is moved there, and back
+    to the cpu at the end, where the lab reads its weights. Returns the ``History``."""
     from ..train import fit
 
     X, y = train
     loader = DataLoader(TensorDataset(_tensor(X), _tensor(y)), batch_size=batch_size,
                         shuffle=True, generator=seed)
     val_data = None if val is None else (_tensor(val[0]), _tensor(val[1]))
-    return fit(model, loss_fn or nn.CrossEntropyLoss(), optimizer, loader, val_data,
-               epochs=epochs, scheduler=scheduler, callbacks=callbacks, log_every=None,
-               progress=False, divergence_threshold=divergence_threshold)
+    history = fit(model, loss_fn or nn.CrossEntropyLoss(), optimizer, loader, val_data,
+                  epochs=epochs, scheduler=scheduler, callbacks=callbacks, log_every=None,
+                  progress=False, divergence_threshold=divergence_threshold, device=device)
+    if device != "cpu":
+        model.to("cpu")
+    return history
 
 
 def _tensor(a):

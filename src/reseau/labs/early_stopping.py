@@ -33,7 +33,8 @@ def run(report: Report, config: LabConfig) -> None:
         model = nn.MLP([2, 64, 64, 2], activation="relu")
         model.load_state_dict(start)
         hist = quiet_fit(model, optim.Adam(model.parameters(), lr=0.01), (X, y), (Xv, yv),
-                         epochs=epochs, batch_size=10, seed=config.seed, callbacks=callbacks)
+                         epochs=epochs, batch_size=10, seed=config.seed, callbacks=callbacks,
+                         device=config.device)
         return model, hist
 
     full_model, full = train()

@@ -59,7 +59,7 @@ def run(report: Report, config: LabConfig) -> None:
     for lr in SWEEP:
         model = _start(config, hidden)
         hist = quiet_fit(model, optim.SGD(model.parameters(), lr=lr), (X, y), (Xt, yt),
-                         epochs=epochs, batch_size=BATCH, seed=config.seed)
+                         epochs=epochs, batch_size=BATCH, seed=config.seed, device=config.device)
         status = _status(initial, hist)
         final = hist["loss"][-1] if len(hist) else math.nan
         acc = hist["val_accuracy"][-1] if len(hist) else math.nan
@@ -128,7 +128,7 @@ def _schedules(report: Report, config, X, y, Xt, yt, epochs: int, hidden: int) -
         model = _start(config, hidden)
         opt = optim.SGD(model.parameters(), lr=lr0)
         hist = quiet_fit(model, opt, (X, y), (Xt, yt), epochs=epochs, batch_size=BATCH,
-                         seed=config.seed, scheduler=make(opt))
+                         seed=config.seed, scheduler=make(opt), device=config.device)
         losses = list(hist["loss"])
         # how much the loss jitters over the last fifth of training
         tail = np.asarray(losses[-max(epochs // 5, 2):])

@@ -56,7 +56,7 @@ def run(report: Report, config: LabConfig) -> None:
         manual_seed(config.seed)
         model = runs[label] or SoftmaxRegression(2, 2, dtype="float64")
         hist = quiet_fit(model, optim.SGD(model.parameters(), lr=LR), (X, y), (Xt, yt),
-                         epochs=epochs, batch_size=BATCH, seed=config.seed)
+                         epochs=epochs, batch_size=BATCH, seed=config.seed, device=config.device)
         models[label] = model
         results[label] = {"train_acc": float(hist["accuracy"][-1]),
                           "test_acc": float(hist["val_accuracy"][-1]),

@@ -75,7 +75,8 @@ def run(report: Report, config: LabConfig) -> None:
                         generator=config.seed)
     tee = _Tee()
     history = fit(model, nn.CrossEntropyLoss(), opt, loader, (Xt, yt), epochs=p["epochs"],
-                  scheduler=schedule, val_name="test", progress=None, out=tee)
+                  scheduler=schedule, val_name="test", progress=None, out=tee,
+                  device=config.device)
     scores = predict(model, Xt)
     pred = scores.argmax(1)
     test_acc = float(np.mean(pred == yt))

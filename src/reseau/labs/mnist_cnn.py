@@ -36,7 +36,8 @@ BUILDERS = {"lenet5": lenet5, "mnist-net": mnist_net}
 TITLES = {"lenet5": "LeNet-5", "mnist-net": "PyTorch's example network", "mlp": "MLP (lab mnist)"}
 
 
-def _train(name: str, model, data, p: dict, batch: int, seed: int, fill: float, tee):
+def _train(name: str, model, data, p: dict, batch: int, seed: int, fill: float, tee,
+           device: str = "cpu"):
     """Train ``model`` with Adam and a cosine schedule; the history and the test scores."""
     X, y, Xt, yt = data
     opt = optim.Adam(model.parameters(), lr=p["lr"])
@@ -50,11 +51,11 @@ def _train(name: str, model, data, p: dict, batch: int, seed: int, fill: float, 
     # eval_train=False: the training numbers are running means (one pass less per epoch)
     history = fit(model, nn.CrossEntropyLoss(), opt, loader, (Xt, yt), epochs=p["epochs"],
                   scheduler=schedule, eval_train=False, val_name="test", progress=None,
-                  out=tee)
+                  out=tee, device=device)
     return history, predict(model, Xt)
 
 
-def _mlp(p: dict, data, batch_seed: int, tee):
+def _mlp(p: dict, data, batch_seed: int, tee, device: str = "cpu"):
     """Lab mnist's MLP and recipe (SGD, Nesterov momentum, cosine), on the same data."""
     X, y, Xt, yt = data
     model = nn.MLP(p["sizes"], activation="relu", dropout=p["dropout"])
@@ -66,7 +67,7 @@ def _mlp(p: dict, data, batch_seed: int, tee):
     tee.write(f"{TITLES['mlp']}\n")
     history = fit(model, nn.CrossEntropyLoss(), opt, loader, (Xt.reshape(len(Xt), -1), yt),
                   epochs=p["epochs"], scheduler=schedule, eval_train=False, val_name="test",
-                  progress=None, out=tee)
+                  progress=None, out=tee, device=device)
     return model, history, predict(model, Xt.reshape(len(Xt), -1))
 
 
@@ -99,9 +100,10 @@ def run(report: Report, config: LabConfig) -> None:
         nets[name] = BUILDERS[name]()
         layers[name] = _layers(nets[name])
         histories[name], scores[name] = _train(name, nets[name], images, recipe, p["batch"],
-                                               config.seed, fill, tee)
+                                               config.seed, fill, tee, config.device)
     manual_seed(config.seed)
-    mlp, histories["mlp"], scores["mlp"] = _mlp(p["mlp"], images, config.seed, tee)
+    mlp, histories["mlp"], scores["mlp"] = _mlp(p["mlp"], images, config.seed, tee,
+                                                config.device)
 
     acc = {k: float(np.mean(s.argmax(1) == yt)) for k, s in scores.items()}
     params = {k: sum(q.numel() for q in m.parameters())

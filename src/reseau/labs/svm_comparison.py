@@ -60,7 +60,7 @@ def run(report: Report, config: LabConfig) -> None:
     mlp = MLP([2, 4, 2], activation="tanh")
     start = time.perf_counter()
     quiet_fit(mlp, optim.SGD(mlp.parameters(), lr=0.1), (X, y), epochs=epochs,
-              batch_size=10, seed=config.seed)
+              batch_size=10, seed=config.seed, device=config.device)
     seconds = time.perf_counter() - start
     mlp_name = "our MLP 2-4-2 tanh"
     fitted[mlp_name] = mlp

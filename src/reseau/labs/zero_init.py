@@ -38,7 +38,7 @@ class _RecordHidden(Callback):
         self.layer, self.snapshots = layer, []
 
     def on_epoch_end(self, state, logs) -> None:
-        self.snapshots.append(self.layer.weight._array.copy())
+        self.snapshots.append(self.layer.weight.detach().cpu().numpy().copy())
 
 
 def _spread(w: np.ndarray) -> float:
@@ -120,7 +120,8 @@ def run(report: Report, config: LabConfig) -> None:
         net = _network(act, init, dropout)
         rec = _RecordHidden(net[0])
         hist = quiet_fit(net, optim.SGD(net.parameters(), lr=LR), (X, y), (Xt, yt),
-                         epochs=epochs, batch_size=BATCH, seed=config.seed, callbacks=[rec])
+                         epochs=epochs, batch_size=BATCH, seed=config.seed, callbacks=[rec],
+                         device=config.device)
         w1 = net[0].weight._array
         w2 = net[len(net) - 1].weight._array
         results[label] = {"spread": _spread(w1), "output_spread": _spread(w2.T),

@@ -146,8 +146,10 @@ class DataLoader:
     collate_fn : callable, optional
         Turns a list of samples into a batch (``default_collate`` by default).
     pin_memory : bool
-        Accepted: pinned memory only matters when copying to a GPU, and reseau's
-        NumPy backend has none.
+        Accepted. The batches are host tensors, as PyTorch's loader yields them;
+        ``batch.to("cuda")`` (or ``fit(..., device="cuda")``) copies them to the GPU.
+        Pinned (page-locked) host memory, which makes that copy asynchronous, is not
+        used: the copy is synchronous whatever the value (docs/gpu.md).
     drop_last : bool
         Leave out the last, smaller batch when the number of samples is not a multiple
         of ``batch_size``.
@@ -171,7 +173,7 @@ class DataLoader:
     persistent_workers : bool
         Only with ``num_workers > 0`` (PyTorch's rule); not used.
     pin_memory_device, in_order
-        Accepted; nothing to do without workers and GPU.
+        Accepted; nothing to do without workers and pinned memory.
 
     Examples
     --------

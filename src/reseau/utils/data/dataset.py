@@ -123,9 +123,17 @@ class TensorDataset(Dataset):
     def _batch(self, index):
         # a tensor that requires grad goes through its differentiable indexing; the
         # others are indexed as plain arrays, which builds no graph and costs nothing more
-        return tuple(
-            t[index] if t.requires_grad else as_tensor(t._array[index]) for t in self.tensors
-        )
+        return tuple(_take(t, index) for t in self.tensors)
+
+
+def _take(t: Tensor, index):
+    """Rows ``index`` (a slice or a host array of indices) of ``t``. A tensor on a device
+    is indexed with a copy of the indices on that device (data put on the GPU before
+    training: the whole set moves once, each batch stays there)."""
+    if isinstance(index, np.ndarray) and type(t._array) is not np.ndarray:
+        index = as_tensor(index).to(t.device)
+        return t[index] if t.requires_grad else as_tensor(t._array[index._array])
+    return t[index] if t.requires_grad else as_tensor(t._array[index])
 
 
 class ConcatDataset(Dataset):

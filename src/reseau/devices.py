@@ -1,15 +1,17 @@
 """Devices, as PyTorch names them: ``reseau.device("cpu")``, ``"cuda:0"``, ``"mps"``.
 
-The NumPy backend computes on the CPU only; every tensor's ``.device`` is
-``device(type='cpu')``. A CUDA or MPS device can be named (scripts build
-``torch.device("cuda" if torch.cuda.is_available() else "cpu")``), but putting a tensor
-there raises one clear error; the CuPy backend will give ``cuda`` its meaning.
+``cpu`` is NumPy's; ``cuda`` is CuPy's (or the test stand-in's) once ``reseau.backend``
+finds it: the backend hands this file a resolver for the type (``set_resolver``), so
+that :func:`check_device` accepts ``cuda:i`` for each device there is and says in one
+line why not otherwise. Any device can be named (scripts build
+``torch.device("cuda" if torch.cuda.is_available() else "cpu")``); ``mps``, ``xpu`` and
+``meta`` hold no tensors.
 """
 
 from __future__ import annotations
 
 __all__ = ["device", "as_device", "check_device", "is_device_name", "get_default_device",
-           "set_default_device"]
+           "set_default_device", "set_resolver"]
 
 _TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
 
@@ -73,19 +75,33 @@ def as_device(value) -> device:
     return value if isinstance(value, device) else device(value)
 
 
+#: device type -> resolver(device, what) -> the device a tensor goes to (set by the backend)
+_resolvers: dict = {}
+
+
+def set_resolver(type: str, resolve) -> None:
+    """Let ``check_device`` accept devices of ``type``: ``resolve(device, what)`` returns
+    the device (its index filled in) or raises one clear error naming ``what``."""
+    _resolvers[type] = resolve
+
+
 def check_device(value, what: str) -> device:
-    """The device ``value`` names, if this backend can hold tensors there; else one
-    clear error naming the operation. ``None`` means the default device."""
+    """The device ``value`` names (``"cuda"``: the current cuda device, with its index),
+    if a backend can hold tensors there; else one clear error naming the operation.
+    ``None`` means the default device."""
     if value is None:
         return _default
-    d = as_device(value)
-    if d.type != "cpu":
+    d = value if type(value) is device else as_device(value)
+    if d.type == "cpu":
+        return CPU
+    resolve = _resolvers.get(d.type)
+    if resolve is None:
         raise RuntimeError(
             f"{what}: device {str(d)!r} is not available: reseau computes with NumPy on "
-            f"the CPU (reseau.cuda.is_available() is False). Use device='cpu', or write "
+            f"the CPU, or with CuPy on CUDA devices. Use device='cpu', or write "
             f"device = 'cuda' if torch.cuda.is_available() else 'cpu'"
         )
-    return d
+    return resolve(d, what)
 
 
 def get_default_device() -> device:
@@ -93,6 +109,7 @@ def get_default_device() -> device:
 
 
 def set_default_device(value) -> None:
-    """Set the device of new tensors; only ``"cpu"`` exists on the NumPy backend."""
+    """Set the device of new tensors (``"cpu"``, or ``"cuda"`` where there is one);
+    None goes back to the cpu."""
     global _default
     _default = check_device(value or "cpu", "set_default_device")

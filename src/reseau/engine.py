@@ -196,8 +196,8 @@ def _conform(gi, node: Node, i: int, in_grads: tuple, g: np.ndarray):
     t = node.inputs[i]
     if gi is None:  # the VJP skipped an input that needs a gradient: zero
         return np.zeros_like(t._array), True
-    if not isinstance(gi, backend.xp.ndarray):  # NumPy returns scalars from 0-d operations
-        return _fit_gradient(backend.asarray(gi), t, node, i), True  # a new array: ours
+    if isinstance(gi, (np.generic, float, int)):  # NumPy returns scalars from 0-d operations
+        return _fit_gradient(backend.as_result(gi, t._array), t, node, i), True  # ours
     fit = _fit_gradient(gi, t, node, i)
     if fit is not gi:  # summed or cast by the engine: a new array
         return fit, True

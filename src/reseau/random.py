@@ -302,9 +302,22 @@ def fill_(array: np.ndarray, draw, *params, generator=None) -> None:
     target[...] = draw(target.shape, array.dtype, *params, generator=generator, **options)
 
 
+#: The last seed given to :func:`manual_seed` (None: never called): a device's generator
+#: built later starts from it, as PyTorch seeds a CUDA generator it initialises late.
+last_manual_seed = None
+#: Called with the seed by :func:`manual_seed` (the cuda backend seeds its devices).
+seed_listeners: list = []
+
+
 def manual_seed(seed) -> Generator:
-    """Reseed the default generator (PyTorch's ``torch.manual_seed``) and return it."""
-    return default_generator.manual_seed(seed)
+    """Reseed the default generator and every device's (PyTorch's ``torch.manual_seed``);
+    returns the default generator."""
+    global last_manual_seed
+    generator = default_generator.manual_seed(seed)
+    last_manual_seed = generator.initial_seed()
+    for listener in seed_listeners:
+        listener(last_manual_seed)
+    return generator
 
 
 def initial_seed() -> int:

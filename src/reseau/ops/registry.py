@@ -126,14 +126,24 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
         if n == 1:
             out = op.forward(node, inputs[0]._array, **attrs)
         elif n == 2:
-            out = op.forward(node, inputs[0]._array, inputs[1]._array, **attrs)
+            x, y = inputs[0]._array, inputs[1]._array
+            # devices compared only when the array types differ (or several GPUs)
+            if type(x) is not type(y) or type(x) is not ndarray and backend.multi_device:
+                backend.check_same_device(op.name, x, y)
+            out = op.forward(node, x, y, **attrs)
         else:
-            out = op.forward(node, *[t._array for t in inputs], **attrs)
+            arrays = [t._array for t in inputs]
+            kind = type(arrays[0])
+            for a in arrays:
+                if type(a) is not kind or kind is not ndarray and backend.multi_device:
+                    backend.check_same_device(op.name, *arrays)
+                    break
+            out = op.forward(node, *arrays, **attrs)
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
         shapes = ", ".join(str(t._array.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations: keep arrays
-        out = backend.xp.asarray(out)  # (backend.asarray, without a call on the hot path)
+        out = backend.as_result(out, inputs[0]._array) if inputs else backend.xp.asarray(out)
     if not track:
         if _recorder is not None:
             return _recorder.op(op, inputs, attrs, node, Tensor._make(out), False)

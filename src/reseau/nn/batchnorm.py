@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..dtypes import dtype_or_default
+from ..ops.registry import effect
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -15,6 +16,10 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
+
+
+def _count(n):
+    n += 1
 
 
 class _BatchNorm(Module):
@@ -101,9 +106,9 @@ class _BatchNorm(Module):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._array += 1
-            if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked._array)
+            effect(_count, self.num_batches_tracked)  # repeated by a compiled step's replay
+            if self.momentum is None:  # cumulative moving average (read: no compiled step)
+                factor = 1.0 / float(self.num_batches_tracked)
         # without running statistics, batch statistics are used in evaluation too
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                             training=self.training or not self.track_running_stats,

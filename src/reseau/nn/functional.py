@@ -29,6 +29,7 @@ from ..ops.pool import (
 )
 from ..ops.reduce import log_softmax as _log_softmax
 from ..ops.reduce import softmax as _softmax
+from ..ops.registry import effect
 from ..tensor import Tensor
 from .activation_functions import (
     celu, elu, glu, hardshrink, hardsigmoid, hardswish, hardtanh, mish, prelu, relu6, selu,
@@ -129,9 +130,14 @@ def _dropout(input: Tensor, p: float, training: bool, mask_shape: tuple) -> Tens
         return input
     if p == 1.0:
         return input * Tensor._make(backend.zeros((), input.dtype))
-    # PyTorch's CPU dropout: noise.bernoulli_(1 - p), noise /= 1 - p, input * noise
-    keep = draw_bernoulli(mask_shape, input.dtype, 1.0 - p)
-    return input * Tensor._make(keep / backend.asarray(1.0 - p, input.dtype))
+    # an effect: a compiled step (reseau.compile) draws a new mask at each replay
+    return input * effect(_dropout_mask, shape=mask_shape, dtype=input.dtype, p=p)
+
+
+def _dropout_mask(shape, dtype, p):
+    """PyTorch's CPU dropout noise: ``bernoulli_(1 - p)``, then divided by ``1 - p``."""
+    keep = draw_bernoulli(shape, dtype, 1.0 - p)
+    return keep / backend.asarray(1.0 - p, dtype)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
@@ -221,11 +227,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         var = input.var(axes, keepdim=True, correction=0)
         if training and running_mean is not None and running_var is not None:
             m = momentum
-            with no_grad():
-                batch_mean = mean._array.reshape(c)
-                unbiased = var._array.reshape(c) * (n / (n - 1))
-                running_mean._array[...] = (1 - m) * running_mean._array + m * batch_mean
-                running_var._array[...] = (1 - m) * running_var._array + m * unbiased
+            with no_grad():  # an effect: a compiled step repeats it at each replay
+                effect(_update_running, running_mean, running_var, mean, var, m=m, n=n)
                 running_mean._version += 1
                 running_var._version += 1
         out = (input - mean) / (var + eps).sqrt()
@@ -238,6 +241,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + bias.reshape(bshape)
     return out
+
+
+def _update_running(running_mean, running_var, mean, var, m, n):
+    """``running = (1 - m) running + m * batch`` in place, the variance unbiased."""
+    c = running_mean.shape[0]
+    unbiased = var.reshape(c) * (n / (n - 1))
+    running_mean[...] = (1 - m) * running_mean + m * mean.reshape(c)
+    running_var[...] = (1 - m) * running_var + m * unbiased
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -85,6 +85,42 @@ def test_max_pool2d_matches_torch(seed, ties, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
+@pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
+@pytest.mark.parametrize("seed", range(12))
+def test_tiling_max_pool2d_matches_torch(seed, ties, dtype):
+    # kernel = stride, no padding, no indices asked: the tap-view path of ops/pool.py,
+    # odd sizes (a last row or column outside every window) and ceil_mode included
+    rng = np.random.default_rng(500 + seed)
+    k = tuple(int(v) for v in rng.integers(1, 4, 2))
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4))) + tuple(
+        int(v) for v in rng.integers(3, 11, 2))
+    kw = dict(kernel_size=k, ceil_mode=bool(seed % 2))
+    x = inputs(rng, shape, dtype, ties)
+    compare(lambda a: F.max_pool2d(a, **kw), lambda a: TF.max_pool2d(a, **kw), x, dtype)
+
+
+@pytest.mark.parametrize("case", ["nan", "inf_input", "inf_grad"])
+def test_tiling_max_pool2d_nan_and_inf_match_torch(case):
+    # NaN windows (the last NaN takes the gradient) and an infinite upstream gradient
+    # (inf * 0 would smear NaN over the window) go through the indices, as PyTorch
+    x = np.random.default_rng(3).integers(0, 3, (2, 3, 6, 6)).astype(np.float64)
+    g = np.random.default_rng(4).standard_normal((2, 3, 3, 3))
+    if case == "nan":
+        x[0, 1, 0, 1] = x[0, 1, 1, 0] = x[1, 2, 5, 5] = np.nan
+    elif case == "inf_input":
+        x[0, 0, 2, 2] = np.inf
+        x[1, 1, 3, 3] = -np.inf
+    else:
+        g[0, 0, 1, 1], g[1, 2, 0, 0] = np.inf, -np.inf
+    ours, theirs = reseau.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    got, expected = F.max_pool2d(ours, 2), TF.max_pool2d(theirs, 2)
+    np.testing.assert_array_equal(got._array, expected.detach().numpy())
+    got.backward(reseau.tensor(g))
+    expected.backward(torch.from_numpy(g))
+    np.testing.assert_array_equal(ours.grad._array, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
 @pytest.mark.parametrize("seed", range(25))
 def test_avg_pool2d_matches_torch(seed, dtype):
     rng = np.random.default_rng(100 + seed)

@@ -446,6 +446,10 @@ def _adaptive_max_pool_indices(g, op, ins, attrs, arrays, out):
 
 @_converts("max_pool2d")
 def _max_pool2d(g, op, ins, attrs, arrays, out):
+    if len(ins) == 1:  # windows that tile the input, pooled without indices (ops/pool.py)
+        (kh, kw), stride, _, dil, _ = attrs["geom"]
+        return g.node("MaxPool", ins, kernel_shape=[kh, kw], strides=list(stride),
+                      dilations=list(dil), pads=_pool_pads(arrays[0].shape[2:], attrs["geom"]))
     marker = g.marker(ins[1])
     if not isinstance(marker, MaxPoolIndices):
         raise g.unsupported("max_pool2d", "a gather at indices not made by a max pooling")

@@ -245,7 +245,7 @@ def _recording(graph: _Graph):
                 if convert is None:
                     raise graph.unsupported(op.name)
                 ins = [graph.value_of(a, graph.other_in(k)) for k, a in enumerate(arrays)]\
-                    if op.name != "max_pool2d" else \
+                    if op.name != "max_pool2d" or len(arrays) == 1 else \
                     [graph.value_of(arrays[0]), graph.known(arrays[1]) or ""]
                 name = convert(graph, op.name, ins, attrs, arrays, out)
             except OnnxExportError as e:

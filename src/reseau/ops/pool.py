@@ -138,16 +138,83 @@ class MaxPool2dIndices:
         return offsets.take(arg) + origin
 
 
-@register("max_pool2d", saves_inputs=False)
+def _tiles(geom, hw) -> bool:
+    """Whether the windows tile the input of spatial size ``hw``: kernel = stride, no
+    padding, no dilation (PyTorch's ``MaxPool2d(k)``), none past the edge (ceil_mode)."""
+    (kh, kw), stride, padding, dilation, (oh, ow) = geom
+    return (stride == (kh, kw) and padding == (0, 0) and dilation == (1, 1)
+            and kh * oh <= hw[0] and kw * ow <= hw[1])
+
+
+def _tile_views(x, geom) -> list:
+    """The kh*kw strided views of x (N, C, H, W), one per window tap in row-major order:
+    view t holds tap t of every window, in the output's shape."""
+    (kh, kw), _, _, _, (oh, ow) = geom
+    return [x[:, :, i:i + kh * (oh - 1) + 1:kh, j:j + kw * (ow - 1) + 1:kw]
+            for i in range(kh) for j in range(kw)]
+
+
+def _tiled_max(x, geom):
+    """The max of each tiling window: one running maximum over the tap views."""
+    views = _tile_views(x, geom)
+    if len(views) == 1:
+        return views[0].copy()
+    out = np.maximum(views[0], views[1])
+    for v in views[2:]:
+        np.maximum(out, v, out=out)
+    return out
+
+
+def _tiled_grad(x, z, g, geom):
+    """g sent to each window's first maximum, tap by tap: the taps equal to the max and
+    not taken by an earlier tap (``free`` marks the windows still untaken); the last tap
+    takes what is left. Needs a NaN-free ``z`` and a finite ``g`` (``g * 0`` must be 0)."""
+    views = _tile_views(x, geom)
+    (kh, kw), _, _, _, (oh, ow) = geom
+    tiled = x.shape[2] == kh * oh and x.shape[3] == kw * ow
+    gx = (np.empty_like if tiled else np.zeros_like)(x)
+    out = _tile_views(gx, geom)
+    hit = free = None
+    for v, o in zip(views[:-1], out[:-1]):
+        if free is None:
+            hit = v == z
+            free = ~hit
+        else:
+            np.equal(v, z, out=hit)
+            hit &= free
+            free ^= hit  # hit is inside free: this clears it
+        np.multiply(g, hit, out=o)
+    np.multiply(g, free if free is not None else True, out=out[-1])
+    return gx
+
+
+@register("max_pool2d")
 class MaxPool2d:
     """z = x at the index of each window's first maximum (fixed or adaptive windows);
     dx = g sent to that one index (summed where windows share it)"""
 
-    def forward(ctx, x, idx, unique):
-        return _take_planes(ctx, x, idx, unique)
+    def forward(ctx, x, idx=None, unique=True, geom=None):
+        if idx is not None:
+            ctx.geom = None
+            return _take_planes(ctx, x, idx, unique)
+        # windows tiling the input (no indices asked for): the max of the tap views; the
+        # first maximum is found in the VJP, from x and z (3-4x faster than the indices)
+        z = _tiled_max(x, geom)
+        ctx.x, ctx.z, ctx.geom = x, z, geom
+        return z
 
     def vjp(ctx, g):
-        return _scatter_planes(ctx, g)
+        if ctx.geom is None:
+            return _scatter_planes(ctx, g)
+        x, z, geom = ctx.x, ctx.z, ctx.geom
+        if x.dtype.kind != "f" or (np.isfinite(g).all() and not np.isnan(z).any()):
+            return (_tiled_grad(x, z, g, geom),)
+        # a NaN window (the last NaN wins) or an infinite gradient (inf * 0 is NaN): the
+        # indices and one scatter, as the general path
+        idx = MaxPool2dIndices.forward(None, x, geom)
+        ctx.shape, ctx.unique = x.shape, True
+        ctx.flat = _plane_offsets(idx, x.shape[2] * x.shape[3])
+        return (_scatter_planes(ctx, g)[0],)
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -158,6 +225,9 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     indices)``, the indices flat in H*W (as ``F.max_unpool2d`` wants them)."""
     x, batched = _batched(input, _name, 2)
     geom = _geometry(x, _name, kernel_size, stride, padding, dilation, ceil_mode)
+    if not return_indices and _tiles(geom, x.shape[2:]):
+        out = apply(MaxPool2d, x, geom=geom)
+        return out if batched else out.squeeze(0)
     idx = apply(MaxPool2dIndices, x, geom=geom)
     (kh, kw), (sh, sw), _, (dh, dw), _ = geom
     unique = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1  # windows never overlap

@@ -95,7 +95,8 @@ def _const(x, like: Tensor, name: str, arg: str, shape=None) -> np.ndarray | Non
     """An optional per-class or per-element weight as a constant array."""
     if x is None:
         return None
-    arr = backend.asarray(x._array if isinstance(x, Tensor) else x, like.dtype)
+    arr = backend.asarray(x._array if isinstance(x, Tensor) else x, like.dtype,
+                          device=backend.device_of(like._array))  # where the input is
     if shape is not None and arr.shape != shape:
         raise ValueError(f"{name}: {arg} must have shape {tuple(shape)}, got "
                          f"{tuple(arr.shape)}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import backend
 from ..dtypes import get_default_dtype
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -65,3 +66,9 @@ def write_outs(out, results: tuple, op: str):
     if not isinstance(out, (tuple, list)) or len(out) != len(results):
         raise TypeError(f"{op}: out= must be a tuple of {len(results)} tensors")
     return type(results)(*[write_out(o, r, op) for o, r in zip(out, results)])
+
+
+def arange_on(like, *args):
+    """``arange(*args)`` on the device of the array ``like`` (the index arrays of an op
+    live where its data does)."""
+    return backend.arange(*args, device=backend.device_of(like))

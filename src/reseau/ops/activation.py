@@ -19,7 +19,17 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "softplus", "log_sigmoid", "
 
 _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_erf_exact = np.frompyfunc(math.erf, 1, 1)  # correctly rounded, one Python call per entry
+_erf_py = np.frompyfunc(math.erf, 1, 1)  # correctly rounded, one Python call per entry
+
+
+def _erf_exact(x):
+    """math.erf of every entry of a float64 array, computed on the host (a device array
+    is copied there and back: no device kernel rounds erf correctly)."""
+    if isinstance(x, (np.ndarray, np.generic)):  # NumPy: a 0-d result is a scalar
+        return np.asarray(_erf_py(x), dtype=np.float64)
+    out = np.empty_like(x)
+    out[...] = np.asarray(_erf_py(x.get()), dtype=np.float64)  # explicit transfers
+    return out
 
 
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
@@ -29,7 +39,7 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
     1.5e-7, under float32's resolution), taken as erfc so the left tail keeps its
     relative precision."""
     if x.dtype == np.float64:
-        return 0.5 * (1 + backend.asarray(_erf_exact(x / _SQRT_2), dtype=np.float64))
+        return 0.5 * (1 + _erf_exact(x / _SQRT_2))
     a = np.abs(x) / x.dtype.type(_SQRT_2)
     t = 1 / (1 + 0.3275911 * a)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741

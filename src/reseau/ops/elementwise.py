@@ -166,7 +166,7 @@ class Where:
 
     def vjp(ctx, g):
         _, nx, ny = ctx.needs_input_grad
-        zero = backend.zeros((), g.dtype)
+        zero = np.zeros_like(g, shape=())
         gx = np.where(ctx.cond, g, zero) if nx else None
         gy = np.where(ctx.cond, zero, g) if ny else None
         return None, gx, gy

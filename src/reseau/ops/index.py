@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from ._args import write_out
+from ._args import arange_on, write_out
 from ._convert import as_input, normalize_dims, to_tensor
 from .elementwise import where
 from .registry import apply, register
@@ -24,7 +24,7 @@ def _along(index: np.ndarray, dim: int) -> tuple:
     """The NumPy index that picks ``x[i_0, .., index[i_0, .., i_n], .., i_n]`` for every
     position of ``index``: PyTorch's gather rule (``index`` may be smaller than ``x``)."""
     n = index.ndim
-    parts = [backend.arange(size).reshape((1,) * i + (size,) + (1,) * (n - i - 1))
+    parts = [arange_on(index, size).reshape((1,) * i + (size,) + (1,) * (n - i - 1))
              for i, size in enumerate(index.shape)]
     parts[dim] = index
     return tuple(parts)
@@ -53,7 +53,7 @@ class Gather:
         return x[ctx.at]
 
     def vjp(ctx, g):
-        gx = backend.zeros(ctx.shape, g.dtype)
+        gx = np.zeros_like(g, shape=ctx.shape)
         np.add.at(gx, ctx.at, g)
         return gx
 
@@ -75,7 +75,7 @@ def _source(src, value, x: Tensor, idx: np.ndarray, op: str) -> Tensor:
         return src if src.dtype == x.dtype else src.to(x.dtype)
     if src is None:
         raise TypeError(f"{op}: pass src= (a tensor) or value= (a number)")
-    return Tensor._make(backend.full(idx.shape, src, x.dtype))
+    return Tensor._make(np.full_like(x._array, src, shape=idx.shape))
 
 
 def _src_part(src_shape, idx: np.ndarray) -> tuple:
@@ -105,7 +105,7 @@ class Scatter:
             if not ctx.add:
                 gx[ctx.at] = 0
         if ns:
-            gs = backend.zeros(ctx.src_shape, g.dtype)
+            gs = np.zeros_like(g, shape=ctx.src_shape)
             gs[ctx.part] = g[ctx.at]
         return gx, gs
 

@@ -8,10 +8,9 @@ import math
 
 import numpy as np
 
-from .. import backend
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from ._args import alias, floating, write_out
+from ._args import alias, arange_on, floating, write_out
 from ._convert import as_input, normalize_dims
 from .arithmetic import abs, add, matmul, mul
 from .elementwise import where
@@ -61,7 +60,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None) -> Tensor:
     if beta != 0:
         r = add(input if beta == 1 else mul(input, beta), r)
     elif isinstance(input, Tensor) and input.requires_grad:  # a zero gradient, as PyTorch
-        r = where(Tensor._make(backend.zeros((), bool)), input, r)
+        r = where(Tensor._make(np.zeros_like(r._array, dtype=bool, shape=())), input, r)
     return write_out(out, r, "addmm")
 
 
@@ -86,7 +85,7 @@ def trace(input) -> Tensor:
     """The sum of the diagonal of a matrix."""
     a = as_input(input, "trace")
     _check_ndim("trace", 2, a)
-    i = backend.arange(min(a.shape))
+    i = arange_on(a._array, min(a.shape))
     return sum(getitem(a, (i, i)))
 
 
@@ -138,7 +137,7 @@ def _einsum_input_grad(g, sub: str, out: str, others: list, shape) -> np.ndarray
         r = np.broadcast_to(r, [sizes[c] for c in letters]).copy()
     if letters == sub:
         return r
-    gx = backend.zeros(shape, g.dtype)
+    gx = np.zeros_like(g, shape=shape)
     np.einsum(f"{sub}->{letters}", gx)[...] = r  # a writable view of the diagonal
     return gx
 

@@ -9,6 +9,7 @@ import numpy as np
 from .. import backend
 from ..dtypes import promote_float
 from ..tensor import Tensor
+from ._args import arange_on
 from .registry import apply, register
 
 __all__ = ["linear", "cross_entropy", "binary_cross_entropy_with_logits"]
@@ -65,11 +66,11 @@ def _weighted_nll(ctx, logp, target, weight, ignore_index, eps):
     """Per-sample losses of ``CrossEntropy`` with class weights, ignored targets or
     label smoothing (its docstring's formula); saves what the VJP needs."""
     n, c = logp.shape
-    keep = backend.ones(n, bool) if ignore_index is None else target != ignore_index
+    keep = np.ones_like(target, dtype=bool) if ignore_index is None else target != ignore_index
     safe_t = np.where(keep, target, 0)
-    w_all = backend.ones(c, logp.dtype) if weight is None else weight
+    w_all = np.ones_like(logp, shape=c) if weight is None else weight
     wy = w_all[safe_t] * keep  # weight of each sample's class, 0 if ignored
-    losses = -(1 - eps) * wy * logp[backend.arange(n), safe_t]
+    losses = -(1 - eps) * wy * logp[arange_on(logp, n), safe_t]
     if eps:
         losses -= (eps / c) * (logp @ w_all) * keep
     ctx.target, ctx.wy, ctx.w_all, ctx.keep, ctx.denom = safe_t, wy, w_all, keep, wy.sum()
@@ -94,7 +95,7 @@ def check_class_indices(t: np.ndarray, c: int, ignore_index: int | None, op: str
     if t.view(_UNSIGNED[t.dtype.itemsize]).max() < c:
         return ignore_index is not None and bool(
             0 <= ignore_index < c and (t == ignore_index).any())
-    ignored = backend.zeros(t.shape, bool) if ignore_index is None else t == ignore_index
+    ignored = np.zeros_like(t, dtype=bool) if ignore_index is None else t == ignore_index
     bad = ~ignored & ((t < 0) | (t >= c))
     if bad.any():
         extra = "" if ignore_index is None else f", or ignore_index={ignore_index}"
@@ -121,7 +122,7 @@ class CrossEntropy:
         ctx.eps, ctx.reduction = label_smoothing, reduction
         if weight is None and ignore_index is None and not label_smoothing:
             # the common case: no class weights, nothing ignored, no smoothing
-            losses = -logp[backend.arange(n), target]
+            losses = -logp[arange_on(logp, n), target]
             ctx.target, ctx.wy, ctx.denom = target, None, n
         else:
             losses = _weighted_nll(ctx, logp, target, weight, ignore_index, label_smoothing)
@@ -135,7 +136,7 @@ class CrossEntropy:
     def vjp(ctx, g):
         p = ctx.p
         n, c = p.shape
-        rows = backend.arange(n)
+        rows = arange_on(p, n)
         eps, wy = ctx.eps, ctx.wy
         if wy is None:
             grad = p.copy()
@@ -190,8 +191,8 @@ def cross_entropy(
     any_ignored = check_class_indices(tdata, c, ignore_index, "cross_entropy")
     w = None
     if weight is not None:
-        w = weight._array if isinstance(weight, Tensor) else backend.asarray(weight)
-        w = w.astype(logits.dtype)
+        w = backend.asarray(weight._array if isinstance(weight, Tensor) else weight,
+                            device=backend.device_of(ldata)).astype(logits.dtype)
         if w.shape != (c,):
             raise ValueError(f"cross_entropy: weight must have shape ({c},), got {tuple(w.shape)}")
     return apply(CrossEntropy, logits, Tensor._make(tdata), weight=w,
@@ -254,7 +255,8 @@ def binary_cross_entropy_with_logits(
 
     def arr(v):
         return None if v is None else backend.asarray(
-            v._array if isinstance(v, Tensor) else v, dtype=logits.dtype)
+            v._array if isinstance(v, Tensor) else v, dtype=logits.dtype,
+            device=backend.device_of(logits._array))
 
     return apply(BCEWithLogits, logits, target, weight=arr(weight), pos_weight=arr(pos_weight),
                  reduction=reduction)

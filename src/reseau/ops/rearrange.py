@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from ._args import write_out
+from ._args import arange_on, write_out
 from ._convert import as_input, normalize_dims, shape_arg
 from .elementwise import where
 from .index import gather
@@ -110,13 +110,14 @@ def roll(input, shifts, dims=None) -> Tensor:
     for s, dim in zip(shifts, dims):
         d = normalize_dims(dim, x.ndim, "roll")[0]
         n = x.shape[d]
-        x = getitem(x, (slice(None),) * d + ((backend.arange(n) - s) % n,))
+        x = getitem(x, (slice(None),) * d + ((arange_on(x._array, n) - s) % n,))
     return x
 
 
-def _offsets(rows: int, cols: int) -> np.ndarray:
-    """``column - row`` of every entry of a (rows, cols) matrix: which diagonal it is on."""
-    return backend.arange(cols).reshape(1, cols) - backend.arange(rows).reshape(rows, 1)
+def _offsets(rows: int, cols: int, like) -> np.ndarray:
+    """``column - row`` of every entry of a (rows, cols) matrix: which diagonal it is on
+    (on the device of the array ``like``)."""
+    return arange_on(like, cols).reshape(1, cols) - arange_on(like, rows).reshape(rows, 1)
 
 
 def _triangle(input, diagonal: int, lower: bool, op: str) -> Tensor:
@@ -125,7 +126,7 @@ def _triangle(input, diagonal: int, lower: bool, op: str) -> Tensor:
         raise RuntimeError(f"{op}: expected a tensor of at least 2 dimensions, got shape "
                            f"{tuple(x.shape)}")
     rows, cols = x.shape[-2:]
-    offset = _offsets(rows, cols)  # column - row of every entry
+    offset = _offsets(rows, cols, x._array)  # column - row of every entry
     keep = offset <= diagonal if lower else offset >= diagonal
     return where(Tensor._make(keep), x, backend.zeros((), x.dtype).item())
 
@@ -150,16 +151,16 @@ def _diag(x: Tensor, diagonal: int) -> Tensor:
     k = diagonal
     if x.ndim == 2:
         n = max(0, min(x.shape[0] + min(k, 0), x.shape[1] - max(k, 0)))
-        i = backend.arange(n)
+        i = arange_on(x._array, n)
         return getitem(x, (i - min(k, 0), i + max(k, 0)))
     if x.ndim != 1:
         raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {tuple(x.shape)}")
     n = x.shape[0]
     m = n + abs(k)
     # row i (k >= 0) or column j (k < 0) of the result holds x[i] (x[j]) on the diagonal
-    pos = np.clip(backend.arange(m), 0, n - 1)
+    pos = np.clip(arange_on(x._array, m), 0, n - 1)
     spread = getitem(x, pos.reshape(m, 1) if k >= 0 else pos.reshape(1, m))
-    return where(Tensor._make(_offsets(m, m) == k), spread,
+    return where(Tensor._make(_offsets(m, m, x._array) == k), spread,
                  backend.zeros((), x.dtype).item())
 
 

@@ -8,7 +8,6 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import backend
 from ..tensor import Tensor
 from ._args import alias, write_out, write_outs
 from ._convert import as_input, normalize_dims
@@ -36,7 +35,7 @@ def _expand_back(g: np.ndarray, axes, keepdim: bool, shape) -> np.ndarray:
 def _broadcast_back(g: np.ndarray, shape) -> np.ndarray:
     """``g`` copied out to ``shape`` (a fresh writable array, cheaper here than a
     broadcast view for the small gradients of reductions)."""
-    out = backend.empty(shape, g.dtype)
+    out = np.empty_like(g, shape=shape)
     out[...] = g
     return out
 
@@ -232,7 +231,7 @@ def _take_at(ctx, x, idx, dim, keepdim):
 
 
 def _scatter_at(ctx, g):
-    gx = backend.zeros(ctx.shape, g.dtype)
+    gx = np.zeros_like(g, shape=ctx.shape)
     if not ctx.keepdim:
         g = np.expand_dims(g, ctx.dim)
     np.put_along_axis(gx, ctx.idx, g, axis=ctx.dim)

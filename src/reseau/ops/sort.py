@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
 from ..tensor import Tensor
-from ._args import write_out, write_outs
+from ._args import arange_on, write_out, write_outs
 from ._convert import as_input, normalize_dims
 from .index import gather
 from .reduce import ValuesIndices
@@ -20,7 +19,7 @@ def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
     order (the flipped array sorted ascending, flipped back) and puts NaN first, as
     PyTorch does."""
     if a.ndim == 0:
-        return backend.zeros((), np.int64)
+        return np.zeros_like(a, dtype=np.int64)
     if not descending:
         return np.argsort(a, axis=dim, kind="stable").astype(np.int64)
     n = a.shape[dim]
@@ -70,7 +69,7 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
         raise RuntimeError(f"topk: k={k} is out of range for a dimension of size {n}")
     idx = _order(x._array, d, largest)
     if x.ndim:
-        idx = np.take(idx, backend.arange(k), axis=d)
+        idx = np.take(idx, arange_on(idx, k), axis=d)
     r = ValuesIndices(_gathered(x, d, idx), Tensor._make(idx))
     return write_outs(out, r, "topk")
 

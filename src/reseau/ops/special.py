@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 
-from .. import backend
 from ..tensor import Tensor
 from ._args import floating, write_out
 from ._convert import as_input
@@ -155,10 +154,10 @@ def _erf(x: np.ndarray) -> np.ndarray:
     erfc(s) = e^(-s^2) / sqrt(pi) / (s + (1/2)/(s + 1/(s + (3/2)/(s + ...)))), 80 deep;
     beyond 6, erf = 1 in float64."""
     a = np.abs(x.astype(np.float64))
-    out = backend.ones(a.shape, np.float64)
+    out = np.ones_like(a)
     small = a < 2.0
     s = a[small]
-    s2, h = 2 * s * s, backend.ones(s.shape, np.float64)
+    s2, h = 2 * s * s, np.ones_like(s)
     for n in range(35, 0, -1):
         h = 1 + h * s2 / (2 * n + 1)
     out[small] = (2 / math.sqrt(math.pi)) * s * _exp_neg_square(s) * h

@@ -108,12 +108,13 @@ def format_array(a: np.ndarray, indent: int = 7) -> str:
     return _block(a, fmt, width, indent, summarize)
 
 
-def tensor_repr(a: np.ndarray, grad_fn_name: str | None, requires_grad: bool) -> str:
-    """``tensor(...)`` with PyTorch's suffixes: ``dtype=`` unless the default float,
-    int64 or bool; ``grad_fn=<MulBackward0>`` or ``requires_grad=True``; each on a new
-    line when it would pass the line width."""
+def tensor_repr(a: np.ndarray, grad_fn_name: str | None, requires_grad: bool,
+                device: str | None = None) -> str:
+    """``tensor(...)`` with PyTorch's suffixes: ``device='cuda:0'`` off the default
+    device; ``dtype=`` unless the default float, int64 or bool; ``grad_fn=<MulBackward0>``
+    or ``requires_grad=True``; each on a new line when it would pass the line width."""
     text = "tensor(" + format_array(a)
-    extras = []
+    extras = [] if device is None else [f"device='{device}'"]
     if a.size == 0 and a.ndim > 1:
         extras.append(f"size={tuple(a.shape)}")
     if a.dtype not in (get_default_dtype(), np.int64, np.bool_):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend, engine
-from .devices import CPU, check_device, device as Device, is_device_name
+from .devices import CPU, check_device, device as Device, get_default_device, is_device_name
 from .dtypes import LEGACY_DTYPES, LEGACY_NAMES, DType, as_dtype, is_floating, public_dtype
 from .grad_mode import is_grad_enabled
 from .printing import tensor_repr
@@ -61,10 +61,10 @@ class Tensor:
         self.name = None
 
     @staticmethod
-    def _of(data, dtype=None) -> "Tensor":
+    def _of(data, dtype=None, device=None) -> "Tensor":
         """A tensor holding a copy of ``data`` with the policy's dtype (``reseau.tensor``)."""
         return Tensor._make(backend.from_data(data._array if isinstance(data, Tensor) else data,
-                                              dtype))
+                                              dtype, device))
 
     @classmethod
     def _make(cls, data: np.ndarray, grad_fn=None) -> "Tensor":
@@ -157,8 +157,9 @@ class Tensor:
                     "loss.sum() or loss.mean()) or pass gradient= of the same shape"
                 )
             data = self._array  # d loss / d loss = 1 (array(1): cheaper than ones for 0-d)
-            grad = (backend.array(1, data.dtype) if data.ndim == 0
-                    else backend.ones(data.shape, data.dtype))
+            d = CPU if type(data) is np.ndarray else backend.device_of(data)
+            grad = (backend.array(1, data.dtype, d) if data.ndim == 0
+                    else backend.ones(data.shape, data.dtype, d))
         else:
             grad = gradient._array if isinstance(gradient, Tensor) else backend.asarray(gradient)
             if grad.shape != self._array.shape:
@@ -204,12 +205,12 @@ class Tensor:
 
     @property
     def device(self) -> Device:
-        return CPU
+        return backend.device_of(self._array)
 
-    is_cuda = False
+    is_cuda = property(lambda self: self.device.type == "cuda", doc="On a cuda device?")
 
     def get_device(self) -> int:
-        return -1  # PyTorch's answer for a CPU tensor
+        return -1 if type(self._array) is np.ndarray else self.device.index  # -1: the CPU
 
     def is_floating_point(self) -> bool:
         return self._array.dtype.kind == "f"
@@ -238,21 +239,23 @@ class Tensor:
 
     # x.new_zeros(...): a new tensor of x's dtype (and device), as PyTorch's new_* methods
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        return Tensor._of(data, dtype or self._array.dtype).requires_grad_(requires_grad)
+        device = self.device if device is None else check_device(device, "new_tensor")
+        return Tensor._of(data, dtype or self._array.dtype, device).requires_grad_(requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
         size = ops._convert.shape_arg(size)
-        return self.new_full(size, 0, dtype=dtype, requires_grad=requires_grad)
+        return self.new_full(size, 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
         size = ops._convert.shape_arg(size)
-        return self.new_full(size, 1, dtype=dtype, requires_grad=requires_grad)
+        return self.new_full(size, 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
     new_empty = new_zeros
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = as_dtype(dtype) if dtype is not None else self._array.dtype
-        t = Tensor._make(backend.full(ops._convert.shape_arg((size,)), fill_value, dtype))
+        device = self.device if device is None else check_device(device, "new_full")
+        t = Tensor._make(backend.full(ops._convert.shape_arg((size,)), fill_value, dtype, device))
         return t.requires_grad_(requires_grad)
 
     nelement = numel
@@ -283,9 +286,12 @@ class Tensor:
                 "numpy: cannot convert a tensor that requires grad; use "
                 "tensor.detach().numpy()"
             )
-        return backend.to_numpy(self._array)
+        return self.__array__()
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None, copy=None):  # a device tensor: PyTorch's TypeError
+        if type(self._array) is not np.ndarray and self.is_cuda:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            "Tensor.cpu() to copy the tensor to host memory first.")
         arr = backend.to_numpy(self._array)
         return arr if dtype is None else arr.astype(dtype)
 
@@ -321,24 +327,21 @@ class Tensor:
 
     def __repr__(self) -> str:
         """PyTorch's format: ``tensor([1., 2.], requires_grad=True)`` (see printing.py)."""
-        node = self.grad_fn
+        node, d = self.grad_fn, self.device
         return tensor_repr(backend.to_numpy(self._array), node and node.op.backward_name,
-                           self._requires_grad)
+                           self._requires_grad, None if d == get_default_device() else str(d))
 
     # ---------------------------------------------------- dtype and device casts
     def to(self, *args, dtype=None, device=None, non_blocking: bool = False,
            copy: bool = False, memory_format=None) -> "Tensor":
         """PyTorch's ``to``: ``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``,
         ``x.to(other)`` (its dtype and device). A string names a device (``"cuda"`` is a
-        device, never a dtype); ``non_blocking`` and ``memory_format`` change nothing
-        on the NumPy backend."""
-        dtype = to_dtype_arg(args, dtype, device, "Tensor.to")
-        out = self if dtype is None else ops.cast(self, as_dtype(dtype))
+        device, never a dtype). Moving copies (differentiable: the gradient moves back);
+        ``non_blocking`` and ``memory_format`` change nothing."""
+        dtype, device = to_dtype_arg(args, dtype, device, "Tensor.to")
+        out = self if device is None or device == self.device else ops.to_device(self, device)
+        out = out if dtype is None else ops.cast(out, as_dtype(dtype))
         return ops.clone(out) if copy and out is self else out
-
-    def cuda(self, device=None, non_blocking: bool = False) -> "Tensor":
-        check_device("cuda" if device is None else device, "Tensor.cuda")
-        return self
 
     def type(self, dtype=None, non_blocking: bool = False):
         """``x.type()`` names the legacy type (``'reseau.FloatTensor'``); ``x.type(d)``
@@ -366,9 +369,6 @@ class Tensor:
 
     def clone(self) -> "Tensor":
         return ops.clone(self)
-
-    def cpu(self) -> "Tensor":
-        return self
 
     # ----------------------------------------------------------- in place
     def _check_inplace(self, what: str) -> None:
@@ -418,7 +418,8 @@ class Tensor:
     def copy_(self, src, non_blocking: bool = False) -> "Tensor":
         if self._in_graph(src):
             return self._record_inplace("copy_", lambda old: ops.setitem(old, ..., src))
-        self._array[...] = src._array if isinstance(src, Tensor) else src
+        src = backend.to_device(src._array, self.device) if isinstance(src, Tensor) else src
+        self._array[...] = src  # across devices too, as PyTorch's copy_
         return self._bump()
 
     def _inplace_binary(self, ufunc, other, what: str) -> "Tensor":
@@ -573,10 +574,10 @@ class Tensor:
 
 
 def to_dtype_arg(args: tuple, dtype, device, what: str):
-    """The dtype that ``to(*args, dtype=, device=)`` asks for (None: keep it), after
-    checking the device: a tensor gives its dtype and device, a device object, an
-    index or a device string (``"cuda"``: never a dtype) the device, anything else the
-    dtype (``Tensor.to`` and ``Module.to`` read their arguments alike)."""
+    """The dtype and the checked device that ``to(*args, dtype=, device=)`` asks for
+    (None: keep it): a tensor gives its dtype and device, a device object, an index or a
+    device string (``"cuda"``: never a dtype) the device, anything else the dtype
+    (``Tensor.to`` and ``Module.to`` read their arguments alike)."""
     for a in args:
         if isinstance(a, Tensor):
             dtype, device = a._array.dtype, a.device
@@ -584,8 +585,7 @@ def to_dtype_arg(args: tuple, dtype, device, what: str):
             device = a
         elif a is not None:
             dtype = a
-    check_device(device, what)
-    return dtype
+    return dtype, None if device is None else check_device(device, what)
 
 
 # The one import of ops (the core's one back-edge): the ops build Tensors, so they are

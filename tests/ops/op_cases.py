@@ -245,6 +245,10 @@ for _s in [(), (2, 3)]:
 case("cast", "float_method", lambda x: x.float(), lambda x: x.float(), Arg((2, 3)),
      gradcheck=dict(eps=1e-2, atol=1e-4))
 
+# to_device: a copy on the cpu here (the stand-in's cuda devices: tests/test_devices_cuda.py)
+case("to_device", "cpu_copy", lambda x: reseau.ops.to_device(x, reseau.device("cpu")),
+     lambda x: x.to("cpu", copy=True), Arg((2, 3)))
+
 # ------------------------------------------------------------------ matmul
 MATMUL_SHAPES = [
     ((3,), (3,)),  # dot product

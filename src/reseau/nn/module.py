@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..devices import check_device
+from ..devices import CPU, check_device
 from ..dtypes import as_dtype, is_floating
 from ..tensor import Tensor, to_dtype_arg
 from .parameter import Buffer, Parameter
@@ -350,11 +350,14 @@ class Module:
         return self
 
     def to(self, *args, device=None, dtype=None, non_blocking: bool = False) -> "Module":
-        """Convert floating parameters and buffers to ``dtype`` in place, as
-        ``net.to(reseau.float64)``, ``net.to(device)`` or ``net.to(device="cpu",
-        dtype=...)`` (PyTorch's forms, a tensor's dtype included). The NumPy backend has
-        one device, the CPU; another raises a clear error. Returns self."""
-        dtype = to_dtype_arg(args, dtype, device, "Module.to")
+        """Move parameters and buffers (and their gradients) to ``device`` and convert the
+        floating ones to ``dtype``, in place, as ``net.to("cuda")``,
+        ``net.to(reseau.float64)`` or ``net.to(device="cpu", dtype=...)`` (PyTorch's forms,
+        a tensor's dtype and device included). The Parameter objects stay the same, so
+        an optimizer built before still holds them. Returns self."""
+        dtype, device = to_dtype_arg(args, dtype, device, "Module.to")
+        if device is not None:
+            self._move(device)
         if dtype is None:
             return self
         dtype = as_dtype(dtype)
@@ -362,9 +365,15 @@ class Module:
             raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
         return self._cast(dtype)
 
-    def cuda(self, device=None) -> "Module":
-        check_device("cuda" if device is None else device, "Module.cuda")
+    def _move(self, device) -> "Module":
+        for t in list(self.parameters()) + list(self.buffers()):
+            t._array = backend.to_device(t._array, device)
+            if t.grad is not None:
+                t.grad._array = backend.to_device(t.grad._array, device)
         return self
+
+    def cuda(self, device=None) -> "Module":
+        return self._move(check_device("cuda" if device is None else device, "Module.cuda"))
 
     def double(self) -> "Module":
         return self._cast(np.dtype(np.float64))
@@ -376,7 +385,7 @@ class Module:
         return self.to(dtype)
 
     def cpu(self) -> "Module":
-        return self
+        return self._move(CPU)
 
     # ------------------------------------------------------------ state
     def _state_items(self):

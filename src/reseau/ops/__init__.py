@@ -19,6 +19,7 @@ from .activation import gelu, leaky_relu, log_sigmoid, relu, sigmoid, softplus, 
 from .arithmetic import abs, add, cast, clone, div, matmul, mul, neg, pow, sub
 from .compare import eq, ge, gt, le, lt, ne
 from .conv import conv1d, conv2d, conv_transpose2d, fold, unfold
+from .device import to_device
 from .elementwise import clamp, exp, log, maximum, minimum, sign, sqrt, where
 from .nn import binary_cross_entropy_with_logits, cross_entropy, linear
 from .pool import (
@@ -62,6 +63,7 @@ __all__ = [
     "abs", "add", "cast", "clone", "div", "matmul", "mul", "neg", "pow", "sub",
     "eq", "ge", "gt", "le", "lt", "ne",
     "conv1d", "conv2d", "conv_transpose2d", "fold", "unfold",
+    "to_device",
     "clamp", "exp", "log", "maximum", "minimum", "sign", "sqrt", "where",
     "binary_cross_entropy_with_logits", "cross_entropy", "linear",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "interpolate",

@@ -1,32 +1,54 @@
-"""Turning the arguments of an op into tensors of matching dtype."""
+"""Turning the arguments of an op into tensors of matching dtype and device."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .. import backend
+from ..devices import CPU
 from ..dtypes import promote_float, scalar_dtype
 from ..tensor import Tensor
 
 _SCALARS = (bool, int, float, np.number, np.bool_)
+_ndarray = np.ndarray
 
 
 def to_tensor(x, like: Tensor | None = None, op: str = "op") -> Tensor:
     """A constant tensor for ``x`` (a Python or NumPy scalar, or an array). A scalar
     takes its dtype from ``like`` (``dtype.scalar_dtype``): ``x32 * 2.0`` stays float32,
-    as in PyTorch."""
+    as in PyTorch; and its device: a 0-d array on ``like``'s device (a list too)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, _SCALARS):
-        dtype = scalar_dtype(x, None if like is None else like._array.dtype)
-        return Tensor._make(backend.xp.asarray(x, dtype=dtype))  # hot: no wrapper call
-    if isinstance(x, backend.xp.ndarray):
+        if like is None:
+            return Tensor._make(backend.asarray(x, scalar_dtype(x, None)))  # default device
+        dtype = scalar_dtype(x, like._array.dtype)
+        if type(like._array) is _ndarray:
+            return Tensor._make(backend.xp.asarray(x, dtype=dtype))  # hot: no wrapper call
+        return Tensor._make(_device_scalar(x, dtype, like._array))
+    if isinstance(x, backend.xp.ndarray) or backend.device_of(x) is not CPU:
         return Tensor._make(x)
     if isinstance(x, (list, tuple)):
-        return Tensor._of(x)
+        return Tensor._of(x, None, None if like is None else like.device)
     raise TypeError(
         f"{op}: expected a Tensor or a number, got {type(x).__name__}"
     )
+
+
+#: 0-d device arrays of the constants ops meet (``x * 2.0`` each step): each is made once
+#: per value, dtype and device, not once per call (a fill on the device costs a launch).
+#: The engine never writes into an op's inputs, so the arrays can be shared.
+_DEVICE_SCALARS: dict = {}
+
+
+def _device_scalar(x, dtype, array):
+    key = (type(x), x, dtype, backend.device_of(array))
+    found = _DEVICE_SCALARS.get(key)
+    if found is None:
+        if len(_DEVICE_SCALARS) >= 1024:  # bounded: values computed in a loop never pile up
+            _DEVICE_SCALARS.clear()
+        found = _DEVICE_SCALARS[key] = backend.full((), x, dtype, key[3])
+    return found
 
 
 def shape_arg(shape) -> tuple:

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import enable_grad
+from ..devices import CPU
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -293,8 +294,9 @@ class Optimizer:
         self.param_groups = groups
 
     def _load_value(self, p: Tensor, idx: int, key: str, value):
-        """Copy a saved state value, cast to the parameter's dtype, checking its shape."""
-        if isinstance(value, (Tensor, np.ndarray)):
+        """Copy a saved state value, cast to the parameter's dtype and moved to its device
+        (as PyTorch's; the step stays where it is), checking its shape."""
+        if isinstance(value, (Tensor, np.ndarray)) or backend.device_of(value) != CPU:
             arr = value._array if isinstance(value, Tensor) else value
             if key != "step" and arr.ndim > 0 and arr.shape != p.shape:
                 raise ValueError(
@@ -304,7 +306,7 @@ class Optimizer:
                 )
             if key != "step" and np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(p.dtype)
-            return Tensor._make(backend.array(arr))
+            return Tensor._make(backend.array(arr, device=None if key == "step" else p.device))
         return copy.deepcopy(value)
 
     def __repr__(self) -> str:

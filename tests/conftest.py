@@ -76,3 +76,37 @@ def run_doc():
         return namespace, text
 
     return run
+
+
+@pytest.fixture
+def cuda():
+    """``cuda`` served by the CuPy stand-in (``reseau.standin``) for one test, which fails
+    if the stand-in recorded a NumPy call CuPy would refuse (even one whose error was
+    caught). tests/standin/ has its own, the same."""
+    import reseau
+    from reseau import backend, standin
+
+    backend.use_standin()
+    standin.clear_violations()
+    yield "cuda"
+    reseau.set_default_device(None)
+    backend.use_standin(False)
+    found = standin.violations()
+    standin.clear_violations()
+    assert not found, "NumPy calls CuPy would refuse:\n" + "\n".join(found)
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    """A machine without CUDA: no stand-in, and CuPy absent (skipped where it is
+    installed, since cuda may then be real)."""
+    from reseau import backend
+
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("CuPy is installed here: cuda may be available")
+    monkeypatch.delenv("RESEAU_CUDA_STANDIN", raising=False)
+    backend.use_standin(False)

@@ -35,6 +35,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
               "backends/*")),
     ("nn", ("nn/*",)),
     ("optim", ("optim/*",)),
+    ("compile", ("compile.py", "recorder.py")),  # watches tensors, modules, optimizers
     ("data", ("data/*", "utils/*")),
     # model files store nn modules; train's ModelCheckpoint writes them, so io sits below
     # ONNX export and import (reseau.onnx) stand beside the other model-file formats
@@ -389,7 +390,7 @@ def test_builder_resolves_submodules_packages_and_the_root(tmp_path):
         ("nn/linear.py", "tensor.py"), ("nn/linear.py", "tensor.py")]
     assert unresolved == ["nn/linear.py:3 imports reseau.nn.x"]
     assert list(upward_imports(edges).values()) == [
-        "io.py:1 imports __init__.py (floor 5 io -> floor 10 root)"]
+        "io.py:1 imports __init__.py (floor 6 io -> floor 11 root)"]
 
 
 def test_builder_catches_a_cycle_and_allows_only_tensor_to_ops(tmp_path):

@@ -61,6 +61,7 @@ from .autograd import inference_mode  # torch.inference_mode
 from .gradcheck_module import gradcheck_module
 from . import nn  # noqa: E402  (after the core: nn builds on it)
 from . import optim  # noqa: E402  (after Tensor: optimizers update tensors)
+from .compile import compile  # noqa: E402,A004  (torch.compile: a recorded training step)
 from . import utils  # noqa: E402  (torch.utils.data: Dataset, DataLoader, samplers)
 from . import data  # noqa: E402  (datasets and loaders; NumPy only at import)
 from . import backends, cuda  # noqa: E402  (torch.cuda / torch.backends answers: CPU only)

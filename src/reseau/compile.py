@@ -1,0 +1,287 @@
+"""``reseau.compile``: a training step recorded once, then replayed as array calls.
+
+The first call of a compiled step function runs it normally while a recorder watches
+what the library does: each op's forward (which array function, on which arrays, with
+which attributes), each backward's VJPs in the engine's order with where every gradient
+went, the optimizer's ``step`` and ``zero_grad`` calls, and the values the function
+returns. Later calls whose guards match (the tensors' shapes, dtypes and
+``requires_grad``, the other arguments, grad mode, every module's ``training`` flag, the
+parameters' shapes and dtypes) replay that record: the same forwards and VJPs on plain
+arrays, in the same order, with the same accumulations, and the optimizer called again.
+No ``Tensor``, no graph node and no argument check is made, so the results are bit for
+bit those of the normal path, and the Python bookkeeping around each NumPy call goes.
+
+What a replay cannot see, the recorder refuses: then the function runs uncompiled for
+good, after one warning line saying why. It refuses a step that reads a tensor's value
+into Python other than to return it (``if loss.item() > 1``, ``bool(t)``, ``.numpy()``,
+printing a tensor), changes a tensor in place outside an optimizer (``p -= lr * p.grad``,
+``x.add_(1)``), reads or sets ``.grad`` itself, builds a tensor from data outside the
+ops (``reseau.zeros(3)`` inside the step: make it outside), or uses ``autograd.grad``,
+``retain_grad`` or anomaly detection. Other Python side effects of the function (a
+counter, a print of a number) happen at the recording call only.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+
+from . import backend, engine
+from .engine import Node, _accumulate_leaf, unbroadcast
+from .grad_mode import _Mode
+from .nn.module import Module
+from .ops import registry
+from .recorder import BACKWARD, CALL, EFFECT, OP, Recorder
+from .tensor import Tensor
+
+__all__ = ["compile", "CompiledStep"]
+
+_new = object.__new__
+_ndarray = np.ndarray
+
+#: at most this many recorded variants (guard keys) per function; others run normally
+MAX_VARIANTS = 8
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend=None,  # noqa: A001
+            mode=None, options=None, disable: bool = False):
+    """Record a training step once and replay it as array calls (see the module's
+    docstring for what is recorded and what is refused).
+
+    ``step = reseau.compile(step_fn)`` returns a callable used as ``step_fn``;
+    ``@reseau.compile`` works as a decorator. Given a ``Module`` (PyTorch's
+    ``torch.compile(model)``), it returns the module itself: calling it, its
+    parameters, its ``state_dict`` keys and ``train()``/``eval()`` are exactly the
+    module's (PyTorch wraps it and prefixes the keys with ``_orig_mod.``; reseau does
+    not). The keyword arguments are PyTorch's, accepted and ignored, except
+    ``disable=True``, which returns ``model`` unchanged.
+    """
+    if model is None:  # @torch.compile(mode=...) : a decorator
+        return lambda fn: compile(fn, disable=disable)
+    if isinstance(model, Module) or disable:
+        return model
+    if not callable(model):
+        raise TypeError(f"compile: expected a function or a Module, got "
+                        f"{type(model).__name__}")
+    return CompiledStep(model)
+
+
+def _spec_of_args(args, kwargs):
+    """The guard key of a call: per tensor its shape, dtype and requires_grad, other
+    arguments by value (None when an argument cannot be a key)."""
+    key = [_Mode.grad_enabled]
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor):
+            arr = a._array
+            key.append((type(arr), arr.shape, arr.dtype, a._requires_grad))
+        else:
+            try:
+                hash(a)
+            except TypeError:
+                return None
+            key.append((type(a), a))
+    key.append(tuple(kwargs))
+    return tuple(key)
+
+
+class CompiledStep:
+    """A step function with its recorded variants. ``refused`` says why it runs
+    uncompiled (None while it compiles); ``variants`` counts the records;
+    ``replays`` the calls served by a record."""
+
+    def __init__(self, fn):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.refused: str | None = None
+        self._records: dict = {}
+        self.replays = 0
+
+    @property
+    def variants(self) -> int:
+        return len(self._records)
+
+    def __call__(self, *args, **kwargs):
+        if self.refused is not None:
+            return self.fn(*args, **kwargs)
+        key = _spec_of_args(args, kwargs)
+        if key is None:
+            return self.fn(*args, **kwargs)
+        rec = self._records.get(key)
+        if rec is not None:
+            if rec.guards_hold():
+                self.replays += 1
+                return rec.replay(args, kwargs)
+            del self._records[key]  # a module switched train/eval, a parameter changed
+        elif len(self._records) >= MAX_VARIANTS:
+            return self.fn(*args, **kwargs)
+        if engine._recorder is not None or registry._recorder is not None:
+            return self.fn(*args, **kwargs)  # a compiled step called by one being recorded
+        recorder = Recorder(args, kwargs)
+        result = recorder.run(self.fn)
+        ret = recorder.finish(result) if recorder.refused is None else None
+        if recorder.refused is not None:
+            self.refused = recorder.refused
+            name = getattr(self.fn, "__qualname__", repr(self.fn))
+            warnings.warn(f"reseau.compile: {name} runs uncompiled: {self.refused}",
+                          RuntimeWarning, stacklevel=2)
+        else:
+            self._records[key] = _Record(recorder, ret)
+        return result
+
+    def __repr__(self) -> str:
+        state = f"refused: {self.refused}" if self.refused else f"{self.variants} variant(s)"
+        return f"<compiled {getattr(self.fn, '__qualname__', self.fn)!r}, {state}>"
+
+
+def _resolve(spec, vals):
+    kind = spec[0]
+    if kind == "slot":
+        return vals[spec[1]]
+    if kind == "value":
+        return spec[1]
+    return spec[1](_resolve(x, vals) for x in spec[2])
+
+
+def _fit(gi, shape, dtype):
+    """The engine's ``_conform`` for a replay: a VJP output off the common path as an
+    array of the input's shape and dtype (the same calls, so the same bits)."""
+    if gi is None:
+        return backend.zeros(shape, dtype)
+    if not isinstance(gi, backend.xp.ndarray):
+        gi = backend.asarray(gi)
+    if gi.shape != shape:
+        gi = backend.asarray(unbroadcast(gi, shape))
+    if gi.dtype != dtype:
+        gi = gi.astype(dtype)
+    return gi
+
+
+class _Record:
+    """One recorded variant: its program, the slots' sources and its guards."""
+
+    def __init__(self, rec: Recorder, ret):
+        self.n_slots = len(rec.sources)
+        self.args = [(s, src[1]) for s, src in enumerate(rec.sources)
+                     if src is not None and src[0] == "arg"]
+        self.exts = [(s, src[1]) for s, src in enumerate(rec.sources)
+                     if src is not None and src[0] == "ext"]
+        self.consts = [(s, src[1]) for s, src in enumerate(rec.sources)
+                       if src is not None and src[0] == "const"]
+        self.prog = rec.prog
+        self.n_ctx = rec.n_ctx
+        self.ret = ret
+        self.modules = list(rec.modules.values())
+        self.checks = [(t, t._array.shape, t._array.dtype, t._requires_grad)
+                       for t in rec.externals.values()]
+
+    def guards_hold(self) -> bool:
+        for m, training in self.modules:
+            if m.training is not training:
+                return False
+        for t, shape, dtype, rg in self.checks:
+            a = t._array
+            if a.shape != shape or a.dtype != dtype or t._requires_grad is not rg:
+                return False
+        return True
+
+    def replay(self, args, kwargs):
+        vals = [None] * self.n_slots
+        flat = args if not kwargs else (*args, *kwargs.values())
+        for s, i in self.args:
+            vals[s] = flat[i]._array
+        for s, t in self.exts:
+            vals[s] = t._array
+        for s, a in self.consts:
+            vals[s] = a
+        ctxs = [None] * self.n_ctx
+        xp_asarray = backend.xp.asarray
+        for ins in self.prog:
+            kind = ins[0]
+            if kind == BACKWARD:
+                _replay_backward(ins, vals, ctxs, flat)
+                continue
+            if kind == CALL:
+                ins[1](ins[2], *ins[3], **ins[4])
+                continue
+            _, fn, slots, attrs, dyn, out, ci, needs = ins
+            if dyn:
+                attrs = dict(attrs)
+                for k, spec in dyn:
+                    attrs[k] = _resolve(spec, vals)
+            if kind == EFFECT:
+                r = fn(*[vals[s] for s in slots], **attrs)
+                if out >= 0:
+                    vals[out] = r
+                continue
+            ctx = _new(Node)  # the ctx the forward saves into, as apply's
+            n = len(slots)
+            if n == 1:
+                r = fn(ctx, vals[slots[0]], **attrs)
+            elif n == 2:
+                r = fn(ctx, vals[slots[0]], vals[slots[1]], **attrs)
+            else:
+                r = fn(ctx, *[vals[s] for s in slots], **attrs)
+            if type(r) is not _ndarray:  # NumPy's scalars from 0-d operations, as apply
+                r = xp_asarray(r)
+            vals[out] = r
+            if ci >= 0:
+                ctx.needs_input_grad = needs
+                ctxs[ci] = ctx
+        return _rebuild(self.ret, vals)
+
+
+def _replay_backward(ins, vals, ctxs, flat) -> None:
+    _, root, root_ctx, retain, nodes = ins
+    data = vals[root]  # Tensor.backward's implicit gradient, the same two calls
+    g0 = backend.array(1, data.dtype) if data.ndim == 0 else backend.ones(data.shape, data.dtype)
+    pending = {root_ctx: g0}
+    owned = set()
+    make = Tensor._make
+    for ci, vjp, edges in nodes:
+        g = pending.pop(ci)
+        ctx = ctxs[ci]
+        in_grads = vjp(ctx, g)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        if not retain:
+            ctxs[ci] = None
+        for i, shape, dtype, keep, dest in edges:
+            gi = in_grads[i]
+            if type(gi) is not _ndarray or gi.shape != shape or gi.dtype is not dtype:
+                gi = _fit(gi, shape, dtype)
+            if type(dest) is int:  # the engine's _add_pending, on ctx numbers
+                if dest not in pending:
+                    pending[dest] = gi
+                    if keep:
+                        owned.add(dest)
+                elif dest in owned:
+                    pending[dest] += gi
+                else:
+                    pending[dest] = pending[dest] + gi
+                    owned.add(dest)
+            else:
+                t = dest[1] if dest[0] == "ext" else flat[dest[1]]
+                _accumulate_leaf(t, gi, keep, make)
+
+
+def _rebuild(spec, vals):
+    kind = spec[0]
+    if kind == "tensor":
+        return Tensor._make(vals[spec[1]])
+    if kind == "read":
+        a = vals[spec[1]]
+        what = spec[2]
+        if what == "tolist()":
+            return a.tolist()
+        if what == "float()":
+            return float(a.item())
+        if what == "int()":
+            return int(a.item())
+        return a.item()
+    if kind == "value":
+        return spec[1]
+    if kind == "seq":
+        return spec[1](_rebuild(x, vals) for x in spec[2])
+    return {k: _rebuild(x, vals) for k, x in spec[1]}

@@ -91,12 +91,9 @@ class CudaBackend(Backend):
 
     type = "cuda"
 
-    def __init__(self, module, standin: bool):
+    def __init__(self, module, standin: bool, count: int):
         self._xp, self.standin = module, standin
         self.ndarray = module.ndarray
-        count = int(module.cuda.runtime.getDeviceCount())
-        if count < 1:
-            raise RuntimeError("CuPy found no CUDA device (is a GPU visible to this process?)")
         self.devices = tuple(Device("cuda", i) for i in range(count))
         self.current = 0  # the device that "cuda" without an index names (cuda.set_device)
         seed = _random.last_manual_seed
@@ -197,12 +194,14 @@ def cuda_backend() -> CudaBackend:
             raise RuntimeError("CuPy is not installed: pip install 'reseau[cuda]' (without "
                                "it reseau computes with NumPy on the CPU)") from None
     try:
-        _cuda = CudaBackend(module, standin)
-    except RuntimeError:
-        raise
+        count = int(module.cuda.runtime.getDeviceCount())
     except Exception as e:  # CuPy's CUDARuntimeError: no driver, no device
         raise RuntimeError(f"CuPy found no usable CUDA driver or device ({e})") from None
-    _random.seed_listeners.append(_seed_cuda)
+    if count < 1:
+        raise RuntimeError("CuPy found no CUDA device (is a GPU visible to this process?)")
+    _cuda = CudaBackend(module, standin, count)
+    if _seed_cuda not in _random.seed_listeners:
+        _random.seed_listeners.append(_seed_cuda)
     global multi_device
     multi_device = len(_cuda.devices) > 1
     return _cuda
@@ -278,7 +277,7 @@ def to_device(array, device):
         with cuda.on(d.index):  # CuPy copies to the current device
             return array.copy()
     with cuda.on(d.index):
-        return cuda.xp.asarray(array)
+        return cuda.xp.array(array)  # a copy on the device (CuPy's asarray copies too)
 
 
 def _target(device):

@@ -113,12 +113,11 @@ def test_fork_rng_puts_the_default_generator_back_even_after_a_reseed():
 # --- the device backends (the cuda backend on the stand-in: tests/test_devices_cuda.py)
 
 @pytest.fixture
-def standin(monkeypatch):
-    module = pytest.importorskip("reseau.standin")
-    monkeypatch.delenv("RESEAU_CUDA_STANDIN", raising=False)
-    backend.use_standin()
-    yield module
-    backend.use_standin(False)
+def standin(cuda):
+    """The stand-in module, serving cuda (the ``cuda`` fixture of tests/conftest.py)."""
+    from reseau import standin as module
+
+    return module
 
 
 def test_the_cpu_backend():
@@ -191,6 +190,7 @@ def test_asarray_keeps_an_array_where_it_is(standin):
 def test_use_standin_is_undone(standin, monkeypatch):
     assert backend.get("cuda").xp is standin
     backend.use_standin(False)
+    monkeypatch.delenv("RESEAU_CUDA_STANDIN", raising=False)
     monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy raises ImportError
     with pytest.raises(RuntimeError, match="CuPy is not installed"):
         backend.get("cuda")

@@ -26,18 +26,12 @@ CUDA0, CUDA1, CPU = reseau.device("cuda:0"), reseau.device("cuda:1"), reseau.dev
 
 
 @pytest.fixture(autouse=True)
-def cuda(monkeypatch):
-    """The stand-in as the cuda backend; no refused NumPy call may be recorded."""
-    monkeypatch.delenv("RESEAU_CUDA_STANDIN", raising=False)
-    backend.use_standin()
+def _on_the_standin(cuda):
+    """Every test on the stand-in (the ``cuda`` fixture of tests/conftest.py: no refused
+    NumPy call may be recorded), starting on cuda:0."""
     reseau.cuda.set_device(0)
-    standin.clear_violations()
     yield
     set_default_device("cpu")
-    found = standin.violations()
-    standin.clear_violations()
-    backend.use_standin(False)
-    assert not found, "NumPy calls that received a device array:\n" + "\n".join(found)
 
 
 def on_device(t, device=CUDA0):
@@ -375,6 +369,7 @@ def test_optimizer_state_loads_onto_the_parameters_device():
 # ------------------------------------------------------------------ without CuPy or a GPU
 
 def test_without_cupy_asking_for_cuda_is_one_line(monkeypatch):
+    monkeypatch.delenv("RESEAU_CUDA_STANDIN", raising=False)
     backend.use_standin(False)
     monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy raises ImportError
     assert not reseau.cuda.is_available() and reseau.cuda.device_count() == 0
@@ -396,6 +391,7 @@ def test_without_cupy_asking_for_cuda_is_one_line(monkeypatch):
 
 
 def test_cupy_without_a_driver_is_one_line(monkeypatch):
+    monkeypatch.delenv("RESEAU_CUDA_STANDIN", raising=False)
     backend.use_standin(False)
 
     def no_driver():

@@ -95,7 +95,8 @@ class CudaBackend(Backend):
         self._xp, self.standin = module, standin
         self.ndarray = module.ndarray
         self.devices = tuple(Device("cuda", i) for i in range(count))
-        self.current = 0  # the device that "cuda" without an index names (cuda.set_device)
+        # the device that "cuda" without an index names: CuPy's current one (cuda.set_device)
+        self.current = int(module.cuda.Device().id)
         seed = _random.last_manual_seed
         self.manual_seed_all(_random.DEFAULT_SEED if seed is None else seed)
 

@@ -308,3 +308,25 @@ def test_the_guide_runs(run_doc, capsys):
     out = capsys.readouterr().out
     assert "2 recordings, 318 replays" in out
     assert "noisy_step runs uncompiled: it reads a tensor's value into Python (item())" in out
+
+
+@pytest.mark.parametrize("eval_train", [True, False])
+def test_fit_compile_trains_bit_for_bit(eval_train):
+    import reseau.train
+
+    def run(compiled):
+        reseau.manual_seed(0)
+        x, y = reseau.data.circles(200, seed=0)
+        model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Dropout(0.1), nn.Linear(16, 2))
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no refusal
+            h = reseau.train.fit(model, nn.CrossEntropyLoss(), opt, (x, y), (x[:50], y[:50]),
+                                 epochs=3, batch_size=32, log_every=None, compile=compiled,
+                                 eval_train=eval_train)
+        return [v.numpy() for v in model.state_dict().values()], h
+
+    (wa, ha), (wb, hb) = run(False), run(True)
+    assert all(np.array_equal(u, v) for u, v in zip(wa, wb))
+    for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert ha[column] == hb[column]

@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from ..autograd import no_grad
+from ..compile import compile as _compile
 from ..creation import as_tensor
 from ..optim.plateau import ReduceLROnPlateau
 from ..tensor import Tensor
@@ -201,7 +202,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         scheduler=None, callbacks=(), metrics=("accuracy",), *, batch_size=32,
         shuffle: bool = True, eval_train: bool = True, log_every: int | None = 1,
         val_name: str = "val", progress: bool | None = None, divergence_threshold=100.0,
-        out=None, objective=None, device=None) -> History:
+        out=None, objective=None, device=None, compile: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``.
 
     Parameters
@@ -256,6 +257,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
         batches stay on the host, as in PyTorch; the losses and metrics logged are
         computed on the host from the outputs copied back. None trains where the model's
         parameters are.
+    compile : bool
+        Record the training step once and replay it (``reseau.compile``, docs/compile.md):
+        the same results bit for bit, less Python per step. A non-finite loss is then
+        seen after its step rather than before (the weights are put back all the same).
+        A step the recorder refuses (e.g. an ``objective`` that reads a value) runs
+        uncompiled, after one warning.
 
     Returns
     -------
@@ -287,6 +294,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     state.start_weights, good_epoch = weights_copy(model), None
     params = list(model.parameters())  # the model's layers do not change during training
     initial_loss = None
+    step = None  # the compiled step, made again when a callback replaces the optimizer
 
     for cb in callbacks:
         cb.on_train_begin(state)
@@ -296,9 +304,12 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
             bar.start_epoch(epoch)
             lr = state.optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
+            keep = not eval_train and bool(metric_fns)
+            if compile and (step is None or step.optimizer is not state.optimizer):
+                step = _compiled_step(model, loss_fn, state.optimizer, objective, keep)
             mean_loss, seen, first, diverged = _train_epoch(
                 model, loss_fn, state.optimizer, train_loader, bar, epoch,
-                keep_outputs=not eval_train and bool(metric_fns), objective=objective)
+                keep_outputs=keep, objective=objective, step=step)
             initial_loss = first if initial_loss is None else initial_loss
             if diverged is None and divergence_threshold and initial_loss is not None \
                     and mean_loss > divergence_threshold * max(initial_loss, 1.0):
@@ -354,29 +365,54 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
     return history
 
 
-def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_outputs: bool,
-                 objective=None):
-    """One pass of mini-batch descent. Returns the mean batch loss, the outputs and
-    targets seen (when kept), the first batch's loss, and why training diverged (None
-    if it did not). A non-finite loss stops the pass before its step is taken."""
-    _set_mode(model, True)
-    device, array_type = _device_of(model)
-    total, count, outs, targets, first = 0.0, 0, [], [], None
-    for b, batch in enumerate(loader):
-        x, y = _to_device(_split_batch(batch, "train_data"), device, array_type)
+def _compiled_step(model, loss_fn, optimizer, objective, keep_outputs: bool):
+    """``fit(compile=True)``'s training step, compiled: forward, backward and update;
+    returns the loss as a number and the outputs (None unless kept)."""
+
+    def train_step(x, y):
         if objective is None:
             output = model(x)
             loss = loss_fn(output, y)
         else:
             output, loss = None, objective(x, y)
-        value = float(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item(), output if keep_outputs else None
+
+    step = _compile(train_step)
+    step.optimizer = optimizer
+    return step
+
+
+def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_outputs: bool,
+                 objective=None, step=None):
+    """One pass of mini-batch descent. Returns the mean batch loss, the outputs and
+    targets seen (when kept), the first batch's loss, and why training diverged (None
+    if it did not). A non-finite loss stops the pass before its step is taken (after
+    it with a compiled ``step``)."""
+    _set_mode(model, True)
+    device, array_type = _device_of(model)
+    total, count, outs, targets, first = 0.0, 0, [], [], None
+    for b, batch in enumerate(loader):
+        x, y = _to_device(_split_batch(batch, "train_data"), device, array_type)
+        if step is not None:
+            value, output = step(x, y)
+        elif objective is None:
+            output = model(x)
+            loss = loss_fn(output, y)
+        else:
+            output, loss = None, objective(x, y)
+        if step is None:
+            value = float(loss.item())
         if not math.isfinite(value):
             return total / max(count, 1), None, first, \
                 f"the loss became {value} at batch {b} of epoch {epoch}"
         first = value if first is None else first
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        if step is None:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
         total, count = total + value * len(x), count + len(x)
         if keep_outputs and output is not None:
             outs.append(_host(output))

@@ -59,6 +59,25 @@ def _fill(model, state, path):
     return model
 
 
+def _moved(obj, target):
+    """``obj`` with its tensors on ``target`` (a device that is not the cpu): a module in
+    place, the tensors of dicts, lists and tuples one by one, anything else as it is."""
+    from ..tensor import Tensor
+
+    if isinstance(obj, Tensor):
+        return obj.to(target)
+    if callable(getattr(obj, "to", None)) and hasattr(obj, "parameters"):  # a Module
+        return obj.to(target)
+    if isinstance(obj, dict):
+        moved = obj.copy()  # the same kind of dict (OrderedDict, defaultdict)
+        for key, value in obj.items():
+            moved[key] = _moved(value, target)
+        return moved
+    if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+        return type(obj)(_moved(v, target) for v in obj)
+    return obj
+
+
 def _load_pt(path, model, map_location, weights_only):
     obj = load_pt(path, map_location=map_location, weights_only=weights_only)
     return obj if model is None else _fill(model, obj, path)
@@ -89,10 +108,14 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
         needed for custom Module classes, and for a state dict read from a ``.pt`` or
         safetensors file.
     map_location, weights_only, mmap
-        ``torch.load``'s arguments, accepted so that course code runs unchanged: every
-        tensor lands on the CPU (a ``map_location`` naming another device is refused);
-        reseau never unpickles objects, so every file loads as weights only whatever
-        ``weights_only`` says; ``mmap`` is ignored (files are read into memory).
+        ``torch.load``'s arguments, accepted so that course code runs unchanged. Every
+        file holds host arrays and is read onto the CPU; a ``map_location`` naming a
+        device (``"cuda"``, ``reseau.device("cuda", 1)``) then moves what was read there
+        (a model in place, the tensors of a state dict or a checkpoint), and asking for
+        a device this machine lacks is refused before the file is read; a dict or a
+        function is read as PyTorch reads it for the CPU. reseau never unpickles
+        objects, so every file loads as weights only whatever ``weights_only`` says;
+        ``mmap`` is ignored (files are read into memory).
 
     Returns
     -------
@@ -112,20 +135,25 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
         A file that is none of the formats (the message says what it looks like), or a
         truncated, corrupted, forged one, or weights that do not fit ``model``.
     """
+    target = None
     if isinstance(map_location, (str, device)):
-        check_device(map_location, "load")
+        target = check_device(map_location, "load")
     path = Path(os.fspath(path))
     kind = detect(path)
     if kind == "npz":
-        return npz.load(path, model, map_location=map_location, weights_only=weights_only)
-    if kind == "pt":
-        return _load_pt(path, model, map_location, weights_only)
-    if kind == "safetensors":
+        loaded = npz.load(path, model, map_location=map_location, weights_only=weights_only)
+    elif kind == "pt":
+        loaded = _load_pt(path, model, map_location, weights_only)
+    elif kind == "safetensors":
         state = load_safetensors(path)
-        return npz.state_tensors(state) if model is None else _fill(model, state, path)
-    if kind == "onnx":
-        return _load_onnx(path, model)
-    raise refusal(path, kind)
+        loaded = npz.state_tensors(state) if model is None else _fill(model, state, path)
+    elif kind == "onnx":
+        loaded = _load_onnx(path, model)
+    else:
+        raise refusal(path, kind)
+    if target is not None and target.type != "cpu":
+        loaded = _moved(loaded, target)
+    return loaded
 
 
 def save(obj, path, config: dict | None = None, metadata: dict | None = None,

@@ -382,8 +382,9 @@ def load(path, model=None, *, map_location=None, weights_only=None, mmap=None):
         of building one from the file; needed for custom Module classes.
     map_location, weights_only, mmap
         ``torch.load``'s arguments, accepted so that course code runs unchanged: every
-        tensor lands on the CPU (a ``map_location`` naming another device is refused),
-        and a reseau file holds weights only, whatever ``weights_only`` says.
+        tensor lands on the CPU (``reseau.load`` moves them to the device a
+        ``map_location`` names; one this machine lacks is refused), and a reseau file
+        holds weights only, whatever ``weights_only`` says.
 
     Returns
     -------

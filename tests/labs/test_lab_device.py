@@ -1,0 +1,29 @@
+"""Labs with ``device="cuda"`` (the stand-in): a Circle lab whose networks see no random
+draw during training reports the cpu run's numbers exactly; the MNIST lab, whose dropout
+masks come from the device's generator on ``cuda`` (docs/gpu.md), trains as well."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_early_stopping_lab_on_cuda_reports_the_cpu_numbers(cuda, run_quick):
+    cpu, gpu = run_quick("early-stopping"), run_quick("early-stopping", device=cuda)
+    assert cpu.results["device"] == "cpu" and gpu.results["device"] == "cuda"
+    assert set(gpu.results) == set(cpu.results)
+    for key in set(cpu.results) - {"seconds", "device"}:
+        assert gpu.results[key] == cpu.results[key], key
+    assert "--device cuda" in gpu.markdown
+    gpu.check_images()
+
+
+def test_mnist_lab_trains_on_cuda(cuda, run_quick, mnist_dir):
+    cpu = run_quick("mnist", data_dir=mnist_dir)
+    gpu = run_quick("mnist", data_dir=mnist_dir, device=cuda)
+    r = gpu.results
+    assert r["device"] == "cuda" and len(r["log"]) == r["epochs"] == 3
+    assert r["test_acc"] > 0.85
+    # the same data, initial weights and batches; other dropout masks
+    assert r["test_acc"] == pytest.approx(cpu.results["test_acc"], abs=0.03)
+    assert sum(map(sum, r["confusion"])) == 1000
+    assert "--device cuda" in gpu.markdown

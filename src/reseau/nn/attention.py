@@ -108,7 +108,7 @@ class MultiheadAttention(Module):
         q, k, v = split(q, tgt), split(k, src), split(v, src)
         scores = (q * math.sqrt(1.0 / d)) @ k.transpose(1, 2)
         if is_causal and attn_mask is None:
-            attn_mask = np.triu(backend.ones((tgt, src), np.bool_), 1)
+            attn_mask = np.triu(np.ones_like(scores._array, shape=(tgt, src), dtype=np.bool_), 1)
         if attn_mask is not None:
             mask = _mask_array(attn_mask)
             mask = mask.reshape((1,) + mask.shape) if mask.ndim == 2 else mask

@@ -248,10 +248,10 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
         for a, b in bags:
             keep = [i for i in range(a, b) if flat[i] != padding_idx]
             outs.append(rows[backend.asarray(keep, np.int64)].max(0).values if keep
-                        else Tensor._make(backend.zeros((weight.shape[1],), dtype)))
-        return stack(outs) if outs else Tensor._make(backend.zeros((0, weight.shape[1]), dtype))
+                        else Tensor._make(np.zeros_like(weight._array, shape=weight.shape[1:])))
+        return stack(outs) if outs else Tensor._make(np.zeros_like(weight._array, shape=(0, weight.shape[1])))
     # sum and mean: a (bags, indices) matrix of coefficients times the rows
-    coef = backend.zeros((len(bags), flat.size), dtype)
+    coef = np.zeros_like(weight._array, shape=(len(bags), flat.size))
     for k, (a, b) in enumerate(bags):
         used = flat[a:b] != padding_idx
         if used.any():

@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
-from ..random import draw_bernoulli
 from ..ops.activation import gelu, sigmoid, softplus, tanh
 from ..ops.activation import leaky_relu as _leaky_relu
 from ..ops.activation import log_sigmoid as logsigmoid
@@ -129,15 +128,17 @@ def _dropout(input: Tensor, p: float, training: bool, mask_shape: tuple) -> Tens
     if not training or p == 0.0:
         return input
     if p == 1.0:
-        return input * Tensor._make(backend.zeros((), input.dtype))
+        return input * Tensor._make(np.zeros_like(input._array, shape=()))
     # an effect: a compiled step (reseau.compile) draws a new mask at each replay
-    return input * effect(_dropout_mask, shape=mask_shape, dtype=input.dtype, p=p)
+    return input * effect(_dropout_mask, shape=mask_shape, dtype=input.dtype, p=p,
+                          device=backend.device_of(input._array))
 
 
-def _dropout_mask(shape, dtype, p):
-    """PyTorch's CPU dropout noise: ``bernoulli_(1 - p)``, then divided by ``1 - p``."""
-    keep = draw_bernoulli(shape, dtype, 1.0 - p)
-    return keep / backend.asarray(1.0 - p, dtype)
+def _dropout_mask(shape, dtype, p, device):
+    """PyTorch's CPU dropout noise: ``bernoulli_(1 - p)``, then divided by ``1 - p``
+    (on a cuda device: the device's generator draws)."""
+    keep = backend.draw("bernoulli", shape, dtype, 1.0 - p, device=device)
+    return keep / np.dtype(dtype).type(1.0 - p)  # a NumPy scalar: any device takes it
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
@@ -264,7 +265,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise ValueError(
             f"one_hot: class index {int(t.max())} is out of range for num_classes={num_classes}"
         )
-    out = backend.zeros(t.shape + (max(n, 0),), np.int64)
+    out = np.zeros_like(t, shape=t.shape + (max(n, 0),), dtype=np.int64)
     if t.size:
         np.put_along_axis(out, t[..., None], 1, axis=-1)
     return Tensor._make(out)
@@ -310,7 +311,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     scores = (query @ key.transpose(-2, -1)) * factor
     if is_causal:
         n, m = query.shape[-2], key.shape[-2]
-        attn_mask = np.tril(backend.ones((n, m), np.bool_))
+        attn_mask = np.tril(np.ones_like(scores._array, shape=(n, m), dtype=np.bool_))
     weights = softmax(_apply_mask(scores, attn_mask, masked_where_true=False), -1)
     if dropout_p:
         weights = dropout(weights, dropout_p, True)

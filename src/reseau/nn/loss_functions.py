@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import backend
 from ..ops import nn as _fused
+from ..ops._args import arange_on
 from ..ops.elementwise import clamp, log, where
 from ..ops.losses import BinaryCrossEntropy, MseLoss
 from ..ops.nn import check_class_indices
@@ -208,7 +209,7 @@ def _gaussian_nll(name, input, target, var, full, eps, reduction, precision: boo
     input = _floating_input(input, name)
     target = _float_target(input, target, name, allow_int=True)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
-        var = Tensor._make(backend.full(input.shape, float(var), input.dtype))
+        var = Tensor._make(np.full_like(input._array, float(var)))
     var = _floating_input(var, name, what)
     if var.dtype != input.dtype:
         var = var.to(input.dtype)
@@ -370,8 +371,8 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
     w = _const(weight, input, name, "weight", shape=(c,))
     keep = tf != ignore_index
     safe = np.where(keep, tf, 0)
-    wy = (backend.ones(c, input.dtype) if w is None else w)[safe] * keep
-    losses = -flat[backend.arange(tf.shape[0]), safe] * Tensor._make(wy)
+    wy = (np.ones_like(input._array, shape=c) if w is None else w)[safe] * keep
+    losses = -flat[arange_on(tf, tf.shape[0]), safe] * Tensor._make(wy)
     if reduction == "mean":
         return losses.sum() / Tensor._make(backend.asarray(wy.sum(), input.dtype))
     if reduction == "sum":
@@ -402,12 +403,12 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                          f"{tuple(input.shape)}, got {tuple(t.shape)}")
     x = input.reshape(-1, c)
     tf = t.reshape(-1)
-    rows = backend.arange(tf.shape[0])
+    rows = arange_on(tf, tf.shape[0])
     z = margin - x[rows, tf].unsqueeze(1) + x  # (N, C)
     h = z.relu()
     if p == 2:
         h = h * h
-    others = backend.ones(x.shape, input.dtype)
+    others = np.ones_like(input._array, shape=x.shape)
     others[rows, tf] = 0  # the true class does not count against itself
     w = _const(weight, input, name, "weight", shape=(c,))
     if w is not None:

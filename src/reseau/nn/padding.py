@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import backend
 from ..ops.shape import cat
 from ..tensor import Tensor
 from .module import Module
@@ -38,7 +37,7 @@ def pad_axis(x: Tensor, lo: int, hi: int, dim: int, mode: str, value: float = 0.
         blocks = []
         for n in (lo, hi):
             shape[dim] = n
-            blocks.append(Tensor._make(backend.full(tuple(shape), value, x.dtype)))
+            blocks.append(Tensor._make(np.full_like(x._array, value, shape=tuple(shape))))
         pieces = [blocks[0], x, blocks[1]]
     elif mode == "reflect" and max(lo, hi) >= size or mode == "circular" and max(lo, hi) > size:
         raise ValueError(f"pad: padding ({lo}, {hi}) in mode {mode!r} is too large for an input "

@@ -116,7 +116,7 @@ class _CellBase(Module):
         unbatched = input.ndim == 1
         x = input.unsqueeze(0) if unbatched else input
         if hx is None:
-            zero = Tensor._make(backend.zeros((x.shape[0], self.hidden_size), x.dtype))
+            zero = Tensor._make(np.zeros_like(x._array, shape=(x.shape[0], self.hidden_size)))
             states = [zero] * n_states
         else:
             states = list(hx) if n_states > 1 else [hx]
@@ -253,13 +253,14 @@ class _RNNBase(Module):
     def _step(self, x, state, weights):
         raise NotImplementedError
 
-    def _states(self, hx, batch: int, dtype, unbatched: bool):
+    def _states(self, hx, batch: int, like, unbatched: bool):
         """The initial states, one list per state kind (h, and c for an LSTM), of
-        (N, H) tensors indexed by ``layer * directions + direction``."""
+        (N, H) tensors indexed by ``layer * directions + direction`` (zeros of the array
+        ``like``'s dtype and device by default)."""
         count = self.num_layers * (2 if self.bidirectional else 1)
         kinds = 2 if self._kind == "LSTM" else 1
         if hx is None:
-            zero = Tensor._make(backend.zeros((batch, self.hidden_size), dtype))
+            zero = Tensor._make(np.zeros_like(like, shape=(batch, self.hidden_size)))
             return [[zero] * count for _ in range(kinds)]
         given = list(hx) if kinds == 2 else [hx]
         out = []
@@ -282,7 +283,7 @@ class _RNNBase(Module):
         x = input.unsqueeze(1) if unbatched else (
             input.transpose(0, 1) if self.batch_first else input)
         steps, batch = x.shape[0], x.shape[1]
-        states = self._states(hx, batch, x.dtype, unbatched)
+        states = self._states(hx, batch, x._array, unbatched)
         directions = 2 if self.bidirectional else 1
         finals = [[] for _ in states]
         for layer in range(self.num_layers):

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import no_grad
+from ..random import draw_bernoulli
 from ..ops.activation import gelu, sigmoid, softplus, tanh
 from ..ops.activation import leaky_relu as _leaky_relu
 from ..ops.activation import log_sigmoid as logsigmoid
@@ -130,14 +131,17 @@ def _dropout(input: Tensor, p: float, training: bool, mask_shape: tuple) -> Tens
     if p == 1.0:
         return input * Tensor._make(np.zeros_like(input._array, shape=()))
     # an effect: a compiled step (reseau.compile) draws a new mask at each replay
-    return input * effect(_dropout_mask, shape=mask_shape, dtype=input.dtype, p=p,
-                          device=backend.device_of(input._array))
+    device = None if type(input._array) is np.ndarray else backend.device_of(input._array)
+    return input * effect(_dropout_mask, shape=mask_shape, dtype=input.dtype, p=p, device=device)
 
 
 def _dropout_mask(shape, dtype, p, device):
     """PyTorch's CPU dropout noise: ``bernoulli_(1 - p)``, then divided by ``1 - p``
-    (on a cuda device: the device's generator draws)."""
-    keep = backend.draw("bernoulli", shape, dtype, 1.0 - p, device=device)
+    (``device`` None: the cpu; a cuda device: its generator draws)."""
+    if device is None:  # the cpu
+        keep = draw_bernoulli(shape, dtype, 1.0 - p)
+    else:
+        keep = backend.draw("bernoulli", shape, dtype, 1.0 - p, device=device)
     return keep / np.dtype(dtype).type(1.0 - p)  # a NumPy scalar: any device takes it
 
 

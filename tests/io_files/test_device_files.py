@@ -84,3 +84,18 @@ def test_map_location_cuda_without_cuda_is_refused_first(no_cuda, tmp_path):
                                            r"not installed: pip install 'reseau\[cuda\]'"):
         reseau.load(tmp_path / "m.npz", map_location="cuda")
     assert reseau.load(tmp_path / "m.npz", map_location="cpu")[0].weight.device.type == "cpu"
+
+
+def test_onnx_export_of_a_cuda_model_traces_a_host_copy(cuda, tmp_path):
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    model = _model().to(cuda)
+    x = reseau.randn(5, 3, device=cuda)
+    reseau.onnx.export(model, x, tmp_path / "m.onnx")
+    assert next(model.parameters()).device.type == "cuda"  # the model stays where it was
+    expected = model(x).detach().cpu().numpy()
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    np.testing.assert_allclose(session.run(None, {"input": x.cpu().numpy()})[0], expected,
+                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(
+        reseau.load(tmp_path / "m.onnx")(x.cpu()).detach().numpy(), expected)

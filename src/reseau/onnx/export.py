@@ -446,6 +446,10 @@ def export(model: Module, example_input, path, *, input_names=None, output_names
     if not inputs or not all(isinstance(t, Tensor) for t in inputs):
         raise TypeError("reseau.onnx.export: example_input must be a Tensor or a tuple of "
                         "Tensors, e.g. reseau.zeros(1, 784)")
+    if any(t.device.type != "cpu" for t in (*inputs, *model.parameters(), *model.buffers())):
+        import copy  # a model on a GPU is traced from a host copy: the file holds host arrays
+
+        model, inputs = copy.deepcopy(model).cpu(), [t.cpu() for t in inputs]
     in_names = list(input_names) if input_names else (
         ["input"] if len(inputs) == 1 else [f"input_{i}" for i in range(len(inputs))])
     if len(in_names) != len(inputs):

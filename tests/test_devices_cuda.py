@@ -254,8 +254,8 @@ def test_mixed_devices_are_one_error_naming_the_op_and_both_devices():
 
 def test_the_cpu_hot_path_never_compares_devices(monkeypatch):
     def refuse(*args):
-        raise AssertionError("check_same_device called on a CPU op")
-    monkeypatch.setattr(backend, "check_same_device", refuse)
+        raise AssertionError("check_operands called on a CPU op")
+    monkeypatch.setattr(backend, "check_operands", refuse)
     x = reseau.ones(2, 2, requires_grad=True)
     (nn.functional.linear(x, x, reseau.ones(2)) * x + 1.0).sum().backward()
     assert x.grad is not None

@@ -297,6 +297,15 @@ def _target(device):
 multi_device = False
 
 
+def check_operands(what: str, arrays) -> None:
+    """``apply``'s check of operands that are not all NumPy arrays: the devices are
+    compared when the array types differ, or when several GPUs make same-type arrays
+    possibly apart."""
+    kind = type(arrays[0])
+    if multi_device or any(type(a) is not kind for a in arrays):
+        check_same_device(what, *arrays)
+
+
 def check_same_device(what: str, *arrays) -> None:
     """One RuntimeError naming the operation and two devices when ``arrays`` are not all
     on one device (the slow path of ``apply``, reached only when their types differ)."""

@@ -42,9 +42,10 @@ def _data_device(data, device, what: str):
     """The device of a tensor made from ``data``: ``device`` if given; else a tensor's
     or device array's own device; else the default device."""
     if device is None:
-        array = data._array if isinstance(data, Tensor) else data
-        if backend.device_of(array) is not CPU:
-            return backend.device_of(array)
+        if isinstance(data, Tensor):
+            return data.device
+        if backend.device_of(data) is not CPU:
+            return backend.device_of(data)
     return check_device(device, what)
 
 

@@ -127,16 +127,14 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
             out = op.forward(node, inputs[0]._array, **attrs)
         elif n == 2:
             x, y = inputs[0]._array, inputs[1]._array
-            # devices compared only when the array types differ (or several GPUs)
-            if type(x) is not type(y) or type(x) is not ndarray and backend.multi_device:
-                backend.check_same_device(op.name, x, y)
+            if type(x) is not ndarray or type(y) is not ndarray:  # off the CPU path
+                backend.check_operands(op.name, (x, y))
             out = op.forward(node, x, y, **attrs)
         else:
             arrays = [t._array for t in inputs]
-            kind = type(arrays[0])
             for a in arrays:
-                if type(a) is not kind or kind is not ndarray and backend.multi_device:
-                    backend.check_same_device(op.name, *arrays)
+                if type(a) is not ndarray:  # off the CPU path
+                    backend.check_operands(op.name, arrays)
                     break
             out = op.forward(node, *arrays, **attrs)
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op

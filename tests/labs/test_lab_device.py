@@ -27,3 +27,15 @@ def test_mnist_lab_trains_on_cuda(cuda, run_quick, mnist_dir):
     assert r["test_acc"] == pytest.approx(cpu.results["test_acc"], abs=0.03)
     assert sum(map(sum, r["confusion"])) == 1000
     assert "--device cuda" in gpu.markdown
+
+
+def test_gradient_descent_variants_on_cuda_follow_the_cpu_paths(cuda, run_quick):
+    # its own training loop: the model, the data and the batches' indices on the device
+    cpu, gpu = run_quick("gradient-descent-variants"), \
+        run_quick("gradient-descent-variants", device=cuda)
+    assert gpu.results["device"] == "cuda"
+    timed = {"seconds_per_epoch", "time"}
+    for name, expected in cpu.results["variants"].items():
+        got = gpu.results["variants"][name]
+        assert {k: v for k, v in got.items() if k not in timed} == \
+            {k: v for k, v in expected.items() if k not in timed}, name

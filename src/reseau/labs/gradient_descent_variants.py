@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from .. import nn, optim
+from .. import cuda, nn, optim
 from ..autograd import no_grad
 from ..backend import manual_seed
 from ..creation import tensor
@@ -20,25 +20,32 @@ from .report import Report, fmt, new_figure, pct
 LR = 0.1
 
 
-def _train(model, X, y, Xt, yt, batch: int, epochs: int, seed: int) -> dict:
-    """``epochs`` passes of SGD with batches of ``batch`` examples; the clock runs only
-    during the updates, and the losses are measured on the whole sets after each epoch."""
+def _train(model, X, y, Xt, yt, batch: int, epochs: int, seed: int,
+           device: str = "cpu") -> dict:
+    """``epochs`` passes of SGD with batches of ``batch`` examples on ``device`` (the
+    data and the model moved there once); the clock runs only during the updates (on a
+    GPU, until its queued work is done), and the losses are measured on the whole sets
+    after each epoch."""
     loss_fn = nn.CrossEntropyLoss()
+    model.to(device)
     opt = optim.SGD(model.parameters(), lr=LR)
     rng = np.random.default_rng(seed)
-    Xs, ys, Xts, yts = tensor(X), tensor(y), tensor(Xt), tensor(yt)
+    Xs, ys, Xts, yts = (tensor(a, device=device) for a in (X, y, Xt, yt))
+    on_gpu = device != "cpu"
 
     def measure():
         with no_grad():
             out, out_t = model(Xs), model(Xts)
             return (float(loss_fn(out, ys).item()), float(loss_fn(out_t, yts).item()),
-                    float(np.mean(out_t._array.argmax(1) == yt)))
+                    float(np.mean(out_t.argmax(1).cpu().numpy() == yt)))
 
     loss, test_loss, test_acc = measure()
     curve = {"loss": [loss], "test_loss": [test_loss], "test_acc": [test_acc], "time": [0.0]}
     clock, updates = 0.0, 0
     for _ in range(epochs):
         order = rng.permutation(len(X)) if batch < len(X) else np.arange(len(X))
+        if on_gpu:  # the batches' indices too: one copy per epoch, not one per batch
+            order = tensor(order, device=device)
         start = time.perf_counter()
         for s in range(0, len(X), batch):
             idx = order[s:s + batch]
@@ -47,6 +54,8 @@ def _train(model, X, y, Xt, yt, batch: int, epochs: int, seed: int) -> dict:
             batch_loss.backward()
             opt.step()
             updates += 1
+        if on_gpu:
+            cuda.synchronize()
         clock += time.perf_counter() - start
         loss, test_loss, test_acc = measure()
         for k, v in (("loss", loss), ("test_loss", test_loss), ("test_acc", test_acc),
@@ -69,7 +78,7 @@ def run(report: Report, config: LabConfig) -> None:
     for name, batch in variants.items():
         model = circle_net()
         model.load_state_dict(start)
-        curves[name] = _train(model, X, y, Xt, yt, batch, epochs, config.seed)
+        curves[name] = _train(model, X, y, Xt, yt, batch, epochs, config.seed, config.device)
 
     report.heading("Setup")
     report.text(f"""

@@ -39,3 +39,16 @@ def test_gradient_descent_variants_on_cuda_follow_the_cpu_paths(cuda, run_quick)
         got = gpu.results["variants"][name]
         assert {k: v for k, v in got.items() if k not in timed} == \
             {k: v for k, v in expected.items() if k not in timed}, name
+
+
+def test_zero_init_on_cuda_records_the_cpu_weights(cuda, run_quick):
+    # a callback reads the hidden weights during training: from the device, on the host
+    cpu, gpu = run_quick("zero-init"), run_quick("zero-init", device=cuda)
+    assert gpu.results["logistic"] == cpu.results["logistic"]  # scikit-style, on the cpu
+    runs = cpu.results["network"]
+    assert len(runs) == 5
+    for label in runs:
+        if "dropout" in label:  # its masks come from the device's generator on cuda
+            assert gpu.results["network"][label]["spread"] > 0
+        else:
+            assert gpu.results["network"][label] == runs[label], label

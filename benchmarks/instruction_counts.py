@@ -72,6 +72,39 @@ CASES = {
     ),
 }
 
+# issue 19: the per-op overhead inside a replay (ten tracked adds in a compiled function),
+# against the same ten adds uncompiled and NumPy's own ten
+_TEN = "a + b + b + b + b + b + b + b + b + b + b"
+CASES["ten adds 32x32, tracking on"] = (CASES["add 32x32, tracking on"][0], _TEN, 400)
+CASES["ten adds 32x32, tracking on, compiled"] = (
+    CASES["add 32x32, tracking on"][0] + f"\nstep = reseau.compile(lambda a, b: {_TEN})"
+    "\nstep(a, b)", "step(a, b)", 400)
+CASES["ten adds 32x32, NumPy"] = (
+    "a = reseau.randn(32, 32).numpy(); b = reseau.randn(32, 32).numpy()", _TEN, 400)
+
+# issue 19: the suite's steps again, recorded once by reseau.compile and replayed, and
+# suite.py's hand-written NumPy network (NumpyMLP) on the same data and shapes
+_BENCH = repr(str(Path(__file__).resolve().parent))
+_STEP_DEF = ("def train_step(x, y):\n    opt.zero_grad()\n"
+             "    loss = F.cross_entropy(m(x), y)\n    loss.backward()\n    opt.step()\n"
+             "    return loss\n")
+for _name, (_setup, _stmt, _n) in list(CASES.items()):
+    if "step" not in _name:
+        continue
+    CASES[_name + ", compiled"] = (
+        _setup + "\n" + _STEP_DEF + "step = reseau.compile(train_step); step(x, y)",
+        "step(x, y)", _n)
+    _sizes = [int(v) for v in re.findall(r"Linear\((\d+), (\d+)\)", _setup)[0]]
+    _sizes.append(int(re.findall(r"Linear\((\d+), (\d+)\)", _setup)[1][1]))
+    _lr = re.search(r"lr=([\d.]+)", _setup).group(1)
+    _mom = re.search(r"momentum=([\d.]+)", _setup)
+    _mom = _mom.group(1) if _mom else "0"
+    CASES[_name + ", NumPy by hand"] = (
+        _setup.splitlines()[-1] + "\nx, y = x.numpy(), y.numpy()\n"
+        f"import sys; sys.path.insert(0, {_BENCH})\nfrom suite import NumpyMLP, init_weights\n"
+        f"step = NumpyMLP(init_weights({_sizes}, 0), {'tanh' if 'Tanh' in _setup else 'relu'!r})"
+        f".sgd_step_fn({_lr}, {_mom})", "step(x, y)", _n)
+
 
 def count(src: Path | None, setup: str, stmt: str, n: int) -> int:
     """Instructions of one process that imports reseau, runs ``setup``, then ``stmt``

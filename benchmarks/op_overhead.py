@@ -90,6 +90,28 @@ def main() -> None:
     print(f"{'operation':34} {'reseau µs':>10} {'torch µs':>10} {'ratio':>7}")
     for (name, t_ours), t_theirs in zip(ours, theirs):
         print(f"{name:34} {t_ours:10.2f} {t_theirs:10.2f} {t_ours / t_theirs:7.2f}")
+    replay_overhead(reseau, np, args.repeat)
+
+
+def replay_overhead(reseau, np, repeat: int) -> None:
+    """Issue 19's per-op target: a tracked 32x32 add against NumPy's own, normally and
+    inside a replay of ``reseau.compile`` (ten adds per call, so that the call's fixed
+    cost is shared; per add)."""
+    rng = np.random.default_rng(0)
+    a_np, b_np = rng.standard_normal((2, 32, 32)).astype(np.float32)
+    a = reseau.tensor(a_np, requires_grad=True)
+    b = reseau.tensor(b_np, requires_grad=True)
+
+    def ten(x, y):
+        return x + y + y + y + y + y + y + y + y + y + y
+
+    step = reseau.compile(ten)
+    t_np = measure(lambda: ten(a_np, b_np), repeat) / 10
+    rows = [("add 32x32 tracked", measure(lambda: ten(a, b), repeat) / 10),
+            ("add 32x32 tracked, in a replay", measure(lambda: step(a, b), repeat) / 10)]
+    print(f"\n{'per add (ten per call)':34} {'reseau µs':>10} {'NumPy µs':>10} {'ratio':>7}")
+    for name, t in rows:
+        print(f"{name:34} {t:10.2f} {t_np:10.2f} {t / t_np:7.2f}")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ __all__ = ["compile", "CompiledStep"]
 _new = object.__new__
 _ndarray = np.ndarray
 
+#: what a replay returns when a guard fails (a module switched train/eval, a parameter
+#: was frozen or replaced by one of another shape): the step is recorded again
+MISS = object()
+
 #: at most this many recorded variants (guard keys) per function; others run normally
 MAX_VARIANTS = 8
 
@@ -71,7 +75,7 @@ def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend=None, 
 def _spec_of_args(args, kwargs):
     """The guard key of a call: per tensor its shape, dtype and requires_grad, other
     arguments by value (None when an argument cannot be a key)."""
-    key = [_Mode.grad_enabled]
+    key = [_Mode.grad_enabled, _Mode.anomaly]
     for a in (*args, *kwargs.values()):
         if isinstance(a, Tensor):
             arr = a._array
@@ -110,9 +114,10 @@ class CompiledStep:
             return self.fn(*args, **kwargs)
         rec = self._records.get(key)
         if rec is not None:
-            if rec.guards_hold():
+            result = rec.replay(args, kwargs)
+            if result is not MISS:
                 self.replays += 1
-                return rec.replay(args, kwargs)
+                return result
             del self._records[key]  # a module switched train/eval, a parameter changed
         elif len(self._records) >= MAX_VARIANTS:
             return self.fn(*args, **kwargs)
@@ -162,37 +167,38 @@ class _Record:
     """One recorded variant: its program, the slots' sources and its guards."""
 
     def __init__(self, rec: Recorder, ret):
-        self.n_slots = len(rec.sources)
+        self.n_slots = len(rec.sources) + 1  # the last one a scratch slot (below)
         self.args = [(s, src[1]) for s, src in enumerate(rec.sources)
                      if src is not None and src[0] == "arg"]
-        self.exts = [(s, src[1]) for s, src in enumerate(rec.sources)
-                     if src is not None and src[0] == "ext"]
+        # the external tensors, with their guards: shape, dtype, requires_grad
+        self.exts = [(s, t, t._array.shape, t._array.dtype, t._requires_grad)
+                     for s, t in ((s, src[1]) for s, src in enumerate(rec.sources)
+                                  if src is not None and src[0] == "ext")]
+        slotted = {id(t) for _, t, _, _, _ in self.exts}
+        self.exts += [(len(rec.sources), t, t._array.shape, t._array.dtype, t._requires_grad)
+                      for t in rec.externals.values() if id(t) not in slotted]
         self.consts = [(s, src[1]) for s, src in enumerate(rec.sources)
                        if src is not None and src[0] == "const"]
         self.prog = rec.prog
         self.n_ctx = rec.n_ctx
         self.ret = ret
-        self.modules = list(rec.modules.values())
-        self.checks = [(t, t._array.shape, t._array.dtype, t._requires_grad)
-                       for t in rec.externals.values()]
-
-    def guards_hold(self) -> bool:
-        for m, training in self.modules:
-            if m.training is not training:
-                return False
-        for t, shape, dtype, rg in self.checks:
-            a = t._array
-            if a.shape != shape or a.dtype != dtype or t._requires_grad is not rg:
-                return False
-        return True
+        self.modules = tuple(m for m, _ in rec.modules.values())
+        self.modes = [training for _, training in rec.modules.values()]
 
     def replay(self, args, kwargs):
+        """What the step returns, replayed; MISS (and nothing done) if a guard fails."""
+        if [m.training for m in self.modules] != self.modes:
+            return MISS
         vals = [None] * self.n_slots
+        for s, t, shape, dtype, rg in self.exts:
+            a = t._array
+            if a.shape != shape or a.dtype is not dtype and a.dtype != dtype \
+                    or t._requires_grad is not rg:
+                return MISS
+            vals[s] = a  # a leaf that only receives a gradient: to the scratch slot
         flat = args if not kwargs else (*args, *kwargs.values())
         for s, i in self.args:
             vals[s] = flat[i]._array
-        for s, t in self.exts:
-            vals[s] = t._array
         for s, a in self.consts:
             vals[s] = a
         ctxs = [None] * self.n_ctx

@@ -150,7 +150,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = capture.grads[slot]
         if g is None:
             if materialize_grads:
-                g = backend.zeros(t._array.shape, t._array.dtype)
+                g = backend.zeros(t._array.shape, t._array.dtype,
+                                  device=backend.device_of(t._array))
             elif not allow_unused:
                 raise RuntimeError(
                     f"autograd.grad: the differentiated Tensor at index {i} appears to not "
@@ -219,7 +220,7 @@ def _roots(what: str, outputs, grad_outputs) -> tuple[list, list]:
                     f"autograd.{what}: grad can be implicitly created only for scalar "
                     f"outputs, but output {i} has shape {tuple(arr.shape)}; pass its "
                     "gradient (same shape) in grad_outputs")
-            grads.append(backend.ones(arr.shape, arr.dtype))
+            grads.append(backend.ones(arr.shape, arr.dtype, device=backend.device_of(arr)))
             continue
         g = g._array if isinstance(g, Tensor) else backend.asarray(g)
         if g.shape != arr.shape:

@@ -17,6 +17,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..compile import compile as _compile
 from ..creation import as_tensor
+from ..devices import CPU
 from ..optim.plateau import ReduceLROnPlateau
 from ..tensor import Tensor
 from . import metrics as _m
@@ -100,10 +101,11 @@ def _host(x) -> np.ndarray:
 
 def _device_of(model):
     """``(device, array type)`` of the model's parameters (cpu and NumPy's ndarray for a
-    model without any): where batches must go before they meet the model."""
-    for p in model.parameters():
+    model without any, or a plain function): where batches must go before they meet it."""
+    params = getattr(model, "parameters", None)
+    for p in (params() if callable(params) else ()):
         return p.device, type(p._array)
-    return None, np.ndarray
+    return CPU, np.ndarray
 
 
 def _to_device(batch, device, array_type):

@@ -30,7 +30,8 @@ def assert_same(cuda_t, cpu_t, what: str, device: str = "cuda") -> None:
     assert_on(cpu_t, "cpu")
     assert_on(cuda_t, device)
     a, b = host(cuda_t), host(cpu_t)
-    assert a.dtype == b.dtype and a.shape == b.shape, f"{what}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
+    assert a.dtype == b.dtype and a.shape == b.shape, \
+        f"{what}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
     assert np.array_equal(a, b, equal_nan=True), f"{what}: values differ\n{a}\nvs\n{b}"
 
 

@@ -1,7 +1,7 @@
 """The engine on the stand-in's cuda: in-place operations in a graph, gradients accumulated
-over several backward passes, and the tensor surface
-(``autograd.grad``, ``item``, ``tolist``, print, ``.numpy()`` refused as PyTorch refuses it), bit for bit
-against the same code on the cpu."""
+over several backward passes, ``autograd.grad``, and the tensor surface (``item``,
+``tolist``, print, ``.numpy()`` refused as PyTorch refuses it), bit for bit against the
+same code on the cpu."""
 
 from __future__ import annotations
 

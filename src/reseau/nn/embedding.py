@@ -249,7 +249,9 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm: float | None = 
             keep = [i for i in range(a, b) if flat[i] != padding_idx]
             outs.append(rows[backend.asarray(keep, np.int64)].max(0).values if keep
                         else Tensor._make(np.zeros_like(weight._array, shape=weight.shape[1:])))
-        return stack(outs) if outs else Tensor._make(np.zeros_like(weight._array, shape=(0, weight.shape[1])))
+        if not outs:
+            return Tensor._make(np.zeros_like(weight._array, shape=(0, weight.shape[1])))
+        return stack(outs)
     # sum and mean: a (bags, indices) matrix of coefficients times the rows
     coef = np.zeros_like(weight._array, shape=(len(bags), flat.size))
     for k, (a, b) in enumerate(bags):

@@ -12,6 +12,10 @@ peak memory (max RSS) is the workload's own. All three libraries see the same da
 same initial weights and the same batch order; the final losses are printed so that one
 can check they agree. Times are medians over the repetitions; ratios are
 reseau / PyTorch (below 1: reseau is faster).
+
+``reseau-compiled`` is reseau with its training step recorded once and replayed
+(``reseau.compile``, issue 19), on the MLP workloads (Circle and MNIST): the same
+losses as reseau, bit for bit.
 """
 
 from __future__ import annotations
@@ -87,7 +91,7 @@ class Lib:
 
             torch.set_num_threads(threads)
             self.m = torch
-        elif name == "reseau":
+        elif name in ("reseau", "reseau-compiled"):
             import reseau
 
             self.m = reseau
@@ -117,6 +121,8 @@ class Lib:
         opt = self.m.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
         ce = self.m.nn.functional.cross_entropy
         tensor = self.m.from_numpy
+        if self.name == "reseau-compiled":
+            return _compiled_step(self.m, model, opt, ce)
 
         def step(x, y):
             opt.zero_grad()
@@ -198,18 +204,35 @@ def sgd_update(params, grads, bufs, lr, momentum) -> None:
         p_ -= lr * g_
 
 
+def _compiled_step(reseau, model, opt, ce):
+    """The reseau step, recorded once and replayed (its tensors made outside it: a
+    tensor made inside a compiled step would be frozen, so the recorder refuses it)."""
+
+    def train_step(xt, yt):
+        opt.zero_grad()
+        loss = ce(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = reseau.compile(train_step)
+    tensor = reseau.from_numpy
+    return lambda x, y: compiled(tensor(x), tensor(y))
+
+
 # ---------------------------------------------------------------- workloads
 def train(lib: Lib, sizes, activation, x, y, batch, epochs, lr, momentum, seed=0):
     model = lib.mlp(init_weights(sizes, seed), activation)
     step = lib.trainer(model, lr, momentum)
     orders = batch_orders(len(x), batch, epochs, seed + 1)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     loss = None
     for order in orders:
         for idx in order:
             loss = step(x[idx], y[idx])
-    elapsed = time.perf_counter() - t0
-    return elapsed, float(loss), model
+    # the process's CPU time too: steadier than the wall clock on a shared machine
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return elapsed, cpu, float(loss), model
 
 
 def w_add(lib: Lib, args):
@@ -257,23 +280,25 @@ def w_small_graph(lib: Lib, args):
 
 def w_circle_full(lib: Lib, args):
     x, y = circle(500, 0)
-    t, loss, _ = train(lib, [2, 4, 2], "tanh", x, y, batch=500, epochs=150, lr=0.1, momentum=0)
-    return {"value": t * 1e3, "unit": "ms", "loss": loss}
+    t, cpu, loss, _ = train(lib, [2, 4, 2], "tanh", x, y, batch=500, epochs=150, lr=0.1,
+                            momentum=0)
+    return {"value": t * 1e3, "unit": "ms", "loss": loss, "cpu": cpu * 1e3}
 
 
 def w_circle_minibatch(lib: Lib, args):
     x, y = circle(1000, 0)
-    t, loss, _ = train(lib, [2, 16, 2], "tanh", x, y, batch=32, epochs=20, lr=0.1, momentum=0)
-    return {"value": t * 1e3, "unit": "ms", "loss": loss}
+    t, cpu, loss, _ = train(lib, [2, 16, 2], "tanh", x, y, batch=32, epochs=20, lr=0.1,
+                            momentum=0)
+    return {"value": t * 1e3, "unit": "ms", "loss": loss, "cpu": cpu * 1e3}
 
 
 def _mnist_epoch(lib: Lib, args, batch: int):
     n = 12000 if args.quick else None
     xtr, ytr, _ = mnist(Path(args.data_dir), n)
-    t, loss, _ = train(lib, [784, 256, 10], "relu", xtr, ytr, batch=batch, epochs=1, lr=0.05,
-                       momentum=0.9)
+    t, cpu, loss, _ = train(lib, [784, 256, 10], "relu", xtr, ytr, batch=batch, epochs=1,
+                            lr=0.05, momentum=0.9)
     scale = 60000 / len(xtr)  # report seconds per full epoch
-    return {"value": t * scale, "unit": "s/epoch", "loss": loss}
+    return {"value": t * scale, "unit": "s/epoch", "loss": loss, "cpu": cpu * scale}
 
 
 def w_mnist_128(lib, args):
@@ -391,7 +416,9 @@ WORKLOADS = {
     "conv-example-c2": (w_conv_example_c2, "conv 64x32x26x26 * 64x32x3x3, fwd+bwd(x, w)"),
 }
 MNIST_WORKLOADS = ("mnist", "cnn-")  # prefixes of the workloads that read MNIST
-LIBS = ("reseau", "torch", "numpy")
+LIBS = ("reseau", "torch", "numpy", "reseau-compiled")
+#: the workloads with a compiled variant (their step goes through Lib.trainer)
+COMPILED = ("circle-full", "circle-minibatch", "mnist-128", "mnist-32", "mnist-memory")
 
 
 def worker(args) -> None:
@@ -477,6 +504,8 @@ def main() -> None:
                 continue  # overhead-bound: threads change nothing
             res = {}
             for lib in LIBS:
+                if lib == "reseau-compiled" and name not in COMPILED:
+                    continue
                 runs = [r for r in (run_one(lib, name, threads, args) for _ in range(args.repeat)) if r]
                 if runs:
                     res[lib] = {
@@ -511,12 +540,24 @@ def _print_row(name, threads, res) -> None:
           f"ratio/numpy {ratio_np:5.2f}  | loss r/t/n {get('reseau', 'loss'):.4f}/"
           f"{get('torch', 'loss'):.4f}/{get('numpy', 'loss'):.4f}  | RSS MB r/t "
           f"{get('reseau', 'max_rss_mb'):.0f}/{get('torch', 'max_rss_mb'):.0f}", flush=True)
+    if "reseau-compiled" in res:
+        c = get("reseau-compiled")
+        print(f"{'  compiled (reseau.compile)':50} thr {threads}  {unit:8} reseau {c:9.3f}  "
+              f"ratio/torch {c / get('torch'):5.2f}  ratio/numpy {c / get('numpy'):5.2f}  "
+              f"compiled/reseau {c / get('reseau'):5.2f}  | loss "
+              f"{get('reseau-compiled', 'loss'):.4f}  | RSS MB "
+              f"{get('reseau-compiled', 'max_rss_mb'):.0f}", flush=True)
     if "cpu_median" in res.get("reseau", {}):
         cpu = {lib: get(lib, "cpu_median") for lib in LIBS}
         print(f"{'  the same in CPU time':50} thr {threads}  {unit:8} reseau "
               f"{cpu['reseau']:9.3f}  torch {cpu['torch']:9.3f}  numpy {cpu['numpy']:9.3f}  "
               f"ratio/torch {cpu['reseau'] / cpu['torch']:5.2f}  "
               f"ratio/numpy {cpu['reseau'] / cpu['numpy']:5.2f}", flush=True)
+        if "cpu_median" in res.get("reseau-compiled", {}):
+            c = cpu["reseau-compiled"]
+            print(f"{'  compiled, in CPU time':50} thr {threads}  {unit:8} reseau {c:9.3f}  "
+                  f"ratio/torch {c / cpu['torch']:5.2f}  ratio/numpy {c / cpu['numpy']:5.2f}  "
+                  f"compiled/reseau {c / cpu['reseau']:5.2f}", flush=True)
 
 
 if __name__ == "__main__":

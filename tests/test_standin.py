@@ -268,3 +268,12 @@ def test_random_is_seeded_and_its_own():
     assert u.shape == (2, 2) and 0 <= float(u.min()) and float(u.max()) < 1
     p = standin.random.permutation(5)
     assert sorted(p.tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_flat_indexes_in_c_order():
+    x = host((2, 3))
+    a = dev(x)
+    same(a.flat[4], np.asarray(x.flat[4]))
+    assert float(a.T.flat[1]) == x.T.flat[1] and len(a.flat) == 6
+    a.flat[0] = 5.0
+    assert a[0, 0].item() == 5.0

@@ -129,7 +129,7 @@ def _inplace(ufunc):
 
 def _unary(ufunc):
     def op(self):
-        return ndarray(ufunc(self._array), self._device)
+        return _wrap(ufunc(self._array), self._device)
     return op
 
 
@@ -275,6 +275,11 @@ class ndarray:
         self._array.shape = value
 
     @property
+    def flat(self):
+        """A flat iterator over the entries (CuPy's ``flatiter``): indexing gives arrays."""
+        return _FlatIter(self)
+
+    @property
     def base(self):
         base = self._array.base
         return None if base is None else ndarray(base, self._device)
@@ -343,6 +348,26 @@ for _name in ("all any argmax argmin argpartition argsort astype byteswap choose
 for _name in ("tobytes", "tofile", "dump", "dumps"):
     setattr(ndarray, _name, _method(_name, wrap=False))
 del _name
+
+
+class _FlatIter:
+    """``a.flat``: the entries of ``a`` in C order, read and written by index."""
+
+    def __init__(self, base: ndarray):
+        self.base = base
+
+    def __getitem__(self, key):
+        return _wrap(self.base._array.flat[_Unwrapper("flatiter", True)(key)], self.base._device)
+
+    def __setitem__(self, key, value):
+        unwrap = _Unwrapper("flatiter", True)
+        self.base._array.flat[unwrap(key)] = unwrap(value)
+
+    def __len__(self):
+        return self.base.size
+
+    def __iter__(self):
+        return (ndarray(np.asarray(v), self.base._device) for v in self.base._array.flat)
 
 
 def _rebuild(array, device):

@@ -59,6 +59,13 @@ def test_cuda_answers_from_the_backend():
     reseau.cuda.empty_cache()
     with pytest.raises(RuntimeError, match=r"^reseau.cuda.set_device: invalid device 2: 2 CUDA"):
         reseau.cuda.set_device(2)
+    assert reseau.cuda.get_device_capability() == (9, 0)  # the stand-in's answer
+    free, total = reseau.cuda.mem_get_info()
+    assert 0 <= free <= total
+    with reseau.cuda.device(1):
+        assert reseau.cuda.current_device() == 1 and reseau.ones(1, device="cuda").device == CUDA1
+    assert reseau.cuda.current_device() == 0
+    reseau.cuda.reset_peak_memory_stats()
 
 
 def test_a_device_index_is_checked_against_the_device_count():

@@ -21,7 +21,8 @@ from .devices import as_device
 __all__ = ["is_available", "device_count", "current_device", "get_device_name",
            "get_device_properties", "set_device", "manual_seed", "manual_seed_all", "seed",
            "seed_all", "synchronize", "empty_cache", "is_initialized", "memory_allocated",
-           "max_memory_allocated", "memory_reserved"]
+           "max_memory_allocated", "memory_reserved", "reset_peak_memory_stats",
+           "get_device_capability", "mem_get_info", "device"]
 
 
 def _backend(what: str) -> backend.CudaBackend:
@@ -97,6 +98,38 @@ def get_device_properties(device=None):
     return _properties(cuda, _index(cuda, device, "get_device_properties"))
 
 
+def get_device_capability(device=None) -> tuple[int, int]:
+    """The device's compute capability ``(major, minor)`` (``(9, 0)`` for an H100/H200)."""
+    cuda = _backend("get_device_capability")
+    props = _properties(cuda, _index(cuda, device, "get_device_capability"))
+    return int(props["major"]), int(props["minor"])
+
+
+def mem_get_info(device=None) -> tuple[int, int]:
+    """``(free, total)`` bytes of the device's memory, as the driver reports them."""
+    cuda = _backend("mem_get_info")
+    with cuda.on(_index(cuda, device, "mem_get_info")):
+        free, total = cuda.xp.cuda.runtime.memGetInfo()
+    return int(free), int(total)
+
+
+class device:
+    """``with reseau.cuda.device(1):`` makes ``"cuda"`` name device 1 inside the block
+    (and CuPy compute there), as ``torch.cuda.device``."""
+
+    def __init__(self, device):
+        self.index, self.previous = device, None
+
+    def __enter__(self):
+        cuda = _backend("device")
+        self.previous = cuda.current
+        cuda.set_current(_index(cuda, self.index, "device"))
+        return self
+
+    def __exit__(self, *exc):
+        backend.cuda_backend().set_current(self.previous)
+
+
 def manual_seed(seed: int) -> None:
     """Seed the current device's generator (a no-op without one, as in PyTorch;
     ``reseau.manual_seed`` seeds every device too)."""
@@ -157,6 +190,10 @@ def max_memory_allocated(device=None) -> int:
     """The peak of :func:`memory_allocated` is not tracked by CuPy's pool: the bytes the
     pool holds (used and cached), its upper bound (0 without a device)."""
     return memory_reserved(device)
+
+
+def reset_peak_memory_stats(device=None) -> None:
+    """Nothing to reset: the peak is not tracked (:func:`max_memory_allocated`)."""
 
 
 def memory_reserved(device=None) -> int:

@@ -16,14 +16,18 @@ a transposed copy of the input, the output and their gradients. Measured on LeNe
 PyTorch's MNIST example's layers: 2x faster for 10-wide outputs, 2x slower for 26-wide
 ones (the transposes dominate), hence :func:`use_batch_last`.
 
-``np.add.at`` was measured 2-3x slower than the slice-adds. Padding is never
-materialised: each offset copies only the window that falls inside the input, into a
-zeroed buffer when some window is clipped.
+``np.add.at`` was measured 2-3x slower than the slice-adds. im2col pads a copy of the
+input (kh*kw times smaller than the columns) and fills an uninitialised buffer: zeroing
+the columns to clip each window to the input cost LeNet-5's first layer a 5 MB memset
+per step. col2im adds clipped windows into the unpadded gradient (no padded copy).
+
+Every array is allocated by ``np.empty_like`` / ``np.zeros_like`` of an operand (the
+operand's array module: NumPy, CuPy), never from the default device.
 """
 
 from __future__ import annotations
 
-from .. import backend
+import numpy as np
 
 __all__ = ["conv_out_size", "use_batch_last", "to_layout", "im2col", "col2im", "gemm",
            "gemm_t", "gemm_weight"]
@@ -47,7 +51,7 @@ def to_layout(x, last: bool):
     """(N, ...) as it enters the kernels: a contiguous (..., N) copy when ``last``."""
     if not last:
         return x
-    out = backend.empty(x.shape[1:] + x.shape[:1], x.dtype)
+    out = np.empty_like(x, order="C", shape=x.shape[1:] + x.shape[:1])
     out[...] = x.transpose(tuple(range(1, x.ndim)) + (0,))
     return out
 
@@ -56,7 +60,7 @@ def _from_layout(y, last: bool):
     """The inverse of :func:`to_layout`: a contiguous (N, ...) copy of (..., N)."""
     if not last:
         return y
-    out = backend.empty(y.shape[-1:] + y.shape[:-1], y.dtype)
+    out = np.empty_like(y, order="C", shape=y.shape[-1:] + y.shape[:-1])
     out[...] = y.transpose((y.ndim - 1,) + tuple(range(y.ndim - 1)))
     return out
 
@@ -102,12 +106,32 @@ def im2col(x, kernel, out_hw, stride, padding, dilation, last: bool = False):
     shape = lead + (kh, kw) + tuple(out_hw) + tail
     if kh == kw == 1 and stride == (1, 1) and padding == (0, 0) and in_hw == tuple(out_hw):
         return x.reshape(shape)  # a 1x1 convolution reads x as it is
+    if padding != (0, 0):
+        x, in_hw, padding = _padded(x, kernel, out_hw, stride, padding, dilation, last, shape)
     wins = _windows(kernel, in_hw, out_hw, stride, padding, dilation, last)
-    alloc = backend.empty if len(wins) == kh * kw and all(f for *_, f in wins) else backend.zeros
-    cols = alloc(shape, x.dtype)
+    full = len(wins) == kh * kw and all(f for *_, f in wins)
+    cols = (np.empty_like if full else np.zeros_like)(x, order="C", shape=shape)
     for k, src, dst, _ in wins:
         cols[k][dst] = x[src]
     return cols
+
+
+def _padded(x, kernel, out_hw, stride, padding, dilation, last, cols_shape):
+    """x zero-padded as far as the windows reach, when that copy is smaller than the
+    columns (a stride larger than the kernel reads less than the input); returns
+    (x, its spatial size, the padding left to clip)."""
+    axis = 1 if last else 2
+    in_hw = x.shape[axis:axis + 2]
+    reach = [(o - 1) * s + (k - 1) * d + 1 for o, s, k, d in zip(out_hw, stride, kernel, dilation)]
+    size = [max(p + n, r) for p, n, r in zip(padding, in_hw, reach)]  # padded extent read
+    shape = x.shape[:axis] + tuple(size) + x.shape[axis + 2:]
+    if np.prod(shape) >= np.prod(cols_shape):
+        return x, in_hw, padding
+    xp = np.zeros_like(x, order="C", shape=shape)
+    inner = (slice(None),) * axis + (slice(padding[0], padding[0] + in_hw[0]),
+                                     slice(padding[1], padding[1] + in_hw[1]))
+    xp[inner] = x
+    return xp, tuple(size), (0, 0)
 
 
 def col2im(cols, in_hw, stride, padding, dilation, last: bool = False):
@@ -116,7 +140,8 @@ def col2im(cols, in_hw, stride, padding, dilation, last: bool = False):
     lead = cols.shape[:1] if last else cols.shape[:2]
     kernel = cols.shape[len(lead):len(lead) + 2]
     out_hw = cols.shape[len(lead) + 2:len(lead) + 4]
-    out = backend.zeros(lead + tuple(in_hw) + (cols.shape[-1:] if last else ()), cols.dtype)
+    out = np.zeros_like(cols, order="C",
+                        shape=lead + tuple(in_hw) + (cols.shape[-1:] if last else ()))
     for k, src, dst, _ in _windows(kernel, in_hw, out_hw, stride, padding, dilation, last):
         out[src] += cols[k][dst]
     return _from_layout(out, last)

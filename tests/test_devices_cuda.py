@@ -219,6 +219,14 @@ def test_the_gradient_moves_back_to_a_cpu_leaf():
     assert np.array_equal(x.grad.numpy(), expected_x)
 
 
+def test_backward_with_a_gradient_on_cuda():
+    v = reseau.tensor([1.0, -2.0], device="cuda", requires_grad=True)
+    (v * 3.0).backward(gradient=[1.0, 0.5])  # data: on the output's device
+    assert on_device(v.grad) and host(v.grad).tolist() == [3.0, 1.5]
+    (v * 1.0).backward(gradient=reseau.ones(2, device="cuda"))
+    assert host(v.grad).tolist() == [4.0, 2.5]
+
+
 def test_a_cuda_leaf_gets_its_gradient_on_the_device():
     v = reseau.tensor([1.0, -2.0], device="cuda", requires_grad=True)
     (v.cpu() ** 2).sum().backward()

@@ -161,7 +161,8 @@ class Tensor:
             grad = (backend.array(1, data.dtype, d) if data.ndim == 0
                     else backend.ones(data.shape, data.dtype, d))
         else:
-            grad = gradient._array if isinstance(gradient, Tensor) else backend.asarray(gradient)
+            grad = (gradient._array if isinstance(gradient, Tensor)
+                    else backend.asarray(gradient, device=self.device))  # data: on our device
             if grad.shape != self._array.shape:
                 raise RuntimeError(
                     f"backward: gradient has shape {tuple(grad.shape)} but the tensor has shape "

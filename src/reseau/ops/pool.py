@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from ._args import arange_on
 from ._convert import as_input
 from .registry import apply, register
 
@@ -79,7 +80,7 @@ def _track_max(best, idx, v, region, flat):
 
 def _window_max(x, taps, out_hw):
     """The max of each window, one strided view per kernel tap (NaN propagates)."""
-    best = backend.full(x.shape[:2] + tuple(out_hw), _lowest(x.dtype), x.dtype)
+    best = np.full_like(x, _lowest(x.dtype), order="C", shape=x.shape[:2] + tuple(out_hw))
     for _, _, region, (ri, ci) in taps:
         b = best[(Ellipsis,) + region]
         np.maximum(b, x[:, :, ri, ci], out=b)
@@ -89,7 +90,7 @@ def _window_max(x, taps, out_hw):
 def _plane_offsets(idx, hw: int):
     """Indices in H*W of each (n, c) plane made global (into the flattened input)."""
     n, c = idx.shape[:2]
-    return idx + (backend.arange(n * c) * hw).reshape(n, c, *(1,) * (idx.ndim - 2))
+    return idx + (arange_on(idx, n * c) * hw).reshape(n, c, *(1,) * (idx.ndim - 2))
 
 
 def _take_planes(ctx, x, idx, unique):
@@ -104,7 +105,7 @@ def _scatter_planes(ctx, g):
     share an input, one bincount otherwise)."""
     size = int(np.prod(ctx.shape))
     if ctx.unique:
-        gx = backend.zeros(size, g.dtype)
+        gx = np.zeros_like(g, shape=size)
         gx[ctx.flat.ravel()] = g.ravel()
     else:
         gx = np.bincount(ctx.flat.ravel(), g.ravel(), size).astype(g.dtype, copy=False)
@@ -124,7 +125,7 @@ class MaxPool2dIndices:
         # the kernel position of the max: the smallest k whose value equals it (the first
         # tie), as min over taps of (k if hit else K), in arithmetic (copyto is slower)
         kk = kh * kw
-        arg = backend.full(best.shape, kk, np.uint8 if kk < 256 else np.int64)
+        arg = np.full_like(best, kk, dtype=np.uint8 if kk < 256 else np.int64)
         for i, j, region, (ri, ci) in taps:
             hit = (x[:, :, ri, ci] == best[(Ellipsis,) + region]).view(np.uint8)
             a = arg[(Ellipsis,) + region]
@@ -133,8 +134,8 @@ class MaxPool2dIndices:
         if best.dtype.kind == "f" and np.isnan(best).any():  # PyTorch: the last NaN wins
             for i, j, region, (ri, ci) in taps:
                 np.copyto(arg[(Ellipsis,) + region], i * kw + j, where=np.isnan(x[:, :, ri, ci]))
-        offsets = (backend.arange(kh)[:, None] * (dh * w) + backend.arange(kw) * dw).ravel()
-        origin = (backend.arange(oh) * sh - ph)[:, None] * w + (backend.arange(ow) * sw - pw)
+        offsets = (arange_on(x, kh)[:, None] * (dh * w) + arange_on(x, kw) * dw).ravel()
+        origin = (arange_on(x, oh) * sh - ph)[:, None] * w + (arange_on(x, ow) * sw - pw)
         return offsets.take(arg) + origin
 
 
@@ -244,9 +245,11 @@ class AdaptiveMaxPool2dIndices:
 
     def forward(ctx, x, out_size):
         n, c, h, w = x.shape
-        (r0, r1), (c0, c1) = _adaptive_bounds(h, out_size[0]), _adaptive_bounds(w, out_size[1])
-        best = backend.full((n, c) + tuple(out_size), _lowest(x.dtype), x.dtype)
-        idx = backend.empty((n, c) + tuple(out_size), np.int64)
+        (r0, r1), (c0, c1) = (_adaptive_bounds(h, out_size[0], x),
+                              _adaptive_bounds(w, out_size[1], x))
+        shape = (n, c) + tuple(out_size)
+        best = np.full_like(x, _lowest(x.dtype), order="C", shape=shape)
+        idx = np.empty_like(x, order="C", shape=shape, dtype=np.int64)
         idx[...] = r0[:, None] * w + c0[None, :]
         everywhere = (slice(None), slice(None))
         # a window shorter than the longest repeats its last entry (no change: strict >)
@@ -283,7 +286,7 @@ class AvgPool2d:
         n, c, h, w = x.shape
         oh, ow = geom[4]
         ctx.taps, ctx.shape, ctx.divisor = _tap_pairs((h, w), geom), x.shape, divisor
-        out = backend.zeros((n, c, oh, ow), x.dtype)
+        out = np.zeros_like(x, order="C", shape=(n, c, oh, ow))
         for _, _, (ro, co), (ri, ci) in ctx.taps:
             out[:, :, ro, co] += x[:, :, ri, ci]
         out /= divisor
@@ -291,16 +294,17 @@ class AvgPool2d:
 
     def vjp(ctx, g):
         gd = g / ctx.divisor
-        gx = backend.zeros(ctx.shape, g.dtype)
+        gx = np.zeros_like(g, order="C", shape=ctx.shape)
         for _, _, (ro, co), (ri, ci) in ctx.taps:
             gx[:, :, ri, ci] += gd[:, :, ro, co]
         return (gx,)
 
 
-def _window_counts(size: int, out: int, k: int, s: int, p: int, include_pad: bool):
+def _window_counts(size: int, out: int, k: int, s: int, p: int, include_pad: bool, like):
     """Entries of each window along one axis, as PyTorch's avg_pool2d counts them (with
-    ``count_include_pad``, the padding counts but not what ceil_mode adds beyond it)."""
-    start = backend.arange(out) * s - p
+    ``count_include_pad``, the padding counts but not what ceil_mode adds beyond it); on
+    the device of the array ``like``."""
+    start = arange_on(like, out) * s - p
     end = np.minimum(start + k, size + p)
     if not include_pad:
         start, end = np.maximum(start, 0), np.minimum(end, size)
@@ -319,30 +323,31 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     if divisor_override is not None:
         if divisor_override == 0:
             raise ValueError(f"{_name}: divisor_override must not be 0")
-        divisor = backend.asarray(divisor_override, x.dtype)
+        divisor = x.dtype.type(divisor_override)  # a NumPy scalar: every device takes it
     else:
         h, w = x.shape[2:]
-        rows = _window_counts(h, oh, kh, sh, ph, count_include_pad)
-        cols = _window_counts(w, ow, kw, sw, pw, count_include_pad)
+        rows = _window_counts(h, oh, kh, sh, ph, count_include_pad, x._array)
+        cols = _window_counts(w, ow, kw, sw, pw, count_include_pad, x._array)
         divisor = (rows[:, None] * cols[None, :]).astype(x.dtype)
     out = apply(AvgPool2d, x, geom=geom, divisor=divisor)
     return out if batched else out.squeeze(0)
 
 
 # ------------------------------------------------------------------ adaptive pooling
-def _adaptive_bounds(size: int, out: int):
+def _adaptive_bounds(size: int, out: int, like=None):
     """PyTorch's adaptive windows along one axis: [floor(i size / out),
-    ceil((i + 1) size / out))."""
-    i = backend.arange(out)
+    ceil((i + 1) size / out)), on the device of the array ``like`` (None: the host)."""
+    i = backend.arange(out) if like is None else arange_on(like, out)
     return (i * size) // out, -((-(i + 1) * size) // out)
 
 
-def _averaging_matrix(size: int, out: int, dtype):
-    """The (out, size) matrix whose row i averages adaptive window i."""
-    start, end = _adaptive_bounds(size, out)
-    pos = backend.arange(size)
+def _averaging_matrix(size: int, out: int, like):
+    """The (out, size) matrix whose row i averages adaptive window i, of the dtype and
+    on the device of the array ``like``."""
+    start, end = _adaptive_bounds(size, out, like)
+    pos = arange_on(like, size)
     inside = (pos[None, :] >= start[:, None]) & (pos[None, :] < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
+    return (inside / (end - start)[:, None]).astype(like.dtype)
 
 
 @register("adaptive_avg_pool2d", saves_inputs=False)
@@ -365,8 +370,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size, *,
     x, batched = _batched(input, _name, 2, floating=True)
     oh, ow = _adaptive_size(x, output_size, _name)
     h, w = x.shape[2:]
-    out = apply(AdaptiveAvgPool2d, x, a_h=_averaging_matrix(h, oh, x.dtype),
-                a_w=_averaging_matrix(w, ow, x.dtype))
+    out = apply(AdaptiveAvgPool2d, x, a_h=_averaging_matrix(h, oh, x._array),
+                a_w=_averaging_matrix(w, ow, x._array))
     return out if batched else out.squeeze(0)
 
 
@@ -431,7 +436,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                              f"be positive (input shape {tuple(x.shape)})")
         exact = size is not None or recompute_scale_factor
         scale = np.float32(n / out if exact else 1.0 / v)
-        pos = backend.arange(out, dtype=np.float32) * scale
+        pos = arange_on(x._array, out).astype(np.float32) * scale
         src = np.minimum(np.floor(pos).astype(np.int64), n - 1)
         index.append(src.reshape((-1,) + (1,) * (len(dims) - 1 - axis)))
     return x[tuple(index)]

@@ -395,9 +395,14 @@ def _train_epoch(model, loss_fn, optimizer, loader, bar, epoch: int, keep_output
     it with a compiled ``step``)."""
     _set_mode(model, True)
     device, array_type = _device_of(model)
-    total, count, outs, targets, first = 0.0, 0, [], [], None
+    total, count, outs, targets, first, move = 0.0, 0, [], [], None, None
     for b, batch in enumerate(loader):
-        x, y = _to_device(_split_batch(batch, "train_data"), device, array_type)
+        x, y = _split_batch(batch, "train_data")
+        if move is None:  # a loader's batches all live where its first one does
+            move = any(isinstance(t, Tensor) and type(t._array) is not array_type
+                       for t in (x, y))
+        if move:
+            x, y = _to_device((x, y), device, array_type)
         if step is not None:
             value, output = step(x, y)
         elif objective is None:

@@ -175,8 +175,8 @@ def use_standin(enabled: bool = True) -> None:
     ``RESEAU_CUDA_STANDIN=1`` does; ``use_standin(False)`` goes back to the environment's
     choice. Either forgets the cuda backend built so far (its arrays stay what they are:
     tests only)."""
-    global _standin, _cuda, multi_device
-    _standin, _cuda, multi_device = (True if enabled else None), None, False
+    global _standin, _cuda
+    _standin, _cuda = (True if enabled else None), None
 
 
 def cuda_backend() -> CudaBackend:
@@ -203,8 +203,6 @@ def cuda_backend() -> CudaBackend:
     _cuda = CudaBackend(module, standin, count)
     if _seed_cuda not in _random.seed_listeners:
         _random.seed_listeners.append(_seed_cuda)
-    global multi_device
-    multi_device = len(_cuda.devices) > 1
     return _cuda
 
 
@@ -292,23 +290,10 @@ def _target(device):
     return None if d.type == "cpu" else d
 
 
-#: Whether arrays of one type may sit on different devices (a cuda backend with several
-#: GPUs): then ``ops.registry.apply`` compares the devices of same-type operands too.
-multi_device = False
-
-
-def check_operands(what: str, arrays) -> None:
-    """``apply``'s check of operands that are not all NumPy arrays: the devices are
-    compared when the array types differ, or when several GPUs make same-type arrays
-    possibly apart."""
-    kind = type(arrays[0])
-    if multi_device or any(type(a) is not kind for a in arrays):
-        check_same_device(what, *arrays)
-
-
 def check_same_device(what: str, *arrays) -> None:
     """One RuntimeError naming the operation and two devices when ``arrays`` are not all
-    on one device (the slow path of ``apply``, reached only when their types differ)."""
+    on one device (``apply`` asks when their types differ, or when CuPy refused arrays
+    of two GPUs)."""
     first = device_of(arrays[0])
     for a in arrays[1:]:
         other = device_of(a)

@@ -127,17 +127,20 @@ def apply(op: OpDef, *inputs: Tensor, **attrs) -> Tensor:
             out = op.forward(node, inputs[0]._array, **attrs)
         elif n == 2:
             x, y = inputs[0]._array, inputs[1]._array
-            if type(x) is not ndarray or type(y) is not ndarray:  # off the CPU path
-                backend.check_operands(op.name, (x, y))
+            if x.__class__ is not y.__class__:  # a cpu and a cuda array: the one hot test
+                backend.check_same_device(op.name, x, y)
             out = op.forward(node, x, y, **attrs)
         else:
             arrays = [t._array for t in inputs]
+            kind = arrays[0].__class__
             for a in arrays:
-                if type(a) is not ndarray:  # off the CPU path
-                    backend.check_operands(op.name, arrays)
+                if a.__class__ is not kind:
+                    backend.check_same_device(op.name, *arrays)
                     break
             out = op.forward(node, *arrays, **attrs)
     except ValueError as e:  # NumPy's own message (e.g. broadcasting): say which op
+        if n > 1:  # or CuPy's for arrays of two GPUs (without peer access): name both
+            backend.check_same_device(op.name, *[t._array for t in inputs])
         shapes = ", ".join(str(t._array.shape) for t in inputs)
         raise ValueError(f"{op.name}: cannot apply to inputs of shapes {shapes}: {e}") from None
     if type(out) is not ndarray:  # NumPy returns scalars from 0-d operations: keep arrays

@@ -439,7 +439,8 @@ def draw(kind: str, shape, dtype, *params, device=None, generator=None):
     ``"geometric"``; ``params`` as ``random.draw_<kind>`` takes them) on ``device``."""
     d = _target(device)
     if d is None or generator is not None:
-        params = tuple(to_host(q) if _home(q) is not None else q for q in params)
+        if d is not None:  # a generator's draws for a device: its parameters on the host
+            params = tuple([to_host(q) if _home(q) is not None else q for q in params])
         drawn = getattr(_random, "draw_" + kind)(tuple(shape), dtype, *params,
                                                  generator=generator)
         return drawn if d is None else to_device(drawn, d)

@@ -80,6 +80,9 @@ def test_default_device_cuda():
     assert reseau.get_default_device() == CUDA0
     assert on_device(reseau.zeros(2)) and on_device(reseau.tensor([1.0])) and on_device(
         reseau.randn(3))
+    layer = nn.Linear(2, 3)
+    assert on_device(layer.weight) and on_device(layer.bias)
+    assert on_device(layer(reseau.ones(4, 2)))
     assert reseau.from_numpy(np.ones(2)).device == CPU  # from_numpy: always the CPU
     set_default_device(None)
     assert reseau.zeros(2).device == CPU

@@ -41,8 +41,8 @@ class Parameter(Tensor):
             arr = backend.empty((0,))
         elif isinstance(data, Tensor):
             arr = data._array
-        elif isinstance(data, np.ndarray):
-            arr = data
+        elif isinstance(data, np.ndarray) or backend.device_of(data).type != "cpu":
+            arr = data  # a host array or a device one (layers built on a cuda default device)
         else:
             raise TypeError(
                 f"Parameter: expected a Tensor or a numpy.ndarray, got {type(data).__name__}; "

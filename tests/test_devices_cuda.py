@@ -86,6 +86,18 @@ def test_default_device_cuda():
     assert reseau.from_numpy(np.ones(2)).device == CPU  # from_numpy: always the CPU
     set_default_device(None)
     assert reseau.zeros(2).device == CPU
+    with reseau.device("cuda:1"):  # PyTorch's device context manager: the default inside
+        assert reseau.zeros(2).device == CUDA1
+        with reseau.device("cpu"):
+            assert reseau.zeros(2).device == CPU
+        assert reseau.get_default_device() == CUDA1
+    assert reseau.get_default_device() == CPU
+
+
+def test_pin_memory_is_accepted():
+    x = reseau.ones(2)
+    assert x.pin_memory() is x and not x.is_pinned()
+    assert on_device(x.pin_memory().to("cuda", non_blocking=True))
 
 
 # ------------------------------------------------------------------ creation

@@ -60,9 +60,20 @@ class device:
     def __hash__(self) -> int:
         return hash((self.type, self.index))
 
+    # ``with reseau.device("cuda"):`` makes it the default device inside the block, as
+    # PyTorch's device context manager does (nested blocks unwind in order)
+    def __enter__(self) -> "device":
+        _previous.append(get_default_device())
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        set_default_device(_previous.pop())
+
 
 CPU = device("cpu")
 _default = CPU
+_previous: list = []  # the default devices that ``with device(...)`` blocks replaced
 
 
 def is_device_name(name: str) -> bool:

@@ -39,6 +39,17 @@ def _cpu(self: Tensor, memory_format=None) -> Tensor:
     return self.to(CPU)
 
 
+def _pin_memory(self: Tensor, device=None) -> Tensor:
+    """``x.pin_memory()``: ``x`` itself (host memory is not page-locked here; a move to a
+    device is a synchronous copy either way)."""
+    return self
+
+
+def _is_pinned(self: Tensor, device=None) -> bool:
+    return False
+
+
 # Tensor methods written here (as ops/methods.py attaches the ops): tensor.py stays
 # within its size budget
 Tensor.cuda, Tensor.cpu = _cuda, _cpu
+Tensor.pin_memory, Tensor.is_pinned = _pin_memory, _is_pinned

@@ -252,3 +252,66 @@ def test_columns_are_kept_only_for_the_weight_gradient_and_freed_after_backward(
     out.sum().backward()
     gc.collect()
     assert cols() is None  # freed with the node: no reference cycle keeps them
+
+
+# ------------------------------------------------------------------ the workspace
+@pytest.fixture
+def small_workspace(monkeypatch):
+    """Every buffer goes through the workspace (normally only those of 4 MB and more)."""
+    monkeypatch.setattr(K, "WORKSPACE_MIN_BYTES", 0)
+    K.clear_workspace()
+    yield
+    K.clear_workspace()
+
+
+def _conv_step(x, w, r, retain=False):
+    out = C.conv2d(x, w, padding=1)
+    (out * r).sum().backward(retain_graph=retain)
+    return out
+
+
+def test_workspace_buffers_come_back_only_once_nothing_holds_them(small_workspace, layout):
+    rng = np.random.default_rng(3)
+    x = reseau.tensor(rng.standard_normal((2, 3, 7, 7)), requires_grad=True)
+    w = reseau.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    r = reseau.tensor(rng.standard_normal((2, 4, 7, 7)))
+    out = C.conv2d(x, w, padding=1)
+    held = out.grad_fn.cols
+    other = C.conv2d(x, w, padding=1).grad_fn.cols
+    assert other is not held  # the first node still keeps its columns
+    (out * r).sum().backward()  # frees the node: its columns may serve again
+    del held
+    again = C.conv2d(x, w, padding=1)
+    kept = next(v for (shape, _), v in K._workspace.items() if shape == again.grad_fn.cols.shape)
+    assert any(again.grad_fn.cols is b for b in kept)
+
+
+def test_a_retained_graph_keeps_its_columns_through_other_steps(small_workspace, layout):
+    # backward twice on a retained graph, with other steps of the same shapes in between
+    # (they must not write into the columns the retained node still needs)
+    rng = np.random.default_rng(4)
+    x = reseau.tensor(rng.standard_normal((2, 3, 7, 7)), requires_grad=True)
+    w = reseau.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    r = reseau.tensor(rng.standard_normal((2, 4, 7, 7)))
+    out = C.conv2d(x, w, padding=1)
+    loss = (out * r).sum()
+    loss.backward(retain_graph=True)
+    first = w.grad._array.copy(), x.grad._array.copy()
+    x2 = reseau.tensor(rng.standard_normal((2, 3, 7, 7)), requires_grad=True)
+    w2 = reseau.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    for _ in range(3):
+        _conv_step(x2, w2, r)
+    loss.backward()
+    np.testing.assert_array_equal(w.grad._array, 2 * first[0])
+    np.testing.assert_array_equal(x.grad._array, 2 * first[1])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_conv2d_through_the_workspace_matches_torch(seed, small_workspace, layout):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    xs, ws, kw = _geometry(rng)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    for _ in range(2):  # the second round runs on buffers the first one left
+        _compare(lambda a, b: C.conv2d(a, b, **kw),
+                 lambda a, b: torch.nn.functional.conv2d(a, b, **kw), [x, w], np.float64)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from ._args import write_out
+from ._args import arange_on, write_out
 from ._convert import as_input
 
 __all__ = ["numel", "histc", "histogram", "bincount", "unique", "Histogram"]
@@ -22,16 +22,16 @@ def numel(input) -> int:
     return as_input(input, "numel")._array.size
 
 
-def _linspace(lo, hi, steps: int, dtype) -> np.ndarray:
+def _linspace(lo, hi, steps: int, dtype, like) -> np.ndarray:
     """``steps`` points from lo to hi computed in ``dtype`` the way PyTorch's linspace
     does (from the start for the first half, from the end for the second), so that
-    the bin edges are the same numbers."""
+    the bin edges are the same numbers; on the device of the array ``like``."""
     t = np.dtype(dtype).type
     lo, hi = t(lo), t(hi)
     if steps == 1:
-        return backend.full((1,), lo, dtype)
+        return np.full_like(like, lo, shape=(1,), dtype=dtype)
     step = (hi - lo) / t(steps - 1)
-    i = backend.arange(steps)
+    i = arange_on(like, steps)
     half = steps // 2
     return np.where(i < half, lo + step * i.astype(dtype),
                     hi - step * (steps - 1 - i).astype(dtype)).astype(dtype)
@@ -66,7 +66,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density: bool = False
     a = as_input(input, "histogram")._array.ravel()
     if isinstance(bins, (int, np.integer)):
         lo, hi = _range(a, *(range if range is not None else (0, 0)))
-        edges = _linspace(lo, hi, int(bins) + 1, a.dtype)
+        edges = _linspace(lo, hi, int(bins) + 1, a.dtype, a)
     else:
         edges = as_input(bins, "histogram")._array.astype(a.dtype)
     w = None if weight is None else as_input(weight, "histogram")._array.ravel()

@@ -52,3 +52,16 @@ def test_zero_init_on_cuda_records_the_cpu_weights(cuda, run_quick):
             assert gpu.results["network"][label]["spread"] > 0
         else:
             assert gpu.results["network"][label] == runs[label], label
+
+
+def test_mnist_cnn_lab_trains_lenet5_on_cuda_as_on_the_cpu(cuda, run_quick, mnist_dir):
+    # LeNet-5 draws nothing during training (its random shifts are drawn on the host):
+    # the cpu's log and accuracy; the two networks with dropout draw on the device
+    cpu = run_quick("mnist-cnn", data_dir=mnist_dir)
+    gpu = run_quick("mnist-cnn", data_dir=mnist_dir, device=cuda)
+    assert gpu.results["device"] == "cuda"
+    log, cpu_log = gpu.results["log"], cpu.results["log"]
+    assert log[:2] == cpu_log[:2] and log[0] == "LeNet-5"
+    assert gpu.results["test_acc"]["lenet5"] == cpu.results["test_acc"]["lenet5"]
+    assert min(gpu.results["test_acc"].values()) > 0.5
+    gpu.check_images()

@@ -174,3 +174,25 @@ def test_fit_on_cuda_without_cupy_says_what_is_missing(no_cuda):
             epochs=1, log_every=None, device="cuda")
     assert next(model.parameters()).device.type == "cpu"
     assert not math.isnan(float(model.weight.sum().item()))
+
+
+def test_a_convolutional_network_on_cuda_is_the_cpu_run_bit_for_bit(cuda):
+    # conv, max pool, flatten, linear: im2col's buffers and the pool's indices on the device
+    gen = np.random.default_rng(0)
+    X = gen.normal(size=(48, 1, 10, 10)).astype(np.float32)
+    y = gen.integers(0, 3, size=48)
+
+    def run(device):
+        reseau.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(4, 6, 3), nn.ReLU(), nn.Flatten(), nn.Linear(54, 3))
+        history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01),
+                      DataLoader(TensorDataset(X, y), batch_size=16, shuffle=True, generator=1),
+                      epochs=3, log_every=None, device=device)
+        return model, history
+
+    (cpu_model, cpu_history), (cuda_model, cuda_history) = run("cpu"), run(cuda)
+    assert next(cuda_model.parameters()).device.type == "cuda"
+    _same_history(cpu_history, cuda_history)
+    for k, v in _host_weights(cpu_model).items():
+        np.testing.assert_array_equal(v, _host_weights(cuda_model)[k])

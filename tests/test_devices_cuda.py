@@ -215,6 +215,7 @@ def test_to_cuda_and_back():
     assert on_device(x.to(y)) and x.to(y, copy=True) is not y
     back = y.cpu()
     assert back.device == CPU and np.array_equal(back.numpy(), [1.0, 2.0, 3.0])
+    assert y.type() == "reseau.cuda.FloatTensor" and x.type() == "reseau.FloatTensor"
     y._array[0] = 9.0  # a move copies
     assert x.tolist() == [1.0, 2.0, 3.0]
 

@@ -348,7 +348,7 @@ class Tensor:
         """``x.type()`` names the legacy type (``'reseau.FloatTensor'``); ``x.type(d)``
         casts to the dtype ``d`` (a dtype or a legacy type name)."""
         if dtype is None:
-            return f"reseau.{LEGACY_NAMES.get(self._array.dtype, 'Tensor')}"
+            return f"reseau.{'cuda.' * self.is_cuda}{LEGACY_NAMES.get(self._array.dtype, 'Tensor')}"
         if isinstance(dtype, str) and dtype.rsplit(".", 1)[-1] in LEGACY_DTYPES:
             dtype = LEGACY_DTYPES[dtype.rsplit(".", 1)[-1]]
         return self.to(getattr(dtype, "legacy_dtype", dtype))

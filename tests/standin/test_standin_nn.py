@@ -166,17 +166,8 @@ def _check(name, build, spec, cuda_device):
             assert_same(b, buffers_cpu[bname], f"{name}: buffer {bname}")
 
 
-# Layers whose ops allocate on the default device in ops/im2col.py and ops/pool.py (H2's;
-# requests 3-11 of h3_requests.md): a strict xfail each, a ratchet as in test_standin_ops.py.
-PENDING = {"AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d", "Conv1d", "Conv2d",
-           "ConvTranspose2d", "MaxPool2d"}
-
-
 @pytest.mark.parametrize("name", sorted(LAYERS))
-def test_layer_on_cuda_is_the_cpu_layer(name, cuda, request):
-    if name in PENDING:
-        request.applymarker(pytest.mark.xfail(
-            reason="ops/im2col.py or ops/pool.py allocates on the default device", strict=True))
+def test_layer_on_cuda_is_the_cpu_layer(name, cuda):
     build, spec = LAYERS[name]
     _check(name, build, spec, cuda)
 

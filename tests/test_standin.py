@@ -277,3 +277,11 @@ def test_flat_indexes_in_c_order():
     assert float(a.T.flat[1]) == x.T.flat[1] and len(a.flat) == 6
     a.flat[0] = 5.0
     assert a[0, 0].item() == 5.0
+
+
+def test_methods_and_indexing_keep_the_arrays_device():
+    with standin.cuda.Device(1):
+        a = dev(host((2, 3)))
+    for r in (a.sum(), a.reshape(3, 2), a.astype(np.float32), a.T, a[0], a.max(axis=0),
+              a.flat[1], a.copy(), np.exp(a), a + 1):
+        assert r.device.id == 1

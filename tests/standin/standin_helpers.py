@@ -15,10 +15,12 @@ def host(t) -> np.ndarray:
 
 
 def assert_on(t, device: str) -> None:
-    """``t``'s array lives on ``device`` ("cpu": a NumPy array; "cuda": the stand-in's)."""
+    """``t``'s array lives on ``device`` ("cpu": a NumPy array; "cuda", "cuda:1": the
+    stand-in's, "cuda" meaning cuda:0)."""
     kind = np.ndarray if device == "cpu" else standin.ndarray
     assert type(t._array) is kind, f"expected a {device} array, got {type(t._array).__name__}"
-    assert str(t.device).split(":")[0] == device
+    assert str(t.device) == ("cuda:0" if device == "cuda" else device), \
+        f"expected {device}, got {t.device}"
 
 
 def assert_same(cuda_t, cpu_t, what: str, device: str = "cuda") -> None:

@@ -45,12 +45,14 @@ def _run_cuda(case, cuda):
         return _run(case, cuda, default=cuda)
 
 
+@pytest.mark.parametrize("index", [0, 1], ids=["cuda0", "cuda1"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_op_on_cuda_is_the_cpu_op(case, cuda):
+def test_op_on_cuda_is_the_cpu_op(case, index, cuda):
+    # cuda:1 too: an op must keep its result (and the arrays it makes) on its input's device
     out_cpu, xs_cpu = _run(case, "cpu")
-    out_cuda, xs_cuda = _run_cuda(case, cuda)
+    out_cuda, xs_cuda = _run_cuda(case, f"{cuda}:{index}")
     # to_device's case copies to the cpu: its result is there on both runs
     assert_same(out_cuda, out_cpu, f"{case.name}: forward",
-                "cpu" if case.op == "to_device" else "cuda")
+                "cpu" if case.op == "to_device" else f"cuda:{index}")
     for i, (xd, xc) in enumerate(zip(xs_cuda, xs_cpu)):
-        assert_same(xd.grad, xc.grad, f"{case.name}: gradient of input {i}")
+        assert_same(xd.grad, xc.grad, f"{case.name}: gradient of input {i}", f"cuda:{index}")

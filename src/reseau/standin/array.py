@@ -94,8 +94,12 @@ class _Unwrapper:
         return _current[0] if self.device is None else self.device
 
 
-def _call(what: str, fn, args, kwargs, host_ok: bool = False, wrap: bool = True):
+def _call(what: str, fn, args, kwargs, host_ok: bool = False, wrap: bool = True,
+          device: int | None = None):
+    """``fn`` on the unwrapped arguments, its result wrapped on their device (``device``:
+    the device of an array that is not among the arguments, a method's own)."""
     unwrap = _Unwrapper(what, host_ok)
+    unwrap.device = device
     args, kwargs = unwrap(args), unwrap(kwargs)
     result = fn(*args, **kwargs)
     return _wrap(result, unwrap.dev) if wrap else result
@@ -135,7 +139,8 @@ def _unary(ufunc):
 
 def _method(name: str, wrap: bool = True):
     def method(self, *args, **kwargs):
-        return _call(f"ndarray.{name}", getattr(self._array, name), args, kwargs, wrap=wrap)
+        return _call(f"ndarray.{name}", getattr(self._array, name), args, kwargs, wrap=wrap,
+                     device=self._device)
     method.__name__ = name
     return method
 

@@ -283,5 +283,13 @@ def test_methods_and_indexing_keep_the_arrays_device():
     with standin.cuda.Device(1):
         a = dev(host((2, 3)))
     for r in (a.sum(), a.reshape(3, 2), a.astype(np.float32), a.T, a[0], a.max(axis=0),
-              a.flat[1], a.copy(), np.exp(a), a + 1):
+              a.flat[1], np.exp(a), a + 1):
         assert r.device.id == 1
+
+
+def test_copy_goes_to_the_current_device_as_in_cupy():
+    a = dev(host((2, 3)))
+    with standin.cuda.Device(1):
+        b = a.copy()
+    assert a.device.id == 0 and b.device.id == 1 and a.copy().device.id == 0
+    same(b, a.get())

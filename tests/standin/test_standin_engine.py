@@ -92,3 +92,13 @@ def test_mixing_devices_is_one_clear_error(cuda):
     a = reseau.ones(3, device=cuda)
     with pytest.raises(RuntimeError, match="cuda:0.*cpu|cpu.*cuda:0"):
         a + reseau.ones(3)
+
+
+@pytest.mark.xfail(strict=True, reason="CuPy computes on the current device: ops and the "
+                   "engine on cuda:1 need a device guard (request 14 of h3_requests.md)")
+def test_a_graph_on_cuda1_stays_on_cuda1(cuda):
+    x = reseau.tensor(X, requires_grad=True, device="cuda:1")
+    w = reseau.tensor(W, requires_grad=True, device="cuda:1")
+    out = (x.clone() + w[:3]).sum()
+    out.backward()
+    assert {str(t.device) for t in (out, x.grad, w.grad)} == {"cuda:1"}

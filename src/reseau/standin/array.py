@@ -250,6 +250,11 @@ class ndarray:
     def __format__(self, spec):
         return format(self._array, spec)
 
+    def copy(self, order="C"):
+        """A copy on the CURRENT device, as CuPy's ``copy`` (the way CuPy moves an array
+        from one device to another)."""
+        return ndarray(self._array.copy(order=order), _current[0])
+
     def __copy__(self):
         return ndarray(self._array.copy(), self._device)
 
@@ -346,7 +351,7 @@ class ndarray:
 
 # CuPy's ndarray methods (cupy/_core/core.pyx, class _ndarray_base)
 for _name in ("all any argmax argmin argpartition argsort astype byteswap choose clip "
-              "compress conj conjugate copy cumprod cumsum diagonal dot fill flatten max "
+              "compress conj conjugate cumprod cumsum diagonal dot fill flatten max "
               "mean min nonzero partition prod put ravel repeat reshape round searchsorted "
               "sort squeeze std sum swapaxes take trace transpose var view").split():
     setattr(ndarray, _name, _method(_name))

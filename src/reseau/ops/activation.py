@@ -26,9 +26,9 @@ def _erf_exact(x):
     """math.erf of every entry of a float64 array, computed on the host (a device array
     is copied there and back: no device kernel rounds erf correctly)."""
     if isinstance(x, (np.ndarray, np.generic)):  # NumPy: a 0-d result is a scalar
-        return np.asarray(_erf_py(x), dtype=np.float64)
-    out = np.empty_like(x)
-    out[...] = np.asarray(_erf_py(x.get()), dtype=np.float64)  # explicit transfers
+        return np.asarray(_erf_py(x), dtype=np.float64)  # host-side: objects to floats
+    out = np.empty_like(x)  # on x's device; the values come from the host (explicit copies)
+    out[...] = np.asarray(_erf_py(x.get()), dtype=np.float64)  # host-side: objects to floats
     return out
 
 

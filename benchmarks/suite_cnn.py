@@ -7,6 +7,17 @@ layers would train on different masks and end on different losses. The example n
 two dropouts are therefore one multiplication by a mask (scaled by 1 / (1 - p)) taken from
 a pool of masks drawn once with NumPy and shared by all three: the same work as a dropout
 layer, without the draw, and losses that agree.
+
+Run alone, it profiles one network's training step on the first MNIST batches (set
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 for one thread, as suite.py does):
+
+    python benchmarks/suite_cnn.py --per-op lenet5          # ms per op, forward and VJP
+    python benchmarks/suite_cnn.py --lib numpy --steps 14 lenet5   # just run 14 steps
+    valgrind --tool=callgrind python benchmarks/suite_cnn.py --steps 14 lenet5
+
+``--per-op`` times every op of reseau's op table (forward and VJP, convolutions per
+input channel count) and the NumPy network's layers; instructions per step are the
+difference of two callgrind runs with different ``--steps`` (imports and warm-up cancel).
 """
 
 from __future__ import annotations
@@ -277,3 +288,107 @@ def conv_layer_step(lib, layer: str, reps: int):
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return statistics.median(times) * 1e3, statistics.median(cpu) * 1e3, loss
+
+
+# ---------------------------------------------------------------- profiling one step
+def _step_fn(lib_name: str, net: str, data_dir):
+    """(step, batches) for ``lib_name`` (reseau, reseau-compiled, torch, numpy)."""
+    from pathlib import Path
+
+    from suite import Lib, mnist
+
+    lib = Lib(lib_name, 1)
+    spec = NETWORKS[net]
+    weights = init_cnn(spec, 0)
+    masks = Masks(spec, 64, convert=None if lib_name == "numpy" else lib.m.from_numpy)
+    model = NumpyCNN(spec, weights, masks) if lib_name == "numpy" \
+        else build(lib, spec, weights, masks)
+    x, y, _ = mnist(Path(data_dir), 64 * 40)
+    x = x.reshape(-1, 1, 28, 28)
+    return lib.trainer(model, 0.01, 0.9), [(x[i:i + 64], y[i:i + 64]) for i in
+                                            range(0, len(x), 64)]
+
+
+def _timed(table: dict, key, fn):
+    import time
+
+    def run(*args, **kwargs):
+        k = key(args) if callable(key) else key
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        table[k] = table.get(k, 0.0) + time.perf_counter() - t0
+        return out
+
+    return run
+
+
+def per_op(lib_name: str, net: str, steps: int, data_dir) -> dict:
+    """Seconds per step spent in each op (reseau) or layer kind (numpy), and the step."""
+    import time
+
+    table: dict = {}
+    if lib_name == "numpy":
+        import conv_kernels
+
+        for cls in (conv_kernels.ConvA, conv_kernels.ConvCHWN):
+            for name in ("forward", "backward"):
+                setattr(cls, name, _timed(table, f"conv {cls.__name__}.{name}",
+                                          getattr(cls, name)))
+        for name, label in (("_max_pool", "max pool forward"),
+                            ("_max_pool_backward", "max pool backward")):
+            globals()[name] = _timed(table, label, globals()[name])
+    else:
+        from reseau.ops.registry import OPS
+
+        for op in OPS.values():
+            for attr in ("forward", "vjp"):
+                fn = getattr(op, attr)
+                if fn is None:
+                    continue
+                if op.name == "conv2d":  # one row per layer: its input channels
+                    key = (lambda a, n=attr: f"conv2d.{n} C={a[1].shape[1]}") \
+                        if attr == "forward" else (lambda a: f"conv2d.vjp {a[0].geom[0]}")
+                else:
+                    key = f"{op.name}.{attr}"
+                object.__setattr__(op, attr, _timed(table, key, fn))
+    step, batches = _step_fn(lib_name, net, data_dir)
+    for b in batches[:3]:
+        step(*b)
+    table.clear()
+    t0 = time.perf_counter()
+    for i in range(steps):
+        step(*batches[i % len(batches)])
+    total = time.perf_counter() - t0
+    out = {k: v / steps for k, v in sorted(table.items(), key=lambda kv: -kv[1])}
+    out["(everything else)"] = total / steps - sum(out.values())
+    out["(step)"] = total / steps
+    return out
+
+
+def main() -> None:
+    import argparse
+    import os
+
+    from suite import DEFAULT_MNIST
+
+    parser = argparse.ArgumentParser(description="Profile one CNN's training step.")
+    parser.add_argument("net", choices=sorted(NETWORKS))
+    parser.add_argument("--lib", default="reseau",
+                        choices=["reseau", "reseau-compiled", "torch", "numpy"])
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--per-op", action="store_true", help="time each op of the step")
+    parser.add_argument("--data-dir", default=os.environ.get("RESEAU_MNIST_DIR", DEFAULT_MNIST))
+    args = parser.parse_args()
+    if args.per_op:
+        for k, v in per_op(args.lib, args.net, args.steps, args.data_dir).items():
+            print(f"{k:32} {v * 1e3:8.3f} ms")
+        return
+    step, batches = _step_fn(args.lib, args.net, args.data_dir)
+    for _ in range(2):
+        step(*batches[0])
+    for i in range(args.steps):
+        step(*batches[i % len(batches)])
+
+
+if __name__ == "__main__":
+    main()

@@ -294,21 +294,10 @@ class ndarray:
         base = self._array.base
         return None if base is None else ndarray(base, self._device)
 
-    @property
-    def real(self):
-        return ndarray(self._array.real, self._device)
-
-    @real.setter
-    def real(self, value):
-        self._array.real = _Unwrapper("ndarray.real")(value)
-
-    @property
-    def imag(self):
-        return ndarray(self._array.imag, self._device)
-
-    @imag.setter
-    def imag(self, value):
-        self._array.imag = _Unwrapper("ndarray.imag")(value)
+    real = property(lambda self: ndarray(self._array.real, self._device),
+                    lambda self, value: _set_part(self, "real", value))
+    imag = property(lambda self: ndarray(self._array.imag, self._device),
+                    lambda self, value: _set_part(self, "imag", value))
 
     # indexing: CuPy converts host index arrays (and host values to store)
     def __getitem__(self, key):
@@ -378,6 +367,10 @@ class _FlatIter:
 
     def __iter__(self):
         return (ndarray(np.asarray(v), self.base._device) for v in self.base._array.flat)
+
+
+def _set_part(a: ndarray, part: str, value) -> None:
+    setattr(a._array, part, _Unwrapper(f"ndarray.{part}")(value))
 
 
 def _rebuild(array, device):

@@ -179,7 +179,7 @@ class _Record:
                       for t in rec.externals.values() if id(t) not in slotted]
         self.consts = [(s, src[1]) for s, src in enumerate(rec.sources)
                        if src is not None and src[0] == "const"]
-        self.prog = rec.prog
+        self.prog = [_compact(ins) if ins[0] == OP else ins for ins in rec.prog]
         self.n_ctx = rec.n_ctx
         self.ret = ret
         self.modules = tuple(m for m, _ in rec.modules.values())
@@ -205,37 +205,64 @@ class _Record:
         xp_asarray = backend.xp.asarray
         for ins in self.prog:
             kind = ins[0]
-            if kind == BACKWARD:
+            if kind == OP:  # the common case first, its arity and keywords decided once
+                _, fn, slots, attrs, dyn, out, ci, cls, n = ins
+                ctx = _new(cls)  # the ctx the forward saves into, as apply's
+                if dyn:
+                    attrs = _resolved(attrs, dyn, vals)
+                if attrs is None:  # no keyword dict to build: most ops have no attribute
+                    if n == 2:
+                        r = fn(ctx, vals[slots[0]], vals[slots[1]])
+                    elif n == 1:
+                        r = fn(ctx, vals[slots[0]])
+                    else:
+                        r = fn(ctx, *[vals[s] for s in slots])
+                elif n == 2:
+                    r = fn(ctx, vals[slots[0]], vals[slots[1]], **attrs)
+                else:
+                    r = fn(ctx, *[vals[s] for s in slots], **attrs)
+                if type(r) is not _ndarray:  # NumPy's scalars from 0-d operations, as apply
+                    r = xp_asarray(r)
+                vals[out] = r
+                if ci >= 0:
+                    ctxs[ci] = ctx
+            elif kind == BACKWARD:
                 _replay_backward(ins, vals, ctxs, flat)
-                continue
-            if kind == CALL:
+            elif kind == CALL:
                 ins[1](ins[2], *ins[3], **ins[4])
-                continue
-            _, fn, slots, attrs, dyn, out, ci, needs = ins
-            if dyn:
-                attrs = dict(attrs)
-                for k, spec in dyn:
-                    attrs[k] = _resolve(spec, vals)
-            if kind == EFFECT:
+            else:  # EFFECT
+                _, fn, slots, attrs, dyn, out, _, _ = ins
+                if dyn:
+                    attrs = _resolved(attrs, dyn, vals)
                 r = fn(*[vals[s] for s in slots], **attrs)
                 if out >= 0:
                     vals[out] = r
-                continue
-            ctx = _new(Node)  # the ctx the forward saves into, as apply's
-            n = len(slots)
-            if n == 1:
-                r = fn(ctx, vals[slots[0]], **attrs)
-            elif n == 2:
-                r = fn(ctx, vals[slots[0]], vals[slots[1]], **attrs)
-            else:
-                r = fn(ctx, *[vals[s] for s in slots], **attrs)
-            if type(r) is not _ndarray:  # NumPy's scalars from 0-d operations, as apply
-                r = xp_asarray(r)
-            vals[out] = r
-            if ci >= 0:
-                ctx.needs_input_grad = needs
-                ctxs[ci] = ctx
         return _rebuild(self.ret, vals)
+
+
+#: per needs_input_grad tuple, a Node class holding it as a class attribute: a replay's
+#: ctx then needs no instance attribute (and no instance dict) for it
+_CTX_CLASSES: dict = {}
+
+
+def _compact(ins):
+    """An op instruction as the replay reads it: no attribute dict when there is none,
+    the arity, and the ctx's class (its needs_input_grad) instead of the tuple."""
+    kind, fn, slots, attrs, dyn, out, ci, needs = ins
+    cls = Node
+    if ci >= 0:
+        cls = _CTX_CLASSES.get(needs)
+        if cls is None:
+            cls = _CTX_CLASSES[needs] = type("ReplayCtx", (Node,), {"needs_input_grad": needs})
+    return kind, fn, slots, attrs or None, dyn, out, ci, cls, len(slots)
+
+
+def _resolved(attrs, dyn, vals) -> dict:
+    """The attributes with the arrays of this replay put in."""
+    attrs = dict(attrs or ())
+    for k, spec in dyn:
+        attrs[k] = _resolve(spec, vals)
+    return attrs
 
 
 def _replay_backward(ins, vals, ctxs, flat) -> None:

@@ -208,10 +208,16 @@ class MaxPool2d:
         if ctx.geom is None:
             return _scatter_planes(ctx, g)
         x, z, geom = ctx.x, ctx.z, ctx.geom
-        if x.dtype.kind != "f" or (np.isfinite(g).all() and not np.isnan(z).any()):
+        # one sum each tells that g and z are finite (an overflow only sends a finite
+        # case the slow way): else a NaN window (the last NaN wins) or an infinite
+        # gradient (inf * 0 is NaN) go through the indices and one scatter, as the
+        # general path
+        if x.dtype.kind != "f":
             return (_tiled_grad(x, z, g, geom),)
-        # a NaN window (the last NaN wins) or an infinite gradient (inf * 0 is NaN): the
-        # indices and one scatter, as the general path
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, an overflow
+            finite = np.isfinite(g.sum() + z.sum())
+        if finite:
+            return (_tiled_grad(x, z, g, geom),)
         idx = MaxPool2dIndices.forward(None, x, geom)
         ctx.shape, ctx.unique = x.shape, True
         ctx.flat = _plane_offsets(idx, x.shape[2] * x.shape[3])

@@ -184,6 +184,7 @@ def test_a_branch_on_a_value_is_refused_and_the_step_still_runs():
     ("inplace", "in place"),
     ("clip", ".grad"),
     ("fresh_tensor", "made inside the step"),
+    ("plateau", "a tensor passed to ReduceLROnPlateau.step()"),
 ])
 def test_what_a_replay_cannot_see_is_refused(body, reason, capsys):
     model, opt, x, y = _simple_setup()
@@ -204,6 +205,8 @@ def test_what_a_replay_cannot_see_is_refused(body, reason, capsys):
         elif body == "clip":
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if body == "plateau":
+            optim.lr_scheduler.ReduceLROnPlateau(opt).step(loss)
         if body == "print_it":
             print(loss)
         return loss.item() * 2 if body == "loss.item() * 2" else None

@@ -376,6 +376,10 @@ class Recorder:
                 if name == "step" and (a or k) and isinstance(obj, Optimizer):
                     rec.refused = "optimizer.step(closure) inside the step"
                     return orig(obj, *a, **k)
+                if any(isinstance(v, Tensor) for v in (*a, *k.values())):
+                    # a replay would call it again with this call's tensor, not the new one
+                    rec.refused = f"a tensor passed to {type(obj).__name__}.{name}()"
+                    return orig(obj, *a, **k)
                 rec.call(orig, obj, a, k)
                 rec.inhook += 1
                 try:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from builtins import compile as compile_source
 
 import numpy as np
 
@@ -179,7 +180,7 @@ class _Record:
                       for t in rec.externals.values() if id(t) not in slotted]
         self.consts = [(s, src[1]) for s, src in enumerate(rec.sources)
                        if src is not None and src[0] == "const"]
-        self.prog = [_compact(ins) if ins[0] == OP else ins for ins in rec.prog]
+        self.prog = _segments([_compact(ins) if ins[0] == OP else ins for ins in rec.prog])
         self.n_ctx = rec.n_ctx
         self.ret = ret
         self.modules = tuple(m for m, _ in rec.modules.values())
@@ -226,6 +227,8 @@ class _Record:
                 vals[out] = r
                 if ci >= 0:
                     ctxs[ci] = ctx
+            elif kind == SEGMENT:
+                ins[1](vals, ctxs, xp_asarray)
             elif kind == BACKWARD:
                 _replay_backward(ins, vals, ctxs, flat)
             elif kind == CALL:
@@ -255,6 +258,48 @@ def _compact(ins):
         if cls is None:
             cls = _CTX_CLASSES[needs] = type("ReplayCtx", (Node,), {"needs_input_grad": needs})
     return kind, fn, slots, attrs or None, dyn, out, ci, cls, len(slots)
+
+
+SEGMENT = -1
+
+
+def _segments(prog: list) -> list:
+    """Each run of op instructions without array attributes as one generated function of
+    straight-line code (SEGMENT): the same calls in the same order as the replay loop
+    makes them, with the arrays in local variables; no loop, no tuple unpacked per op."""
+    out, run = [], []
+    for ins in prog + [None]:
+        if ins is not None and ins[0] == OP and not ins[4]:
+            run.append(ins)
+            continue
+        if len(run) > 1:
+            out.append((SEGMENT, _generate(run)))
+        else:
+            out.extend(run)
+        run = []
+        if ins is not None:
+            out.append(ins)
+    return out
+
+
+def _generate(run: list):
+    names = {"new": _new, "nd": _ndarray}
+    lines, defined = [], set()
+    for i, (_, fn, slots, attrs, _, out, ci, cls, _) in enumerate(run):
+        for s in slots:
+            if s not in defined:
+                lines.append(f"v{s} = vals[{s}]")
+                defined.add(s)
+        names[f"F{i}"], names[f"K{i}"], names[f"A{i}"] = fn, cls, attrs
+        args = "".join(f", v{s}" for s in slots) + ("" if attrs is None else f", **A{i}")
+        lines += [f"c = new(K{i})", f"r = F{i}(c{args})",
+                  "if type(r) is not nd:", "    r = asarray(r)", f"v{out} = vals[{out}] = r"]
+        defined.add(out)
+        if ci >= 0:
+            lines.append(f"ctxs[{ci}] = c")
+    src = "def segment(vals, ctxs, asarray):\n" + "".join(f"    {x}\n" for x in lines)
+    exec(compile_source(src, "<reseau.compile segment>", "exec"), names)  # noqa: S102
+    return names["segment"]
 
 
 def _resolved(attrs, dyn, vals) -> dict:

@@ -66,7 +66,7 @@ def workspace(like, shape):
         for buf in kept:
             if sys.getrefcount(buf) == 3:  # the list, ``buf`` and the call's argument
                 return buf
-        buf = np.empty(shape, like.dtype)
+        buf = np.empty_like(like, order="C", shape=shape)
         if len(kept) < WORKSPACE_PER_SHAPE:
             kept.append(buf)
         return buf

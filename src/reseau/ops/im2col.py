@@ -55,6 +55,16 @@ _workspace: dict = {}  # (shape, dtype) -> [arrays]
 _workspace_lock = Lock()
 
 
+def _refcounts(kept: list) -> list:
+    """``sys.getrefcount`` of each array of ``kept``, always counted by this one line."""
+    return [sys.getrefcount(buf) for buf in kept]
+
+
+#: the count of an array that only its list holds, measured by the same code (the
+#: interpreter's own references differ between Python versions: 3 on CPython 3.11)
+_ONLY_KEPT = _refcounts([np.empty(0)])[0]  # host-side: a probe, never data
+
+
 def workspace(like, shape):
     """An uninitialised C-ordered array of ``like``'s dtype and module: for a large
     NumPy one, a kept buffer that nothing else references any more, if there is one."""
@@ -63,8 +73,8 @@ def workspace(like, shape):
     key = (tuple(shape), like.dtype)
     with _workspace_lock:
         kept = _workspace.setdefault(key, [])
-        for buf in kept:
-            if sys.getrefcount(buf) == 3:  # the list, ``buf`` and the call's argument
+        for buf, count in zip(kept, _refcounts(kept)):
+            if count == _ONLY_KEPT:
                 return buf
         buf = np.empty_like(like, order="C", shape=shape)
         if len(kept) < WORKSPACE_PER_SHAPE:

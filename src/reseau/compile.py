@@ -91,6 +91,24 @@ def _spec_of_args(args, kwargs):
     return tuple(key)
 
 
+def _same_args(spec, args) -> bool:
+    """Whether ``args`` match, argument by argument, those ``spec`` describes (the
+    guards of :func:`_spec_of_args`, compared without building a key)."""
+    if len(spec) != len(args):
+        return False
+    for s, a in zip(spec, args):
+        if s[0]:
+            if not isinstance(a, Tensor):
+                return False
+            arr = a._array
+            if (type(arr) is not s[1] or arr.shape != s[2] or arr.dtype is not s[3]
+                    or a._requires_grad is not s[4]):
+                return False
+        elif type(a) is not s[1] or a != s[2]:
+            return False
+    return True
+
+
 class CompiledStep:
     """A step function with its recorded variants. ``refused`` says why it runs
     uncompiled (None while it compiles); ``variants`` counts the records;
@@ -102,6 +120,9 @@ class CompiledStep:
         self.refused: str | None = None
         self._records: dict = {}
         self.replays = 0
+        # the last call's arguments, grad mode and record: a call like it (a training
+        # loop's) is recognised by direct comparisons, without a key built and hashed
+        self._last = None
 
     @property
     def variants(self) -> int:
@@ -110,16 +131,24 @@ class CompiledStep:
     def __call__(self, *args, **kwargs):
         if self.refused is not None:
             return self.fn(*args, **kwargs)
-        key = _spec_of_args(args, kwargs)
-        if key is None:
-            return self.fn(*args, **kwargs)
-        rec = self._records.get(key)
+        last = self._last
+        if (last is not None and not kwargs and _Mode.grad_enabled is last[1]
+                and _Mode.anomaly is last[2] and _same_args(last[0], args)):
+            key, rec = last[3], last[4]
+        else:
+            key = _spec_of_args(args, kwargs)
+            if key is None:
+                return self.fn(*args, **kwargs)
+            rec = self._records.get(key)
         if rec is not None:
             result = rec.replay(args, kwargs)
             if result is not MISS:
                 self.replays += 1
+                if last is None or last[4] is not rec:
+                    self._remember(args, kwargs, key, rec)
                 return result
             del self._records[key]  # a module switched train/eval, a parameter changed
+            self._last = None
         elif len(self._records) >= MAX_VARIANTS:
             return self.fn(*args, **kwargs)
         if engine._recorder is not None or registry._recorder is not None:
@@ -134,7 +163,15 @@ class CompiledStep:
                           RuntimeWarning, stacklevel=2)
         else:
             self._records[key] = _Record(recorder, ret)
+            self._remember(args, kwargs, key, self._records[key])
         return result
+
+    def _remember(self, args, kwargs, key, rec) -> None:
+        spec = None if kwargs else [
+            (True, type(a._array), a._array.shape, a._array.dtype, a._requires_grad)
+            if isinstance(a, Tensor) else (False, type(a), a) for a in args]
+        self._last = None if spec is None else (spec, _Mode.grad_enabled, _Mode.anomaly,
+                                                key, rec)
 
     def __repr__(self) -> str:
         state = f"refused: {self.refused}" if self.refused else f"{self.variants} variant(s)"

@@ -333,3 +333,25 @@ def test_fit_compile_trains_bit_for_bit(eval_train):
     assert all(np.array_equal(u, v) for u, v in zip(wa, wb))
     for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
         assert ha[column] == hb[column]
+
+
+def test_targets_are_checked_and_ignored_per_batch_in_a_replay():
+    """cross_entropy decides from the targets whether any is ignored, and checks their
+    range: a replay does both again for each batch (recorded on a batch without
+    ignore_index, replayed on one with it, then on one out of range)."""
+    reseau.manual_seed(0)
+    lin = nn.Linear(3, 4)
+    x = reseau.tensor(np.ones((4, 3), np.float32))
+
+    def step(y):
+        return F.cross_entropy(lin(x), y, ignore_index=2).item()
+
+    run = reseau.compile(step)
+    plain = [0, 1, 3, 1]
+    with_ignored = [2, 2, 2, 0]  # three ignored: the mean is over one row
+    run(reseau.tensor(plain))
+    run(reseau.tensor(plain))  # recorded and replayed on a batch that ignores nothing
+    assert run(reseau.tensor(with_ignored)) == step(reseau.tensor(with_ignored))
+    assert run(reseau.tensor(with_ignored)) != run(reseau.tensor(plain))
+    with pytest.raises(IndexError, match="target 7 is out of range for 4 classes"):
+        run(reseau.tensor([0, 7, 1, 1]))

@@ -113,7 +113,11 @@ class CrossEntropy:
     (without weights and smoothing: p_i - onehot(y_i)); mean divides by sum of w_{y_i}"""
 
     def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
-        n = logits.shape[0]
+        n, c = logits.shape
+        # the targets are checked here, not by the caller, so that a replayed step
+        # (reseau.compile) checks each batch and takes the ignore_index path per batch
+        if not check_class_indices(target, c, ignore_index, "cross_entropy"):
+            ignore_index = None
         shifted = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
@@ -188,7 +192,6 @@ def cross_entropy(
             f"cross_entropy: target must have shape ({n},) to match logits {ldata.shape}, "
             f"got {tuple(tdata.shape)}"
         )
-    any_ignored = check_class_indices(tdata, c, ignore_index, "cross_entropy")
     w = None
     if weight is not None:
         w = backend.asarray(weight._array if isinstance(weight, Tensor) else weight,
@@ -196,7 +199,7 @@ def cross_entropy(
         if w.shape != (c,):
             raise ValueError(f"cross_entropy: weight must have shape ({c},), got {tuple(w.shape)}")
     return apply(CrossEntropy, logits, Tensor._make(tdata), weight=w,
-                 ignore_index=ignore_index if any_ignored else None,
+                 ignore_index=ignore_index,
                  reduction=reduction, label_smoothing=float(label_smoothing))
 
 

@@ -114,8 +114,7 @@ class CrossEntropy:
 
     def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
         n, c = logits.shape
-        # the targets are checked here, not by the caller, so that a replayed step
-        # (reseau.compile) checks each batch and takes the ignore_index path per batch
+        # checked here, not by the caller: a replayed step (compile) checks every batch
         if not check_class_indices(target, c, ignore_index, "cross_entropy"):
             ignore_index = None
         shifted = logits - logits.max(axis=1, keepdims=True)

@@ -216,7 +216,8 @@ def run(settings: TrainSettings, out=None, err=None, force: bool = False) -> tup
                       scheduler=scheduler, callbacks=callbacks,
                       metrics=("accuracy",) if data.prep.task == "classification" else ("r2",),
                       batch_size=settings.batch_size, log_every=log_every,
-                      val_name="val" if has_val else "test", out=out, device=settings.device)
+                      val_name="val" if has_val else "test", out=out, device=settings.device,
+                      compile=settings.compile)
     seconds = time.perf_counter() - start
     if history.stop_reason in ("interrupted", "diverged") and not log_every:
         print(history.message, file=err, flush=True)  # fit says it only with its log lines

@@ -143,7 +143,8 @@ class Candidate:
             s, self.n_in, self.n_out, s.loss)
         self.history = fit(self.model, self.loss_fn, optimizer, (X, y), epochs=s.epochs,
                            scheduler=scheduler, metrics=(), batch_size=s.batch_size,
-                           log_every=None, device=s.device)
+                           log_every=None, device=s.device,
+                           compile=s.compile)
         if self.history.stop_reason == "interrupted":
             # fit keeps what Ctrl-C left; a search must not score it as a finished run
             raise KeyboardInterrupt

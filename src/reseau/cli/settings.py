@@ -232,6 +232,17 @@ def _bool_or_auto(key, value):
     raise ConfigError(f"{key} must be true, false or auto, got {value!r}")
 
 
+def _flag(key):
+    def check(value):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "false", "yes", "no", "1", "0"):
+            return text in ("true", "yes", "1")
+        raise ConfigError(f"{key} must be true or false, got {value!r}")
+    return check
+
+
 def _optional(check):
     return lambda v: None if v is None or (isinstance(v, str) and v.lower() == "none") \
         else check(v)
@@ -328,6 +339,7 @@ class TrainSettings:
     early_stopping: int = _setting(0, lambda v: _int("early-stopping", v, low=0))
     seed: int = _setting(0, lambda v: _int("seed", v, low=0))
     device: str = _setting("cpu", _device)
+    compile: bool = _setting(False, _flag("compile"))
     out: str | None = _setting(None, _optional(_text("out")))
     log_every: int | None = _setting(None, _optional(lambda v: _int("log-every", v, low=0)))
     memory_limit: int | None = _setting(None, _optional(parse_size))

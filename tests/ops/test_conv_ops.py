@@ -264,6 +264,13 @@ def small_workspace(monkeypatch):
     K.clear_workspace()
 
 
+def _operands(rng):
+    """An input and a weight that require gradients, and the output's random weights."""
+    return (reseau.tensor(rng.standard_normal((2, 3, 7, 7)), requires_grad=True),
+            reseau.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True),
+            reseau.tensor(rng.standard_normal((2, 4, 7, 7))))
+
+
 def _conv_step(x, w, r, retain=False):
     out = C.conv2d(x, w, padding=1)
     (out * r).sum().backward(retain_graph=retain)
@@ -272,9 +279,7 @@ def _conv_step(x, w, r, retain=False):
 
 def test_workspace_buffers_come_back_only_once_nothing_holds_them(small_workspace, layout):
     rng = np.random.default_rng(3)
-    x = reseau.tensor(rng.standard_normal((2, 3, 7, 7)), requires_grad=True)
-    w = reseau.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
-    r = reseau.tensor(rng.standard_normal((2, 4, 7, 7)))
+    x, w, r = _operands(rng)
     out = C.conv2d(x, w, padding=1)
     held = out.grad_fn.cols
     other = C.conv2d(x, w, padding=1).grad_fn.cols
@@ -290,9 +295,7 @@ def test_a_retained_graph_keeps_its_columns_through_other_steps(small_workspace,
     # backward twice on a retained graph, with other steps of the same shapes in between
     # (they must not write into the columns the retained node still needs)
     rng = np.random.default_rng(4)
-    x = reseau.tensor(rng.standard_normal((2, 3, 7, 7)), requires_grad=True)
-    w = reseau.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
-    r = reseau.tensor(rng.standard_normal((2, 4, 7, 7)))
+    x, w, r = _operands(rng)
     out = C.conv2d(x, w, padding=1)
     loss = (out * r).sum()
     loss.backward(retain_graph=True)

@@ -286,6 +286,7 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
                                                           "val_data")
     train_eval_loader = _eval_loader(train_loader) if eval_train else None
     metric_fns = _resolve_metrics(metrics)
+    keep = not eval_train and bool(metric_fns)  # the epoch's outputs, for its metrics
     threshold = _m.decision_threshold(loss_fn)
     history = History()
     history.val_name = val_name
@@ -306,7 +307,6 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, epochs: int = 10,
             bar.start_epoch(epoch)
             lr = state.optimizer.param_groups[0]["lr"]
             start = time.perf_counter()
-            keep = not eval_train and bool(metric_fns)
             if compile and (step is None or step.optimizer is not state.optimizer):
                 step = _compiled_step(model, loss_fn, state.optimizer, objective, keep)
             mean_loss, seen, first, diverged = _train_epoch(
